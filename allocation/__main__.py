@@ -1,0 +1,3 @@
+from allocation.cli import main
+
+raise SystemExit(main())

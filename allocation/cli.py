@@ -1,0 +1,104 @@
+"""Layer 5: the command line, ``python -m allocation``. Thin: parse, call, print.
+
+Bad input exits with code 2 and one line per problem on stderr, without a traceback
+and without writing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from allocation import __version__
+from allocation.errors import InputError
+from allocation.keys import builtin_keys, normalise_code
+from allocation.outputs import allocation_csv, explanation_text, summary_text, write_files
+from allocation.scenario import load_scenario, run_scenario
+
+
+def _keys(args: argparse.Namespace) -> int:
+    for key in builtin_keys().values():
+        print(f"{key.name}  [{key.kind}]")
+        print(f"  label:   {key.label}")
+        print(f"  unit:    {key.unit}")
+        print(f"  source:  {key.source}")
+        print(f"  vintage: {key.vintage}")
+        if key.note:
+            print(f"  note:    {key.note}")
+        print(f"  total:   {key.values.sum():,.2f} over {len(key.values)} municipalities")
+        print()
+    if args.scenario:
+        loaded = load_scenario(args.scenario)
+        for name, spec in loaded.scenario.user_keys.items():
+            key = loaded.keys[name]
+            print(f"{name}  [{key.kind}]  (user key from {spec.file})")
+            print(f"  label:   {key.label}\n  unit:    {key.unit}\n  source:  {key.source}\n  vintage: {key.vintage}")
+            print()
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    run_scenario(loaded)  # infeasible settings are errors too
+    print(f"{args.scenario}: valid ({len(loaded.scenario.pots)} pots)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    result = run_scenario(loaded)
+    files = {f"{loaded.scenario_id}-allocation.csv": allocation_csv(result)}
+    written = write_files(files, Path(args.out))
+    print(summary_text(result), end="")
+    print()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    code = normalise_code(args.gm_code)
+    if code is None:
+        raise InputError(f"{args.gm_code!r} is not a municipality code like GM0363 or 363")
+    result = run_scenario(load_scenario(args.scenario))
+    print(explanation_text(result, code), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m allocation",
+        description="Distribute Dutch civic-integration budgets over municipalities and years.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    keys = commands.add_parser("keys", help="list the available distribution keys with their metadata")
+    keys.add_argument("scenario", nargs="?", help="also list the user keys of this scenario")
+    keys.set_defaults(handler=_keys)
+
+    validate = commands.add_parser("validate", help="check a scenario file")
+    validate.add_argument("scenario")
+    validate.set_defaults(handler=_validate)
+
+    run = commands.add_parser("run", help="allocate a scenario and write the tables")
+    run.add_argument("scenario")
+    run.add_argument("--out", required=True, help="output folder (created if needed)")
+    run.set_defaults(handler=_run)
+
+    explain = commands.add_parser("explain", help="show how a municipality's amounts follow from the keys")
+    explain.add_argument("scenario")
+    explain.add_argument("gm_code", help="municipality code, e.g. GM0363 or 363")
+    explain.set_defaults(handler=_explain)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2

@@ -1,0 +1,186 @@
+"""Layer 2: the allocation core. Pure functions over arrays; no file or UI access.
+
+The money rules:
+
+* a key specification combines keys: each key is normalised to shares, the shares are
+  weighted (weights >= 0, summing to 1) and added;
+* an optional vast bedrag (fixed amount per municipality per payment year) comes first;
+  the remainder of the pot-year goes pro rata the combined key;
+* amounts are whole euros, rounded by largest remainder: every municipality gets the
+  floor of its exact amount, and the euros left over go one each to the largest
+  fractional parts, ties broken by municipality code (ascending). Every pot-year then
+  sums exactly to its budget, no amount is negative, and the result does not depend on
+  the order of the rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from allocation.errors import InfeasibleError, euro
+
+
+def largest_remainder(ideal: np.ndarray, total: int, codes: Sequence[str]) -> np.ndarray:
+    """Round non-negative exact amounts to whole euros that sum to ``total``.
+
+    ``ideal`` must sum to ``total`` up to floating-point noise. Ties between equal
+    fractional parts are broken by ``codes`` (ascending), so the result is the same for
+    any order of the rows.
+    """
+    ideal = np.asarray(ideal, dtype=float)
+    if ideal.ndim != 1 or len(ideal) != len(codes):
+        raise ValueError("ideal and codes must be one-dimensional and of equal length")
+    if total < 0 or int(total) != total:
+        raise ValueError(f"total must be a non-negative whole number, got {total}")
+    if np.any(ideal < 0) or not np.all(np.isfinite(ideal)):
+        raise ValueError("ideal amounts must be finite and non-negative")
+    total = int(total)
+    floors = np.floor(ideal).astype(np.int64)
+    leftover = total - int(floors.sum())
+    n = len(ideal)
+    if leftover > n or leftover < -n:
+        raise ValueError(f"ideal amounts sum to {math.fsum(ideal)}, not to {total}")
+    fractions = ideal - floors
+    code_rank = np.argsort(np.asarray(codes, dtype=str), kind="stable")
+    rank_of = np.empty(n, dtype=np.int64)
+    rank_of[code_rank] = np.arange(n)
+    if leftover > 0:
+        # largest fraction first; equal fractions: lowest code first
+        order = np.lexsort((rank_of, -fractions))
+        floors[order[:leftover]] += 1
+    elif leftover < 0:
+        # floating-point noise pushed the floors over the total: take back from the
+        # smallest fractions among positive amounts, highest code first
+        candidates = np.flatnonzero(floors > 0)
+        order = candidates[np.lexsort((-rank_of[candidates], fractions[candidates]))]
+        floors[order[:-leftover]] -= 1
+    return floors
+
+
+def apportion(weights: np.ndarray, total: int, codes: Sequence[str]) -> np.ndarray:
+    """Divide ``total`` whole euros pro rata non-negative ``weights`` (largest remainder)."""
+    weights = np.asarray(weights, dtype=float)
+    weight_sum = math.fsum(weights)
+    if not weight_sum > 0:
+        if total == 0:
+            return np.zeros(len(weights), dtype=np.int64)
+        raise ValueError("weights must have a positive sum")
+    ideal = weights / weight_sum * total
+    return largest_remainder(ideal, total, codes)
+
+
+def normalise(values: np.ndarray) -> np.ndarray:
+    """Shares that sum to one (order-independent exact sum)."""
+    values = np.asarray(values, dtype=float)
+    if np.any(values < 0) or not np.all(np.isfinite(values)):
+        raise ValueError("key values must be finite and non-negative")
+    total = math.fsum(values)
+    if not total > 0:
+        raise ValueError("a key needs a positive total")
+    return values / total
+
+
+def combine_keys(key_values: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
+    """Weighted combination of keys, each normalised to shares first.
+
+    ``weights`` are >= 0 and sum to 1; keys with weight 0 may be left out of
+    ``key_values``.
+    """
+    if any(weight < 0 for weight in weights.values()):
+        raise ValueError("weights must be >= 0")
+    if abs(math.fsum(weights.values()) - 1.0) > 1e-9:
+        raise ValueError(f"weights must sum to 1, got {math.fsum(weights.values())}")
+    combined = None
+    for name in sorted(weights):
+        if weights[name] == 0:
+            continue
+        part = weights[name] * normalise(key_values[name])
+        combined = part if combined is None else combined + part
+    if combined is None:
+        raise ValueError("at least one weight must be positive")
+    return combined
+
+
+def year_budgets(total: int, profile: Mapping[int, float], kind: str) -> dict[int, int]:
+    """Whole-euro budget per payment year.
+
+    ``kind='euros'``: the profile gives whole euros that must add up to ``total``.
+    ``kind='shares'``: the profile is normalised and ``total`` is divided by largest
+    remainder (ties to the earliest year).
+    """
+    years = sorted(profile)
+    if kind == "euros":
+        amounts = {year: int(profile[year]) for year in years}
+        if any(amounts[year] != profile[year] or amounts[year] < 0 for year in years):
+            raise ValueError("year amounts must be non-negative whole euros")
+        if sum(amounts.values()) != total:
+            raise ValueError(f"year amounts add up to {sum(amounts.values())}, not {total}")
+        return amounts
+    if kind == "shares":
+        shares = np.array([profile[year] for year in years], dtype=float)
+        amounts = apportion(shares, total, [f"{year:04d}" for year in years])
+        return {year: int(amount) for year, amount in zip(years, amounts)}
+    raise ValueError(f"unknown profile kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class PotAllocation:
+    """One pot allocated over municipalities (rows) and payment years (columns)."""
+
+    codes: tuple[str, ...]
+    years: tuple[int, ...]
+    shares: np.ndarray  # combined key share per municipality, sums to 1
+    budgets: tuple[int, ...]  # whole euros per year
+    vast_bedrag: int  # euros per municipality per year
+    ideal: np.ndarray  # exact (unrounded) amounts, shape (n, years)
+    amounts: np.ndarray  # whole euros, shape (n, years), int64
+
+    def year_total(self, year: int) -> int:
+        return int(self.amounts[:, self.years.index(year)].sum())
+
+
+def allocate_pot(
+    codes: Sequence[str],
+    shares: np.ndarray,
+    budgets: Mapping[int, int],
+    vast_bedrag: int = 0,
+    label: str = "pot",
+) -> PotAllocation:
+    """Distribute each year's budget: a vast bedrag per municipality, the rest pro rata ``shares``.
+
+    Raises :class:`InfeasibleError` when the vast bedrag for all municipalities costs more
+    than a year's budget, with the shortfall in euros.
+    """
+    codes = tuple(codes)
+    shares = np.asarray(shares, dtype=float)
+    n = len(codes)
+    years = tuple(sorted(budgets))
+    problems = []
+    for year in years:
+        needed = vast_bedrag * n
+        if needed > budgets[year]:
+            problems.append(
+                f"{label} {year}: a vast bedrag of {euro(vast_bedrag)} for {n} municipalities needs "
+                f"{euro(needed)}; the budget is {euro(budgets[year])} (short {euro(needed - budgets[year])})"
+            )
+    if problems:
+        raise InfeasibleError(problems)
+    ideal = np.empty((n, len(years)))
+    amounts = np.empty((n, len(years)), dtype=np.int64)
+    for column, year in enumerate(years):
+        variable = budgets[year] - vast_bedrag * n
+        ideal[:, column] = vast_bedrag + shares * variable
+        amounts[:, column] = vast_bedrag + apportion(shares, variable, codes)
+    return PotAllocation(
+        codes=codes,
+        years=years,
+        shares=shares,
+        budgets=tuple(budgets[year] for year in years),
+        vast_bedrag=vast_bedrag,
+        ideal=ideal,
+        amounts=amounts,
+    )

@@ -1,0 +1,266 @@
+"""Layer 1: loading and validating the project's data files (``data/``).
+
+Every loader checks what it reads (code format, uniqueness, completeness, the known
+number of municipalities) and raises :class:`~allocation.errors.DataError` naming the
+file and the row, so that a damaged file gives a clear error instead of a wrong number.
+Loaders are cached; they return copies so callers cannot change the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from allocation.errors import DataError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+#: The register on which the keys are defined (the 2021 municipalities).
+KEY_REGISTER_DATE = "2021-01-01"
+
+#: Known municipality counts per register date (DOMAIN.md, SOURCES.md).
+EXPECTED_COUNTS = {
+    "2021-01-01": 352,
+    "2022-01-01": 345,
+    "2022-03-24": 344,
+    "2023-01-01": 342,
+    "2024-01-01": 342,
+    "2025-01-01": 342,
+    "2026-01-01": 342,
+}
+
+CODE_PATTERN = re.compile(r"^GM\d{4}$")
+
+#: CBS gemeentegrootteklasse (size class by inhabitants), lower bounds and labels.
+SIZE_CLASSES = [
+    (0, "< 5.000"),
+    (5_000, "5.000 - 10.000"),
+    (10_000, "10.000 - 20.000"),
+    (20_000, "20.000 - 50.000"),
+    (50_000, "50.000 - 100.000"),
+    (100_000, "100.000 - 150.000"),
+    (150_000, "150.000 - 250.000"),
+    (250_000, ">= 250.000"),
+]
+
+
+def size_class(population: float) -> str:
+    """CBS size class (gemeentegrootteklasse) for a number of inhabitants."""
+    label = SIZE_CLASSES[0][1]
+    for lower, name in SIZE_CLASSES:
+        if population >= lower:
+            label = name
+    return label
+
+
+def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"{path}: data file not found; rebuild it with `python data/build_data.py`")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path}: cannot be read as UTF-8 CSV ({exc}); rebuild it") from None
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; rebuild it")
+    return frame
+
+
+def _check_codes(frame: pd.DataFrame, path: Path, column: str = "gm_code", what: str = "") -> list[str]:
+    problems = []
+    for row, code in enumerate(frame[column], start=2):
+        if not CODE_PATTERN.match(code):
+            problems.append(f"{path}: row {row}{what}: {column} {code!r} is not a CBS code like GM0363")
+    duplicated = frame[column][frame[column].duplicated()]
+    for code in duplicated:
+        problems.append(f"{path}{what}: {column} {code} appears more than once")
+    return problems
+
+
+def _check_complete(frame: pd.DataFrame, path: Path, columns: list[str]) -> list[str]:
+    problems = []
+    for column in columns:
+        empty = frame.index[frame[column].str.strip() == ""]
+        for index in empty:
+            problems.append(f"{path}: row {index + 2}: {column} is empty")
+    return problems
+
+
+def _numeric(frame: pd.DataFrame, column: str, path: Path, minimum: float = 0.0) -> tuple[pd.Series, list[str]]:
+    values = pd.to_numeric(frame[column], errors="coerce")
+    problems = [
+        f"{path}: row {index + 2}: {column} {frame[column].iloc[index]!r} is not a number >= {minimum:g}"
+        for index in range(len(frame))
+        if not (values.iloc[index] >= minimum)
+    ]
+    return values, problems
+
+
+@lru_cache(maxsize=4)
+def _registers(data_dir: Path) -> pd.DataFrame:
+    path = data_dir / "register.csv"
+    frame = _read_csv(path, ["valid_from", "gm_code", "gm_name", "province_code", "province_name"])
+    problems = _check_complete(frame, path, list(frame.columns))
+    for date, group in frame.groupby("valid_from", sort=True):
+        problems += _check_codes(group, path, what=f" (register {date})")
+        expected = EXPECTED_COUNTS.get(date)
+        if expected is not None and len(group) != expected:
+            problems.append(f"{path}: register {date} has {len(group)} municipalities, expected {expected}")
+    if KEY_REGISTER_DATE not in set(frame["valid_from"]):
+        problems.append(f"{path}: the key register {KEY_REGISTER_DATE} is missing")
+    if problems:
+        raise DataError(problems)
+    return frame.sort_values(["valid_from", "gm_code"], kind="stable").reset_index(drop=True)
+
+
+def register_dates(data_dir: Path = DATA_DIR) -> list[str]:
+    """All reference dates (peildata) for which a register is available, ascending."""
+    return sorted(_registers(Path(data_dir))["valid_from"].unique())
+
+
+def register_in_force(date: str, data_dir: Path = DATA_DIR) -> str:
+    """The valid_from date of the register in force on ``date`` (ISO format)."""
+    dates = [d for d in register_dates(data_dir) if d <= date]
+    if not dates:
+        raise DataError(f"no municipality register is in force on {date}; the first is {register_dates(data_dir)[0]}")
+    return dates[-1]
+
+
+def load_register(date: str = KEY_REGISTER_DATE, data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The municipalities in force on ``date``: gm_code, gm_name, province_code, province_name."""
+    frame = _registers(Path(data_dir))
+    valid_from = register_in_force(date, data_dir)
+    selected = frame[frame["valid_from"] == valid_from].drop(columns="valid_from")
+    return selected.reset_index(drop=True).copy()
+
+
+@lru_cache(maxsize=4)
+def _municipalities_2021(data_dir: Path) -> pd.DataFrame:
+    register = load_register(KEY_REGISTER_DATE, data_dir)
+    problems: list[str] = []
+
+    pop_path = data_dir / "population_2021.csv"
+    population = _read_csv(pop_path, ["gm_code", "population", "population_date"])
+    problems += _check_codes(population, pop_path) + _check_complete(population, pop_path, ["population"])
+    pop_values, more = _numeric(population, "population", pop_path, minimum=1)
+    problems += more
+
+    ind_path = data_dir / "indicators_2021.csv"
+    indicators = _read_csv(ind_path, ["gm_code", "area_km2", "pct_non_western_migration_background"])
+    problems += _check_codes(indicators, ind_path)
+    area, more = _numeric(indicators, "area_km2", ind_path, minimum=0)
+    problems += more
+    pct, more = _numeric(indicators, "pct_non_western_migration_background", ind_path, minimum=0)
+    problems += more
+    problems += [
+        f"{ind_path}: row {i + 2}: pct_non_western_migration_background {v} is above 100"
+        for i, v in enumerate(pct)
+        if v > 100
+    ]
+
+    vr_path = data_dir / "veiligheidsregios.csv"
+    vr = _read_csv(vr_path, ["valid_from", "gm_code", "veiligheidsregio_code"])
+    vr = vr[vr["valid_from"] == KEY_REGISTER_DATE]
+
+    codes = set(register["gm_code"])
+    for path, frame in ((pop_path, population), (ind_path, indicators), (vr_path, vr)):
+        other = set(frame["gm_code"])
+        for code in sorted(codes - other):
+            problems.append(f"{path}: municipality {code} of the {KEY_REGISTER_DATE} register is missing")
+        for code in sorted(other - codes):
+            problems.append(f"{path}: {code} is not in the {KEY_REGISTER_DATE} register")
+    if problems:
+        raise DataError(problems)
+
+    frame = register.copy()
+    frame = frame.merge(
+        pd.DataFrame(
+            {
+                "gm_code": population["gm_code"],
+                "population": pop_values.astype("int64"),
+                "population_date": population["population_date"],
+            }
+        ),
+        on="gm_code",
+    )
+    frame = frame.merge(
+        pd.DataFrame({"gm_code": indicators["gm_code"], "area_km2": area, "pct_non_western": pct}),
+        on="gm_code",
+    )
+    frame = frame.merge(vr[["gm_code", "veiligheidsregio_code"]], on="gm_code")
+    frame["size_class"] = frame["population"].map(size_class)
+    return frame.sort_values("gm_code", kind="stable").reset_index(drop=True)
+
+
+def load_municipalities_2021(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The 352 municipalities of the key register with their characteristics.
+
+    Columns: gm_code, gm_name, province_code, province_name, population (CBS, 30 April
+    2021), population_date, area_km2, pct_non_western, veiligheidsregio_code, size_class.
+    """
+    return _municipalities_2021(Path(data_dir)).copy()
+
+
+@lru_cache(maxsize=4)
+def _mergers(data_dir: Path) -> pd.DataFrame:
+    path = data_dir / "herindelingen.csv"
+    frame = _read_csv(
+        path,
+        ["effective_date", "old_code", "old_name", "new_code", "new_name", "change_type", "split_weight"],
+    )
+    problems = _check_complete(frame, path, ["effective_date", "old_code", "new_code", "change_type"])
+    for column in ("old_code", "new_code"):
+        problems += [
+            f"{path}: row {i + 2}: {column} {code!r} is not a CBS code like GM0363"
+            for i, code in enumerate(frame[column])
+            if not CODE_PATTERN.match(code)
+        ]
+    allowed = {"merged_new_municipality", "split_part", "absorbed", "absorbing_continues"}
+    problems += [
+        f"{path}: row {i + 2}: change_type {kind!r} is not one of {', '.join(sorted(allowed))}"
+        for i, kind in enumerate(frame["change_type"])
+        if kind not in allowed
+    ]
+    if problems:
+        raise DataError(problems)
+    return frame
+
+
+def load_mergers(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The herindelingen (municipal reorganisations) table, one row per old->new link."""
+    return _mergers(Path(data_dir)).copy()
+
+
+GEO_DATES = ["2021-01-01", "2022-01-01", "2022-03-24", "2023-01-01"]
+
+
+def geojson_path(date: str, data_dir: Path = DATA_DIR) -> Path:
+    """Boundary file for the register in force on ``date`` (2023 boundaries hold to 2026)."""
+    in_force = register_in_force(date, data_dir)
+    geo_date = [d for d in GEO_DATES if d <= in_force][-1]
+    return Path(data_dir) / "geo" / f"gemeenten_{geo_date}.geojson"
+
+
+@lru_cache(maxsize=8)
+def _geojson(path: Path) -> str:
+    if not path.is_file():
+        raise DataError(f"{path}: boundary file not found; rebuild it with `python data/build_data.py`")
+    return path.read_text(encoding="utf-8")
+
+
+def load_geojson(date: str, data_dir: Path = DATA_DIR) -> dict:
+    """GeoJSON FeatureCollection of the municipalities in force on ``date``.
+
+    Feature ids and ``properties.statcode`` are GM codes (CBS/Kadaster, CC BY 4.0).
+    """
+    path = geojson_path(date, data_dir)
+    geo = json.loads(_geojson(path))
+    codes = {feature["properties"]["statcode"] for feature in geo["features"]}
+    expected = set(load_register(date, data_dir)["gm_code"])
+    if codes != expected:  # 2024-2026 use the 2023 boundaries: they must still match
+        raise DataError(f"{path}: boundary codes do not match the register in force on {date}")
+    return geo

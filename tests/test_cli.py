@@ -1,0 +1,95 @@
+"""The command line: the shipped scenario runs, bad input exits 2 with one line per problem."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import ROOT, SCENARIOS
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "allocation", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = cli("run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(out))
+    return result, out
+
+
+def test_run_writes_the_long_allocation_csv_with_exact_pot_year_totals(baseline_run):
+    result, out = baseline_run
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out / "kamerbrief-2021-allocation.csv", dtype={"gm_code": str})
+    assert list(frame.columns) == ["pot", "year", "gm_code", "gm_name", "amount_eur"]
+    assert frame["amount_eur"].dtype.kind == "i"
+    scenario = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
+    for pot_id, pot in scenario["pots"].items():
+        totals = frame[frame["pot"] == pot_id].groupby("year")["amount_eur"].sum()
+        assert totals.sum() == pot["budget"]["amount_eur"]
+        counts = frame[frame["pot"] == pot_id].groupby("year")["gm_code"].nunique()
+        assert (counts == 352).all()
+    assert (frame["amount_eur"] >= 0).all()
+
+
+def test_run_prints_totals_and_largest_recipients(baseline_run):
+    result, _ = baseline_run
+    assert "Totals per pot and payment year" in result.stdout
+    assert "21,000,000" in result.stdout
+    assert "Largest recipients" in result.stdout and "Amsterdam" in result.stdout
+
+
+def test_misspelt_field_exits_2_with_one_line_naming_the_field(tmp_path):
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace("  invoering:\n    label:", "  invoering:\n    lable:")
+    bad = tmp_path / "typo.yaml"
+    bad.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("run", str(bad), "--out", str(out))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert f"error: {bad}: pots.invoering.lable: unknown field; did you mean `label`?" in lines
+    assert "Traceback" not in result.stderr
+    assert not out.exists(), "nothing may be written for bad input"
+
+
+def test_infeasible_vast_bedrag_exits_2_with_the_shortfall_in_euros(tmp_path):
+    data = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
+    data["pots"]["elip"]["key"]["vast_bedrag_eur"] = 5000
+    bad = tmp_path / "floor.yaml"
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = cli("run", str(bad), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "ELIP (Einde Lening nog Inburgeringsplichtig) 2023: a vast bedrag of EUR 5,000 for 352 municipalities needs EUR 1,760,000; the budget is EUR 1,649,000 (short EUR 111,000)" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_scenario_file_exits_2(tmp_path):
+    result = cli("validate", str(tmp_path / "nope.yaml"))
+    assert result.returncode == 2
+    assert "scenario file not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_validate_accepts_the_shipped_scenario():
+    result = cli("validate", str(SCENARIOS / "kamerbrief-2021.yaml"))
+    assert result.returncode == 0 and "valid" in result.stdout
+
+
+def test_keys_lists_every_builtin_key_with_kind_and_source():
+    result = cli("keys")
+    assert result.returncode == 0
+    for name in ("inwoners", "vast_bedrag", "migratieachtergrond", "oppervlakte"):
+        assert name in result.stdout
+    assert "[proxy]" in result.stdout and "source:" in result.stdout
+
+
+def test_explain_lets_a_municipality_recompute_its_amount():
+    result = cli("explain", str(SCENARIOS / "kamerbrief-2021.yaml"), "363")
+    assert result.returncode == 0
+    assert "Amsterdam (GM0363)" in result.stdout
+    assert "key migratieachtergrond [proxy]" in result.stdout
