@@ -1,0 +1,415 @@
+"""Layer 4: app-facing views of a scenario and its allocation, and scenario editing.
+
+Everything the Streamlit app (``app.py``) shows is computed here, so that the app stays
+a thin face and every number it shows can be tested without a browser:
+
+* :func:`pot_year_table`: per pot and payment year, code, name, province, inhabitants,
+  amount and euros per inhabitant (on the 2021 key register);
+* :func:`year_phasing`: the budget of each pot per payment year, with its provenance;
+* :func:`provenance_table` and :func:`key_table`: which figures are real, proxy or
+  assumption;
+* scenario editing as pure functions over the scenario's data (a ``dict`` as read from
+  YAML): :func:`set_budget`, :func:`set_year_value`, :func:`set_weights`,
+  :func:`set_vast_bedrag`, :func:`add_user_key`. An edited number gets an
+  ``assumption:`` saying it was edited in the app, unless the user gives a source.
+  :func:`build` validates the edited data through
+  :func:`allocation.scenario.parse_scenario` (the same messages as the command line)
+  and runs it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from allocation.errors import InputError, euro
+from allocation.keys import Key, parse_key_csv
+from allocation.scenario import LoadedScenario, ScenarioResult, parse_scenario, run_scenario, to_yaml
+
+EDITED = "Edited in the app"
+TABLE_COLUMNS = ["gm_code", "gm_name", "province_name", "inhabitants", "amount_eur", "eur_per_inhabitant"]
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def pot_year_table(result: ScenarioResult, pot_id: str, year: int, search: str = "") -> pd.DataFrame:
+    """Per municipality of the 2021 key register: the amount of one pot in one payment year.
+
+    Columns: gm_code, gm_name, province_name, inhabitants (CBS, 30 April 2021),
+    amount_eur (whole euros), eur_per_inhabitant. ``search`` keeps the rows whose code,
+    name or province contains it (case-insensitive; ``363`` finds GM0363).
+    """
+    allocation = result.allocation
+    rows = allocation[(allocation["pot"] == pot_id) & (allocation["year"] == year)]
+    if rows.empty:
+        raise KeyError(f"pot {pot_id!r} has no payment year {year}")
+    municipalities = result.municipalities.set_index("gm_code")
+    frame = pd.DataFrame(
+        {
+            "gm_code": rows["gm_code"].to_numpy(),
+            "gm_name": rows["gm_name"].to_numpy(),
+            "province_name": municipalities["province_name"].reindex(rows["gm_code"]).to_numpy(),
+            "inhabitants": municipalities["population"].reindex(rows["gm_code"]).to_numpy().astype("int64"),
+            "amount_eur": rows["amount_eur"].to_numpy().astype("int64"),
+        }
+    )
+    frame["eur_per_inhabitant"] = frame["amount_eur"] / frame["inhabitants"]
+    frame = frame.sort_values("gm_code", kind="stable").reset_index(drop=True)
+    return filter_rows(frame, search)
+
+
+def filter_rows(frame: pd.DataFrame, search: str) -> pd.DataFrame:
+    """Rows whose gm_code, gm_name or province_name contains ``search`` (case-insensitive)."""
+    needle = (search or "").strip().lower()
+    if not needle:
+        return frame
+    if needle.isdigit():
+        code = "gm" + needle.zfill(4)
+        mask = frame["gm_code"].str.lower() == code
+    else:
+        mask = pd.Series(False, index=frame.index)
+    for column in ("gm_code", "gm_name", "province_name"):
+        if column in frame:
+            mask |= frame[column].str.lower().str.contains(needle, regex=False)
+    return frame[mask].reset_index(drop=True)
+
+
+def pot_years(result: ScenarioResult, pot_id: str) -> list[int]:
+    """The payment years of a pot, ascending."""
+    return list(result.pots[pot_id].years)
+
+
+def year_phasing(result: ScenarioResult) -> pd.DataFrame:
+    """The budget of each pot per payment year.
+
+    Columns: pot, label, year, amount_eur, provenance (``source: ...`` or
+    ``ASSUMPTION: ...``), kind (``sourced`` or ``assumption``).
+    """
+    rows = []
+    for pot_id, pot in result.scenario.pots.items():
+        allocated = result.pots[pot_id]
+        for year, budget in zip(allocated.years, allocated.budgets):
+            provenance = pot.years.provenance(year)
+            rows.append(
+                {
+                    "pot": pot_id,
+                    "label": pot.label,
+                    "year": int(year),
+                    "amount_eur": int(budget),
+                    "provenance": provenance,
+                    "kind": "assumption" if provenance.startswith("ASSUMPTION") else "sourced",
+                }
+            )
+    return pd.DataFrame(rows, columns=["pot", "label", "year", "amount_eur", "provenance", "kind"])
+
+
+def provenance_table(result: ScenarioResult) -> pd.DataFrame:
+    """Per pot: where the budget, the year profile and the key come from, and the key kinds.
+
+    Columns: pot, label, budget_eur, budget, years, key, keys (``name (kind)`` per key
+    used, kind being real, proxy or assumption).
+    """
+    rows = []
+    for pot_id, pot in result.scenario.pots.items():
+        year_kinds = sorted({pot.years.provenance(y).split(":")[0] for y in pot.years.values()})
+        keys = ", ".join(
+            f"{name} {weight:g} ({result.loaded.keys[name].kind})" for name, weight in sorted(pot.key.weights.items())
+        )
+        vast = f"vast bedrag {euro(pot.key.vast_bedrag_eur)} per municipality per year; " if pot.key.vast_bedrag_eur else ""
+        rows.append(
+            {
+                "pot": pot_id,
+                "label": pot.label,
+                "budget_eur": pot.budget.amount_eur,
+                "budget": pot.budget.provenance,
+                "years": " and ".join("assumption" if k == "ASSUMPTION" else "sourced" for k in year_kinds)
+                + f" ({pot.years.kind})",
+                "key": f"{vast}{pot.key.provenance}",
+                "keys": keys,
+            }
+        )
+    return pd.DataFrame(rows, columns=["pot", "label", "budget_eur", "budget", "years", "key", "keys"])
+
+
+def key_table(loaded: LoadedScenario) -> pd.DataFrame:
+    """Every key the scenario can use: name, label, kind (real/proxy/assumption), unit, source, vintage."""
+    rows = [
+        {
+            "name": key.name,
+            "label": key.label,
+            "kind": key.kind,
+            "unit": key.unit,
+            "source": key.source,
+            "vintage": key.vintage,
+            "used": any(key.name in pot.key.weights for pot in loaded.scenario.pots.values()),
+        }
+        for key in sorted(loaded.keys.values(), key=lambda k: k.name)
+    ]
+    return pd.DataFrame(rows, columns=["name", "label", "kind", "unit", "source", "vintage", "used"])
+
+
+def map_frame(result: ScenarioResult, pot_id: str, year: int) -> pd.DataFrame:
+    """Euros per inhabitant per municipality for a choropleth (``gm_code`` matches
+    ``properties.statcode`` of :func:`allocation.data.load_geojson`)."""
+    return pot_year_table(result, pot_id, year)[["gm_code", "gm_name", "amount_eur", "eur_per_inhabitant"]]
+
+
+# --- editing -------------------------------------------------------------------------------
+
+
+def scenario_data(text: str) -> dict:
+    """The scenario's YAML text as plain data (validate with :func:`build` or ``parse_scenario``)."""
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping with name, description and pots at the top level")
+    return data
+
+
+def _provenance(entry: dict, source: str | None, what: str) -> None:
+    """Label an edited entry: the user's source, or an assumption saying it was edited."""
+    before = entry.get("source") or entry.get("assumption")
+    entry.pop("source", None)
+    entry.pop("assumption", None)
+    if source and source.strip():
+        entry["source"] = source.strip()
+    else:
+        note = f"{EDITED}: {what}."
+        if before:
+            note += f" Before the edit: {' '.join(str(before).split())}"
+        entry["assumption"] = note
+
+
+def _pot(data: dict, pot_id: str) -> dict:
+    pots = data.get("pots")
+    if not isinstance(pots, dict) or pot_id not in pots:
+        raise InputError(f"pots.{pot_id}: no such pot in the scenario")
+    return pots[pot_id]
+
+
+def set_budget(data: dict, pot_id: str, amount_eur: int, source: str | None = None) -> dict:
+    """A copy of ``data`` with the pot's budget changed (and labelled); unchanged if equal."""
+    data = copy.deepcopy(data)
+    budget = _pot(data, pot_id).setdefault("budget", {})
+    old = budget.get("amount_eur")
+    if old == amount_eur and not source:
+        return data
+    budget["amount_eur"] = amount_eur
+    _provenance(budget, source, f"budget set to {euro(amount_eur)} (was {euro(old) if isinstance(old, (int, float)) else old})")
+    return data
+
+
+def set_year_value(data: dict, pot_id: str, year: int, value: float, source: str | None = None) -> dict:
+    """A copy of ``data`` with one payment year's value (euros or share) changed and labelled."""
+    data = copy.deepcopy(data)
+    years = _pot(data, pot_id).get("years") or {}
+    kind = "euros" if "euros" in years else "shares"
+    profile = years.setdefault(kind, {})
+    current = profile.get(year)
+    old = current.get("value") if isinstance(current, dict) else current
+    if old == value and not source:
+        return data
+    entry = dict(current) if isinstance(current, dict) else {}
+    if not isinstance(current, dict):  # a plain number takes the profile's provenance
+        if years.get("source"):
+            entry["source"] = years["source"]
+        elif years.get("assumption"):
+            entry["assumption"] = years["assumption"]
+    entry["value"] = value
+    unit = "EUR" if kind == "euros" else "share"
+    _provenance(entry, source, f"{year} set to {unit} {value:,g} (was {old if old is not None else 'absent'})")
+    profile[year] = {"value": entry["value"], **{k: v for k, v in entry.items() if k != "value"}}
+    return data
+
+
+def set_weights(
+    data: dict, pot_id: str, weights: dict[str, float], source: str | None = None, normalise: bool = True
+) -> dict:
+    """A copy of ``data`` with the pot's key weights changed and labelled.
+
+    Keys with weight 0 are dropped. With ``normalise`` the weights are scaled to sum to 1
+    (otherwise validation reports a sum other than 1, as the command line does).
+    """
+    data = copy.deepcopy(data)
+    key = _pot(data, pot_id).setdefault("key", {})
+    kept = {name: float(w) for name, w in weights.items() if not (isinstance(w, (int, float)) and w == 0)}
+    total = math.fsum(w for w in kept.values() if isinstance(w, float) and math.isfinite(w))
+    if normalise and total > 0 and all(w >= 0 for w in kept.values()):
+        kept = {name: w / total for name, w in kept.items()}
+    old = key.get("weights") or {}
+    if _same_weights(old, kept) and not source:
+        return data
+    key["weights"] = kept
+    shown = ", ".join(f"{name} {w:.4g}" for name, w in kept.items()) or "none"
+    before = ", ".join(f"{name} {w:g}" for name, w in old.items()) if isinstance(old, dict) else old
+    _provenance(key, source, f"key weights set to {shown} (was {before})")
+    return data
+
+
+def _same_weights(old: Any, new: dict[str, float]) -> bool:
+    if not isinstance(old, dict) or set(old) != set(new):
+        return False
+    return all(isinstance(old[k], (int, float)) and abs(old[k] - new[k]) < 1e-12 for k in new)
+
+
+def set_vast_bedrag(data: dict, pot_id: str, amount_eur: int, source: str | None = None) -> dict:
+    """A copy of ``data`` with the pot's vast bedrag (euros per municipality per year) changed and labelled."""
+    data = copy.deepcopy(data)
+    key = _pot(data, pot_id).setdefault("key", {})
+    old = key.get("vast_bedrag_eur", 0)
+    if old == amount_eur and not source:
+        return data
+    key["vast_bedrag_eur"] = amount_eur
+    _provenance(key, source, f"vast bedrag set to {euro(amount_eur)} per municipality per year (was {euro(old)})")
+    return data
+
+
+def apply_edits(data: dict, edits: dict[str, dict]) -> dict:
+    """A copy of ``data`` with the app's edits applied, pot by pot.
+
+    ``edits`` maps a pot id to any of: ``budget_eur`` (int), ``vast_bedrag_eur`` (int),
+    ``weights`` (key name -> weight, normalised to sum 1), ``years`` (year -> euros or
+    share), and ``source`` (where the edited numbers come from; without one each edited
+    number is labelled as an assumption edited in the app). Values equal to the
+    scenario's own leave it untouched, so its provenance stays as it was.
+    """
+    for pot_id, change in edits.items():
+        source = change.get("source") or None
+        if "budget_eur" in change:
+            data = set_budget(data, pot_id, int(change["budget_eur"]), source if _differs(data, pot_id, "budget", change["budget_eur"]) else None)
+        if "vast_bedrag_eur" in change:
+            data = set_vast_bedrag(data, pot_id, int(change["vast_bedrag_eur"]), source if _differs(data, pot_id, "vast", change["vast_bedrag_eur"]) else None)
+        if "weights" in change:
+            weights = change["weights"]
+            before = copy.deepcopy(_pot(data, pot_id).get("key", {}).get("weights"))
+            data = set_weights(data, pot_id, weights)
+            if source and _pot(data, pot_id)["key"].get("weights") != before:
+                data = set_weights(data, pot_id, weights, source=source)
+        for year, value in (change.get("years") or {}).items():
+            if _differs(data, pot_id, "year", value, year):
+                data = set_year_value(data, pot_id, int(year), value, source)
+    return data
+
+
+def _differs(data: dict, pot_id: str, what: str, value: Any, year: int | None = None) -> bool:
+    pot = _pot(data, pot_id)
+    if what == "budget":
+        return (pot.get("budget") or {}).get("amount_eur") != value
+    if what == "vast":
+        return (pot.get("key") or {}).get("vast_bedrag_eur", 0) != value
+    years = pot.get("years") or {}
+    profile = years.get("euros", years.get("shares")) or {}
+    current = profile.get(int(year))
+    current = current.get("value") if isinstance(current, dict) else current
+    return current != value
+
+
+def add_user_key(data: dict, name: str, spec: dict) -> dict:
+    """A copy of ``data`` declaring a user key (an uploaded CSV) under ``user_keys``.
+
+    ``spec`` holds the fields of a scenario's ``user_keys`` entry (file, value_column,
+    code_column, missing_as_zero, label, unit, source, vintage, kind, note).
+    """
+    data = copy.deepcopy(data)
+    user_keys = data.get("user_keys") or {}
+    user_keys[name] = {k: v for k, v in spec.items() if v not in (None, "")}
+    data["user_keys"] = user_keys
+    return data
+
+
+# --- validating and running ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyUpload:
+    """An uploaded key CSV with the options to read it (see :func:`allocation.keys.parse_key_csv`)."""
+
+    name: str
+    filename: str
+    content: bytes
+    value_column: str
+    code_column: str = "gm_code"
+    missing_as_zero: bool = False
+    label: str = ""
+    unit: str = ""
+    source: str = ""
+    vintage: str = ""
+    kind: str = "real"
+
+    def spec(self) -> dict:
+        """The scenario's ``user_keys`` entry for this upload."""
+        return {
+            "file": self.filename,
+            "value_column": self.value_column,
+            "code_column": self.code_column,
+            "missing_as_zero": self.missing_as_zero,
+            "label": self.label or self.name,
+            "unit": self.unit,
+            "source": self.source,
+            "vintage": self.vintage,
+            "kind": self.kind,
+        }
+
+
+def read_upload(upload: KeyUpload) -> Key:
+    """Parse an uploaded key CSV; :class:`InputError` with one message per bad row."""
+    problems = []
+    if not upload.source.strip():
+        problems.append(f"{upload.filename}: give the key a source (where the numbers come from)")
+    if not upload.name or not upload.name.replace("_", "a").isalnum() or not upload.name[0].isalpha() or upload.name != upload.name.lower():
+        problems.append(f"{upload.filename}: key name {upload.name!r} must be a lowercase identifier like `elip_duo`")
+    if problems:
+        raise InputError(problems)
+    spec = upload.spec()
+    spec.pop("file")
+    return parse_key_csv(upload.content, origin=upload.filename, name=upload.name, **spec)
+
+
+def build(
+    data_or_text: dict | str,
+    *,
+    origin: str,
+    scenario_id: str,
+    uploads: tuple[KeyUpload, ...] = (),
+) -> ScenarioResult:
+    """Validate scenario data (or YAML text) plus uploaded keys, and run it.
+
+    Uploaded keys are declared under ``user_keys`` and passed to
+    :func:`~allocation.scenario.parse_scenario` as ``extra_keys``. Raises
+    :class:`InputError` with the command line's messages.
+    """
+    text = data_or_text if isinstance(data_or_text, str) else to_yaml(data_or_text)
+    extra: dict[str, Key] = {}
+    problems: list[str] = []
+    if uploads:
+        data = scenario_data(text) if isinstance(data_or_text, str) else data_or_text
+        for upload in uploads:
+            try:
+                extra[upload.name] = read_upload(upload)
+            except InputError as exc:
+                problems += exc.problems
+                continue
+            data = add_user_key(data, upload.name, upload.spec())
+        text = to_yaml(data)
+    if problems:
+        raise InputError(problems)
+    loaded = parse_scenario(text, origin=origin, scenario_id=scenario_id, extra_keys=extra or None)
+    return run_scenario(loaded)
+
+
+def edited_yaml(result: ScenarioResult) -> str:
+    """The scenario as run (edits and declared uploads included), as YAML for download."""
+    return result.loaded.text
+
+
+def totals(result: ScenarioResult) -> pd.DataFrame:
+    """Total per pot and year as allocated (sums of whole euros): pot, year, amount_eur."""
+    frame = result.allocation.groupby(["pot", "year"], as_index=False, sort=False)["amount_eur"].sum()
+    frame["amount_eur"] = frame["amount_eur"].astype(np.int64)
+    return frame

@@ -1,0 +1,306 @@
+"""Layer 5: the Streamlit app. ``streamlit run app.py``.
+
+Thin: widgets, layout and caching only. Every figure shown is computed in the library
+(``allocation.views`` and the modules it uses) and cached on the scenario's content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly.express as px
+import streamlit as st
+
+from allocation import views
+from allocation.data import KEY_REGISTER_DATE, load_geojson
+from allocation.errors import InputError
+from allocation.outputs import allocation_csv
+
+ROOT = Path(__file__).resolve().parent
+SCENARIO_DIR = ROOT / "scenarios"
+VIEWS = ["Allocation", "Scenario", "Compare", "Export"]
+KIND_BADGE = {"real": ":green[real]", "proxy": ":orange[proxy]", "assumption": ":red[assumption]"}
+
+st.set_page_config(page_title="Inburgering allocation simulator", layout="wide")
+
+
+# --- cached library calls --------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def compute(text: str, origin: str, scenario_id: str, uploads: tuple = ()):
+    """(result, problems): the scenario run, or the command line's messages."""
+    try:
+        keys = tuple(views.KeyUpload(*upload) for upload in uploads)
+        return views.build(text, origin=origin, scenario_id=scenario_id, uploads=keys), []
+    except InputError as exc:
+        return None, exc.problems
+
+
+@st.cache_data(show_spinner=False)
+def geojson(date: str) -> dict:
+    return load_geojson(date)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def allocation_csv_bytes(text: str, origin: str, scenario_id: str, uploads: tuple = ()) -> bytes:
+    result, _ = compute(text, origin, scenario_id, uploads)
+    return allocation_csv(result)
+
+
+def shipped() -> dict[str, Path]:
+    return {path.stem: path for path in sorted(SCENARIO_DIR.glob("*.yaml"))}
+
+
+# --- sidebar: scenario and edits ---------------------------------------------------------------
+
+
+def choose_scenario() -> tuple[str, str, str] | None:
+    """(yaml text, origin, scenario id) of the chosen base scenario."""
+    st.sidebar.header("Scenario")
+    source = st.sidebar.radio("Start from", ["Shipped scenario", "Upload a YAML file"], key="source")
+    if source == "Shipped scenario":
+        files = shipped()
+        scenario_id = st.sidebar.selectbox("Shipped scenario", list(files), key="shipped")
+        path = files[scenario_id]
+        return path.read_text(encoding="utf-8"), f"scenarios/{path.name}", scenario_id
+    upload = st.sidebar.file_uploader("Scenario YAML", type=["yaml", "yml"], key="scenario_upload")
+    if upload is None:
+        st.sidebar.info("Upload a scenario file, or start from a shipped scenario.")
+        return None
+    try:
+        text = upload.getvalue().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        st.sidebar.error(f"{upload.name}: not UTF-8 text; save the scenario as UTF-8")
+        return None
+    return text, upload.name, Path(upload.name).stem
+
+
+def key_uploads() -> tuple:
+    """Uploaded key CSVs, as plain tuples (cacheable) of KeyUpload fields."""
+    with st.sidebar.expander("Upload a key CSV (e.g. DUO's ELIP counts)"):
+        upload = st.file_uploader("Key CSV", type=["csv", "txt"], key="key_upload")
+        name = st.text_input("Key name", value="elip_duo", key="key_name")
+        value_column = st.text_input("Value column", value="aantal", key="key_value_column")
+        code_column = st.text_input("Code column", value="gm_code", key="key_code_column")
+        label = st.text_input("Label", value="", key="key_label")
+        source = st.text_input("Source (required)", value="", key="key_source")
+        kind = st.selectbox("Kind", ["real", "proxy", "assumption"], key="key_kind")
+        missing = st.checkbox("Count missing municipalities as zero", value=False, key="key_missing")
+    if upload is None:
+        return ()
+    return ((name.strip(), upload.name, upload.getvalue(), value_column.strip(), code_column.strip(),
+             missing, label.strip(), "", source.strip(), "", kind),)
+
+
+def edit_widgets(base, scenario_key: str) -> dict:
+    """Edit widgets for one pot at a time; the edits of every pot live in session state."""
+    all_edits = st.session_state.setdefault("edits", {})
+    edits = all_edits.setdefault(scenario_key, {})
+    st.sidebar.header("Edit")
+    if st.sidebar.button("Reset edits", key="reset"):
+        edits.clear()
+        for widget in [k for k in st.session_state if str(k).startswith("edit_")]:
+            del st.session_state[widget]
+    pot_id = st.sidebar.selectbox("Pot", list(base.scenario.pots), key="edit_pot",
+                                  format_func=lambda p: base.scenario.pots[p].label)
+    pot = base.scenario.pots[pot_id]
+    change = edits.setdefault(pot_id, {})
+    prefix = f"edit_{scenario_key}_{pot_id}"
+    change["budget_eur"] = int(st.sidebar.number_input(
+        "Budget (EUR)", min_value=0, step=100_000, value=int(change.get("budget_eur", pot.budget.amount_eur)),
+        key=f"{prefix}_budget"))
+    change["vast_bedrag_eur"] = int(st.sidebar.number_input(
+        "Vast bedrag (EUR per municipality per year)", min_value=0, step=1_000,
+        value=int(change.get("vast_bedrag_eur", pot.key.vast_bedrag_eur)), key=f"{prefix}_vast"))
+    st.sidebar.caption("Key weights (scaled to sum to 1)")
+    weights = change.get("weights", dict(pot.key.weights))
+    new_weights = {}
+    for name in sorted(base.loaded.keys):
+        key = base.loaded.keys[name]
+        new_weights[name] = st.sidebar.number_input(
+            f"{name} [{key.kind}]", min_value=0.0, max_value=1000.0, step=0.1,
+            value=float(weights.get(name, 0.0)), key=f"{prefix}_w_{name}")
+    if any(w > 0 for w in new_weights.values()):
+        change["weights"] = new_weights
+    else:
+        st.sidebar.error(f"pots.{pot_id}.key.weights: at least one weight must be positive; keeping the last weights")
+    unit = "EUR" if pot.years.kind == "euros" else "share"
+    st.sidebar.caption(f"Payment years ({pot.years.kind})")
+    years = change.setdefault("years", {})
+    for year, value in pot.years.values().items():
+        current = years.get(year, value)
+        if pot.years.kind == "euros":
+            years[year] = int(st.sidebar.number_input(
+                f"{year} ({unit})", min_value=0, step=10_000, value=int(current), key=f"{prefix}_y{year}"))
+        else:
+            years[year] = float(st.sidebar.number_input(
+                f"{year} ({unit})", min_value=0.0, step=0.1, value=float(current), key=f"{prefix}_y{year}"))
+    change["source"] = st.sidebar.text_input(
+        "Source of these edits (empty: labelled as an assumption edited in the app)",
+        value=change.get("source", ""), key=f"{prefix}_source")
+    return edits
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+def show_problems(problems: list[str], heading: str) -> None:
+    st.error(heading + "\n\n" + "\n".join(f"- {p}" for p in problems))
+
+
+def allocation_view(result) -> None:
+    scenario = result.scenario
+    st.subheader(scenario.name)
+    columns = st.columns(2)
+    pot_id = columns[0].selectbox("Pot", list(scenario.pots), key="view_pot",
+                                  format_func=lambda p: scenario.pots[p].label)
+    years = views.pot_years(result, pot_id)
+    year = columns[1].selectbox("Payment year", years, key=f"view_year_{pot_id}")
+    pot = scenario.pots[pot_id]
+    kinds = ", ".join(f"{name} {KIND_BADGE[result.loaded.keys[name].kind]}" for name in sorted(pot.key.weights))
+    st.markdown(
+        f"**Key:** {kinds} &nbsp; **Budget:** {'source' if pot.budget.kind == 'sourced' else ':red[assumption]'}"
+        f" &nbsp; **{year}:** {pot.years.provenance(year)[:160]}"
+    )
+    table = views.pot_year_table(result, pot_id, year)
+    total = int(table["amount_eur"].sum())
+    metrics = st.columns(3)
+    metrics[0].metric(f"Total {year}", f"EUR {total:,}")
+    metrics[1].metric("Municipalities", f"{len(table)}")
+    metrics[2].metric("Median EUR per inhabitant", f"{table['eur_per_inhabitant'].median():.3f}")
+
+    left, right = st.columns([3, 2])
+    with left:
+        with st.spinner("Drawing the map"):
+            figure = px.choropleth(
+                table, geojson=geojson(KEY_REGISTER_DATE), locations="gm_code",
+                featureidkey="properties.statcode", color="eur_per_inhabitant",
+                hover_name="gm_name", hover_data={"gm_code": True, "amount_eur": ":,", "eur_per_inhabitant": ":.3f"},
+                color_continuous_scale="Viridis", labels={"eur_per_inhabitant": "EUR per inhabitant"},
+            )
+            figure.update_geos(fitbounds="locations", visible=False)
+            figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=560,
+                                 title=f"{pot.label}, {year}: EUR per inhabitant (2021 municipalities)")
+            st.plotly_chart(figure, key="map")
+        st.caption(
+            "Municipalities of the 2021 register (the key register); inhabitants: CBS, 30 April 2021. "
+            "Boundaries: CBS/Kadaster (CC BY 4.0)."
+        )
+    with right:
+        search = st.text_input("Search municipality, code or province", key="search")
+        shown = views.filter_rows(table, search)
+        st.dataframe(
+            shown, hide_index=True, height=480,
+            column_config={
+                "gm_code": "code", "gm_name": "municipality", "province_name": "province",
+                "inhabitants": st.column_config.NumberColumn("inhabitants", format="localized"),
+                "amount_eur": st.column_config.NumberColumn("amount (EUR)", format="localized"),
+                "eur_per_inhabitant": st.column_config.NumberColumn("EUR per inhabitant", format="%.4f"),
+            },
+        )
+        st.caption(f"{len(shown)} of {len(table)} municipalities; amounts in whole euros.")
+
+    st.markdown("#### Year phasing")
+    phasing = views.year_phasing(result)
+    chart = px.bar(phasing, x="year", y="amount_eur", color="label", barmode="group",
+                   pattern_shape="kind", labels={"amount_eur": "EUR", "label": "pot", "kind": "year budget"})
+    chart.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0))
+    st.plotly_chart(chart, key="phasing")
+    st.dataframe(phasing, hide_index=True)
+
+    st.markdown("#### Provenance: which figures are real, proxy or assumption")
+    st.dataframe(views.provenance_table(result), hide_index=True)
+    st.dataframe(views.key_table(result.loaded), hide_index=True)
+
+
+def scenario_view(result, problems: list[str]) -> None:
+    st.subheader("Scenario as edited")
+    if problems:
+        show_problems(problems, "Your edits are not valid yet (the same messages as the command line):")
+    st.download_button("Download the edited scenario (YAML)", views.edited_yaml(result),
+                       file_name=f"{result.loaded.scenario_id}.yaml", mime="application/x-yaml", key="dl_yaml")
+    st.code(views.edited_yaml(result), language="yaml")
+
+
+def compare_view(result) -> None:
+    st.subheader("Compare scenarios")
+    st.warning(
+        "Not available yet: the comparison (winners/losers bands, largest changes, map of differences, "
+        "aggregates by province and size class) needs `allocation.compare` (issue 5), which has not been "
+        "merged into this version."
+    )
+
+
+def export_view(result, text: str, origin: str, scenario_id: str, uploads: tuple) -> None:
+    st.subheader("Export")
+    st.download_button(
+        f"Download {scenario_id}-allocation.csv", allocation_csv_bytes(text, origin, scenario_id, uploads),
+        file_name=f"{scenario_id}-allocation.csv", mime="text/csv", key="dl_csv",
+    )
+    st.caption("Columns pot, year, gm_code, gm_name, amount_eur; whole euros on the 2021 register.")
+    st.download_button("Download the scenario (YAML)", views.edited_yaml(result),
+                       file_name=f"{scenario_id}.yaml", mime="application/x-yaml", key="dl_yaml_export")
+    st.info(
+        "Not available yet: the meicirculaire workbook and the per-pot CSVs need `allocation.export` "
+        "(issue 4), and the comparison workbook needs `allocation.compare` (issue 5)."
+    )
+    st.dataframe(views.totals(result), hide_index=True)
+
+
+# --- page ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    st.title("Inburgering budget allocation")
+    st.caption(
+        "Kamerbrief 28 April 2021 (Kamerstuk 35 483 nr. 73). Per-municipality amounts are this product's own "
+        "computation under the scenario's stated sources and assumptions."
+    )
+    view = st.sidebar.radio("View", VIEWS, key="view", horizontal=True)
+    chosen = choose_scenario()
+    if chosen is None:
+        return
+    text, origin, scenario_id = chosen
+    uploads = key_uploads()
+    with st.spinner("Allocating"):
+        base, problems = compute(text, origin, scenario_id, ())
+    if base is None:
+        show_problems(problems, f"{origin} is not a valid scenario:")
+        return
+    if uploads:
+        with st.spinner("Reading the key file"):
+            with_keys, key_problems = compute(text, origin, scenario_id, uploads)
+        if with_keys is None:
+            show_problems(key_problems, "The uploaded key file cannot be used (the scenario runs without it):")
+            uploads = ()
+        else:
+            base = with_keys
+            st.sidebar.success(f"Key {uploads[0][0]} loaded: give it a weight under Edit.")
+    edits = edit_widgets(base, f"{scenario_id}:{base.loaded.content_hash[:12]}")
+    original = views.scenario_data(text)
+    edited = views.apply_edits(original, edits)
+    args = (text, origin, scenario_id, uploads)
+    edit_problems: list[str] = []
+    if edited != original:
+        edited_args = (views.to_yaml(edited), f"{origin} (edited)", scenario_id, uploads)
+        with st.spinner("Allocating"):
+            result, edit_problems = compute(*edited_args)
+        if result is None:
+            show_problems(edit_problems, "Your edits are not valid (the same messages as the command line); "
+                          "showing the scenario without them:")
+            result = base
+        else:
+            args = edited_args
+    else:
+        result = base
+    if view == "Allocation":
+        allocation_view(result)
+    elif view == "Scenario":
+        scenario_view(result, edit_problems)
+    elif view == "Compare":
+        compare_view(result)
+    else:
+        export_view(result, *args)
+
+main()

@@ -1,0 +1,161 @@
+"""App-facing views and scenario editing (allocation.views), tested without a browser."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from allocation import views
+from allocation.errors import InputError
+from allocation.scenario import load_scenario, parse_scenario, run_scenario
+from tests.conftest import SCENARIOS
+
+SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
+BASELINE = SCENARIOS / "kamerbrief-2021.yaml"
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return run_scenario(load_scenario(BASELINE))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_pot_year_tables_add_up_to_the_year_budgets(path):
+    result = run_scenario(load_scenario(path))
+    phasing = views.year_phasing(result)
+    for row in phasing.itertuples(index=False):
+        table = views.pot_year_table(result, row.pot, row.year)
+        assert list(table.columns) == views.TABLE_COLUMNS
+        assert len(table) == 352
+        assert table["amount_eur"].sum() == row.amount_eur
+        assert (table["eur_per_inhabitant"] * table["inhabitants"]).round().astype(int).tolist() == table[
+            "amount_eur"
+        ].tolist()
+
+
+def test_year_phasing_labels_each_year_as_sourced_or_assumption(baseline):
+    phasing = views.year_phasing(baseline).set_index(["pot", "year"])
+    assert phasing.loc[("elip", 2022), "kind"] == "sourced"
+    assert phasing.loc[("elip", 2025), "kind"] == "assumption"
+    assert phasing.loc[("elip", 2021), "provenance"].startswith("ASSUMPTION:")
+
+
+def test_search_finds_a_municipality_by_number_name_or_province(baseline):
+    table = views.pot_year_table(baseline, "elip", 2022)
+    assert views.filter_rows(table, "363")["gm_name"].tolist() == ["Amsterdam"]
+    assert views.filter_rows(table, "amsterdam")["gm_code"].tolist() == ["GM0363"]
+    assert set(views.filter_rows(table, "Fryslân")["province_name"]) == {"Fryslân"}
+    assert len(views.filter_rows(table, "Fryslân")) == 18
+    assert len(views.filter_rows(table, "")) == 352
+
+
+def test_provenance_shows_the_kind_of_every_key(baseline):
+    provenance = views.provenance_table(baseline).set_index("pot")
+    assert provenance.loc["elip", "keys"] == "migratieachtergrond 1 (proxy)"
+    assert provenance.loc["ondertussengroep", "keys"] == "inwoners 1 (real)"
+    assert provenance.loc["invoering", "key"].startswith("vast bedrag EUR 5,000")
+    kinds = views.key_table(baseline.loaded).set_index("name")["kind"]
+    assert kinds["migratieachtergrond"] == "proxy"
+
+
+def test_edited_weight_is_labelled_as_an_assumption_made_in_the_app():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.set_weights(data, "elip", {"migratieachtergrond": 3, "inwoners": 1})
+    key = edited["pots"]["elip"]["key"]
+    assert key["weights"] == {"migratieachtergrond": 0.75, "inwoners": 0.25}
+    assert key["assumption"].startswith("Edited in the app: key weights set to")
+    assert "source" not in key
+    assert data["pots"]["elip"]["key"]["weights"] == {"migratieachtergrond": 1.0}  # input untouched
+
+
+def test_edited_number_with_a_source_keeps_that_source():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.set_budget(data, "elip", 9_500_000, source="Meicirculaire 2021, bijlage 3")
+    assert edited["pots"]["elip"]["budget"] == {"amount_eur": 9_500_000, "source": "Meicirculaire 2021, bijlage 3"}
+
+
+def test_unchanged_values_keep_their_provenance():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edits = {"elip": {"budget_eur": 9_000_000, "vast_bedrag_eur": 0, "weights": {"migratieachtergrond": 1.0, "inwoners": 0},
+                      "years": {2022: 2625000}}}
+    assert views.apply_edits(data, edits) == data
+
+
+def test_edited_year_value_is_labelled_and_the_rest_keep_their_source():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"ondertussengroep": {"years": {2021: 2.0}}})
+    years = edited["pots"]["ondertussengroep"]["years"]
+    assert years["shares"][2021]["value"] == 2.0
+    assert years["shares"][2021]["assumption"].startswith("Edited in the app: 2021 set to share 2")
+    assert years["shares"][2022] == 1
+    result = views.build(edited, origin="edited", scenario_id="k")
+    phasing = views.year_phasing(result).set_index(["pot", "year"])
+    assert phasing.loc[("ondertussengroep", 2021), "amount_eur"] == 6_000_000
+    assert phasing.loc[("ondertussengroep", 2022), "amount_eur"] == 3_000_000
+
+
+def test_changing_a_weight_changes_the_amounts(baseline):
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"elip": {"weights": {"migratieachtergrond": 0.5, "inwoners": 0.5}}})
+    result = views.build(edited, origin="edited", scenario_id="k")
+    before = views.pot_year_table(baseline, "elip", 2022)["amount_eur"]
+    after = views.pot_year_table(result, "elip", 2022)["amount_eur"]
+    assert after.sum() == before.sum() == 2_625_000
+    assert (after != before).sum() > 300
+
+
+def test_invalid_edit_gives_the_command_line_message():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"invoering": {"budget_eur": 10_000_000}})
+    with pytest.raises(InputError) as edit_info:
+        views.build(edited, origin="s.yaml", scenario_id="s")
+    with pytest.raises(InputError) as cli_info:
+        parse_scenario(yaml.safe_dump(edited), origin="s.yaml", scenario_id="s")
+    assert edit_info.value.problems == cli_info.value.problems
+    assert "the years add up to EUR 9,000,000 but the budget is EUR 10,000,000" in edit_info.value.problems[0]
+
+
+def test_infeasible_vast_bedrag_edit_is_explained_in_euros():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"invoering": {"vast_bedrag_eur": 30_000}})
+    with pytest.raises(InputError) as info:
+        views.build(edited, origin="s.yaml", scenario_id="s")
+    assert any("needs EUR 10,560,000; the budget is EUR 9,000,000 (short EUR 1,560,000)" in p for p in info.value.problems)
+
+
+def upload(content: bytes, **options) -> views.KeyUpload:
+    fields = dict(name="elip_duo", filename="elip.csv", content=content, value_column="aantal",
+                  label="ELIP counts (FICTITIOUS test data)", source="test fixture", kind="real")
+    fields.update(options)
+    return views.KeyUpload(**fields)
+
+
+def fictitious_counts() -> bytes:
+    """FICTITIOUS ELIP counts: 1 per municipality, 50 for Amsterdam."""
+    register = run_scenario(load_scenario(BASELINE)).municipalities["gm_code"]
+    lines = ["gm_code;aantal"] + [f"{code};{50 if code == 'GM0363' else 1}" for code in register]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_uploaded_key_is_declared_in_the_scenario_and_usable():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"elip": {"weights": {"elip_duo": 1}}})
+    result = views.build(edited, origin="edited", scenario_id="k", uploads=(upload(fictitious_counts()),))
+    table = views.pot_year_table(result, "elip", 2022).set_index("gm_code")
+    assert table.loc["GM0363", "amount_eur"] == round(2_625_000 * 50 / (351 + 50))
+    text = views.edited_yaml(result)
+    assert yaml.safe_load(text)["user_keys"]["elip_duo"]["file"] == "elip.csv"
+    assert views.key_table(result.loaded).set_index("name").loc["elip_duo", "kind"] == "real"
+
+
+def test_bad_key_upload_reports_the_row():
+    bad = b"gm_code,aantal\nGM9999,3\n"
+    with pytest.raises(InputError) as info:
+        views.build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k", uploads=(upload(bad),))
+    assert any(p.startswith("elip.csv: row 2: gm_code 'GM9999' is not a municipality") for p in info.value.problems)
+
+
+def test_key_upload_without_source_is_refused():
+    with pytest.raises(InputError, match="give the key a source"):
+        views.build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k",
+                    uploads=(upload(fictitious_counts(), source=""),))
