@@ -1,0 +1,162 @@
+"""The Streamlit app (app.py) driven by streamlit.testing.v1.AppTest, for every shipped scenario.
+
+Key files uploaded here are FICTITIOUS test data.
+"""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, SCENARIOS
+
+SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+VIEWS = ["Allocation", "Scenario", "Compare", "Export"]
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """AppTest runs the app in this process, so st.cache_data is shared between tests."""
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def start(scenario_id: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    if scenario_id is not None:
+        at.sidebar.selectbox(key="shipped").set_value(scenario_id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def number_input(at: AppTest, label_start: str):
+    matches = [widget for widget in at.sidebar.number_input if widget.label.startswith(label_start)]
+    assert matches, f"no number input starting with {label_start!r}: {[w.label for w in at.sidebar.number_input]}"
+    return matches[0]
+
+
+def amounts(at: AppTest) -> list[int]:
+    table = at.main.dataframe[0].value
+    return table["amount_eur"].tolist()
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED)
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_renders_without_exception(scenario_id, view):
+    at = start(scenario_id)
+    at.sidebar.radio(key="view").set_value(view).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, errors(at)
+
+
+@pytest.mark.parametrize("scenario_id", SHIPPED)
+def test_changing_a_weight_changes_the_amounts_but_not_the_total(scenario_id):
+    at = start(scenario_id)
+    before = amounts(at)
+    unused = [w for w in at.sidebar.number_input if "[" in w.label and w.value == 0]
+    widget = unused[0] if unused else [w for w in at.sidebar.number_input if "[" in w.label][0]
+    widget.set_value(widget.value + 1.0).run()
+    assert not at.exception and not at.error, errors(at)
+    after = amounts(at)
+    assert sum(after) == sum(before)
+    assert after != before
+
+
+def test_allocation_view_shows_key_kinds_and_provenance():
+    at = start("kamerbrief-2021")
+    at.selectbox(key="view_pot").set_value("elip").run()
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "migratieachtergrond :orange[proxy]" in markdown
+    provenance = at.main.dataframe[2].value.set_index("pot")
+    assert provenance.loc["elip", "keys"] == "migratieachtergrond 1 (proxy)"
+
+
+def test_search_filters_the_table():
+    at = start("kamerbrief-2021")
+    at.text_input(key="search").set_value("363").run()
+    table = at.main.dataframe[0].value
+    assert table["gm_name"].tolist() == ["Amsterdam"]
+
+
+def test_invalid_edit_shows_the_command_line_message_and_the_app_keeps_working():
+    at = start("kamerbrief-2021")
+    at.sidebar.selectbox(key="edit_pot").set_value("invoering").run()
+    number_input(at, "Budget").set_value(10_000_000).run()
+    assert not at.exception
+    assert "pots.invoering.years.euros: the years add up to EUR 9,000,000 but the budget is EUR 10,000,000" in errors(at)
+    assert sum(amounts(at)) > 0  # the scenario without the edit is still shown
+    number_input(at, "2021").set_value(10_000_000).run()  # fix it: the years now match
+    assert not at.error, errors(at)
+    at.sidebar.selectbox(key="edit_pot").set_value("invoering").run()
+    at.selectbox(key="view_pot").set_value("invoering").run()
+    assert sum(amounts(at)) == 10_000_000
+
+
+def test_edits_are_labelled_in_the_downloadable_yaml():
+    at = start("kamerbrief-2021")
+    number_input(at, "oppervlakte").set_value(1.0).run()
+    at.sidebar.radio(key="view").set_value("Scenario").run()
+    text = at.code[0].value
+    assert "Edited in the app: key weights set to inwoners 0.5, oppervlakte 0.5" in text
+    assert at.download_button(key="dl_yaml")
+
+
+def test_bad_key_upload_shows_its_error_and_the_app_still_works():
+    at = start("kamerbrief-2021")
+    before = amounts(at)
+    at.sidebar.text_input(key="key_source").set_value("test fixture (FICTITIOUS)")
+    at.sidebar.file_uploader(key="key_upload").set_value(("elip.csv", b"gm_code,aantal\nGM9999,3\n", "text/csv")).run()
+    assert not at.exception
+    assert "elip.csv: row 2: gm_code 'GM9999' is not a municipality of the 2021-01-01 register" in errors(at)
+    assert amounts(at) == before
+    number_input(at, "oppervlakte").set_value(1.0).run()
+    assert amounts(at) != before
+
+
+def test_good_key_upload_can_be_weighted():
+    at = start("kamerbrief-2021")
+    codes = at.main.dataframe[0].value["gm_code"].tolist()
+    csv = "gm_code;aantal\n" + "".join(f"{c};{50 if c == 'GM0363' else 1}\n" for c in codes)  # FICTITIOUS counts
+    at.sidebar.text_input(key="key_source").set_value("test fixture (FICTITIOUS)")
+    at.sidebar.file_uploader(key="key_upload").set_value(("elip.csv", csv.encode(), "text/csv")).run()
+    assert not at.error, errors(at)
+    number_input(at, "elip_duo [real]").set_value(1.0)
+    number_input(at, "inwoners").set_value(0.0).run()
+    assert not at.error, errors(at)
+    table = at.main.dataframe[0].value.set_index("gm_code")
+    assert table.loc["GM0363", "amount_eur"] == round(3_500_000 * 50 / (351 + 50))
+
+
+def test_bad_scenario_upload_shows_its_error_and_a_shipped_one_still_works():
+    at = start()
+    at.sidebar.radio(key="source").set_value("Upload a YAML file").run()
+    at.sidebar.file_uploader(key="scenario_upload").set_value(("bad.yaml", b"name: [unclosed\n", "application/x-yaml")).run()
+    assert not at.exception
+    assert "bad.yaml: not valid YAML at line" in errors(at)
+    at.sidebar.radio(key="source").set_value("Shipped scenario").run()
+    assert not at.error and not at.exception
+    assert sum(amounts(at)) > 0
+
+
+def test_uploaded_scenario_is_used():
+    at = start()
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace("amount_eur: 21000000", "amount_eur: 21000006")
+    text = text.replace("shares: {2021: 1,", "shares: {2021: 1,")
+    at.sidebar.radio(key="source").set_value("Upload a YAML file").run()
+    at.sidebar.file_uploader(key="scenario_upload").set_value(("mine.yaml", text.encode(), "application/x-yaml")).run()
+    assert not at.exception and not at.error, errors(at)
+    assert sum(amounts(at)) == 3_500_001
+
+
+def test_export_view_offers_the_allocation_csv():
+    at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Export").run()
+    labels = [b.label for b in at.download_button]
+    assert "Download kamerbrief-2021-allocation.csv" in labels
