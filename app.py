@@ -19,6 +19,9 @@ from allocation.outputs import allocation_csv
 ROOT = Path(__file__).resolve().parent
 SCENARIO_DIR = ROOT / "scenarios"
 VIEWS = ["Allocation", "Scenario", "Compare", "Export"]
+# plotly's geo maps fetch a base-map file even when it is hidden; serve an empty one
+# locally (static/world_110m.json, enableStaticServing in .streamlit/config.toml).
+MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}
 KIND_BADGE = {"real": ":green[real]", "proxy": ":orange[proxy]", "assumption": ":red[assumption]"}
 
 st.set_page_config(page_title="Inburgering allocation simulator", layout="wide")
@@ -161,8 +164,8 @@ def allocation_view(result) -> None:
     kinds = ", ".join(f"{name} {KIND_BADGE[result.loaded.keys[name].kind]}" for name in sorted(pot.key.weights))
     st.markdown(
         f"**Key:** {kinds} &nbsp; **Budget:** {'source' if pot.budget.kind == 'sourced' else ':red[assumption]'}"
-        f" &nbsp; **{year}:** {pot.years.provenance(year)[:160]}"
     )
+    st.caption(f"Budget {year}: {pot.years.provenance(year)}")
     table = views.pot_year_table(result, pot_id, year)
     total = int(table["amount_eur"].sum())
     metrics = st.columns(3)
@@ -179,10 +182,10 @@ def allocation_view(result) -> None:
                 hover_name="gm_name", hover_data={"gm_code": True, "amount_eur": ":,", "eur_per_inhabitant": ":.3f"},
                 color_continuous_scale="Viridis", labels={"eur_per_inhabitant": "EUR per inhabitant"},
             )
-            figure.update_geos(fitbounds="locations", visible=False)
-            figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=560,
-                                 title=f"{pot.label}, {year}: EUR per inhabitant (2021 municipalities)")
-            st.plotly_chart(figure, key="map")
+            figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+            figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=620,
+                                 title=f"{pot_id} {year}: EUR per inhabitant, 2021 municipalities")
+            st.plotly_chart(figure, key="map", config=MAP_CONFIG)
         st.caption(
             "Municipalities of the 2021 register (the key register); inhabitants: CBS, 30 April 2021. "
             "Boundaries: CBS/Kadaster (CC BY 4.0)."

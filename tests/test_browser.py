@@ -1,0 +1,200 @@
+"""End to end: the app in a real headless Chromium (Debian ``chromium``), driven by Playwright.
+
+Starts ``streamlit run app.py`` on a free local port, waits until the page has rendered,
+switches views, downloads the allocation CSV and checks its totals against the scenario,
+and saves screenshots under docs/screenshots/.
+
+Chromium: when /usr/bin/chromium is absent and the user is root, it is installed with
+apt-get. Elsewhere the test is skipped with the reason; with CI=true it is never skipped.
+Playwright's own browser download (``playwright install``) is never used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from allocation import views
+from allocation.scenario import load_scenario, run_scenario
+from tests.conftest import ROOT, SCENARIOS
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TIMEOUT_MS = 60_000
+
+
+def _unavailable(reason: str):
+    if IN_CI:
+        pytest.fail(f"CI=true, so the browser test must run: {reason}")
+    pytest.skip(reason)
+
+
+def _ensure_chromium() -> Path:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        _unavailable(f"{CHROMIUM} is absent and installing it needs root: run `apt-get install -y chromium` as root")
+    if shutil.which("apt-get") is None:
+        _unavailable(f"{CHROMIUM} is absent and apt-get is not available to install Debian's chromium")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+        if done.returncode != 0:
+            _unavailable(f"`{' '.join(command)}` failed: {done.stderr.strip()[-500:]}")
+    if not CHROMIUM.exists():
+        _unavailable(f"apt-get installed chromium but {CHROMIUM} is still absent")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """The app served by ``streamlit run`` on a free port; always stopped afterwards."""
+    port = _free_port()
+    streamlit = Path(sys.executable).parent / "streamlit"
+    command = [str(streamlit)] if streamlit.exists() else [sys.executable, "-m", "streamlit"]
+    log = tmp_path_factory.mktemp("app") / "streamlit.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            command
+            + ["run", "app.py", "--server.headless", "true", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer on {url} within 120 s:\n{log.read_text(errors='replace')}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    chromium = _ensure_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # the test extra installs it
+        _unavailable(f"playwright is not installed ({exc}); install the test extra: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(app_url)
+            yield page
+        finally:
+            browser.close()
+
+
+def _settled(page) -> None:
+    """Wait until the script run has finished (no running indicator) and the page is quiet."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => { const w = document.querySelector('[data-testid=\"stStatusWidget\"]');"
+        " return !w || !/Running|Stop/.test(w.innerText); }",
+        timeout=TIMEOUT_MS,
+    )
+    page.wait_for_load_state("networkidle")
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the main area's select box labelled ``label``."""
+    page.locator('[data-testid="stMain"]').get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    _settled(page)
+
+
+def _choose_view(page, view: str) -> None:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stRadio"]').first.get_by_text(view, exact=True).click()
+    _settled(page)
+
+
+def test_the_app_renders_the_map_and_downloads_exact_totals(page):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_text("Inburgering budget allocation").first.wait_for()
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    page.locator(".js-plotly-plot .choroplethlocation").first.wait_for(state="attached")
+    _settled(page)
+    assert page.locator(".js-plotly-plot .choroplethlocation").count() == 352
+    assert "EUR 3,500,000" in page.locator('[data-testid="stMetric"]').first.inner_text()
+    assert not page.locator('[data-testid="stException"]').count()
+
+    _choose(page, "Pot", "ELIP (Einde Lening nog Inburgeringsplichtig)")
+    _choose(page, "Payment year", "2022")
+    assert "EUR 2,625,000" in page.locator('[data-testid="stMetric"]').first.inner_text()
+    page.locator(".js-plotly-plot .choroplethlocation").first.wait_for(state="attached")
+    page.locator("h1").first.click()  # move the focus off the select box
+    page.screenshot(path=str(SCREENSHOTS / "allocation.png"), full_page=False)
+
+    _choose_view(page, "Scenario")
+    page.get_by_text("Scenario as edited").wait_for()
+
+    _choose_view(page, "Compare")
+    page.get_by_text("Compare scenarios").wait_for()
+
+    _choose_view(page, "Export")
+    button = page.get_by_role("button", name="Download kamerbrief-2021-allocation.csv")
+    button.wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "export.png"), full_page=False)
+    with page.expect_download() as info:
+        button.click()
+    content = Path(info.value.path()).read_bytes()
+    assert info.value.suggested_filename == "kamerbrief-2021-allocation.csv"
+
+    totals: dict[tuple[str, int], int] = {}
+    for row in csv.DictReader(io.StringIO(content.decode("utf-8"))):
+        key = (row["pot"], int(row["year"]))
+        totals[key] = totals.get(key, 0) + int(row["amount_eur"])
+    expected = views.year_phasing(run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml")))
+    assert totals == {(r.pot, r.year): r.amount_eur for r in expected.itertuples(index=False)}
+    assert sum(totals.values()) == 39_000_000
+    assert not page.locator('[data-testid="stException"]').count()
