@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from allocation import views
@@ -176,12 +177,14 @@ def allocation_view(result) -> None:
     left, right = st.columns([3, 2])
     with left:
         with st.spinner("Drawing the map"):
-            figure = px.choropleth(
-                table, geojson=geojson(KEY_REGISTER_DATE), locations="gm_code",
-                featureidkey="properties.statcode", color="eur_per_inhabitant",
-                hover_name="gm_name", hover_data={"gm_code": True, "amount_eur": ":,", "eur_per_inhabitant": ":.3f"},
-                color_continuous_scale="Viridis", labels={"eur_per_inhabitant": "EUR per inhabitant"},
-            )
+            figure = go.Figure(go.Choropleth(
+                geojson=geojson(KEY_REGISTER_DATE), featureidkey="properties.statcode",
+                locations=table["gm_code"], z=table["eur_per_inhabitant"], colorscale="Viridis",
+                customdata=table[["gm_name", "amount_eur"]].to_numpy(), marker_line_width=0.3,
+                hovertemplate="%{customdata[0]} (%{location})<br>EUR %{customdata[1]:,}<br>"
+                              "EUR %{z:.3f} per inhabitant<extra></extra>",
+                colorbar_title="EUR per<br>inhabitant",
+            ))
             figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
             figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=620,
                                  title=f"{pot_id} {year}: EUR per inhabitant, 2021 municipalities")
