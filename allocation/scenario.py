@@ -226,7 +226,7 @@ def _describe(error: dict) -> tuple[str, str]:
     if kind in ("greater_than_equal", "greater_than"):
         bound = error["ctx"].get("ge", error["ctx"].get("gt"))
         sign = ">=" if kind == "greater_than_equal" else ">"
-        return ".".join(location), f"must be {sign} {bound}, got {given}"
+        return ".".join(location), f"must be {sign} {bound:g}, got {given}"
     if kind in ("int_from_float", "int_parsing"):
         return ".".join(location), f"must be a whole number of euros, got {given!r}"
     if kind in ("float_parsing", "float_type", "int_type"):
