@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -97,6 +98,14 @@ def _sort_name(name: str) -> str:
 
 def _number(code: str) -> int:
     return int(code[2:])
+
+
+def generation_date() -> dt.date:
+    """Today (UTC), or the date of ``SOURCE_DATE_EPOCH`` for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def _sha256(content: bytes) -> str:
@@ -319,7 +328,7 @@ def _strip_kind(text: str) -> str:
 def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None) -> list[list[str]]:
     """The rows of the "Toelichting" sheet: section, item, value, kind, source or assumption."""
     loaded, scenario = result.loaded, result.scenario
-    generated_on = generated_on or dt.datetime.now(dt.timezone.utc).date()
+    generated_on = generated_on or generation_date()
     rows: list[list[str]] = [
         ["Scenario", "id", loaded.scenario_id, "", ""],
         ["Scenario", "naam", scenario.name, "", ""],
@@ -429,10 +438,10 @@ def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None 
     """``<scenario-id>-meicirculaire.xlsx`` as bytes (for the app and for ``run --out``).
 
     ``generated_on``: the generation date written in the "Toelichting" sheet and the
-    document properties (default: today, UTC). With a fixed date the bytes are identical
-    for the same input.
+    document properties (default: the ``SOURCE_DATE_EPOCH`` environment variable if set,
+    else today, UTC). With a fixed date the bytes are identical for the same input.
     """
-    generated_on = generated_on or dt.datetime.now(dt.timezone.utc).date()
+    generated_on = generated_on or generation_date()
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken = {"verdeelsleutels", "toelichting"}

@@ -171,6 +171,11 @@ def test_same_input_gives_the_same_files(result, files):
     assert differing == [(len(first) - 1, len(first[-1]) - 1)], "only the generation date may differ"
 
 
+def test_source_date_epoch_fixes_the_generation_date(result, files, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 5, 31, 12, tzinfo=dt.timezone.utc).timestamp())))
+    assert meicirculaire_workbook(result) == files["kamerbrief-2021-meicirculaire.xlsx"]
+
+
 # --- formula neutralisation ------------------------------------------------------------
 
 

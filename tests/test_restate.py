@@ -101,6 +101,8 @@ def test_successor_map_composes_chains_with_exact_shares():
     assert "2022-01-01 merged_new_municipality; 2023-01-01 split_part 1/2" == rows[("GM9001", "GM9300")].steps
     assert rows[("GM9005", "GM9200")].share == "3/4"
     assert ("GM9007", "GM9007") not in rows  # untouched municipalities are not listed
+    shares = mapping.groupby("predecessor")["share"].apply(lambda s: sum(Fraction(x) for x in s))
+    assert (shares == 1).all()
 
 
 @settings(max_examples=60, deadline=None)
