@@ -34,7 +34,7 @@ from openpyxl.xml.functions import tostring
 from allocation import __version__
 from allocation.data import DATA_DIR, KEY_REGISTER_DATE
 from allocation.errors import InputError
-from allocation.outputs import allocation_csv, published_table
+from allocation.outputs import allocation_csv, published_table, write_files
 from allocation.scenario import ScenarioResult, used_keys
 
 EURO_FORMAT = "#,##0"
@@ -459,6 +459,12 @@ def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None 
     # openpyxl stamps the save time as 'modified': write the generation date instead
     properties.modified = stamp
     return _deterministic_zip(buffer.getvalue(), {"docProps/core.xml": tostring(properties.to_tree())})
+
+
+def write_workbook(result: ScenarioResult, path: Path | str, generated_on: dt.date | None = None) -> Path:
+    """Write the meicirculaire workbook to ``path`` atomically; returns the path."""
+    path = Path(path)
+    return write_files({path.name: meicirculaire_workbook(result, generated_on)}, path.parent)[0]
 
 
 def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.date | None = None) -> dict[str, bytes]:

@@ -513,6 +513,14 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR) -> ScenarioR
     )
 
 
+def refresh_published(result: ScenarioResult, data_dir: Path = DATA_DIR) -> None:
+    """Recompute ``published``, ``peildata``, ``registers`` and ``successors`` from
+    ``result.allocation``; call it after changing the allocation of a result."""
+    codes = list(result.municipalities["gm_code"])
+    published, peildata, registers, successors = _publish(result.allocation, result.scenario, codes, data_dir)
+    result.published, result.peildata, result.registers, result.successors = published, peildata, registers, successors
+
+
 def _publish(allocation: pd.DataFrame, scenario: Scenario, codes: list[str], data_dir: Path):
     """Restate the key-register amounts on each payment year's register (see allocation.restate)."""
     mergers = load_mergers(data_dir)

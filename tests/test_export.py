@@ -29,6 +29,7 @@ from allocation.export import (
     neutralise,
     pot_csv,
     pot_table,
+    write_workbook,
 )
 from allocation.scenario import load_scenario, parse_scenario, run_scenario
 from tests.conftest import ROOT, SCENARIOS
@@ -169,6 +170,11 @@ def test_same_input_gives_the_same_files(result, files):
         (s, r) for s in range(len(first)) for r in range(len(first[s])) if first[s][r] != second[s][r]
     ]
     assert differing == [(len(first) - 1, len(first[-1]) - 1)], "only the generation date may differ"
+
+
+def test_workbook_can_be_written_to_a_file(result, files, tmp_path):
+    path = write_workbook(result, tmp_path / "sub" / "annex.xlsx", generated_on=FIXED_DATE)
+    assert path.read_bytes() == files["kamerbrief-2021-meicirculaire.xlsx"]
 
 
 def test_source_date_epoch_fixes_the_generation_date(result, files, monkeypatch):

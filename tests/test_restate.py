@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation.restate import RestatementError, restate, split_whole, successor_map
-from allocation.scenario import load_scenario, parse_scenario, run_scenario
+from allocation.scenario import load_scenario, parse_scenario, refresh_published, run_scenario
 from allocation.errors import InputError
 from tests.conftest import SCENARIOS
 
@@ -189,6 +189,19 @@ def test_voorne_aan_zee_from_2023_and_brielle_gone(baseline):
 
 def test_long_table_keeps_the_key_register_for_other_users(baseline):
     assert (baseline.allocation.groupby("year")["gm_code"].nunique() == 352).all()
+
+
+def test_refresh_published_follows_a_changed_allocation():
+    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+    moved = result.allocation.copy()
+    pick = (moved["pot"] == "elip") & (moved["year"] == 2023)
+    moved.loc[pick & (moved["gm_code"] == "GM0501"), "amount_eur"] += 10  # Brielle
+    moved.loc[pick & (moved["gm_code"] == "GM0363"), "amount_eur"] -= 10  # Amsterdam
+    before = amount(result.published, "elip", 2023, "GM1992")
+    result.allocation = moved
+    refresh_published(result)
+    assert amount(result.published, "elip", 2023, "GM1992") == before + 10
+    assert result.published[result.published["pot"] == "elip"].groupby("year")["amount_eur"].sum()[2023] == 1_649_000
 
 
 @pytest.mark.parametrize(
