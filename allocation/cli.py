@@ -12,6 +12,7 @@ from pathlib import Path
 
 from allocation import __version__
 from allocation.errors import InputError
+from allocation.export import export_files
 from allocation.keys import builtin_keys, normalise_code
 from allocation.outputs import allocation_csv, explanation_text, summary_text, write_files
 from allocation.scenario import load_scenario, run_scenario
@@ -48,7 +49,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     result = run_scenario(loaded)
-    files = {f"{loaded.scenario_id}-allocation.csv": allocation_csv(result)}
+    files = export_files(result, dutch=args.dutch)
     written = write_files(files, Path(args.out))
     print(summary_text(result), end="")
     print()
@@ -85,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="allocate a scenario and write the tables")
     run.add_argument("scenario")
     run.add_argument("--out", required=True, help="output folder (created if needed)")
+    run.add_argument(
+        "--dutch",
+        action="store_true",
+        help="write the per-pot CSVs in the Dutch spreadsheet flavour (';' separator, decimal comma)",
+    )
     run.set_defaults(handler=_run)
 
     explain = commands.add_parser("explain", help="show how a municipality's amounts follow from the keys")

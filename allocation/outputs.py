@@ -28,9 +28,25 @@ def allocation_table(result: ScenarioResult) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def published_table(result: ScenarioResult) -> pd.DataFrame:
+    """The long table as published: each payment year on the register in force on its
+    peildatum (mergers applied), in scenario pot order, then year, then code."""
+    if result.published is None:
+        return allocation_table(result)
+    frame = result.published[ALLOCATION_COLUMNS].copy()
+    pot_order = {pot_id: i for i, pot_id in enumerate(result.scenario.pots)}
+    frame["_pot"] = frame["pot"].map(pot_order)
+    frame = frame.sort_values(["_pot", "year", "gm_code"], kind="stable").drop(columns="_pot")
+    return frame.reset_index(drop=True)
+
+
 def allocation_csv(result: ScenarioResult) -> bytes:
-    """``<scenario-id>-allocation.csv``: long format, integer euros, UTF-8, LF line ends."""
-    return allocation_table(result).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """``<scenario-id>-allocation.csv``: long format, integer euros, UTF-8, LF line ends.
+
+    Each payment year lists the municipalities of its own register (see
+    :func:`published_table`).
+    """
+    return published_table(result).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def write_files(files: dict[str, bytes], out_dir: Path) -> list[Path]:
@@ -80,6 +96,12 @@ def summary_text(result: ScenarioResult, top: int = 10) -> str:
     lines.append("Totals per pot and payment year (EUR):")
     lines += ["  " + line for line in _table(rows, right=set(range(1, len(years) + 2)))]
     lines.append(f"  {table['gm_code'].nunique()} municipalities on the 2021 register")
+    if result.peildata:
+        published = published_table(result)
+        counts = published.groupby("year")["gm_code"].nunique()
+        lines.append("Published per payment year on the register in force on its peildatum:")
+        for year, (date, _) in sorted(result.peildata.items()):
+            lines.append(f"  {year}: {counts[year]} municipalities (register of {date})")
     lines.append("")
     lines.append("Provenance:")
     for pot_id, pot in scenario.pots.items():

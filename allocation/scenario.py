@@ -21,9 +21,16 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from allocation import core
-from allocation.data import DATA_DIR, KEY_REGISTER_DATE, load_municipalities_2021
-from allocation.errors import InfeasibleError, InputError, euro
+from allocation import core, restate
+from allocation.data import (
+    DATA_DIR,
+    KEY_REGISTER_DATE,
+    load_mergers,
+    load_municipalities_2021,
+    load_register,
+    register_in_force,
+)
+from allocation.errors import DataError, InfeasibleError, InputError, euro
 from allocation.keys import Key, builtin_keys, read_key_csv
 
 FIRST_YEAR, LAST_YEAR = 2021, 2026
@@ -155,12 +162,38 @@ class UserKeySpec(Strict):
     note: str = ""
 
 
+class Peildatum(Sourced):
+    """The reference date whose municipality register a payment year is published on."""
+
+    date: dt.date
+
+
 class Scenario(Strict):
     name: str
     description: str
     key_register: dt.date = dt.date.fromisoformat(KEY_REGISTER_DATE)
+    #: per payment year, the reference date of its register (default: 1 January)
+    peildata: dict[int, Peildatum] = Field(default_factory=dict)
     user_keys: dict[str, UserKeySpec] = Field(default_factory=dict)
     pots: dict[str, Pot] = Field(min_length=1)
+
+    @field_validator("peildata")
+    @classmethod
+    def _peildata(cls, value: dict[int, Peildatum]):
+        for year, peildatum in value.items():
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise ValueError(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+            if peildatum.date.year != year:
+                raise ValueError(
+                    f"year {year}: the peildatum {peildatum.date} is not in {year}; give a date within the payment year"
+                )
+        return value
+
+    def peildatum(self, year: int) -> tuple[str, str]:
+        """The reference date (ISO) of payment year ``year`` and its provenance."""
+        if year in self.peildata:
+            return self.peildata[year].date.isoformat(), self.peildata[year].provenance
+        return f"{year}-01-01", "ASSUMPTION: default peildatum, the register in force on 1 January of the payment year"
 
     @field_validator("key_register")
     @classmethod
@@ -192,6 +225,7 @@ _MODELS_BY_PATH_END = {
     "pots.*.years": YearProfile,
     "pots.*.key": KeySpec,
     "user_keys.*": UserKeySpec,
+    "peildata.*": Peildatum,
     "pots.*.years.euros.*": YearValue,
     "pots.*.years.shares.*": YearValue,
 }
@@ -226,7 +260,7 @@ def _describe(error: dict) -> tuple[str, str]:
     if kind in ("greater_than_equal", "greater_than"):
         bound = error["ctx"].get("ge", error["ctx"].get("gt"))
         sign = ">=" if kind == "greater_than_equal" else ">"
-        return ".".join(location), f"must be {sign} {bound}, got {given}"
+        return ".".join(location), f"must be {sign} {bound:g}, got {given}"
     if kind in ("int_from_float", "int_parsing"):
         return ".".join(location), f"must be a whole number of euros, got {given!r}"
     if kind in ("float_parsing", "float_type", "int_type"):
@@ -344,6 +378,11 @@ def parse_scenario(
                     f"is {euro(pot.budget.amount_eur)} (difference {euro(total - pot.budget.amount_eur)}); "
                     "make them equal"
                 )
+    for year, peildatum in scenario.peildata.items():
+        try:
+            register_in_force(peildatum.date.isoformat(), data_dir)
+        except DataError as exc:
+            problems += [f"{origin}: peildata.{year}.date: {p}" for p in exc.problems]
     if problems:
         raise InputError(problems)
     return LoadedScenario(scenario_id=scenario_id, origin=origin, scenario=scenario, keys=keys, text=text)
@@ -368,8 +407,16 @@ def load_scenario(path: Path | str, data_dir: Path = DATA_DIR) -> LoadedScenario
 class ScenarioResult:
     """The allocation of every pot of a scenario on the key register.
 
-    ``allocation``: long table with columns pot, year, gm_code, gm_name, amount_eur.
+    ``allocation``: long table with columns pot, year, gm_code, gm_name, amount_eur, on
+    the key register (2021) for every year.
     ``pots``: the core's :class:`~allocation.core.PotAllocation` per pot id.
+    ``published``: the same amounts restated on each payment year's register (the one in
+    force on the year's peildatum): columns pot, year, gm_code, gm_name, amount_eur.
+    ``peildata``: payment year -> (peildatum ISO date, provenance).
+    ``registers``: payment year -> that year's register (gm_code, gm_name, province_code,
+    province_name).
+    ``successors``: payment year -> :func:`allocation.restate.successor_map` of the key
+    register's codes (the predecessor-to-successor mapping used).
     """
 
     loaded: LoadedScenario
@@ -377,6 +424,10 @@ class ScenarioResult:
     pots: dict[str, core.PotAllocation]
     allocation: pd.DataFrame
     key_shares: dict[str, pd.DataFrame] = field(default_factory=dict)
+    published: pd.DataFrame | None = None
+    peildata: dict[int, tuple[str, str]] = field(default_factory=dict)
+    registers: dict[int, pd.DataFrame] = field(default_factory=dict)
+    successors: dict[int, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def scenario(self) -> Scenario:
@@ -448,13 +499,76 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR) -> ScenarioR
         raise InfeasibleError(problems)
     allocation = pd.concat(frames, ignore_index=True)
     allocation["amount_eur"] = allocation["amount_eur"].astype("int64")
+    published, peildata, registers, successors = _publish(allocation, scenario, codes, data_dir)
     return ScenarioResult(
         loaded=loaded,
         municipalities=municipalities,
         pots=pots,
         allocation=allocation,
         key_shares=key_shares,
+        published=published,
+        peildata=peildata,
+        registers=registers,
+        successors=successors,
     )
+
+
+def refresh_published(result: ScenarioResult, data_dir: Path = DATA_DIR) -> None:
+    """Recompute ``published``, ``peildata``, ``registers`` and ``successors`` from
+    ``result.allocation``; call it after changing the allocation of a result."""
+    codes = list(result.municipalities["gm_code"])
+    published, peildata, registers, successors = _publish(result.allocation, result.scenario, codes, data_dir)
+    result.published, result.peildata, result.registers, result.successors = published, peildata, registers, successors
+
+
+def _publish(allocation: pd.DataFrame, scenario: Scenario, codes: list[str], data_dir: Path):
+    """Restate the key-register amounts on each payment year's register (see allocation.restate)."""
+    mergers = load_mergers(data_dir)
+    path = Path(data_dir) / "herindelingen.csv"
+    frames, peildata, registers, successors = [], {}, {}, {}
+    for year in sorted(allocation["year"].unique()):
+        year = int(year)
+        date, provenance = scenario.peildatum(year)
+        register = load_register(date, data_dir)
+        peildata[year], registers[year] = (date, provenance), register
+        in_year = allocation[allocation["year"] == year]
+        wide = in_year.pivot(index="gm_code", columns="pot", values="amount_eur").reindex(codes)
+        try:
+            restated = restate.restate(wide, mergers, after=KEY_REGISTER_DATE, until=date)
+            successors[year] = restate.successor_map(codes, mergers, after=KEY_REGISTER_DATE, until=date)
+        except restate.RestatementError as exc:
+            raise DataError([f"{path}: {p}" for p in exc.problems]) from None
+        expected = set(register["gm_code"])
+        if set(restated.index) != expected:
+            extra = sorted(set(restated.index) - expected)
+            missing = sorted(expected - set(restated.index))
+            raise DataError(
+                f"{path}: restating the {KEY_REGISTER_DATE} register to {date} gives "
+                f"{len(restated)} municipalities, the register in force has {len(expected)} "
+                f"(not in the register: {', '.join(extra) or 'none'}; missing: {', '.join(missing) or 'none'}); "
+                "fix herindelingen.csv or register.csv"
+            )
+        names = register.set_index("gm_code")["gm_name"]
+        for pot_id in wide.columns:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "pot": pot_id,
+                        "year": year,
+                        "gm_code": restated.index,
+                        "gm_name": names.reindex(restated.index).to_numpy(),
+                        "amount_eur": restated[pot_id].to_numpy(),
+                    }
+                )
+            )
+    pot_order = {pot_id: i for i, pot_id in enumerate(scenario.pots)}
+    published = pd.concat(frames, ignore_index=True)
+    published["amount_eur"] = published["amount_eur"].astype("int64")
+    published["year"] = published["year"].astype("int64")
+    published = published.sort_values(
+        ["pot", "year", "gm_code"], key=lambda c: c.map(pot_order) if c.name == "pot" else c, kind="stable"
+    ).reset_index(drop=True)
+    return published, peildata, registers, successors
 
 
 def used_keys(loaded: LoadedScenario) -> list[Key]:

@@ -1,0 +1,490 @@
+"""Layer 4: the meicirculaire export, a circular annex per scenario.
+
+* :func:`meicirculaire_workbook`: the xlsx, built in memory: a sheet per pot (a row per
+  municipality of the payment years' registers, a column per payment year, totals), a
+  sheet "Verdeelsleutels" (the keys on the 2021 register and the predecessor-to-successor
+  mapping used) and a sheet "Toelichting" (parameters, provenance, hashes, version).
+* :func:`pot_csv`: one pot's wide table as CSV (UTF-8; ``dutch=True``: ``;`` and decimal
+  comma, with a byte-order mark so spreadsheet programs detect UTF-8).
+* :func:`export_files`: every file ``run --out`` writes, by file name.
+
+Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return) are prefixed with an apostrophe. Output is deterministic:
+the CSVs are byte-identical for the same input; the xlsx differs only in its generation
+date (pass ``generated_on`` to fix it, then the bytes are identical too).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.xml.functions import tostring
+
+from allocation import __version__
+from allocation.data import DATA_DIR, KEY_REGISTER_DATE
+from allocation.errors import InputError
+from allocation.outputs import allocation_csv, published_table, write_files
+from allocation.scenario import ScenarioResult, used_keys
+
+EURO_FORMAT = "#,##0"
+SHARE_FORMAT = "0.0000000000"
+VALUE_FORMAT = "#,##0.00"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+RESERVED_POT_IDS = {"allocation"}  # <id>-allocation.csv is the long table
+
+#: The project data files behind every export, with their contents, source and vintage
+#: (see data/README.md).
+DATA_FILES = [
+    (
+        "register.csv",
+        "municipality registers per reference date (code, name, province)",
+        "CBS codes and names via minvws/nl-covid19-data-dashboard and mzelst/covid-19; 2024-2026 checked against the CBS gemeente layer 2026 (cartomap/nl); CBS, CC BY 4.0",
+        "2021-01-01, 2022-01-01, 2022-03-24, 2023-01-01, 2024-01-01, 2025-01-01, 2026-01-01",
+    ),
+    (
+        "population_2021.csv",
+        "inhabitants per municipality of the 2021 register",
+        "CBS StatLine 37230ned via mzelst/covid-19; CBS, CC BY 4.0",
+        "30 April 2021 (not 1 January 2021)",
+    ),
+    (
+        "indicators_2021.csv",
+        "area and percentage with a non-Western migration background",
+        "metatopos.eu (retrieved 13-10-2021) and CBS regional key figures 2021, via rcsmit/COVIDcases",
+        "2021",
+    ),
+    (
+        "veiligheidsregios.csv",
+        "safety region per municipality",
+        "minvws/nl-covid19-data-dashboard gm.ts",
+        "2021-01-01 to 2023-01-01",
+    ),
+    (
+        "herindelingen.csv",
+        "mergers, absorptions and splits, one row per old-to-new link",
+        "CBS registers compared across dates; VNG and municipal pages for Haaren; CBS, CC BY 4.0",
+        "2021-2026",
+    ),
+]
+
+
+# --- small helpers ---------------------------------------------------------------------
+
+
+def neutralise(value):
+    """Text a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _sort_name(name: str) -> str:
+    """Alphabetical key: accents and case ignored, a leading apostrophe ignored."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return plain.lstrip("'\u2019 ").casefold()
+
+
+def _number(code: str) -> int:
+    return int(code[2:])
+
+
+def generation_date() -> dt.date:
+    """Today (UTC), or the date of ``SOURCE_DATE_EPOCH`` for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _sheet_title(text: str, taken: set[str]) -> str:
+    title = "".join("_" if ch in "[]:*?/\\" else ch for ch in text)[:31] or "pot"
+    base, counter = title, 2
+    while title.lower() in taken:
+        suffix = f"~{counter}"
+        title, counter = base[: 31 - len(suffix)] + suffix, counter + 1
+    taken.add(title.lower())
+    return title
+
+
+# --- the wide pot table -----------------------------------------------------------------
+
+
+def pot_table(result: ScenarioResult, pot_id: str) -> pd.DataFrame:
+    """One pot as a circular table, sorted by name (ties by code).
+
+    Rows: every municipality of the registers of the pot's payment years (a municipality
+    that does not exist in a year has an empty cell there). Columns: gm_code, gm_number,
+    gm_name, province, one column per payment year (nullable integers), total. Name and
+    province are those of the latest register the municipality appears in.
+    """
+    if pot_id not in result.scenario.pots:
+        raise InputError(f"unknown pot {pot_id!r}; the scenario has {', '.join(result.scenario.pots)}")
+    published = published_table(result)
+    rows = published[published["pot"] == pot_id]
+    years = sorted(int(y) for y in rows["year"].unique())
+    wide = rows.pivot(index="gm_code", columns="year", values="amount_eur")
+    names: dict[str, str] = {}
+    provinces: dict[str, str] = {}
+    for year in years:  # later registers overwrite earlier names
+        register = result.registers.get(year)
+        if register is None:
+            register = result.municipalities
+        for code, name, province in register[["gm_code", "gm_name", "province_name"]].itertuples(index=False):
+            if code in wide.index:
+                names[code], provinces[code] = name, province
+    table = pd.DataFrame(
+        {
+            "gm_code": wide.index,
+            "gm_number": [_number(code) for code in wide.index],
+            "gm_name": [names[code] for code in wide.index],
+            "province": [provinces[code] for code in wide.index],
+        }
+    )
+    for year in years:
+        table[str(year)] = pd.array(wide[year].to_numpy(), dtype="Int64")
+    table["total"] = table[[str(y) for y in years]].sum(axis=1, skipna=True).astype("int64")
+    order = sorted(range(len(table)), key=lambda i: (_sort_name(table["gm_name"].iloc[i]), table["gm_code"].iloc[i]))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _format_cell(value, dutch: bool) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value, "dtype").kind in "iu"):
+        return str(int(value))
+    if isinstance(value, float):
+        text = repr(value)
+        return text.replace(".", ",") if dutch else text
+    return neutralise(str(value))
+
+
+def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False) -> bytes:
+    """``<scenario-id>-<pot>.csv``: the pot's wide table with a total row, UTF-8, LF.
+
+    ``dutch=True``: the Dutch spreadsheet flavour, ``;`` separated with decimal commas and
+    a UTF-8 byte-order mark. Amounts are whole euros without thousands separators.
+    """
+    table = pot_table(result, pot_id)
+    year_columns = [c for c in table.columns if c.isdigit()]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if dutch else ",", lineterminator="\n")
+    writer.writerow(list(table.columns))
+    for row in table.itertuples(index=False):
+        writer.writerow([_format_cell(value, dutch) for value in row])
+    totals = ["", "", "Total", ""] + [int(table[c].sum()) for c in year_columns] + [int(table["total"].sum())]
+    writer.writerow([_format_cell(value, dutch) for value in totals])
+    text = buffer.getvalue()
+    return (("\ufeff" if dutch else "") + text).encode("utf-8")
+
+
+# --- the workbook -------------------------------------------------------------------------
+
+
+def _autosize(sheet, widths: dict[int, int]) -> None:
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _header(sheet, row: int, values: list) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=neutralise(value))
+        cell.font = Font(bold=True)
+
+
+def _pot_sheet(sheet, result: ScenarioResult, pot_id: str) -> None:
+    table = pot_table(result, pot_id)
+    year_columns = [c for c in table.columns if c.isdigit()]
+    _header(sheet, 1, ["Code", "Nummer", "Gemeente", "Provincie"] + year_columns + ["Totaal"])
+    for r, row in enumerate(table.itertuples(index=False), start=2):
+        values = list(row)
+        for c, value in enumerate(values, start=1):
+            if value is pd.NA:
+                continue
+            cell = sheet.cell(row=r, column=c, value=int(value) if c > 4 or c == 2 else neutralise(value))
+            if c > 4:
+                cell.number_format = EURO_FORMAT
+    last = len(table) + 2
+    sheet.cell(row=last, column=3, value="Totaal").font = Font(bold=True)
+    for c, column in enumerate(year_columns + ["total"], start=5):
+        cell = sheet.cell(row=last, column=c, value=int(table[column].sum()))
+        cell.number_format = EURO_FORMAT
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    _autosize(sheet, {1: 9, 2: 8, 3: 30, 4: 16} | {c: 13 for c in range(5, 6 + len(year_columns))})
+
+
+def _keys_sheet(sheet, result: ScenarioResult) -> None:
+    keys = used_keys(result.loaded)
+    municipalities = result.municipalities
+    order = sorted(range(len(municipalities)), key=lambda i: (_sort_name(municipalities["gm_name"].iloc[i]), municipalities["gm_code"].iloc[i]))
+    municipalities = municipalities.iloc[order].reset_index(drop=True)
+    codes = list(municipalities["gm_code"])
+    header = ["Code", "Nummer", "Gemeente", "Provincie"]
+    for key in keys:
+        header += [f"{key.name} [{key.kind.upper()}] waarde ({key.unit})", f"{key.name} aandeel"]
+    pot_ids = list(result.pots)
+    header += [f"{pot_id}: gecombineerd aandeel" for pot_id in pot_ids]
+    _header(sheet, 1, header)
+    columns = []
+    for key in keys:
+        values = key.values.reindex(codes).astype(float)
+        columns += [(values.to_numpy(), VALUE_FORMAT), ((values / key.values.sum()).to_numpy(), SHARE_FORMAT)]
+    for pot_id in pot_ids:
+        shares = result.key_shares[pot_id].set_index("gm_code")["combined_share"].reindex(codes)
+        columns.append((shares.to_numpy(), SHARE_FORMAT))
+    for r, row in enumerate(municipalities[["gm_code", "gm_name", "province_name"]].itertuples(index=False), start=2):
+        code, name, province = row
+        sheet.cell(row=r, column=1, value=code)
+        sheet.cell(row=r, column=2, value=_number(code))
+        sheet.cell(row=r, column=3, value=neutralise(name))
+        sheet.cell(row=r, column=4, value=neutralise(province))
+        for c, (values, number_format) in enumerate(columns, start=5):
+            cell = sheet.cell(row=r, column=c, value=float(values[r - 2]))
+            cell.number_format = number_format
+    last = len(codes) + 2
+    sheet.cell(row=last, column=3, value="Totaal").font = Font(bold=True)
+    for c, (values, number_format) in enumerate(columns, start=5):
+        cell = sheet.cell(row=last, column=c, value=float(values.sum()))
+        cell.number_format = number_format
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    _autosize(sheet, {1: 9, 2: 8, 3: 30, 4: 16} | {c: 18 for c in range(5, 5 + len(columns))})
+
+    # the predecessor-to-successor mapping used, per register
+    row = last + 2
+    sheet.cell(row=row, column=1, value="Herindelingen: opvolgers van gemeenten van het register 2021 (predecessor-to-successor mapping used)").font = Font(bold=True)
+    row += 1
+    sheet.cell(
+        row=row,
+        column=1,
+        value=(
+            "Bedragen worden op de sleutel (register " + KEY_REGISTER_DATE + ") berekend en per betaaljaar "
+            "omgezet naar het register op de peildatum: een samengevoegde gemeente krijgt de som van haar "
+            "voorgangers; bij een splitsing wordt verdeeld naar split_weight (hele euro's, grootste rest)."
+        ),
+    )
+    row += 1
+    _header(sheet, row, ["Betaaljaren", "Peildata", "Code voorganger", "Voorganger", "Code opvolger", "Opvolger", "Aandeel", "Stappen"])
+    names_2021 = result.municipalities.set_index("gm_code")["gm_name"]
+    groups: list[tuple[list[int], pd.DataFrame]] = []  # consecutive years with the same mapping
+    for year in sorted(result.peildata):
+        mapping = result.successors.get(year)
+        if mapping is None or mapping.empty:
+            continue
+        if groups and groups[-1][1].equals(mapping):
+            groups[-1][0].append(year)
+        else:
+            groups.append(([year], mapping))
+    for years, mapping in groups:
+        successor_names = result.registers[years[-1]].set_index("gm_code")["gm_name"]
+        dates = ", ".join(dict.fromkeys(result.peildata[year][0] for year in years))
+        for item in mapping.itertuples(index=False):
+            row += 1
+            values = [
+                ", ".join(str(y) for y in years),
+                dates,
+                item.predecessor,
+                names_2021.get(item.predecessor, ""),
+                item.successor,
+                successor_names.get(item.successor, ""),
+                item.share,
+                item.steps,
+            ]
+            for c, value in enumerate(values, start=1):
+                sheet.cell(row=row, column=c, value=neutralise(value))
+    if not groups:
+        sheet.cell(row=row + 1, column=1, value="Geen herindelingen tussen het sleutelregister en de peildata van deze betaaljaren.")
+
+
+def _provenance_kind(text: str) -> str:
+    return "ASSUMPTION" if text.startswith("ASSUMPTION") else "source"
+
+
+def _strip_kind(text: str) -> str:
+    for prefix in ("ASSUMPTION: ", "source: "):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
+def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None) -> list[list[str]]:
+    """The rows of the "Toelichting" sheet: section, item, value, kind, source or assumption."""
+    loaded, scenario = result.loaded, result.scenario
+    generated_on = generated_on or generation_date()
+    rows: list[list[str]] = [
+        ["Scenario", "id", loaded.scenario_id, "", ""],
+        ["Scenario", "naam", scenario.name, "", ""],
+        ["Scenario", "omschrijving", scenario.description, "", ""],
+        ["Scenario", "bestand", Path(loaded.origin).name, "", ""],
+        ["Scenario", "sleutelregister (key register)", KEY_REGISTER_DATE, "", "keys are defined on the 1 January 2021 municipalities"],
+        [
+            "Let op",
+            "status van de bedragen",
+            "Eigen berekening van dit product onder de hieronder vermelde aannames; de officiële bijlagen van de circulaires 2021 voor deze potten zijn niet openbaar gevonden.",
+            "",
+            "",
+        ],
+    ]
+    for year, (date, provenance) in sorted(result.peildata.items()):
+        count = len(result.registers[year]) if year in result.registers else ""
+        rows.append(
+            [
+                "Peildatum",
+                f"betaaljaar {year}",
+                f"{date} (register met {count} gemeenten)",
+                _provenance_kind(provenance),
+                _strip_kind(provenance),
+            ]
+        )
+    for pot_id, pot in scenario.pots.items():
+        section = f"Pot {pot_id}"
+        rows.append([section, "naam", pot.label, "", ""])
+        if pot.description:
+            rows.append([section, "omschrijving", pot.description, "", ""])
+        rows.append([section, "budget (EUR)", f"{pot.budget.amount_eur:,}", _provenance_kind(pot.budget.provenance), _strip_kind(pot.budget.provenance)])
+        allocation = result.pots[pot_id]
+        rows.append([section, "jaarprofiel", "euros per jaar" if pot.years.kind == "euros" else "aandelen (genormaliseerd)", "", ""])
+        given = pot.years.values()
+        for year, budget in zip(allocation.years, allocation.budgets):
+            provenance = pot.years.provenance(year)
+            detail = f"{budget:,}" + (f" (aandeel {given[year]:g})" if pot.years.kind == "shares" else "")
+            rows.append([section, f"budget {year} (EUR)", detail, _provenance_kind(provenance), _strip_kind(provenance)])
+        for key_name, weight in sorted(pot.key.weights.items()):
+            key = loaded.keys[key_name]
+            rows.append([section, f"sleutel {key_name} gewicht", f"{weight:g}", key.kind.upper(), _strip_kind(pot.key.provenance)])
+        rows.append([section, "vast bedrag per gemeente per jaar (EUR)", f"{pot.key.vast_bedrag_eur:,}", _provenance_kind(pot.key.provenance), _strip_kind(pot.key.provenance)])
+    for key in used_keys(loaded):
+        section = f"Sleutel {key.name}"
+        rows.append([section, "omschrijving", key.label, key.kind.upper(), key.source])
+        rows.append([section, "eenheid", key.unit, "", ""])
+        rows.append([section, "soort (real/proxy/assumption)", key.kind, key.kind.upper(), "PROXY: stands in for a quantity that is not public" if key.kind == "proxy" else ""])
+        rows.append([section, "peildatum / vintage", key.vintage, "", ""])
+        if key.note:
+            rows.append([section, "toelichting", key.note, "", ""])
+    for name, contents, source, vintage in DATA_FILES:
+        rows.append([f"Data {name}", contents, f"vintage: {vintage}", "source", source])
+    rows += [
+        ["Rekenregels", "sleutels", "Elke sleutel wordt eerst genormaliseerd tot aandelen; de aandelen worden gewogen opgeteld.", "", ""],
+        ["Rekenregels", "vast bedrag", "Eerst een vast bedrag per gemeente per betaaljaar, de rest naar rato van de gecombineerde sleutel.", "", ""],
+        ["Rekenregels", "afronding", "Hele euro's volgens grootste rest: ieder krijgt de hele euro's van het exacte bedrag, de resterende euro's gaan één voor één naar de grootste restbedragen (gelijke resten: laagste gemeentecode eerst). Elke pot en elk jaar telt exact op.", "", ""],
+        ["Rekenregels", "herindelingen", "Bedragen op het register 2021 worden per betaaljaar omgezet naar het register op de peildatum: samenvoeging = som van de voorgangers; splitsing naar split_weight (hele euro's, grootste rest). Zie het blad Verdeelsleutels.", "", ""],
+    ]
+    hashes = content_hashes(result)
+    rows.append(["Controle", "software", f"inburgering-allocation {__version__}", "", ""])
+    for name, digest in hashes.items():
+        rows.append(["Controle", f"sha256 {name}", digest, "", ""])
+    rows.append(["Controle", "gegenereerd op", generated_on.isoformat(), "", ""])
+    return rows
+
+
+def content_hashes(result: ScenarioResult, data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """sha256 of the scenario text, each data file, each user key's values, and of all together."""
+    hashes = {"scenario": result.loaded.content_hash}
+    for name, *_ in DATA_FILES:
+        path = Path(data_dir) / name
+        hashes[f"data/{name}"] = _sha256(path.read_bytes()) if path.is_file() else "missing"
+    for name in sorted(result.scenario.user_keys):
+        key = result.loaded.keys[name]
+        values = key.values.sort_index().to_csv(header=False, lineterminator="\n").encode("utf-8")
+        hashes[f"user key {name} (values)"] = _sha256(values)
+    combined = "\n".join(f"{name} {digest}" for name, digest in hashes.items()).encode("utf-8")
+    hashes["all of the above"] = _sha256(combined)
+    return hashes
+
+
+def _explanation_sheet(sheet, result: ScenarioResult, generated_on: dt.date | None) -> None:
+    _header(sheet, 1, ["Onderdeel", "Onderwerp", "Waarde", "Soort", "Bron of aanname"])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, values in enumerate(explanation_rows(result, generated_on), start=2):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c, value=neutralise(value))
+            cell.alignment = wrap
+    sheet.freeze_panes = "A2"
+    _autosize(sheet, {1: 24, 2: 34, 3: 70, 4: 12, 5: 70})
+
+
+def _deterministic_zip(content: bytes, replace: dict[str, bytes]) -> bytes:
+    """Rewrite the xlsx zip with fixed entry timestamps, replacing the given entries."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = replace.get(info.filename) or source.read(info.filename)
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, data)
+    return out.getvalue()
+
+
+def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None = None) -> bytes:
+    """``<scenario-id>-meicirculaire.xlsx`` as bytes (for the app and for ``run --out``).
+
+    ``generated_on``: the generation date written in the "Toelichting" sheet and the
+    document properties (default: the ``SOURCE_DATE_EPOCH`` environment variable if set,
+    else today, UTC). With a fixed date the bytes are identical for the same input.
+    """
+    generated_on = generated_on or generation_date()
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    taken = {"verdeelsleutels", "toelichting"}
+    for pot_id in result.scenario.pots:
+        _pot_sheet(workbook.create_sheet(_sheet_title(pot_id, taken)), result, pot_id)
+    _keys_sheet(workbook.create_sheet("Verdeelsleutels"), result)
+    _explanation_sheet(workbook.create_sheet("Toelichting"), result, generated_on)
+    stamp = dt.datetime.combine(generated_on, dt.time())
+    properties = workbook.properties
+    properties.creator = f"inburgering-allocation {__version__}"
+    properties.title = f"Meicirculaire-bijlage: {result.scenario.name}"
+    properties.created = stamp
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    # openpyxl stamps the save time as 'modified': write the generation date instead
+    properties.modified = stamp
+    return _deterministic_zip(buffer.getvalue(), {"docProps/core.xml": tostring(properties.to_tree())})
+
+
+def write_workbook(result: ScenarioResult, path: Path | str, generated_on: dt.date | None = None) -> Path:
+    """Write the meicirculaire workbook to ``path`` atomically; returns the path."""
+    path = Path(path)
+    return write_files({path.name: meicirculaire_workbook(result, generated_on)}, path.parent)[0]
+
+
+def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.date | None = None) -> dict[str, bytes]:
+    """Every file ``run --out`` writes, by file name: ``<id>-allocation.csv`` (long, on the
+    payment-year registers), ``<id>-meicirculaire.xlsx`` and ``<id>-<pot>.csv`` per pot.
+
+    ``dutch`` applies to the per-pot CSVs only; the long CSV keeps its fixed format.
+    """
+    scenario_id = result.loaded.scenario_id
+    clashes = [pot_id for pot_id in result.scenario.pots if pot_id in RESERVED_POT_IDS]
+    if clashes:
+        raise InputError(
+            [
+                f"{result.loaded.origin}: pots.{pot_id}: the pot id would overwrite {scenario_id}-{pot_id}.csv "
+                "(the long table); rename the pot"
+                for pot_id in clashes
+            ]
+        )
+    files = {f"{scenario_id}-allocation.csv": allocation_csv(result)}
+    files[f"{scenario_id}-meicirculaire.xlsx"] = meicirculaire_workbook(result, generated_on)
+    for pot_id in result.scenario.pots:
+        files[f"{scenario_id}-{pot_id}.csv"] = pot_csv(result, pot_id, dutch=dutch)
+    return files

@@ -1,0 +1,379 @@
+"""The meicirculaire export: the xlsx read back (openpyxl and LibreOffice), the per-pot CSVs.
+
+Every amount and total in the files must equal the allocation the scenario produced, on
+each payment year's register. The LibreOffice check converts the workbook with a real
+spreadsheet program; it must run in CI (CI=true), elsewhere it may skip with a reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+
+from allocation import __version__
+from allocation.errors import InputError
+from allocation.export import (
+    export_files,
+    meicirculaire_workbook,
+    neutralise,
+    pot_csv,
+    pot_table,
+    write_workbook,
+)
+from allocation.scenario import load_scenario, parse_scenario, run_scenario
+from tests.conftest import ROOT, SCENARIOS
+
+FIXED_DATE = dt.date(2026, 5, 31)
+YEAR_COUNTS = {2021: 352, 2022: 345, 2023: 342, 2024: 342, 2025: 342, 2026: 342}
+BASE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+
+
+@pytest.fixture(scope="module")
+def files(result):
+    return export_files(result, generated_on=FIXED_DATE)
+
+
+@pytest.fixture(scope="module")
+def workbook(files):
+    return openpyxl.load_workbook(io.BytesIO(files["kamerbrief-2021-meicirculaire.xlsx"]))
+
+
+def expected_amounts(result, pot_id: str) -> dict[int, dict[str, int]]:
+    published = result.published[result.published["pot"] == pot_id]
+    return {
+        int(year): dict(zip(group["gm_code"], group["amount_eur"].astype(int)))
+        for year, group in published.groupby("year")
+    }
+
+
+def budgets(result, pot_id: str) -> dict[int, int]:
+    pot = result.pots[pot_id]
+    return dict(zip(pot.years, pot.budgets))
+
+
+def check_pot_rows(rows: list[list], result, pot_id: str) -> None:
+    """Header, one row per municipality, total row: everything against the allocation."""
+    header, body, total = rows[0], rows[1:-1], rows[-1]
+    years = sorted(budgets(result, pot_id))
+    assert [str(h) for h in header[4:]] == [str(y) for y in years] + [header[-1]]
+    expected = expected_amounts(result, pot_id)
+    seen: dict[int, dict[str, int]] = {year: {} for year in years}
+    for row in body:
+        code, number = row[0], int(row[1])
+        assert number == int(code[2:])
+        amounts = [None if cell in (None, "") else int(cell) for cell in row[4 : 4 + len(years)]]
+        for year, value in zip(years, amounts):
+            if value is not None:
+                seen[year][code] = value
+        assert int(row[-1]) == sum(a for a in amounts if a is not None)
+    for year in years:
+        assert seen[year] == expected[year], f"{pot_id} {year}"
+        assert len(seen[year]) == YEAR_COUNTS[year]
+    assert [int(v) for v in total[4 : 4 + len(years)]] == [budgets(result, pot_id)[y] for y in years]
+    assert int(total[-1]) == result.scenario.pots[pot_id].budget.amount_eur
+
+
+# --- the workbook read back with openpyxl ------------------------------------------------
+
+
+def test_workbook_has_a_sheet_per_pot_then_keys_and_explanation(workbook, result):
+    assert workbook.sheetnames == list(result.scenario.pots) + ["Verdeelsleutels", "Toelichting"]
+
+
+def test_every_amount_and_total_in_the_workbook_equals_the_allocation(workbook, result):
+    for pot_id in result.scenario.pots:
+        sheet = workbook[pot_id]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        check_pot_rows(rows, result, pot_id)
+        assert rows[-1][2] == "Totaal"
+
+
+def test_pot_sheets_look_like_a_circular_annex(workbook, result):
+    sheet = workbook["ondertussengroep"]
+    assert sheet.freeze_panes == "A2"
+    assert [c.value for c in sheet[1]][:4] == ["Code", "Nummer", "Gemeente", "Provincie"]
+    amsterdam = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "GM0363")
+    assert amsterdam[1].value == 363 and amsterdam[3].value == "Noord-Holland"
+    assert all(cell.number_format == "#,##0" for cell in amsterdam[4:])
+    names = [row[2] for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row - 1, values_only=True)]
+    assert names[0] == "Aa en Hunze" and names[-1] == "Zwolle"
+    plain = [name.lstrip("'").casefold().replace("ú", "u").replace("â", "a") for name in names]
+    assert plain == sorted(plain)
+
+
+def test_verdeelsleutels_lets_a_municipality_recompute_its_share(workbook, result):
+    sheet = workbook["Verdeelsleutels"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(row=354, column=3).value == "Totaal"  # 352 municipalities, then the total row
+    body = [row for row in sheet.iter_rows(min_row=2, values_only=True) if isinstance(row[0], str) and row[0].startswith("GM") and isinstance(row[1], int)]
+    assert len(body) == 352
+    by_code = {row[0]: dict(zip(header, row)) for row in body}
+    inwoners = result.loaded.keys["inwoners"]
+    value_column = next(h for h in header if h.startswith("inwoners [REAL] waarde"))
+    assert any(h.startswith("migratieachtergrond [PROXY]") for h in header)
+    assert by_code["GM0363"][value_column] == pytest.approx(inwoners.values["GM0363"])
+    assert by_code["GM0363"]["inwoners aandeel"] == pytest.approx(inwoners.values["GM0363"] / inwoners.values.sum())
+    assert sum(row["elip: gecombineerd aandeel"] for row in by_code.values()) == pytest.approx(1.0)
+    mapping = [row for row in sheet.iter_rows(values_only=True) if row[2] in ("GM0756", "GM0501") and row[4] in ("GM1982", "GM1992")]
+    assert ("2022", "GM0756", "GM1982") in {(r[0], r[2], r[4]) for r in mapping}
+    assert ("2023, 2024, 2025, 2026", "GM0501", "GM1992") in {(r[0], r[2], r[4]) for r in mapping}
+
+
+def test_toelichting_lists_parameters_provenance_hashes_version_and_date(workbook, result):
+    rows = [row for row in workbook["Toelichting"].iter_rows(values_only=True)]
+    text = "\n".join(" | ".join("" if v is None else str(v) for v in row) for row in rows)
+    scenario = result.scenario
+    assert scenario.name in text and scenario.description in text
+    for pot_id, pot in scenario.pots.items():
+        assert f"Pot {pot_id} | budget (EUR) | {pot.budget.amount_eur:,} | source" in text
+        for year, budget in budgets(result, pot_id).items():
+            assert f"Pot {pot_id} | budget {year} (EUR) | {budget:,}" in text
+    assert "Pot invoering | vast bedrag per gemeente per jaar (EUR) | 5,000 | ASSUMPTION" in text
+    assert "sleutel migratieachtergrond gewicht | 1 | PROXY" in text
+    assert "Peildatum | betaaljaar 2022 | 2022-01-01 (register met 345 gemeenten) | ASSUMPTION" in text
+    assert f"inburgering-allocation {__version__}" in text
+    assert f"sha256 scenario | {result.loaded.content_hash}" in text
+    assert "sha256 data/herindelingen.csv" in text and "vintage: 30 April 2021" in text
+    assert f"gegenereerd op | {FIXED_DATE.isoformat()}" in text
+
+
+def test_same_input_gives_the_same_files(result, files):
+    again = export_files(result, generated_on=FIXED_DATE)
+    assert again == files
+    later = export_files(result, generated_on=FIXED_DATE + dt.timedelta(days=1))
+    for name in files:
+        if name.endswith(".csv"):
+            assert later[name] == files[name], name
+
+    def cells(content: bytes) -> list:
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        return [[list(row) for row in book[s].iter_rows(values_only=True)] for s in book.sheetnames]
+
+    first, second = cells(files["kamerbrief-2021-meicirculaire.xlsx"]), cells(later["kamerbrief-2021-meicirculaire.xlsx"])
+    differing = [
+        (s, r) for s in range(len(first)) for r in range(len(first[s])) if first[s][r] != second[s][r]
+    ]
+    assert differing == [(len(first) - 1, len(first[-1]) - 1)], "only the generation date may differ"
+
+
+def test_workbook_can_be_written_to_a_file(result, files, tmp_path):
+    path = write_workbook(result, tmp_path / "sub" / "annex.xlsx", generated_on=FIXED_DATE)
+    assert path.read_bytes() == files["kamerbrief-2021-meicirculaire.xlsx"]
+
+
+def test_source_date_epoch_fixes_the_generation_date(result, files, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 5, 31, 12, tzinfo=dt.timezone.utc).timestamp())))
+    assert meicirculaire_workbook(result) == files["kamerbrief-2021-meicirculaire.xlsx"]
+
+
+# --- formula neutralisation ------------------------------------------------------------
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralised():
+    assert neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert [neutralise(t) for t in ("+1", "-1", "@SUM(A1)", "Amsterdam", "'s-Gravenhage")] == [
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "Amsterdam",
+        "'s-Gravenhage",
+    ]
+    data = yaml.safe_load(BASE_TEXT)
+    data["name"] = "=HYPERLINK(\"http://example.invalid\",\"click\")"
+    data["description"] = "+cmd|' /C calc'!A0"
+    data["pots"]["elip"]["label"] = "@SUM(1+1)"
+    data["pots"]["elip"]["key"]["assumption"] = "-2+3"
+    result = run_scenario(parse_scenario(yaml.safe_dump(data), origin="evil.yaml", scenario_id="evil"))
+    book = openpyxl.load_workbook(io.BytesIO(meicirculaire_workbook(result, FIXED_DATE)))
+    formulas = [
+        (sheet.title, cell.coordinate)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")))
+    ]
+    assert formulas == []
+    values = {cell.value for row in book["Toelichting"].iter_rows() for cell in row}
+    assert "'" + data["name"] in values and "'@SUM(1+1)" in values and "'-2+3" in values
+
+
+# --- per-pot CSVs ------------------------------------------------------------------------
+
+
+def read_csv_rows(content: bytes, dutch: bool) -> list[list[str]]:
+    text = content.decode("utf-8")
+    assert text.startswith("\ufeff") == dutch
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";" if dutch else ","))
+
+
+@pytest.mark.parametrize("dutch", [False, True], ids=["plain", "dutch"])
+def test_pot_csvs_hold_every_amount_and_total(result, dutch):
+    for pot_id in result.scenario.pots:
+        content = pot_csv(result, pot_id, dutch=dutch)
+        rows = read_csv_rows(content, dutch)
+        assert rows[0][:4] == ["gm_code", "gm_number", "gm_name", "province"] and rows[0][-1] == "total"
+        assert rows[-1][2] == "Total"
+        check_pot_rows(rows, result, pot_id)
+        assert b"\r" not in content
+
+
+def test_dutch_flavour_writes_decimal_commas():
+    from allocation.export import _format_cell
+
+    assert _format_cell(0.25, dutch=True) == "0,25" and _format_cell(0.25, dutch=False) == "0.25"
+    assert _format_cell(1234567, dutch=True) == "1234567"
+
+
+def test_export_files_names_every_file_run_writes(result, files):
+    assert sorted(files) == sorted(
+        ["kamerbrief-2021-allocation.csv", "kamerbrief-2021-meicirculaire.xlsx"]
+        + [f"kamerbrief-2021-{pot}.csv" for pot in result.scenario.pots]
+    )
+    assert files["kamerbrief-2021-elip.csv"] == pot_csv(result, "elip")
+
+
+def test_a_pot_named_allocation_would_overwrite_the_long_table_and_is_refused():
+    data = yaml.safe_load(BASE_TEXT)
+    data["pots"]["allocation"] = data["pots"].pop("invoering")
+    result = run_scenario(parse_scenario(yaml.safe_dump(data), origin="clash.yaml", scenario_id="clash"))
+    with pytest.raises(InputError) as info:
+        export_files(result)
+    assert info.value.problems == [
+        "clash.yaml: pots.allocation: the pot id would overwrite clash-allocation.csv (the long table); rename the pot"
+    ]
+
+
+def test_weesp_register_choice_reaches_the_pot_table():
+    data = yaml.safe_load(BASE_TEXT)
+    data["peildata"] = {2022: {"date": "2022-03-24", "assumption": "test: the register after Weesp joined"}}
+    result = run_scenario(parse_scenario(yaml.safe_dump(data), origin="w.yaml", scenario_id="w"))
+    table = pot_table(result, "elip")
+    weesp = table[table["gm_code"] == "GM0457"].iloc[0]
+    assert pd.isna(weesp["2022"]) and not pd.isna(weesp["2021"])
+    assert table["2022"].notna().sum() == 344
+    rows = read_csv_rows(pot_csv(result, "elip"), dutch=False)
+    assert rows[0][5] == "2022" and sum(1 for row in rows[1:-1] if row[5]) == 344
+
+
+def test_run_writes_the_xlsx_and_csvs_and_dutch_flag_changes_only_the_pot_csvs(tmp_path):
+    def run(*extra):
+        out = tmp_path / ("dutch" if extra else "plain")
+        done = subprocess.run(
+            [sys.executable, "-m", "allocation", "run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(out), *extra],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return out
+
+    plain, dutch = run(), run("--dutch")
+    names = sorted(p.name for p in plain.iterdir())
+    assert names == sorted(p.name for p in dutch.iterdir())
+    assert "kamerbrief-2021-meicirculaire.xlsx" in names and "kamerbrief-2021-ondertussengroep.csv" in names
+    assert (plain / "kamerbrief-2021-allocation.csv").read_bytes() == (dutch / "kamerbrief-2021-allocation.csv").read_bytes()
+    assert (dutch / "kamerbrief-2021-elip.csv").read_bytes().startswith("\ufeffgm_code;".encode("utf-8"))
+
+
+# --- LibreOffice: the workbook opens in a real spreadsheet program ------------------------
+
+
+def _install_libreoffice() -> str:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    lock = ["-o", "DPkg::Lock::Timeout=600"]
+    log = []
+    for attempt in range(2):
+        update = subprocess.run(["apt-get", *lock, "update", "-q"], env=env, capture_output=True, text=True, timeout=900)
+        install = subprocess.run(
+            ["apt-get", *lock, "install", "-y", "-q", "--no-install-recommends", "libreoffice-calc"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        log.append(update.stderr[-500:] + install.stderr[-1000:])
+        if install.returncode == 0:
+            break
+    return "\n".join(log)
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """Path of LibreOffice's soffice; installs Debian's libreoffice-calc when root."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    in_ci = os.environ.get("CI", "").strip().lower() == "true"
+    reason = ""
+    if not found:
+        if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+            log = _install_libreoffice()
+            found = shutil.which("soffice") or shutil.which("libreoffice")
+            reason = f"installing libreoffice-calc with apt-get failed:\n{log}"
+        else:
+            reason = (
+                "LibreOffice (soffice) is not installed and the tests cannot install it (not root or no "
+                "apt-get); install it with `apt-get install --no-install-recommends libreoffice-calc`"
+            )
+    if found:
+        return found
+    if in_ci:
+        pytest.fail(f"CI=true: the LibreOffice check must run, but {reason}")
+    pytest.skip(reason)
+
+
+def convert_with_libreoffice(soffice: str, workbook: Path, out: Path, *, as_shown: bool) -> dict[str, list[list[str]]]:
+    """Every sheet of the workbook as CSV rows, converted by LibreOffice headless."""
+    out.mkdir(parents=True, exist_ok=True)
+    # separator ';', quote '"', UTF-8, from line 1, en-US, as shown or raw, all sheets (-1)
+    options = f"59,34,76,1,,1033,false,true,{'true' if as_shown else 'false'},false,false,-1"
+    done = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{out / 'profile'}",
+            "--headless",
+            "--convert-to",
+            f"csv:Text - txt - csv (StarCalc):{options}",
+            "--outdir",
+            str(out),
+            str(workbook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    sheets = {}
+    for path in sorted(out.glob(f"{workbook.stem}-*.csv")):
+        text = path.read_text(encoding="utf-8")
+        sheets[path.stem.removeprefix(f"{workbook.stem}-")] = list(csv.reader(io.StringIO(text), delimiter=";"))
+    return sheets
+
+
+def test_libreoffice_opens_the_workbook_and_every_total_holds(soffice, result, files, tmp_path):
+    workbook = tmp_path / "kamerbrief-2021-meicirculaire.xlsx"
+    workbook.write_bytes(files[workbook.name])
+    raw = convert_with_libreoffice(soffice, workbook, tmp_path / "raw", as_shown=False)
+    assert set(raw) == set(result.scenario.pots) | {"Verdeelsleutels", "Toelichting"}
+    for pot_id in result.scenario.pots:
+        check_pot_rows(raw[pot_id], result, pot_id)
+    toelichting = "\n".join(";".join(row) for row in raw["Toelichting"])
+    assert result.loaded.content_hash in toelichting and "ASSUMPTION" in toelichting and "PROXY" in toelichting
+
+    shown = convert_with_libreoffice(soffice, workbook, tmp_path / "shown", as_shown=True)
+    total_row = shown["ondertussengroep"][-1]
+    assert total_row[2] == "Totaal" and total_row[4] == "3,500,000" and total_row[-1] == "21,000,000"
