@@ -15,7 +15,7 @@ import streamlit as st
 from allocation import views
 from allocation.data import KEY_REGISTER_DATE, load_geojson
 from allocation.errors import InputError
-from allocation.outputs import allocation_csv
+from allocation.export import export_files
 
 ROOT = Path(__file__).resolve().parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -46,10 +46,16 @@ def geojson(date: str) -> dict:
     return load_geojson(date)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def allocation_csv_bytes(text: str, origin: str, scenario_id: str, uploads: tuple = ()) -> bytes:
-    result, _ = compute(text, origin, scenario_id, uploads)
-    return allocation_csv(result)
+@st.cache_data(show_spinner=False, max_entries=16)
+def export_bytes(text: str, origin: str, scenario_id: str, uploads: tuple, dutch: bool) -> dict[str, bytes] | list[str]:
+    """Every export file by name, or the problems that prevent it."""
+    result, problems = compute(text, origin, scenario_id, uploads)
+    if result is None:
+        return problems
+    try:
+        return export_files(result, dutch=dutch)
+    except InputError as exc:
+        return exc.problems
 
 
 def shipped() -> dict[str, Path]:
@@ -167,7 +173,11 @@ def allocation_view(result) -> None:
         f"**Key:** {kinds} &nbsp; **Budget:** {'source' if pot.budget.kind == 'sourced' else ':red[assumption]'}"
     )
     st.caption(f"Budget {year}: {pot.years.provenance(year)}")
-    table = views.pot_year_table(result, pot_id, year)
+    on_key_register = st.checkbox("Show on the 2021 key register (as computed) instead of the payment year's register",
+                                  key="key_register")
+    date, date_provenance = views.payment_register(result, year)
+    register_date = KEY_REGISTER_DATE if on_key_register else date
+    table = views.pot_year_table(result, pot_id, year, key_register=on_key_register)
     total = int(table["amount_eur"].sum())
     metrics = st.columns(3)
     metrics[0].metric(f"Total {year}", f"EUR {total:,}")
@@ -178,7 +188,7 @@ def allocation_view(result) -> None:
     with left:
         with st.spinner("Drawing the map"):
             figure = go.Figure(go.Choropleth(
-                geojson=geojson(KEY_REGISTER_DATE), featureidkey="properties.statcode",
+                geojson=geojson(register_date), featureidkey="properties.statcode",
                 locations=table["gm_code"], z=table["eur_per_inhabitant"], colorscale="Viridis",
                 customdata=table[["gm_name", "amount_eur"]].to_numpy(), marker_line_width=0.3,
                 hovertemplate="%{customdata[0]} (%{location})<br>EUR %{customdata[1]:,}<br>"
@@ -187,11 +197,14 @@ def allocation_view(result) -> None:
             ))
             figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
             figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=620,
-                                 title=f"{pot_id} {year}: EUR per inhabitant, 2021 municipalities")
+                                 title=f"{pot_id} {year}: EUR per inhabitant, {len(table)} municipalities ({register_date})")
             st.plotly_chart(figure, key="map", config=MAP_CONFIG)
+        where = ("the 2021 key register, on which the amounts are computed" if on_key_register else
+                 f"the register in force on the peildatum {date} ({date_provenance}); merged municipalities "
+                 "get the sum of their predecessors' amounts")
         st.caption(
-            "Municipalities of the 2021 register (the key register); inhabitants: CBS, 30 April 2021. "
-            "Boundaries: CBS/Kadaster (CC BY 4.0)."
+            f"Municipalities of {where}. Inhabitants: CBS, 30 April 2021 (summed over predecessors after "
+            "a merger). Boundaries: CBS/Kadaster (CC BY 4.0)."
         )
     with right:
         search = st.text_input("Search municipality, code or province", key="search")
@@ -240,17 +253,29 @@ def compare_view(result) -> None:
 
 def export_view(result, text: str, origin: str, scenario_id: str, uploads: tuple) -> None:
     st.subheader("Export")
-    st.download_button(
-        f"Download {scenario_id}-allocation.csv", allocation_csv_bytes(text, origin, scenario_id, uploads),
-        file_name=f"{scenario_id}-allocation.csv", mime="text/csv", key="dl_csv",
-    )
-    st.caption("Columns pot, year, gm_code, gm_name, amount_eur; whole euros on the 2021 register.")
+    st.caption("Built in memory from the scenario as shown (edits included). Amounts in whole euros; each payment "
+               "year on the register in force on its peildatum.")
+    dutch = st.checkbox("Per-pot CSVs in the Dutch spreadsheet flavour (; separated, decimal comma)", key="dutch")
+    with st.spinner("Building the workbook and the CSVs"):
+        files = export_bytes(text, origin, scenario_id, uploads, dutch)
+    if isinstance(files, list):
+        show_problems(files, "The export cannot be built:")
+        return
+    for name, content in files.items():
+        mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                if name.endswith(".xlsx") else "text/csv")
+        st.download_button(f"Download {name}", content, file_name=name, mime=mime, key=f"dl_{name}")
     st.download_button("Download the scenario (YAML)", views.edited_yaml(result),
                        file_name=f"{scenario_id}.yaml", mime="application/x-yaml", key="dl_yaml_export")
-    st.info(
-        "Not available yet: the meicirculaire workbook and the per-pot CSVs need `allocation.export` "
-        "(issue 4), and the comparison workbook needs `allocation.compare` (issue 5)."
+    st.markdown(
+        f"- `{scenario_id}-meicirculaire.xlsx`: a sheet per pot (municipalities by name, a column per payment "
+        "year, totals), the keys (Verdeelsleutels) and the explanation with every source and assumption "
+        "(Toelichting).\n"
+        f"- `{scenario_id}-allocation.csv`: the long table (pot, year, gm_code, gm_name, amount_eur).\n"
+        f"- `{scenario_id}-<pot>.csv`: one pot as in the workbook."
     )
+    st.info("The comparison workbook needs `allocation.compare` (issue 5), which has not been merged into this "
+            "version.")
     st.dataframe(views.totals(result), hide_index=True)
 
 

@@ -4,7 +4,7 @@ Everything the Streamlit app (``app.py``) shows is computed here, so that the ap
 a thin face and every number it shows can be tested without a browser:
 
 * :func:`pot_year_table`: per pot and payment year, code, name, province, inhabitants,
-  amount and euros per inhabitant (on the 2021 key register);
+  amount and euros per inhabitant, on the payment year's register (or the key register);
 * :func:`year_phasing`: the budget of each pot per payment year, with its provenance;
 * :func:`provenance_table` and :func:`key_table`: which figures are real, proxy or
   assumption;
@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from allocation import restate
+from allocation.data import KEY_REGISTER_DATE, load_mergers, load_register
 from allocation.errors import InputError, euro
 from allocation.keys import Key, parse_key_csv
 from allocation.scenario import LoadedScenario, ScenarioResult, parse_scenario, run_scenario, to_yaml
@@ -39,24 +41,46 @@ TABLE_COLUMNS = ["gm_code", "gm_name", "province_name", "inhabitants", "amount_e
 # --- tables ------------------------------------------------------------------------------
 
 
-def pot_year_table(result: ScenarioResult, pot_id: str, year: int, search: str = "") -> pd.DataFrame:
-    """Per municipality of the 2021 key register: the amount of one pot in one payment year.
+def payment_register(result: ScenarioResult, year: int) -> tuple[str, str]:
+    """(peildatum, provenance) of a payment year: its table is on the register in force then."""
+    if year in result.peildata:
+        return result.peildata[year]
+    return result.scenario.peildatum(year)
 
-    Columns: gm_code, gm_name, province_name, inhabitants (CBS, 30 April 2021),
-    amount_eur (whole euros), eur_per_inhabitant. ``search`` keeps the rows whose code,
-    name or province contains it (case-insensitive; ``363`` finds GM0363).
+
+def pot_year_table(
+    result: ScenarioResult, pot_id: str, year: int, search: str = "", key_register: bool = False
+) -> pd.DataFrame:
+    """Per municipality: the amount of one pot in one payment year.
+
+    By default on the register in force on the year's peildatum (the published table,
+    mergers applied); with ``key_register`` on the 2021 key register the amounts are
+    computed on. Columns: gm_code, gm_name, province_name, inhabitants (CBS, 30 April
+    2021; a merged municipality has the sum of its predecessors'), amount_eur (whole
+    euros), eur_per_inhabitant. ``search`` keeps the rows whose code, name or province
+    contains it (case-insensitive; ``363`` finds GM0363).
     """
-    allocation = result.allocation
-    rows = allocation[(allocation["pot"] == pot_id) & (allocation["year"] == year)]
+    population = result.municipalities.set_index("gm_code")["population"].astype("int64")
+    published = result.published if (result.published is not None and not key_register) else result.allocation
+    rows = published[(published["pot"] == pot_id) & (published["year"] == year)]
     if rows.empty:
         raise KeyError(f"pot {pot_id!r} has no payment year {year}")
-    municipalities = result.municipalities.set_index("gm_code")
+    if key_register or result.published is None:
+        register = result.municipalities
+    else:
+        date = payment_register(result, year)[0]
+        register = result.registers.get(year)
+        if register is None:
+            register = load_register(date)
+        if set(register["gm_code"]) != set(population.index):
+            population = restate.restate(population, load_mergers(), after=KEY_REGISTER_DATE, until=date)
+    register = register.set_index("gm_code")
     frame = pd.DataFrame(
         {
             "gm_code": rows["gm_code"].to_numpy(),
             "gm_name": rows["gm_name"].to_numpy(),
-            "province_name": municipalities["province_name"].reindex(rows["gm_code"]).to_numpy(),
-            "inhabitants": municipalities["population"].reindex(rows["gm_code"]).to_numpy().astype("int64"),
+            "province_name": register["province_name"].reindex(rows["gm_code"]).to_numpy(),
+            "inhabitants": population.reindex(rows["gm_code"]).to_numpy().astype("int64"),
             "amount_eur": rows["amount_eur"].to_numpy().astype("int64"),
         }
     )
@@ -155,10 +179,6 @@ def key_table(loaded: LoadedScenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "label", "kind", "unit", "source", "vintage", "used"])
 
 
-def map_frame(result: ScenarioResult, pot_id: str, year: int) -> pd.DataFrame:
-    """Euros per inhabitant per municipality for a choropleth (``gm_code`` matches
-    ``properties.statcode`` of :func:`allocation.data.load_geojson`)."""
-    return pot_year_table(result, pot_id, year)[["gm_code", "gm_name", "amount_eur", "eur_per_inhabitant"]]
 
 
 # --- editing -------------------------------------------------------------------------------

@@ -160,3 +160,5 @@ def test_export_view_offers_the_allocation_csv():
     at.sidebar.radio(key="view").set_value("Export").run()
     labels = [b.label for b in at.download_button]
     assert "Download kamerbrief-2021-allocation.csv" in labels
+    assert "Download kamerbrief-2021-meicirculaire.xlsx" in labels
+    assert {"Download kamerbrief-2021-elip.csv", "Download kamerbrief-2021-invoering.csv"} <= set(labels)

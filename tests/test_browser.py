@@ -1,7 +1,8 @@
 """End to end: the app in a real headless Chromium (Debian ``chromium``), driven by Playwright.
 
 Starts ``streamlit run app.py`` on a free local port, waits until the page has rendered,
-switches views, downloads the allocation CSV and checks its totals against the scenario,
+switches views, downloads the meicirculaire workbook and the allocation CSV and checks their totals
+against the scenario,
 and saves screenshots under docs/screenshots/.
 
 Chromium: when /usr/bin/chromium is absent and the user is root, it is installed with
@@ -23,6 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from allocation import views
@@ -135,11 +137,11 @@ def page(app_url):
 
 
 def _settled(page) -> None:
-    """Wait until the script run has finished (no running indicator) and the page is quiet."""
+    """Wait until the script run has finished (Streamlit marks the app element) and the page is quiet."""
     page.wait_for_timeout(300)
     page.wait_for_function(
-        "() => { const w = document.querySelector('[data-testid=\"stStatusWidget\"]');"
-        " return !w || !/Running|Stop/.test(w.innerText); }",
+        "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+        " return app && app.getAttribute('data-test-script-state') !== 'running'; }",
         timeout=TIMEOUT_MS,
     )
     page.wait_for_load_state("networkidle")
@@ -158,7 +160,7 @@ def _choose_view(page, view: str) -> None:
     _settled(page)
 
 
-def test_the_app_renders_the_map_and_downloads_exact_totals(page):
+def test_the_app_renders_the_map_and_downloads_a_workbook_with_exact_totals(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.get_by_text("Inburgering budget allocation").first.wait_for()
     page.locator('[data-testid="stMetric"]').first.wait_for()
@@ -182,19 +184,33 @@ def test_the_app_renders_the_map_and_downloads_exact_totals(page):
     page.get_by_text("Compare scenarios").wait_for()
 
     _choose_view(page, "Export")
-    button = page.get_by_role("button", name="Download kamerbrief-2021-allocation.csv")
+    button = page.get_by_role("button", name="Download kamerbrief-2021-meicirculaire.xlsx")
     button.wait_for()
+    page.get_by_text("The comparison workbook").wait_for()
+    _settled(page)
     page.screenshot(path=str(SCREENSHOTS / "export.png"), full_page=False)
     with page.expect_download() as info:
         button.click()
-    content = Path(info.value.path()).read_bytes()
-    assert info.value.suggested_filename == "kamerbrief-2021-allocation.csv"
+    assert info.value.suggested_filename == "kamerbrief-2021-meicirculaire.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True)
 
+    expected = views.year_phasing(run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml")))
+    for pot_id, rows in expected.groupby("pot"):
+        sheet = list(workbook[pot_id].iter_rows(values_only=True))
+        header, body, total_row = sheet[0], sheet[1:-1], sheet[-1]
+        assert total_row[2] == "Totaal"
+        for row in rows.itertuples(index=False):
+            column = header.index(str(row.year))
+            assert sum(line[column] or 0 for line in body) == row.amount_eur, (pot_id, row.year)
+            assert total_row[column] == row.amount_eur
+        assert total_row[header.index("Totaal")] == rows["amount_eur"].sum()
+    assert expected["amount_eur"].sum() == 39_000_000
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download kamerbrief-2021-allocation.csv").click()
     totals: dict[tuple[str, int], int] = {}
-    for row in csv.DictReader(io.StringIO(content.decode("utf-8"))):
+    for row in csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))):
         key = (row["pot"], int(row["year"]))
         totals[key] = totals.get(key, 0) + int(row["amount_eur"])
-    expected = views.year_phasing(run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml")))
     assert totals == {(r.pot, r.year): r.amount_eur for r in expected.itertuples(index=False)}
-    assert sum(totals.values()) == 39_000_000
     assert not page.locator('[data-testid="stException"]').count()
