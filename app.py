@@ -103,6 +103,13 @@ def key_uploads() -> tuple:
              missing, label.strip(), "", source.strip(), "", kind),)
 
 
+def _number(label: str, key: str, initial, **options):
+    """A sidebar number input whose value lives in session state (kept across views and pots)."""
+    if key not in st.session_state:
+        st.session_state[key] = initial
+    return st.sidebar.number_input(label, key=key, **options)
+
+
 def edit_widgets(base, scenario_key: str) -> dict:
     """Edit widgets for one pot at a time; the edits of every pot live in session state."""
     all_edits = st.session_state.setdefault("edits", {})
@@ -116,36 +123,43 @@ def edit_widgets(base, scenario_key: str) -> dict:
                                   format_func=lambda p: base.scenario.pots[p].label)
     pot = base.scenario.pots[pot_id]
     change = edits.setdefault(pot_id, {})
+    years = change.setdefault("years", {})
+    profile = pot.years.values()
+    euros = pot.years.kind == "euros"
     prefix = f"edit_{scenario_key}_{pot_id}"
-    change["budget_eur"] = int(st.sidebar.number_input(
-        "Budget (EUR)", min_value=0, step=100_000, value=int(change.get("budget_eur", pot.budget.amount_eur)),
-        key=f"{prefix}_budget"))
-    change["vast_bedrag_eur"] = int(st.sidebar.number_input(
-        "Vast bedrag (EUR per municipality per year)", min_value=0, step=1_000,
-        value=int(change.get("vast_bedrag_eur", pot.key.vast_bedrag_eur)), key=f"{prefix}_vast"))
+
+    previous = change.get("budget_eur", pot.budget.amount_eur)
+    budget = int(_number("Budget (EUR)", f"{prefix}_budget", int(previous), min_value=0, step=100_000))
+    change["budget_eur"] = budget
+    if euros:
+        scale = st.sidebar.checkbox("Scale the payment years with the budget", value=True, key=f"{prefix}_scale")
+        change["scale_years"] = scale
+        if scale and budget != previous:
+            current = {year: years.get(year, value) for year, value in profile.items()}
+            for year, value in views.scaled_profile(current, budget).items():
+                years[year] = value
+                st.session_state[f"{prefix}_y{year}"] = value
+    change["vast_bedrag_eur"] = int(_number(
+        "Vast bedrag (EUR per municipality per year)", f"{prefix}_vast",
+        int(change.get("vast_bedrag_eur", pot.key.vast_bedrag_eur)), min_value=0, step=1_000))
     st.sidebar.caption("Key weights (scaled to sum to 1)")
     weights = change.get("weights", dict(pot.key.weights))
     new_weights = {}
     for name in sorted(base.loaded.keys):
         key = base.loaded.keys[name]
-        new_weights[name] = st.sidebar.number_input(
-            f"{name} [{key.kind}]", min_value=0.0, max_value=1000.0, step=0.1,
-            value=float(weights.get(name, 0.0)), key=f"{prefix}_w_{name}")
+        new_weights[name] = _number(f"{name} [{key.kind}]", f"{prefix}_w_{name}", float(weights.get(name, 0.0)),
+                                    min_value=0.0, max_value=1000.0, step=0.1)
     if any(w > 0 for w in new_weights.values()):
         change["weights"] = new_weights
     else:
         st.sidebar.error(f"pots.{pot_id}.key.weights: at least one weight must be positive; keeping the last weights")
-    unit = "EUR" if pot.years.kind == "euros" else "share"
     st.sidebar.caption(f"Payment years ({pot.years.kind})")
-    years = change.setdefault("years", {})
-    for year, value in pot.years.values().items():
+    for year, value in profile.items():
         current = years.get(year, value)
-        if pot.years.kind == "euros":
-            years[year] = int(st.sidebar.number_input(
-                f"{year} ({unit})", min_value=0, step=10_000, value=int(current), key=f"{prefix}_y{year}"))
+        if euros:
+            years[year] = int(_number(f"{year} (EUR)", f"{prefix}_y{year}", int(current), min_value=0, step=10_000))
         else:
-            years[year] = float(st.sidebar.number_input(
-                f"{year} ({unit})", min_value=0.0, step=0.1, value=float(current), key=f"{prefix}_y{year}"))
+            years[year] = float(_number(f"{year} (share)", f"{prefix}_y{year}", float(current), min_value=0.0, step=0.1))
     change["source"] = st.sidebar.text_input(
         "Source of these edits (empty: labelled as an assumption edited in the app)",
         value=change.get("source", ""), key=f"{prefix}_source")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from allocation import restate
+from allocation import core, restate
 from allocation.data import KEY_REGISTER_DATE, load_mergers, load_register
 from allocation.errors import InputError, euro
 from allocation.keys import Key, parse_key_csv
@@ -225,6 +225,40 @@ def set_budget(data: dict, pot_id: str, amount_eur: int, source: str | None = No
     return data
 
 
+def scale_years(data: dict, pot_id: str, source: str | None = None) -> dict:
+    """A copy of ``data`` whose payment years in ``euros`` are scaled to the pot's budget.
+
+    The years keep their proportions; whole euros by largest remainder (ties to the
+    earliest year), so they add up to the budget exactly. Each changed year is labelled.
+    A profile in ``shares`` is left as it is (it follows the budget anyway).
+    """
+    pot = _pot(data, pot_id)
+    years = pot.get("years") or {}
+    budget = (pot.get("budget") or {}).get("amount_eur")
+    if "euros" not in years or not isinstance(budget, int) or budget < 0:
+        return copy.deepcopy(data)
+    profile = years["euros"] or {}
+    values = {int(y): (v.get("value") if isinstance(v, dict) else v) for y, v in profile.items()}
+    if not all(isinstance(v, (int, float)) and v >= 0 for v in values.values()) or not values:
+        return copy.deepcopy(data)
+    if sum(values.values()) == budget:
+        return copy.deepcopy(data)
+    for year, amount in scaled_profile(values, budget).items():
+        if amount != values[year]:
+            data = set_year_value(data, pot_id, year, amount, source)
+    return data
+
+
+def scaled_profile(values: dict[int, float], total: int) -> dict[int, int]:
+    """Whole euros per year in the proportions of ``values``, adding up to ``total``
+    (largest remainder, ties to the earliest year; equal parts when all are zero)."""
+    ordered = sorted(values)
+    weights = np.array([values[y] for y in ordered], dtype=float)
+    if not weights.sum() > 0:
+        weights = np.ones(len(ordered))
+    return {year: int(amount) for year, amount in zip(ordered, core.apportion(weights, int(total), [f"{y:04d}" for y in ordered]))}
+
+
 def set_year_value(data: dict, pot_id: str, year: int, value: float, source: str | None = None) -> dict:
     """A copy of ``data`` with one payment year's value (euros or share) changed and labelled."""
     data = copy.deepcopy(data)
@@ -243,9 +277,15 @@ def set_year_value(data: dict, pot_id: str, year: int, value: float, source: str
             entry["assumption"] = years["assumption"]
     entry["value"] = value
     unit = "EUR" if kind == "euros" else "share"
-    _provenance(entry, source, f"{year} set to {unit} {value:,g} (was {old if old is not None else 'absent'})")
+    _provenance(entry, source, f"{year} set to {unit} {_plain(value)} (was {_plain(old) if old is not None else 'absent'})")
     profile[year] = {"value": entry["value"], **{k: v for k, v in entry.items() if k != "value"}}
     return data
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def set_weights(
@@ -295,25 +335,29 @@ def apply_edits(data: dict, edits: dict[str, dict]) -> dict:
 
     ``edits`` maps a pot id to any of: ``budget_eur`` (int), ``vast_bedrag_eur`` (int),
     ``weights`` (key name -> weight, normalised to sum 1), ``years`` (year -> euros or
-    share), and ``source`` (where the edited numbers come from; without one each edited
-    number is labelled as an assumption edited in the app). Values equal to the
-    scenario's own leave it untouched, so its provenance stays as it was.
+    share), ``scale_years`` (default true: after a budget change, payment years in euros
+    are scaled to the new budget unless they already add up to it, see
+    :func:`scale_years`), and ``source`` (where the edited numbers come from; without one
+    each edited number is labelled as an assumption edited in the app). Values equal to
+    the scenario's own leave it untouched, so its provenance stays as it was. Years are
+    applied before the budget.
     """
     for pot_id, change in edits.items():
         source = change.get("source") or None
-        if "budget_eur" in change:
-            data = set_budget(data, pot_id, int(change["budget_eur"]), source if _differs(data, pot_id, "budget", change["budget_eur"]) else None)
-        if "vast_bedrag_eur" in change:
-            data = set_vast_bedrag(data, pot_id, int(change["vast_bedrag_eur"]), source if _differs(data, pot_id, "vast", change["vast_bedrag_eur"]) else None)
-        if "weights" in change:
-            weights = change["weights"]
-            before = copy.deepcopy(_pot(data, pot_id).get("key", {}).get("weights"))
-            data = set_weights(data, pot_id, weights)
-            if source and _pot(data, pot_id)["key"].get("weights") != before:
-                data = set_weights(data, pot_id, weights, source=source)
         for year, value in (change.get("years") or {}).items():
             if _differs(data, pot_id, "year", value, year):
                 data = set_year_value(data, pot_id, int(year), value, source)
+        if "budget_eur" in change and _differs(data, pot_id, "budget", change["budget_eur"]):
+            data = set_budget(data, pot_id, int(change["budget_eur"]), source)
+            if change.get("scale_years", True):
+                data = scale_years(data, pot_id, source)
+        if "vast_bedrag_eur" in change and _differs(data, pot_id, "vast", change["vast_bedrag_eur"]):
+            data = set_vast_bedrag(data, pot_id, int(change["vast_bedrag_eur"]), source)
+        if "weights" in change:
+            before = copy.deepcopy(_pot(data, pot_id).get("key", {}).get("weights"))
+            trial = set_weights(data, pot_id, change["weights"])
+            if _pot(trial, pot_id)["key"].get("weights") != before:
+                data = set_weights(data, pot_id, change["weights"], source=source)
     return data
 
 

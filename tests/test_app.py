@@ -88,6 +88,7 @@ def test_search_filters_the_table():
 def test_invalid_edit_shows_the_command_line_message_and_the_app_keeps_working():
     at = start("kamerbrief-2021")
     at.sidebar.selectbox(key="edit_pot").set_value("invoering").run()
+    [box for box in at.sidebar.checkbox if box.label.startswith("Scale the payment years")][0].uncheck().run()
     number_input(at, "Budget").set_value(10_000_000).run()
     assert not at.exception
     assert "pots.invoering.years.euros: the years add up to EUR 9,000,000 but the budget is EUR 10,000,000" in errors(at)
@@ -97,6 +98,17 @@ def test_invalid_edit_shows_the_command_line_message_and_the_app_keeps_working()
     at.sidebar.selectbox(key="edit_pot").set_value("invoering").run()
     at.selectbox(key="view_pot").set_value("invoering").run()
     assert sum(amounts(at)) == 10_000_000
+
+
+def test_budget_edit_scales_the_payment_years():
+    at = start("kamerbrief-2021")
+    at.sidebar.selectbox(key="edit_pot").set_value("elip").run()
+    number_input(at, "Budget").set_value(18_000_000).run()
+    assert not at.error and not at.exception, errors(at)
+    assert number_input(at, "2022").value == 5_250_000
+    at.selectbox(key="view_pot").set_value("elip").run()
+    at.selectbox(key="view_year_elip").set_value(2022).run()
+    assert sum(amounts(at)) == 5_250_000
 
 
 def test_edits_are_labelled_in_the_downloadable_yaml():

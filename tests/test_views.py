@@ -118,13 +118,33 @@ def test_changing_a_weight_changes_the_amounts(baseline):
 
 def test_invalid_edit_gives_the_command_line_message():
     data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"invoering": {"budget_eur": 10_000_000}})
+    edited = views.apply_edits(data, {"invoering": {"budget_eur": 10_000_000, "scale_years": False}})
     with pytest.raises(InputError) as edit_info:
         views.build(edited, origin="s.yaml", scenario_id="s")
     with pytest.raises(InputError) as cli_info:
         parse_scenario(yaml.safe_dump(edited), origin="s.yaml", scenario_id="s")
     assert edit_info.value.problems == cli_info.value.problems
     assert "the years add up to EUR 9,000,000 but the budget is EUR 10,000,000" in edit_info.value.problems[0]
+
+
+def test_budget_edit_scales_payment_years_in_euros_exactly():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"elip": {"budget_eur": 9_000_001}})
+    euros = edited["pots"]["elip"]["years"]["euros"]
+    values = {year: entry["value"] for year, entry in euros.items()}
+    assert sum(values.values()) == 9_000_001
+    assert values == {2021: 2886001, 2022: 2625000, 2023: 1649000, 2024: 840000, 2025: 600000, 2026: 400000}
+    assert euros[2021]["assumption"].startswith("Edited in the app: 2021 set to EUR 2,886,001")
+    assert euros[2022] == data["pots"]["elip"]["years"]["euros"][2022]  # unchanged years keep their source
+    result = views.build(edited, origin="edited", scenario_id="k")
+    assert views.year_phasing(result)["amount_eur"].sum() == 9_000_001 + 21_000_000 + 9_000_000
+
+
+def test_years_that_already_match_the_new_budget_are_not_rescaled():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"invoering": {"budget_eur": 10_000_000, "years": {2021: 10_000_000}}})
+    assert edited["pots"]["invoering"]["years"]["euros"][2021]["value"] == 10_000_000
+    views.build(edited, origin="edited", scenario_id="k")
 
 
 def test_infeasible_vast_bedrag_edit_is_explained_in_euros():
