@@ -458,6 +458,19 @@ def _summary_text(comparison: Comparison, top: int) -> str:
     lines.append(
         "Amounts are this product's own computation under each scenario's stated assumptions, not published circular amounts."
     )
+    overview = comparison.totals.merge(comparison.bands, on=["scenario", "pot", "year"])
+    overview = overview[(overview["pot"] == ALL) & (overview["year"] == ALL)]
+    lines += ["", f"Overview against {base.label} (all compared pots and years):"]
+    rows = [["scenario", "net EUR", "redistributed EUR", "gaining", "no change", "losing", "Gini base", "Gini scen."]]
+    for row in overview.itertuples(index=False):
+        values = row._asdict()
+        gaining = int(overview.loc[overview["scenario"] == row.scenario, BANDS[:2]].sum(axis=1).iloc[0])
+        losing = int(overview.loc[overview["scenario"] == row.scenario, BANDS[3:]].sum(axis=1).iloc[0])
+        unchanged = int(overview.loc[overview["scenario"] == row.scenario, BANDS[2]].iloc[0])
+        rows.append(
+            [row.scenario, f"{values['diff_eur']:+,}", f"{values['redistributed_eur']:,.0f}", str(gaining), str(unchanged), str(losing), f"{values['gini_base']:.4f}", f"{values['gini_other']:.4f}"]
+        )
+    lines += _rows_to_lines(rows, right={1, 2, 3, 4, 5, 6, 7})
     for info in comparison.others:
         label = info.label
         totals = comparison.totals[comparison.totals["scenario"] == label]
@@ -574,8 +587,11 @@ def _views(comparison: Comparison) -> list[tuple[str, str, pd.DataFrame]]:
 
 
 def file_stem(comparison: Comparison) -> str:
-    """``comparison-<baseline>-vs-<other>[-<other>...]``."""
-    return "comparison-" + comparison.baseline.label + "-vs-" + "-".join(info.label for info in comparison.others)
+    """``comparison-<baseline>-vs-<other>[-<other>...]`` (``-vs-<n>-scenarios`` when that gets long)."""
+    others = "-".join(info.label for info in comparison.others)
+    if len(others) > 60:
+        others = f"{len(comparison.others)}-scenarios"
+    return f"comparison-{comparison.baseline.label}-vs-{others}"
 
 
 _EURO_COLUMNS = {"base_eur", "other_eur", "diff_eur", "redistributed_eur"}
