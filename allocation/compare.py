@@ -95,6 +95,7 @@ class ScenarioInfo:
     pots: dict[str, tuple[int, ...]]  # pot id -> payment years
     budgets: dict[tuple[str, int], int]  # (pot, year) -> whole euros
     assumptions: list[str]  # one readable line per pot element, with its provenance
+    keys: dict[str, str] = field(default_factory=dict)  # key name -> kind, label, source, vintage, note
 
 
 @dataclass
@@ -153,6 +154,10 @@ def _info(result: ScenarioResult, label: str) -> ScenarioInfo:
         for year, budget in zip(allocated.years, allocated.budgets)
     }
     kinds = {key.name: key.kind for key in used_keys(result.loaded)}
+    keys = {
+        key.name: f"[{key.kind}] {key.label}; source: {key.source}; vintage {key.vintage}" + (f"; note: {key.note}" if key.note else "")
+        for key in used_keys(result.loaded)
+    }
     lines = []
     for pot_id, pot in scenario.pots.items():
         lines.append(f"{pot_id} ({pot.label}): budget {euro(pot.budget.amount_eur)}; {pot.budget.provenance}")
@@ -171,6 +176,7 @@ def _info(result: ScenarioResult, label: str) -> ScenarioInfo:
         pots=pots,
         budgets=budgets,
         assumptions=lines,
+        keys=keys,
     )
 
 
@@ -452,7 +458,8 @@ def _summary_text(comparison: Comparison, top: int) -> str:
         f"{pot} {min(comparison.years[pot])}-{max(comparison.years[pot])}" if len(comparison.years[pot]) > 1 else f"{pot} {comparison.years[pot][0]}"
         for pot in comparison.pots
     )
-    lines.append(f"Compared pots and years: {compared}; 352 municipalities of the 2021 key register")
+    count = comparison.per_municipality["gm_code"].nunique()
+    lines.append(f"Compared pots and years: {compared}; {count} municipalities of the 2021 key register")
     for note in comparison.notes:
         lines.append(f"NOTE: {note}")
     lines.append(
@@ -462,13 +469,11 @@ def _summary_text(comparison: Comparison, top: int) -> str:
     overview = overview[(overview["pot"] == ALL) & (overview["year"] == ALL)]
     lines += ["", f"Overview against {base.label} (all compared pots and years):"]
     rows = [["scenario", "net EUR", "redistributed EUR", "gaining", "no change", "losing", "Gini base", "Gini scen."]]
-    for row in overview.itertuples(index=False):
-        values = row._asdict()
-        gaining = int(overview.loc[overview["scenario"] == row.scenario, BANDS[:2]].sum(axis=1).iloc[0])
-        losing = int(overview.loc[overview["scenario"] == row.scenario, BANDS[3:]].sum(axis=1).iloc[0])
-        unchanged = int(overview.loc[overview["scenario"] == row.scenario, BANDS[2]].iloc[0])
+    for _, row in overview.iterrows():
+        gaining, unchanged, losing = int(row[BANDS[:2]].sum()), int(row[BANDS[2]]), int(row[BANDS[3:]].sum())
         rows.append(
-            [row.scenario, f"{values['diff_eur']:+,}", f"{values['redistributed_eur']:,.0f}", str(gaining), str(unchanged), str(losing), f"{values['gini_base']:.4f}", f"{values['gini_other']:.4f}"]
+            [row["scenario"], f"{row['diff_eur']:+,}", f"{row['redistributed_eur']:,.0f}", str(gaining), str(unchanged),
+             str(losing), f"{row['gini_base']:.4f}", f"{row['gini_other']:.4f}"]
         )
     lines += _rows_to_lines(rows, right={1, 2, 3, 4, 5, 6, 7})
     for info in comparison.others:
@@ -564,6 +569,12 @@ def notes_table(comparison: Comparison) -> pd.DataFrame:
         rows.append((info.label, "file", f"{info.origin} (sha256 {info.content_hash[:12]})"))
         for line in info.assumptions:
             rows.append((info.label, "assumption/source", line))
+    described: dict[str, str] = {}
+    for info in [comparison.baseline] + comparison.others:
+        for name, text in info.keys.items():
+            described.setdefault(name, text)
+    for name, text in sorted(described.items()):
+        rows.append(("key", name, text))
     for term, meaning in definitions():
         rows.append(("definition", term, meaning))
     return pd.DataFrame(rows, columns=["about", "item", "text"])
