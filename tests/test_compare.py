@@ -25,7 +25,6 @@ from allocation.compare import (
     band_of,
     compare,
     comparison_files,
-    comparison_workbook,
     gini,
     percent_change,
 )
@@ -57,11 +56,13 @@ def scenario_from(data: dict, scenario_id: str):
     return run_scenario(parse_scenario(yaml.safe_dump(data), origin=f"{scenario_id}.yaml", scenario_id=scenario_id))
 
 
-def with_weights(ondertussengroep: dict[str, float], invoering: dict[str, float], vast: int, scenario_id: str):
+def with_weights(ondertussengroep: dict[str, float], invoering: dict[str, float], vast: int, scenario_id: str, invoering_eur: int = 9_000_000):
     data = copy.deepcopy(BASE)
     data["pots"]["ondertussengroep"]["key"]["weights"] = ondertussengroep
     data["pots"]["invoering"]["key"]["weights"] = invoering
     data["pots"]["invoering"]["key"]["vast_bedrag_eur"] = vast
+    data["pots"]["invoering"]["budget"]["amount_eur"] = invoering_eur
+    data["pots"]["invoering"]["years"]["euros"] = {2021: invoering_eur}
     return scenario_from(data, scenario_id)
 
 
@@ -163,18 +164,28 @@ def test_swapping_the_scenarios_flips_every_sign_and_changes_nothing_else(baseli
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(first=weights_strategy(), second=weights_strategy(), invoering=weights_strategy(), vast=st.integers(0, 20_000))
-def test_invariants_hold_for_random_key_weights(baseline, first, second, invoering, vast):
+@given(
+    first=weights_strategy(),
+    second=weights_strategy(),
+    invoering=weights_strategy(),
+    vast=st.integers(0, 20_000),
+    budget=st.one_of(st.just(9_000_000), st.integers(7_100_000, 20_000_000)),
+)
+def test_invariants_hold_for_random_key_weights_and_budgets(baseline, first, second, invoering, vast, budget):
     a = with_weights(first, invoering, vast, "random_a")
-    b = with_weights(second, {"inwoners": 1.0}, 5000, "random_b")
+    b = with_weights(second, {"inwoners": 1.0}, 5000, "random_b", invoering_eur=budget)
     forward, backward = compare([a, b]), compare([b, a])
     assert_differences_add_up(forward, a, b, "random_b")
     assert (forward.bands[BANDS].sum(axis=1) == 352).all()
     mirrored(forward, backward)
-    # with equal totals, what the gainers gain is what the losers lose
     overall = forward.municipality_totals()
-    assert overall["diff_eur"].sum() == 0
-    assert forward.redistributed_eur["random_b"] == overall.loc[overall["diff_eur"] > 0, "diff_eur"].sum()
+    net = budget - 9_000_000
+    assert overall["diff_eur"].sum() == net
+    # redistributed = what the gainers gain minus half the net change (with equal totals:
+    # exactly what the gainers gain and the losers lose)
+    gains = overall.loc[overall["diff_eur"] > 0, "diff_eur"].sum()
+    assert forward.redistributed_eur["random_b"] == gains - net / 2
+    assert (net != 0) == any("invoering', year 2021: the budget is" in note for note in forward.notes)
 
 
 # --- definitions -----------------------------------------------------------------------------
@@ -297,8 +308,13 @@ def test_a_comparison_needs_two_scenarios(baseline):
 # --- files -------------------------------------------------------------------------------------
 
 
-def test_workbook_has_a_sheet_per_view_and_notes_naming_scenarios_and_assumptions(pair):
-    workbook = load_workbook(io.BytesIO(comparison_workbook(pair)), read_only=True)
+@pytest.fixture(scope="module")
+def files(pair):
+    return comparison_files(pair)
+
+
+def test_workbook_has_a_sheet_per_view_and_notes_naming_scenarios_and_assumptions(files):
+    workbook = load_workbook(io.BytesIO(files["comparison-kamerbrief-2021-vs-variant-migratie.xlsx"]), read_only=True)
     assert workbook.sheetnames == [
         "Summary", "Per municipality", "Per pot and year", "Bands", "Largest gains", "Largest losses",
         "By province", "By size class", "Concentration", "Notes",
@@ -313,8 +329,7 @@ def test_workbook_has_a_sheet_per_view_and_notes_naming_scenarios_and_assumption
     assert "own computation" in notes
 
 
-def test_files_are_the_workbook_and_one_csv_per_view(pair):
-    files = comparison_files(pair)
+def test_files_are_the_workbook_and_one_csv_per_view(pair, files):
     stem = "comparison-kamerbrief-2021-vs-variant-migratie"
     assert f"{stem}.xlsx" in files
     frame = pd.read_csv(io.BytesIO(files[f"{stem}-per-municipality.csv"]), dtype={"year": str})
@@ -323,3 +338,9 @@ def test_files_are_the_workbook_and_one_csv_per_view(pair):
     assert frame["diff_eur"].dtype.kind == "i"
     bands = pd.read_csv(io.BytesIO(files[f"{stem}-bands.csv"]))
     assert list(bands.columns[3:]) == BANDS + ["municipalities"]
+    assert set(files) == {f"{stem}.xlsx"} | {
+        f"{stem}-{view}.csv"
+        for view in ("summary", "municipality-totals", "per-municipality", "bands", "largest-gains", "largest-losses",
+                     "by-province", "by-size-class", "concentration", "notes")
+    }
+
