@@ -580,7 +580,7 @@ def notes_table(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["about", "item", "text"])
 
 
-def _views(comparison: Comparison) -> list[tuple[str, str, pd.DataFrame]]:
+def comparison_views(comparison: Comparison) -> list[tuple[str, str, pd.DataFrame]]:
     """(sheet name, file suffix, frame) for every view."""
     summary = comparison.totals.merge(comparison.bands, on=["scenario", "pot", "year"])
     return [
@@ -625,7 +625,7 @@ def comparison_workbook(comparison: Comparison) -> bytes:
 
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for sheet, _, frame in _views(comparison):
+        for sheet, _, frame in comparison_views(comparison):
             frame.to_excel(writer, sheet_name=sheet, index=False)
             worksheet = writer.sheets[sheet]
             worksheet.freeze_panes = "A2"
@@ -660,6 +660,6 @@ def comparison_files(comparison: Comparison) -> dict[str, bytes]:
     """The workbook and one CSV per view (UTF-8, LF), by file name."""
     stem = file_stem(comparison)
     files = {f"{stem}.xlsx": comparison_workbook(comparison)}
-    for _, suffix, frame in _views(comparison):
+    for _, suffix, frame in comparison_views(comparison):
         files[f"{stem}-{suffix}.csv"] = _csv(frame)
     return files

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from allocation.compare import _csv, _views, compare, comparison_workbook  # noqa: E402
+from allocation.compare import _csv, comparison_views, compare, comparison_workbook  # noqa: E402
 from allocation.scenario import load_scenario, run_scenario  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -42,7 +42,7 @@ def main() -> None:
         rows.append((f"compare, baseline + {count - 1}", median_seconds(lambda: compare(chosen), repeats)))
         rows.append((f"summary_text, baseline + {count - 1}", median_seconds(comparison.summary_text, repeats)))
         rows.append((f"comparison_workbook (xlsx), baseline + {count - 1}", median_seconds(lambda: comparison_workbook(comparison), repeats)))
-        rows.append((f"CSVs, baseline + {count - 1}", median_seconds(lambda: [_csv(f) for _, _, f in _views(comparison)], repeats)))
+        rows.append((f"CSVs, baseline + {count - 1}", median_seconds(lambda: [_csv(f) for _, _, f in comparison_views(comparison)], repeats)))
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"repeats: {repeats}\n")
     print("| step | median (s) |\n| --- | ---: |")
