@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from allocation import __version__
+from allocation.compare import compare, comparison_files
 from allocation.errors import InputError
 from allocation.export import export_files
 from allocation.keys import builtin_keys, normalise_code
@@ -58,6 +59,24 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    results, problems = [], []
+    for path in args.scenarios:  # report the problems of every file, not just the first
+        try:
+            results.append(run_scenario(load_scenario(path)))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    comparison = compare(results, baseline=0)
+    written = write_files(comparison_files(comparison), Path(args.out))
+    print(comparison.summary_text(), end="")
+    print()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def _explain(args: argparse.Namespace) -> int:
     code = normalise_code(args.gm_code)
     if code is None:
@@ -92,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the per-pot CSVs in the Dutch spreadsheet flavour (';' separator, decimal comma)",
     )
     run.set_defaults(handler=_run)
+
+    compare = commands.add_parser(
+        "compare", help="compare scenarios with a baseline (the first): who gains, who loses, by how much"
+    )
+    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml", help="the baseline first, then the others")
+    compare.add_argument("--out", required=True, help="output folder for the workbook and CSVs (created if needed)")
+    compare.set_defaults(handler=_compare)
 
     explain = commands.add_parser("explain", help="show how a municipality's amounts follow from the keys")
     explain.add_argument("scenario")

@@ -60,12 +60,19 @@ def write_files(files: dict[str, bytes], out_dir: Path) -> list[Path]:
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(content)
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
         written.append(target)
     return written
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _table(rows: list[list[str]], right: set[int]) -> list[str]:
