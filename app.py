@@ -15,6 +15,7 @@ import streamlit as st
 from allocation import views
 from allocation.data import KEY_REGISTER_DATE, load_geojson
 from allocation.errors import InputError
+from allocation.compare import BANDS, compare, comparison_files
 from allocation.export import export_files
 
 ROOT = Path(__file__).resolve().parent
@@ -23,6 +24,7 @@ VIEWS = ["Allocation", "Scenario", "Compare", "Export"]
 # plotly's geo maps fetch a base-map file even when it is hidden; serve an empty one
 # locally (static/world_110m.json, enableStaticServing in .streamlit/config.toml).
 MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}
+BAND_COLOURS = ["#1a9641", "#a6d96a", "#bdbdbd", "#fdae61", "#d7191c"]
 KIND_BADGE = {"real": ":green[real]", "proxy": ":orange[proxy]", "assumption": ":red[assumption]"}
 
 st.set_page_config(page_title="Inburgering allocation simulator", layout="wide")
@@ -256,16 +258,151 @@ def scenario_view(result, problems: list[str]) -> None:
     st.code(views.edited_yaml(result), language="yaml")
 
 
-def compare_view(result) -> None:
+CURRENT = "this scenario (as edited)"
+
+
+def compare_entries(current_args: tuple, edited: bool) -> tuple[list[str], dict[str, tuple]]:
+    """The scenarios one can compare: the one being edited, the shipped ones, uploaded ones."""
+    text, origin, scenario_id, uploads = current_args
+    entries: dict[str, tuple] = {CURRENT: (text, origin, f"{scenario_id}-edited" if edited else scenario_id, uploads)}
+    for name, path in shipped().items():
+        entries[name] = (path.read_text(encoding="utf-8"), f"scenarios/{path.name}", name, ())
+    for upload in st.session_state.get("compare_uploads") or []:
+        try:
+            entries[f"uploaded: {upload.name}"] = (upload.getvalue().decode("utf-8-sig"), upload.name,
+                                                   Path(upload.name).stem, ())
+        except UnicodeDecodeError:
+            st.error(f"{upload.name}: not UTF-8 text; save the scenario as UTF-8")
+    return list(entries), entries
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def comparison_of(entries: tuple, baseline: int):
+    """(comparison, problems) for scenarios given as (text, origin, id, uploads) tuples."""
+    results, problems = [], []
+    for entry in entries:
+        result, more = compute(*entry)
+        problems += more
+        results.append(result)
+    if problems:
+        return None, problems
+    try:
+        return compare(results, baseline=baseline), []
+    except InputError as exc:
+        return None, exc.problems
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def comparison_file_bytes(entries: tuple, baseline: int) -> dict[str, bytes]:
+    comparison, _ = comparison_of(entries, baseline)
+    return comparison_files(comparison)
+
+
+def chosen_comparison(current_args: tuple, edited: bool, widgets: bool):
+    """The comparison chosen in the Compare view (its widgets are shown when ``widgets``)."""
+    names, entries = compare_entries(current_args, edited)
+    stored = st.session_state.setdefault("compare_choice", {})
+    default = [n for n in stored.get("chosen", []) if n in entries]
+    if not default:
+        others = [n for n in names[1:] if entries[n][1] != current_args[1]]
+        default = [CURRENT] + others[:1]
+    if widgets:
+        st.file_uploader("Add scenarios to compare (YAML)", type=["yaml", "yml"], accept_multiple_files=True,
+                         key="compare_uploads")
+        names, entries = compare_entries(current_args, edited)
+        left, right = st.columns([3, 1])
+        chosen = left.multiselect("Scenarios", names, default=default, key="compare_chosen")
+        baseline = right.selectbox("Baseline", chosen or [None], key="compare_baseline",
+                                   index=chosen.index(stored["baseline"]) if stored.get("baseline") in chosen else 0)
+        stored.update(chosen=chosen, baseline=baseline)
+    else:
+        chosen = default
+        baseline = stored.get("baseline") if stored.get("baseline") in chosen else chosen[0]
+    if len(chosen) < 2:
+        return None, [], chosen
+    picked = tuple(entries[name] for name in chosen)
+    with st.spinner("Comparing"):
+        comparison, problems = comparison_of(picked, chosen.index(baseline))
+    return (comparison, picked, chosen.index(baseline)), problems, chosen
+
+
+def compare_view(current_args: tuple, edited: bool) -> None:
     st.subheader("Compare scenarios")
-    st.warning(
-        "Not available yet: the comparison (winners/losers bands, largest changes, map of differences, "
-        "aggregates by province and size class) needs `allocation.compare` (issue 5), which has not been "
-        "merged into this version."
-    )
+    st.caption("Every scenario is compared with the baseline per municipality of the 2021 key register, "
+               "per pot and payment year and summed over them ('all').")
+    chosen, problems, names = chosen_comparison(current_args, edited, widgets=True)
+    if problems:
+        show_problems(problems, "These scenarios cannot be compared:")
+        return
+    if chosen is None:
+        st.info("Choose at least two scenarios.")
+        return
+    comparison = chosen[0]
+    for note in comparison.notes:
+        st.info(note)
+    others = [info.label for info in comparison.others]
+    pots, years = views.comparison_levels(comparison)
+    columns = st.columns(3)
+    scenario = columns[0].selectbox("Scenario against the baseline", others, key="compare_scenario")
+    pot = columns[1].selectbox("Pot", pots, key="compare_pot")
+    year = columns[2].selectbox("Payment year", years[pot], key=f"compare_year_{pot}")
+    part = views.comparison_slice(comparison, scenario, pot, year)
+    totals = part["totals"].iloc[0]
+    metrics = st.columns(4)
+    metrics[0].metric("Baseline", f"EUR {int(totals['base_eur']):,}", help=comparison.baseline.label)
+    metrics[1].metric(scenario, f"EUR {int(totals['other_eur']):,}", delta=f"{int(totals['diff_eur']):,}")
+    metrics[2].metric("Redistributed", f"EUR {totals['redistributed_eur']:,.0f}",
+                      help="Half the sum of the absolute differences per municipality")
+    metrics[3].metric("Gini, EUR per inhabitant", f"{totals['gini_other']:.3f}",
+                      delta=f"{totals['gini_other'] - totals['gini_base']:+.3f}", delta_color="off")
+
+    left, right = st.columns([3, 2])
+    with left:
+        frame = part["municipalities"]
+        limit = float(frame["diff_per_inhabitant"].abs().max()) or 1.0
+        figure = go.Figure(go.Choropleth(
+            geojson=geojson(KEY_REGISTER_DATE), featureidkey="properties.statcode",
+            locations=frame["gm_code"], z=frame["diff_per_inhabitant"], colorscale="RdBu", zmid=0,
+            zmin=-limit, zmax=limit, marker_line_width=0.3,
+            customdata=frame[["gm_name", "diff_eur", "band"]].to_numpy(),
+            hovertemplate="%{customdata[0]} (%{location})<br>EUR %{customdata[1]:+,}<br>"
+                          "EUR %{z:+.3f} per inhabitant<br>%{customdata[2]}<extra></extra>",
+            colorbar_title="EUR per<br>inhabitant",
+        ))
+        figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+        figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=600,
+                             title=f"{scenario} minus {comparison.baseline.label}: {pot}, {year}")
+        st.plotly_chart(figure, key="diff_map", config=MAP_CONFIG)
+    with right:
+        bands = px.bar(part["bands"], x="municipalities", y="scenario", color="band", orientation="h",
+                       category_orders={"band": list(BANDS)}, color_discrete_sequence=BAND_COLOURS,
+                       title="Municipalities per band")
+        bands.update_layout(height=260, margin=dict(l=0, r=0, t=40, b=0), legend_title_text="")
+        st.plotly_chart(bands, key="bands")
+        st.markdown("**Largest changes**")
+        shown = frame[["gm_code", "gm_name", "diff_eur", "diff_per_inhabitant", "diff_pct", "band"]].head(15)
+        st.dataframe(shown, hide_index=True, column_config={
+            "diff_eur": st.column_config.NumberColumn("diff (EUR)", format="localized"),
+            "diff_per_inhabitant": st.column_config.NumberColumn("per inhabitant", format="%.3f"),
+            "diff_pct": st.column_config.NumberColumn("%", format="%.1f"),
+        })
+    by_size, by_province = st.columns(2)
+    with by_size:
+        st.markdown("**By size class** (CBS gemeentegrootteklasse)")
+        chart = px.bar(part["by_size_class"], x="size_class", y="diff_per_inhabitant",
+                       labels={"diff_per_inhabitant": "EUR per inhabitant", "size_class": ""})
+        chart.update_layout(height=260, margin=dict(l=0, r=0, t=10, b=0))
+        st.plotly_chart(chart, key="by_size")
+        st.dataframe(part["by_size_class"], hide_index=True)
+    with by_province:
+        st.markdown("**By province**")
+        st.dataframe(part["by_province"], hide_index=True)
+    with st.expander("Summary as text"):
+        st.code(comparison.summary_text(), language=None)
+    st.caption("Download the comparison workbook and its CSVs in the Export view.")
 
 
-def export_view(result, text: str, origin: str, scenario_id: str, uploads: tuple) -> None:
+def export_view(result, edited: bool, text: str, origin: str, scenario_id: str, uploads: tuple) -> None:
     st.subheader("Export")
     st.caption("Built in memory from the scenario as shown (edits included). Amounts in whole euros; each payment "
                "year on the register in force on its peildatum.")
@@ -288,9 +425,27 @@ def export_view(result, text: str, origin: str, scenario_id: str, uploads: tuple
         f"- `{scenario_id}-allocation.csv`: the long table (pot, year, gm_code, gm_name, amount_eur).\n"
         f"- `{scenario_id}-<pot>.csv`: one pot as in the workbook."
     )
-    st.info("The comparison workbook needs `allocation.compare` (issue 5), which has not been merged into this "
-            "version.")
     st.dataframe(views.totals(result), hide_index=True)
+
+    st.markdown("#### Comparison")
+    chosen, problems, names = chosen_comparison((text, origin, scenario_id, uploads), edited, widgets=False)
+    if problems:
+        show_problems(problems, "The comparison cannot be built:")
+    elif chosen is None:
+        st.info("Choose at least two scenarios in the Compare view.")
+    else:
+        comparison, entries, baseline = chosen
+        st.caption(f"{comparison.baseline.label} (baseline) against {', '.join(i.label for i in comparison.others)}; "
+                   "choose the scenarios in the Compare view. The workbook takes a few seconds to build.")
+        if st.button("Build the comparison workbook and CSVs", key="build_comparison") or \
+                st.session_state.get("comparison_built") == (entries, baseline):
+            st.session_state["comparison_built"] = (entries, baseline)
+            with st.spinner("Building the comparison workbook"):
+                files = comparison_file_bytes(entries, baseline)
+            for name, content in files.items():
+                mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                        if name.endswith(".xlsx") else "text/csv")
+                st.download_button(f"Download {name}", content, file_name=name, mime=mime, key=f"dl_{name}")
 
 
 # --- page ------------------------------------------------------------------------------------------
@@ -344,8 +499,8 @@ def main() -> None:
     elif view == "Scenario":
         scenario_view(result, edit_problems)
     elif view == "Compare":
-        compare_view(result)
+        compare_view(args, edited=args[1] != origin)
     else:
-        export_view(result, *args)
+        export_view(result, args[1] != origin, *args)
 
 main()

@@ -14,7 +14,9 @@ a thin face and every number it shows can be tested without a browser:
   ``assumption:`` saying it was edited in the app, unless the user gives a source.
   :func:`build` validates the edited data through
   :func:`allocation.scenario.parse_scenario` (the same messages as the command line)
-  and runs it.
+  and runs it;
+* :func:`comparison_levels` and :func:`comparison_slice`: one level of a
+  :class:`allocation.compare.Comparison` for the compare view.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ import pandas as pd
 import yaml
 
 from allocation import core, restate
-from allocation.data import KEY_REGISTER_DATE, load_mergers, load_register
+from allocation.compare import ALL, BANDS, Comparison
+from allocation.data import KEY_REGISTER_DATE, SIZE_CLASSES, load_mergers, load_register
 from allocation.errors import InputError, euro
 from allocation.keys import Key, parse_key_csv
 from allocation.scenario import LoadedScenario, ScenarioResult, parse_scenario, run_scenario, to_yaml
@@ -477,3 +480,54 @@ def totals(result: ScenarioResult) -> pd.DataFrame:
     frame = result.allocation.groupby(["pot", "year"], as_index=False, sort=False)["amount_eur"].sum()
     frame["amount_eur"] = frame["amount_eur"].astype(np.int64)
     return frame
+
+
+# --- comparison views ----------------------------------------------------------------------
+
+
+def comparison_levels(comparison: Comparison) -> tuple[list[str], dict[str, list[str]]]:
+    """The pots (``"all"`` first, then the compared pots) and, per pot, the years to choose
+    from (``"all"`` first, then the compared payment years as text)."""
+    pots = [ALL] + list(comparison.pots)
+    every_year = sorted({year for years in comparison.years.values() for year in years})
+    years = {ALL: [ALL] + [str(y) for y in every_year]}
+    for pot_id in comparison.pots:
+        years[pot_id] = [ALL] + [str(y) for y in comparison.years[pot_id]]
+    return pots, years
+
+
+def comparison_slice(comparison: Comparison, scenario: str, pot: str, year: str) -> dict[str, pd.DataFrame]:
+    """One scenario against the baseline at one level (pot or ``"all"``, year or ``"all"``).
+
+    Keys: ``municipalities`` (per municipality: code, name, province, size class,
+    population, base/other/diff euros, diff_pct, diff_per_inhabitant, band, largest change
+    first), ``bands`` (band, municipalities, for every compared scenario at this level, in
+    band order), ``by_province``, ``by_size_class`` (CBS size classes in ascending order),
+    ``totals`` (the totals row: base/other/diff, redistributed_eur, Gini coefficients).
+    """
+    def pick(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[(frame["pot"] == pot) & (frame["year"] == year)]
+
+    municipalities = pick(comparison.per_municipality)
+    municipalities = municipalities[municipalities["scenario"] == scenario]
+    municipalities = municipalities.assign(_abs=municipalities["diff_eur"].abs()).sort_values(
+        ["_abs", "gm_code"], ascending=[False, True], kind="stable").drop(columns="_abs")
+    bands = pick(comparison.bands)[["scenario"] + BANDS].melt(
+        id_vars=["scenario"], value_vars=BANDS, var_name="band", value_name="count")
+    bands = bands.rename(columns={"count": "municipalities"})
+    bands["band"] = pd.Categorical(bands["band"], categories=BANDS, ordered=True)
+    bands = bands.sort_values(["scenario", "band"], kind="stable")
+    bands["band"] = bands["band"].astype(str)
+    province = pick(comparison.by_province)
+    size = pick(comparison.by_size_class)
+    size = size[size["scenario"] == scenario]
+    order = {label: i for i, (_, label) in enumerate(SIZE_CLASSES)}
+    size = size.assign(_order=size["size_class"].map(order)).sort_values("_order", kind="stable").drop(columns="_order")
+    totals = pick(comparison.totals)
+    return {
+        "municipalities": municipalities.drop(columns=["baseline", "scenario", "pot", "year"]).reset_index(drop=True),
+        "bands": bands.reset_index(drop=True),
+        "by_province": province[province["scenario"] == scenario].drop(columns=["scenario", "pot", "year"]).reset_index(drop=True),
+        "by_size_class": size.drop(columns=["scenario", "pot", "year"]).reset_index(drop=True),
+        "totals": totals[totals["scenario"] == scenario].drop(columns=["pot", "year"]).reset_index(drop=True),
+    }

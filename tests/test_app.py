@@ -174,3 +174,63 @@ def test_export_view_offers_the_allocation_csv():
     assert "Download kamerbrief-2021-allocation.csv" in labels
     assert "Download kamerbrief-2021-meicirculaire.xlsx" in labels
     assert {"Download kamerbrief-2021-elip.csv", "Download kamerbrief-2021-invoering.csv"} <= set(labels)
+
+
+def test_compare_view_shows_bands_changes_and_aggregates():
+    at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Compare").run()
+    assert at.multiselect(key="compare_chosen").value == ["this scenario (as edited)", "variant-inwoners"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Baseline"] == "EUR 39,000,000"
+    assert metrics["variant-inwoners"] == "EUR 39,000,000"
+    redistributed = metrics["Redistributed"]
+    changes = at.main.dataframe[0].value
+    assert len(changes) == 15 and changes["diff_eur"].abs().is_monotonic_decreasing
+    size_classes = at.main.dataframe[1].value
+    assert size_classes["size_class"].iloc[0] == "< 5.000" and size_classes["diff_eur"].sum() == 0
+    provinces = at.main.dataframe[2].value
+    assert len(provinces) == 12 and provinces["diff_eur"].sum() == 0
+
+    number_input(at, "migratieachtergrond").set_value(1.0).run()  # edit the baseline: the comparison follows
+    assert not at.exception and not at.error, errors(at)
+    assert {m.label: m.value for m in at.metric}["Redistributed"] != redistributed
+
+
+def test_compare_three_scenarios_and_pick_a_pot_and_year():
+    at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Compare").run()
+    at.multiselect(key="compare_chosen").select("variant-migratie").run()
+    assert at.selectbox(key="compare_scenario").options == ["variant-inwoners", "variant-migratie"]
+    at.selectbox(key="compare_scenario").set_value("variant-migratie").run()
+    at.selectbox(key="compare_pot").set_value("elip").run()
+    at.selectbox(key="compare_year_elip").set_value("2022").run()
+    assert not at.exception and not at.error, errors(at)
+    assert {m.label: m.value for m in at.metric}["Baseline"] == "EUR 2,625,000"
+
+
+def test_compare_needs_two_scenarios():
+    at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Compare").run()
+    at.multiselect(key="compare_chosen").set_value(["variant-inwoners"]).run()
+    assert not at.exception
+    assert any("Choose at least two scenarios" in i.value for i in at.info)
+
+
+def test_bad_uploaded_comparison_scenario_shows_its_error():
+    at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Compare").run()
+    at.file_uploader(key="compare_uploads").set_value([("bad.yaml", b"name: x\n", "application/x-yaml")]).run()
+    at.multiselect(key="compare_chosen").select("uploaded: bad.yaml").run()
+    assert not at.exception
+    assert "bad.yaml: description: required field is missing" in errors(at)
+
+
+def test_export_view_builds_the_comparison_workbook_on_request():
+    at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Export").run()
+    assert not any(b.label.endswith(".xlsx") and "comparison" in b.label for b in at.download_button)
+    at.button(key="build_comparison").click().run()
+    assert not at.exception and not at.error, errors(at)
+    labels = [b.label for b in at.download_button]
+    assert "Download comparison-kamerbrief-2021-vs-variant-inwoners.xlsx" in labels
+    assert "Download comparison-kamerbrief-2021-vs-variant-inwoners-bands.csv" in labels
