@@ -6,6 +6,8 @@ Thin: widgets, layout and caching only. Every figure shown is computed in the li
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import plotly.express as px
@@ -49,15 +51,14 @@ def geojson(date: str) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def export_bytes(text: str, origin: str, scenario_id: str, uploads: tuple, dutch: bool) -> dict[str, bytes] | list[str]:
-    """Every export file by name, or the problems that prevent it."""
-    result, problems = compute(text, origin, scenario_id, uploads)
-    if result is None:
-        return problems
-    try:
-        return export_files(result, dutch=dutch)
-    except InputError as exc:
-        return exc.problems
+def export_bytes(text: str, origin: str, scenario_id: str, uploads: tuple, dutch: bool) -> dict[str, bytes]:
+    """Every export file by name (the scenario is valid: the page shows it)."""
+    result, _ = compute(text, origin, scenario_id, uploads)
+    return export_files(result, dutch=dutch)
+
+
+def export_file(args: tuple, name: str) -> bytes:
+    return export_bytes(*args)[name]
 
 
 def shipped() -> dict[str, Path]:
@@ -263,8 +264,9 @@ CURRENT = "this scenario (as edited)"
 
 def compare_entries(current_args: tuple, edited: bool) -> tuple[list[str], dict[str, tuple]]:
     """The scenarios one can compare: the one being edited, the shipped ones, uploaded ones."""
-    text, origin, scenario_id, uploads = current_args
-    entries: dict[str, tuple] = {CURRENT: (text, origin, f"{scenario_id}-edited" if edited else scenario_id, uploads)}
+    # the same arguments as the page's own result, so the cached allocation is reused; the
+    # comparison labels equal scenario ids apart (e.g. kamerbrief-2021-2)
+    entries: dict[str, tuple] = {CURRENT: current_args + ((f"{current_args[2]}-edited",) if edited else ())}
     for name, path in shipped().items():
         entries[name] = (path.read_text(encoding="utf-8"), f"scenarios/{path.name}", name, ())
     for upload in st.session_state.get("compare_uploads") or []:
@@ -278,11 +280,13 @@ def compare_entries(current_args: tuple, edited: bool) -> tuple[list[str], dict[
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def comparison_of(entries: tuple, baseline: int):
-    """(comparison, problems) for scenarios given as (text, origin, id, uploads) tuples."""
+    """(comparison, problems) for scenarios given as (text, origin, id, uploads[, label]) tuples."""
     results, problems = [], []
     for entry in entries:
-        result, more = compute(*entry)
+        result, more = compute(*entry[:4])
         problems += more
+        if result is not None and len(entry) > 4:  # relabel without recomputing
+            result = replace(result, loaded=replace(result.loaded, scenario_id=entry[4]))
         results.append(result)
     if problems:
         return None, problems
@@ -359,7 +363,7 @@ def compare_view(current_args: tuple, edited: bool) -> None:
     left, right = st.columns([3, 2])
     with left:
         frame = part["municipalities"]
-        limit = float(frame["diff_per_inhabitant"].abs().max()) or 1.0
+        limit = views.colour_limit(frame["diff_per_inhabitant"])
         figure = go.Figure(go.Choropleth(
             geojson=geojson(KEY_REGISTER_DATE), featureidkey="properties.statcode",
             locations=frame["gm_code"], z=frame["diff_per_inhabitant"], colorscale="RdBu", zmid=0,
@@ -373,6 +377,8 @@ def compare_view(current_args: tuple, edited: bool) -> None:
         figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=600,
                              title=f"{scenario} minus {comparison.baseline.label}: {pot}, {year}")
         st.plotly_chart(figure, key="diff_map", config=MAP_CONFIG)
+        st.caption(f"Red: less than the baseline, blue: more. Colours end at +-{limit:.3f} EUR per inhabitant "
+                   "(95% of municipalities lie within); hover for the exact figures.")
     with right:
         bands = px.bar(part["bands"], x="municipalities", y="scenario", color="band", orientation="h",
                        category_orders={"band": list(BANDS)}, color_discrete_sequence=BAND_COLOURS,
@@ -407,15 +413,18 @@ def export_view(result, edited: bool, text: str, origin: str, scenario_id: str, 
     st.caption("Built in memory from the scenario as shown (edits included). Amounts in whole euros; each payment "
                "year on the register in force on its peildatum.")
     dutch = st.checkbox("Per-pot CSVs in the Dutch spreadsheet flavour (; separated, decimal comma)", key="dutch")
-    with st.spinner("Building the workbook and the CSVs"):
-        files = export_bytes(text, origin, scenario_id, uploads, dutch)
-    if isinstance(files, list):
-        show_problems(files, "The export cannot be built:")
-        return
-    for name, content in files.items():
+    args = (text, origin, scenario_id, uploads, dutch)
+    try:
+        names = views.export_names(result)
+    except InputError as exc:
+        show_problems(exc.problems, "The export cannot be built:")
+        names = []
+    for name in names:
         mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 if name.endswith(".xlsx") else "text/csv")
-        st.download_button(f"Download {name}", content, file_name=name, mime=mime, key=f"dl_{name}")
+        # built when clicked (deferred), from the cache when built before
+        st.download_button(f"Download {name}", partial(export_file, args, name), file_name=name, mime=mime,
+                           key=f"dl_{name}", on_click="ignore")
     st.download_button("Download the scenario (YAML)", views.edited_yaml(result),
                        file_name=f"{scenario_id}.yaml", mime="application/x-yaml", key="dl_yaml_export")
     st.markdown(

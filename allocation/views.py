@@ -475,6 +475,26 @@ def edited_yaml(result: ScenarioResult) -> str:
     return result.loaded.text
 
 
+def export_names(result: ScenarioResult) -> list[str]:
+    """The names of the files :func:`allocation.export.export_files` builds for ``result``,
+    without building them (for download buttons that build on click). Raises the same
+    :class:`InputError` as ``export_files`` when a pot id would overwrite the long table."""
+    from allocation.export import RESERVED_POT_IDS
+
+    scenario_id = result.loaded.scenario_id
+    clashes = [pot_id for pot_id in result.scenario.pots if pot_id in RESERVED_POT_IDS]
+    if clashes:
+        raise InputError(
+            [
+                f"{result.loaded.origin}: pots.{pot_id}: the pot id would overwrite {scenario_id}-{pot_id}.csv "
+                "(the long table); rename the pot"
+                for pot_id in clashes
+            ]
+        )
+    return ([f"{scenario_id}-allocation.csv", f"{scenario_id}-meicirculaire.xlsx"]
+            + [f"{scenario_id}-{pot_id}.csv" for pot_id in result.scenario.pots])
+
+
 def totals(result: ScenarioResult) -> pd.DataFrame:
     """Total per pot and year as allocated (sums of whole euros): pot, year, amount_eur."""
     frame = result.allocation.groupby(["pot", "year"], as_index=False, sort=False)["amount_eur"].sum()
@@ -531,3 +551,14 @@ def comparison_slice(comparison: Comparison, scenario: str, pot: str, year: str)
         "by_size_class": size.drop(columns=["scenario", "pot", "year"]).reset_index(drop=True),
         "totals": totals[totals["scenario"] == scenario].drop(columns=["pot", "year"]).reset_index(drop=True),
     }
+
+
+def colour_limit(values: pd.Series, quantile: float = 0.95) -> float:
+    """A symmetric colour range for a map of differences: the ``quantile`` of the absolute
+    values, so that a few extreme small municipalities do not wash out the rest (values
+    beyond it get the end colours). Never 0."""
+    magnitude = values.abs().dropna()
+    if magnitude.empty:
+        return 1.0
+    limit = float(magnitude.quantile(quantile))
+    return limit if limit > 0 else (float(magnitude.max()) or 1.0)

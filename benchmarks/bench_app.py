@@ -4,7 +4,9 @@ Run: ``.venv/bin/python benchmarks/bench_app.py [--repeats N]``. Uses
 ``streamlit.testing.v1.AppTest`` (the app's script runs in this process, without a
 browser), so the time is the server's: rerunning app.py, allocating the edited scenario
 (a cache miss: every change uses a new weight) and building the page, map included.
-Prints the median and quartiles per scenario and view. Record results in BENCHMARKS.md.
+In the Compare view the edited scenario is compared with another shipped one, so a
+change of weight reruns the comparison too. Prints the median and quartiles per
+scenario and view. Record results in BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def main() -> None:
     print(machine())
     print(f"{'scenario':<28} {'view':<11} {'median s':>9} {'p25 s':>7} {'p75 s':>7} {'max s':>7}")
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
-        for view in ("Allocation", "Export"):
+        for view in ("Allocation", "Compare", "Export"):
             times = bench(path.stem, view, args.repeats)
             q = statistics.quantiles(times, n=4)
             print(f"{path.stem:<28} {view:<11} {statistics.median(times):9.3f} {q[0]:7.3f} {q[2]:7.3f} {max(times):7.3f}")

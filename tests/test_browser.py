@@ -1,8 +1,8 @@
 """End to end: the app in a real headless Chromium (Debian ``chromium``), driven by Playwright.
 
 Starts ``streamlit run app.py`` on a free local port, waits until the page has rendered,
-switches views, downloads the meicirculaire workbook and the allocation CSV and checks their totals
-against the scenario,
+switches views, downloads the meicirculaire workbook, the allocation CSV and the
+comparison workbook and checks their totals against the scenario,
 and saves screenshots under docs/screenshots/.
 
 Chromium: when /usr/bin/chromium is absent and the user is root, it is installed with
@@ -181,7 +181,16 @@ def test_the_app_renders_the_map_and_downloads_a_workbook_with_exact_totals(page
     page.get_by_text("Scenario as edited").wait_for()
 
     _choose_view(page, "Compare")
-    page.get_by_text("Compare scenarios").wait_for()
+    page.get_by_text("Municipalities per band").first.wait_for()
+    page.locator(".js-plotly-plot .choroplethlocation").first.wait_for(state="attached")
+    _settled(page)
+    assert page.locator(".js-plotly-plot .choroplethlocation").count() == 352
+    assert not page.locator('[data-testid="stException"]').count()
+    page.locator("h1").first.click()
+    page.set_viewport_size({"width": 1500, "height": 1500})
+    _settled(page)
+    page.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=False)
+    page.set_viewport_size({"width": 1500, "height": 1100})
 
     _choose_view(page, "Export")
     button = page.get_by_role("button", name="Download kamerbrief-2021-meicirculaire.xlsx")
@@ -213,4 +222,18 @@ def test_the_app_renders_the_map_and_downloads_a_workbook_with_exact_totals(page
         key = (row["pot"], int(row["year"]))
         totals[key] = totals.get(key, 0) + int(row["amount_eur"])
     assert totals == {(r.pot, r.year): r.amount_eur for r in expected.itertuples(index=False)}
+
+    page.get_by_role("button", name="Build the comparison workbook and CSVs").click()
+    _settled(page)
+    button = page.get_by_role("button", name="Download comparison-kamerbrief-2021-vs-variant-inwoners.xlsx")
+    button.wait_for()
+    with page.expect_download() as info:
+        button.click()
+    comparison = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True)
+    rows = list(comparison["Summary"].iter_rows(values_only=True))
+    header = rows[0]
+    everything = [r for r in rows[1:] if r[header.index("pot")] == "all" and r[header.index("year")] == "all"]
+    assert len(everything) == 1
+    assert everything[0][header.index("base_eur")] == 39_000_000
+    assert everything[0][header.index("other_eur")] == 39_000_000
     assert not page.locator('[data-testid="stException"]').count()

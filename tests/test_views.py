@@ -191,3 +191,32 @@ def test_key_upload_without_source_is_refused():
     with pytest.raises(InputError, match="give the key a source"):
         views.build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k",
                     uploads=(upload(fictitious_counts(), source=""),))
+
+
+def test_difference_map_colours_are_not_washed_out_by_a_few_extremes():
+    import pandas as pd
+
+    values = pd.Series([0.1] * 90 + [-0.2] * 8 + [50.0, -80.0])
+    assert views.colour_limit(values) == pytest.approx(0.2)
+    assert views.colour_limit(pd.Series([0.0, 0.0])) == 1.0
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_export_names_are_the_files_export_builds(path):
+    from allocation.export import export_files
+
+    result = run_scenario(load_scenario(path))
+    assert views.export_names(result) == list(export_files(result))
+
+
+def test_export_names_refuse_a_pot_that_would_overwrite_the_long_table():
+    from allocation.export import export_files
+
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    data["pots"]["allocation"] = data["pots"].pop("invoering")
+    result = views.build(data, origin="s.yaml", scenario_id="s")
+    with pytest.raises(InputError) as names:
+        views.export_names(result)
+    with pytest.raises(InputError) as files:
+        export_files(result)
+    assert names.value.problems == files.value.problems
