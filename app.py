@@ -474,18 +474,19 @@ def main() -> None:
     uploads = key_uploads()
     with st.spinner("Allocating"):
         base, problems = compute(text, origin, scenario_id, ())
-    if base is None:
-        show_problems(problems, f"{origin} is not a valid scenario:")
-        return
     if uploads:
         with st.spinner("Reading the key file"):
             with_keys, key_problems = compute(text, origin, scenario_id, uploads)
         if with_keys is None:
-            show_problems(key_problems, "The uploaded key file cannot be used (the scenario runs without it):")
+            show_problems(key_problems, "The uploaded key file cannot be used" +
+                          (" (the scenario runs without it):" if base is not None else ":"))
             uploads = ()
         else:
             base = with_keys
             st.sidebar.success(f"Key {uploads[0][0]} loaded: give it a weight under Edit.")
+    if base is None:
+        show_problems(problems, f"{origin} is not a valid scenario:")
+        return
     edits = edit_widgets(base, f"{scenario_id}:{base.loaded.content_hash[:12]}")
     original = views.scenario_data(text)
     edited = views.apply_edits(original, edits)

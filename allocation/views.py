@@ -34,7 +34,7 @@ from allocation import core, restate
 from allocation.compare import ALL, BANDS, Comparison
 from allocation.data import KEY_REGISTER_DATE, SIZE_CLASSES, load_mergers, load_register
 from allocation.errors import InputError, euro
-from allocation.keys import Key, parse_key_csv
+from allocation.keys import Key, builtin_keys, parse_key_csv
 from allocation.scenario import LoadedScenario, ScenarioResult, parse_scenario, run_scenario, to_yaml
 
 EDITED = "Edited in the app"
@@ -431,6 +431,8 @@ def read_upload(upload: KeyUpload) -> Key:
         problems.append(f"{upload.filename}: give the key a source (where the numbers come from)")
     if not upload.name or not upload.name.replace("_", "a").isalnum() or not upload.name[0].isalpha() or upload.name != upload.name.lower():
         problems.append(f"{upload.filename}: key name {upload.name!r} must be a lowercase identifier like `elip_duo`")
+    if upload.name in builtin_keys():
+        problems.append(f"{upload.filename}: key name {upload.name!r} is taken by a built-in key; choose another")
     if problems:
         raise InputError(problems)
     spec = upload.spec()

@@ -234,3 +234,28 @@ def test_export_view_builds_the_comparison_workbook_on_request():
     labels = [b.label for b in at.download_button]
     assert "Download comparison-kamerbrief-2021-vs-variant-inwoners.xlsx" in labels
     assert "Download comparison-kamerbrief-2021-vs-variant-inwoners-bands.csv" in labels
+
+
+def test_uploaded_scenario_with_a_user_key_runs_once_the_key_file_is_uploaded():
+    at = start("kamerbrief-2021")
+    codes = at.main.dataframe[0].value["gm_code"].tolist()
+    csv = "gm_code,aantal\n" + "".join(f"{c},{2 if c == 'GM0363' else 1}\n" for c in codes)  # FICTITIOUS counts
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
+    text = text.replace("key_register: 2021-01-01", """key_register: 2021-01-01
+user_keys:
+  elip_duo:
+    file: elip_duo.csv
+    value_column: aantal
+    label: ELIP counts (FICTITIOUS)
+    source: test fixture
+    kind: real""").replace("weights: {migratieachtergrond: 1.0}", "weights: {elip_duo: 1.0}")
+    at.sidebar.radio(key="source").set_value("Upload a YAML file").run()
+    at.sidebar.file_uploader(key="scenario_upload").set_value(("duo.yaml", text.encode(), "application/x-yaml")).run()
+    assert not at.exception
+    assert "user_keys.elip_duo" in errors(at) and "key file not found" in errors(at)
+    at.sidebar.text_input(key="key_source").set_value("test fixture (FICTITIOUS)")
+    at.sidebar.file_uploader(key="key_upload").set_value(("elip_duo.csv", csv.encode(), "text/csv")).run()
+    assert not at.exception and not at.error, errors(at)
+    at.selectbox(key="view_pot").set_value("elip").run()
+    table = at.main.dataframe[0].value.set_index("gm_code")
+    assert table.loc["GM0363", "amount_eur"] == round(2_886_000 * 2 / 353)

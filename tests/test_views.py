@@ -220,3 +220,9 @@ def test_export_names_refuse_a_pot_that_would_overwrite_the_long_table():
     with pytest.raises(InputError) as files:
         export_files(result)
     assert names.value.problems == files.value.problems
+
+
+def test_uploaded_key_cannot_replace_a_built_in_key():
+    with pytest.raises(InputError, match="key name 'inwoners' is taken by a built-in key"):
+        views.build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k",
+                    uploads=(upload(fictitious_counts(), name="inwoners"),))
