@@ -19,6 +19,7 @@ from allocation.data import KEY_REGISTER_DATE, load_geojson
 from allocation.errors import InputError
 from allocation.compare import BANDS, compare, comparison_files
 from allocation.export import export_files
+from allocation.outputs import explanation_text
 
 ROOT = Path(__file__).resolve().parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -237,6 +238,15 @@ def allocation_view(result) -> None:
         )
         st.caption(f"{len(shown)} of {len(table)} municipalities; amounts in whole euros.")
 
+    with st.expander("How a municipality's amounts follow from the keys (to recompute them)"):
+        codes = result.municipalities[["gm_code", "gm_name"]]
+        options = list(codes["gm_code"])
+        names = dict(zip(codes["gm_code"], codes["gm_name"]))
+        code = st.selectbox("Municipality (2021 register)", options, key="explain_code",
+                            index=options.index("GM0363") if "GM0363" in options else 0,
+                            format_func=lambda c: f"{c} {names[c]}")
+        st.code(explanation_text(result, code), language=None)
+
     st.markdown("#### Year phasing")
     phasing = views.year_phasing(result)
     chart = px.bar(phasing, x="year", y="amount_eur", color="label", barmode="group",
@@ -250,10 +260,16 @@ def allocation_view(result) -> None:
     st.dataframe(views.key_table(result.loaded), hide_index=True)
 
 
-def scenario_view(result, problems: list[str]) -> None:
+def scenario_view(result, original_text: str, problems: list[str]) -> None:
     st.subheader("Scenario as edited")
     if problems:
         show_problems(problems, "Your edits are not valid yet (the same messages as the command line):")
+    edited = views.changes(views.scenario_data(original_text), views.scenario_data(result.loaded.text))
+    if edited:
+        st.markdown("**Your edits** (each labelled in the YAML below, with the value before the edit):\n"
+                    + "\n".join(f"- `{line}`" for line in edited))
+    else:
+        st.caption("No edits yet: change numbers under Edit in the sidebar.")
     st.download_button("Download the edited scenario (YAML)", views.edited_yaml(result),
                        file_name=f"{result.loaded.scenario_id}.yaml", mime="application/x-yaml", key="dl_yaml")
     st.code(views.edited_yaml(result), language="yaml")
@@ -507,7 +523,7 @@ def main() -> None:
     if view == "Allocation":
         allocation_view(result)
     elif view == "Scenario":
-        scenario_view(result, edit_problems)
+        scenario_view(result, text, edit_problems)
     elif view == "Compare":
         compare_view(args, edited=args[1] != origin)
     else:

@@ -377,6 +377,27 @@ def _differs(data: dict, pot_id: str, what: str, value: Any, year: int | None = 
     return current != value
 
 
+def changes(before: Any, after: Any, path: str = "") -> list[str]:
+    """One line per value that differs between two scenario data trees (``path: old -> new``),
+    leaving out the provenance texts, for a review of the edits."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        lines = []
+        for key in list(before) + [k for k in after if k not in before]:
+            if key in ("source", "assumption", "description"):
+                continue
+            child = path if key == "value" else (f"{path}.{key}" if path else str(key))
+            lines += changes(before.get(key), after.get(key), child)
+        return lines
+    if isinstance(before, dict) and not isinstance(after, dict) and isinstance(before.get("value"), (int, float)):
+        return changes(before["value"], after, path)
+    if isinstance(after, dict) and not isinstance(before, dict) and isinstance(after.get("value"), (int, float)):
+        return changes(before, after["value"], path)
+    if before == after:
+        return []
+    shown = lambda v: "absent" if v is None else (_plain(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
+    return [f"{path}: {shown(before)} -> {shown(after)}"]
+
+
 def add_user_key(data: dict, name: str, spec: dict) -> dict:
     """A copy of ``data`` declaring a user key (an uploaded CSV) under ``user_keys``.
 

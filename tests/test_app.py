@@ -78,6 +78,13 @@ def test_allocation_view_shows_key_kinds_and_provenance():
     assert provenance.loc["elip", "keys"] == "migratieachtergrond 1 (proxy)"
 
 
+def test_allocation_view_explains_a_municipality():
+    at = start("kamerbrief-2021")
+    at.selectbox(key="explain_code").set_value("GM0014").run()
+    text = at.code[0].value
+    assert "for Groningen (GM0014)" in text and "largest remainder" in text.lower()
+
+
 def test_search_filters_the_table():
     at = start("kamerbrief-2021")
     at.text_input(key="search").set_value("363").run()
@@ -117,6 +124,8 @@ def test_edits_are_labelled_in_the_downloadable_yaml():
     at.sidebar.radio(key="view").set_value("Scenario").run()
     text = at.code[0].value
     assert "Edited in the app: key weights set to inwoners 0.5, oppervlakte 0.5" in text
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "`pots.ondertussengroep.key.weights.oppervlakte: absent -> 0.5`" in markdown
     assert at.download_button(key="dl_yaml")
 
 

@@ -226,3 +226,15 @@ def test_uploaded_key_cannot_replace_a_built_in_key():
     with pytest.raises(InputError, match="key name 'inwoners' is taken by a built-in key"):
         views.build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k",
                     uploads=(upload(fictitious_counts(), name="inwoners"),))
+
+
+def test_changes_list_every_edited_number_once():
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"elip": {"budget_eur": 9_000_001, "weights": {"migratieachtergrond": 1, "inwoners": 1}}})
+    assert views.changes(data, edited) == [
+        "pots.elip.budget.amount_eur: 9,000,000 -> 9,000,001",
+        "pots.elip.years.euros.2021: 2,886,000 -> 2,886,001",
+        "pots.elip.key.weights.migratieachtergrond: 1 -> 0.5",
+        "pots.elip.key.weights.inwoners: absent -> 0.5",
+    ]
+    assert views.changes(data, data) == []
