@@ -318,8 +318,9 @@ def comparison_file_bytes(entries: tuple, baseline: int) -> dict[str, bytes]:
     return comparison_files(comparison)
 
 
-def chosen_comparison(current_args: tuple, edited: bool, widgets: bool):
-    """The comparison chosen in the Compare view (its widgets are shown when ``widgets``)."""
+def compare_selection(current_args: tuple, edited: bool, widgets: bool) -> tuple[tuple, int, list[str]]:
+    """(scenario entries, baseline index, names) chosen in the Compare view (its widgets are
+    shown when ``widgets``; elsewhere the last choice is used)."""
     names, entries = compare_entries(current_args, edited)
     stored = st.session_state.setdefault("compare_choice", {})
     default = [n for n in stored.get("chosen", []) if n in entries]
@@ -339,25 +340,23 @@ def chosen_comparison(current_args: tuple, edited: bool, widgets: bool):
         chosen = default
         baseline = stored.get("baseline") if stored.get("baseline") in chosen else chosen[0]
     if len(chosen) < 2:
-        return None, [], chosen
-    picked = tuple(entries[name] for name in chosen)
-    with st.spinner("Comparing"):
-        comparison, problems = comparison_of(picked, chosen.index(baseline))
-    return (comparison, picked, chosen.index(baseline)), problems, chosen
+        return (), 0, chosen
+    return tuple(entries[name] for name in chosen), chosen.index(baseline), chosen
 
 
 def compare_view(current_args: tuple, edited: bool) -> None:
     st.subheader("Compare scenarios")
     st.caption("Every scenario is compared with the baseline per municipality of the 2021 key register, "
                "per pot and payment year and summed over them ('all').")
-    chosen, problems, names = chosen_comparison(current_args, edited, widgets=True)
+    entries, baseline, names = compare_selection(current_args, edited, widgets=True)
+    if not entries:
+        st.info("Choose at least two scenarios.")
+        return
+    with st.spinner("Comparing"):
+        comparison, problems = comparison_of(entries, baseline)
     if problems:
         show_problems(problems, "These scenarios cannot be compared:")
         return
-    if chosen is None:
-        st.info("Choose at least two scenarios.")
-        return
-    comparison = chosen[0]
     for note in comparison.notes:
         st.info(note)
     others = [info.label for info in comparison.others]
@@ -453,24 +452,24 @@ def export_view(result, edited: bool, text: str, origin: str, scenario_id: str, 
     st.dataframe(views.totals(result), hide_index=True)
 
     st.markdown("#### Comparison")
-    chosen, problems, names = chosen_comparison((text, origin, scenario_id, uploads), edited, widgets=False)
-    if problems:
-        show_problems(problems, "The comparison cannot be built:")
-    elif chosen is None:
+    entries, baseline, names = compare_selection((text, origin, scenario_id, uploads), edited, widgets=False)
+    if not entries:
         st.info("Choose at least two scenarios in the Compare view.")
-    else:
-        comparison, entries, baseline = chosen
-        st.caption(f"{comparison.baseline.label} (baseline) against {', '.join(i.label for i in comparison.others)}; "
-                   "choose the scenarios in the Compare view. The workbook takes a few seconds to build.")
-        if st.button("Build the comparison workbook and CSVs", key="build_comparison") or \
-                st.session_state.get("comparison_built") == (entries, baseline):
-            st.session_state["comparison_built"] = (entries, baseline)
-            with st.spinner("Building the comparison workbook"):
-                files = comparison_file_bytes(entries, baseline)
-            for name, content in files.items():
-                mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                        if name.endswith(".xlsx") else "text/csv")
-                st.download_button(f"Download {name}", content, file_name=name, mime=mime, key=f"dl_{name}")
+        return
+    st.caption(f"{names[baseline]} (baseline) against {', '.join(n for i, n in enumerate(names) if i != baseline)}; "
+               "choose the scenarios in the Compare view. The workbook takes a few seconds to build.")
+    if st.button("Build the comparison workbook and CSVs", key="build_comparison") or \
+            st.session_state.get("comparison_built") == (entries, baseline):
+        st.session_state["comparison_built"] = (entries, baseline)
+        with st.spinner("Comparing and building the comparison workbook"):
+            comparison, problems = comparison_of(entries, baseline)
+            files = comparison_file_bytes(entries, baseline) if comparison is not None else {}
+        if problems:
+            show_problems(problems, "The comparison cannot be built:")
+        for name, content in files.items():
+            mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                    if name.endswith(".xlsx") else "text/csv")
+            st.download_button(f"Download {name}", content, file_name=name, mime=mime, key=f"dl_{name}")
 
 
 # --- page ------------------------------------------------------------------------------------------
