@@ -238,3 +238,39 @@ def test_changes_list_every_edited_number_once():
         "pots.elip.key.weights.inwoners: absent -> 0.5",
     ]
     assert views.changes(data, data) == []
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.dictionaries(st.integers(2021, 2026), st.integers(0, 10**8), min_size=1, max_size=6),
+    total=st.integers(0, 10**9),
+)
+def test_scaled_profile_adds_up_exactly_and_keeps_the_proportions(values, total):
+    scaled = views.scaled_profile(values, total)
+    assert sorted(scaled) == sorted(values)
+    assert sum(scaled.values()) == total
+    assert all(amount >= 0 for amount in scaled.values())
+    weight = sum(values.values())
+    for year, amount in scaled.items():
+        exact = total * values[year] / weight if weight else total / len(values)
+        assert abs(amount - exact) < 1 + 1e-6
+
+
+@settings(max_examples=12, deadline=None)
+@given(weights=st.dictionaries(st.sampled_from(["inwoners", "migratieachtergrond", "oppervlakte", "vast_bedrag"]),
+                               st.floats(0.01, 100), min_size=1, max_size=4))
+def test_any_positive_weights_give_exact_totals_and_a_labelled_key(weights):
+    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"elip": {"weights": weights}})
+    result = views.build(edited, origin="edited", scenario_id="k")
+    for row in views.year_phasing(result).itertuples(index=False):
+        table = views.pot_year_table(result, row.pot, row.year)
+        assert table["amount_eur"].sum() == row.amount_eur
+        assert (table["amount_eur"] >= 0).all()
+    key = edited["pots"]["elip"]["key"]
+    if key["weights"] != {"migratieachtergrond": 1.0}:
+        assert key["assumption"].startswith("Edited in the app")
