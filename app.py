@@ -41,7 +41,8 @@ def compute(text: str, origin: str, scenario_id: str, uploads: tuple = ()):
     """(result, problems): the scenario run, or the command line's messages."""
     try:
         keys = tuple(views.KeyUpload(*upload) for upload in uploads)
-        return views.build(text, origin=origin, scenario_id=scenario_id, uploads=keys), []
+        # files a scenario names (key files, reference scenarios) are looked up in scenarios/
+        return views.build(text, origin=origin, scenario_id=scenario_id, uploads=keys, base_dir=SCENARIO_DIR), []
     except InputError as exc:
         return None, exc.problems
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -467,11 +468,13 @@ def build(
     origin: str,
     scenario_id: str,
     uploads: tuple[KeyUpload, ...] = (),
+    base_dir: Path | str | None = None,
 ) -> ScenarioResult:
     """Validate scenario data (or YAML text) plus uploaded keys, and run it.
 
     Uploaded keys are declared under ``user_keys`` and passed to
-    :func:`~allocation.scenario.parse_scenario` as ``extra_keys``. Raises
+    :func:`~allocation.scenario.parse_scenario` as ``extra_keys``; ``base_dir`` resolves the
+    files the scenario names (key files, references). Raises
     :class:`InputError` with the command line's messages.
     """
     text = data_or_text if isinstance(data_or_text, str) else to_yaml(data_or_text)
@@ -489,7 +492,8 @@ def build(
         text = to_yaml(data)
     if problems:
         raise InputError(problems)
-    loaded = parse_scenario(text, origin=origin, scenario_id=scenario_id, extra_keys=extra or None)
+    loaded = parse_scenario(text, origin=origin, scenario_id=scenario_id, extra_keys=extra or None,
+                            base_dir=Path(base_dir) if base_dir is not None else None)
     return run_scenario(loaded)
 
 
