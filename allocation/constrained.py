@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocation import core
+from allocation import core, lp
 from allocation.constraints import (
     BoundSet,
     allocate_bounded,
@@ -328,6 +328,41 @@ def _allocate_with_groups(codes, names, offset, weight, bounds, budget, groups: 
     return exact, amounts, mu, on_lower, on_upper, group_label
 
 
+def _static_bounds(spec, year, population, shares, reference, reference_name, caps, cross_pot_used, n):
+    """The bounds of one pot-year that do not depend on other years: (lowers, uppers)."""
+    lowers: list[tuple[str, np.ndarray]] = []
+    uppers: list[tuple[str, np.ndarray]] = []
+    for entry in spec.minimum if spec else []:
+        if entry.years is None or year in entry.years:
+            lowers.append((_bound_label("minimum", entry), _bound_values(entry, population, shares)))
+    for entry in spec.maximum if spec else []:
+        if entry.years is None or year in entry.years:
+            uppers.append((_bound_label("maximum", entry), _bound_values(entry, population, shares)))
+    if reference is not None and year in reference:
+        band = spec.transition
+        ref = reference[year]
+        if band.max_decrease_pct is not None:
+            lowers.append(
+                (f"the transition band (at most {_pct(band.max_decrease_pct)} less than {reference_name})",
+                 ref * (1 - band.max_decrease_pct / 100))
+            )
+        if band.max_increase_pct is not None:
+            uppers.append(
+                (f"the transition band (at most {_pct(band.max_increase_pct)} more than {reference_name})",
+                 ref * (1 + band.max_increase_pct / 100))
+            )
+    for index, cap in caps:
+        limit = np.full(n, float(cap.eur)) if cap.eur is not None else cap.eur_per_inhabitant * population
+        used = cross_pot_used.setdefault(index, {}).get(year, np.zeros(n))
+        amount_text = _money(cap.eur) if cap.eur is not None else f"{_money(cap.eur_per_inhabitant)} per inhabitant"
+        pots_text = ", ".join(cap.pots) if cap.pots else "all pots"
+        uppers.append(
+            (f"the cross-pot maximum of {amount_text} ({pots_text}; earlier pots first)",
+             np.maximum(np.floor(limit + 1e-9) - used, 0.0))
+        )
+    return lowers, uppers
+
+
 # --- one pot -----------------------------------------------------------------------------
 
 
@@ -392,6 +427,8 @@ def allocate_constrained_pot(
         if cap.pots is None or pot_id in cap.pots
     ]
 
+    static = [_static_bounds(spec, year, population, shares, reference, reference_name, caps, cross_pot_used, n)
+              for year in years]
     exact = np.zeros((n, len(years)))
     amounts = np.zeros((n, len(years)), dtype=np.int64)
     rows = []
@@ -400,27 +437,7 @@ def allocate_constrained_pot(
     for column, year in enumerate(years):
         budget = budgets[year]
         where = f"{label} {year}"
-        lowers: list[tuple[str, np.ndarray]] = []
-        uppers: list[tuple[str, np.ndarray]] = []
-        for entry in spec.minimum if spec else []:
-            if entry.years is None or year in entry.years:
-                lowers.append((_bound_label("minimum", entry), _bound_values(entry, population, shares)))
-        for entry in spec.maximum if spec else []:
-            if entry.years is None or year in entry.years:
-                uppers.append((_bound_label("maximum", entry), _bound_values(entry, population, shares)))
-        if reference is not None and year in reference:
-            band = spec.transition
-            ref = reference[year]
-            if band.max_decrease_pct is not None:
-                lowers.append(
-                    (f"the transition band (at most {_pct(band.max_decrease_pct)} less than {reference_name})",
-                     ref * (1 - band.max_decrease_pct / 100))
-                )
-            if band.max_increase_pct is not None:
-                uppers.append(
-                    (f"the transition band (at most {_pct(band.max_increase_pct)} more than {reference_name})",
-                     ref * (1 + band.max_increase_pct / 100))
-                )
+        lowers, uppers = list(static[column][0]), list(static[column][1])
         if spec and spec.year_band is not None and column > 0:
             band = spec.year_band
             previous = amounts[:, column - 1].astype(float)
@@ -434,15 +451,6 @@ def allocate_constrained_pot(
                     (f"the year band (at most {_pct(band.max_increase_pct)} more than {years[column - 1]})",
                      previous * (1 + band.max_increase_pct / 100))
                 )
-        for index, cap in caps:
-            limit = np.full(n, float(cap.eur)) if cap.eur is not None else cap.eur_per_inhabitant * population
-            used = cross_pot_used.setdefault(index, {}).get(year, np.zeros(n))
-            amount_text = _money(cap.eur) if cap.eur is not None else f"{_money(cap.eur_per_inhabitant)} per inhabitant"
-            pots_text = ", ".join(cap.pots) if cap.pots else "all pots"
-            uppers.append(
-                (f"the cross-pot maximum of {amount_text} ({pots_text}; earlier pots first)",
-                 np.maximum(np.floor(limit + 1e-9) - used, 0.0))
-            )
         bounds = combine_bounds(n, lowers, uppers)
         offset = np.full(n, float(vast))
         weight = shares * (budget - vast * n)
@@ -461,6 +469,8 @@ def allocate_constrained_pot(
                 on_lower, on_upper = solved.on_lower, solved.on_upper
         except InfeasibleError as exc:
             problems += exc.problems
+            if spec and spec.year_band is not None:
+                problems += _joint_explanation(pot, years, budgets, static, groups, codes, n, loaded.scenario.solver)
             break  # later years depend on this one (year band)
         exact[:, column] = year_exact
         amounts[:, column] = year_amounts
@@ -494,6 +504,35 @@ def allocate_constrained_pot(
     report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     report = report.sort_values(["year", "gm_code"], kind="stable").reset_index(drop=True)
     return allocation, ConstrainedPot(report=report, scales=scales, key_amounts=key_pot.amounts)
+
+
+def _joint_explanation(pot, years, budgets, static, groups, codes, n, solver) -> list[str]:
+    """The joint LP over all years: can the constraints hold together, and if not, by how many euros?"""
+    lower = np.zeros((n, len(years)))
+    upper = np.full((n, len(years)), np.inf)
+    for column in range(len(years)):
+        bounds = combine_bounds(n, *static[column])
+        lower[:, column], upper[:, column] = bounds.lower, bounds.upper
+    band = pot.constraints.year_band
+    joint_groups = []
+    for entry, mask in groups:
+        limits = {}
+        for year in years:
+            for g in _groups_for_year([(entry, mask)], year, budgets[year]):
+                limits[year] = (g.lower, g.upper)
+        joint_groups.append(lp.JointGroup(entry.name, mask, limits))
+    problem = lp.JointProblem(
+        codes=tuple(codes),
+        years=tuple(years),
+        budgets=tuple(budgets[y] for y in years),
+        lower=lower,
+        upper=upper,
+        band_decrease=None if band.max_decrease_pct is None else band.max_decrease_pct / 100,
+        band_increase=None if band.max_increase_pct is None else band.max_increase_pct / 100,
+        groups=tuple(joint_groups),
+    )
+    what = "the year band and the other constraints"
+    return lp.explain(pot.label, lp.diagnose(problem, solver), what)
 
 
 def is_constrained(pot_id: str, pot, scenario) -> bool:

@@ -215,6 +215,9 @@ def test_year_band_conflict_names_the_band_and_the_euros():
         run_with(edit)
     assert any("ELIP 2023: the minimums (the year band (at most 10% less than 2022)) for 352 municipalities need "
                in p and "the budget is EUR 1,649,000" in p for p in info.value.problems)
+    # the joint LP over all years says by how much the band misses the budgets at best
+    assert any("ELIP: even solved jointly over all payment years, the year band and the other constraints cannot "
+               "meet the year budgets: they miss them by EUR" in p for p in info.value.problems)
 
 
 def test_province_minimum_share_holds_and_the_rest_is_rescaled():
