@@ -153,12 +153,30 @@ def explanation_text(result: ScenarioResult, gm_code: str) -> str:
                 f"= share {first[f'share:{key_name}']:.8f}, weight {weight:g}"
             )
         lines.append(f"  combined share: {first['combined_share']:.10f}   ({pot.key.provenance})")
+        info = result.constrained.get(pot_id)
+        bound = {}
+        if info is not None:
+            report = info.report[info.report["gm_code"] == gm_code]
+            bound = {int(r.year): r.constraint for r in report.itertuples(index=False)}
         for row in rows.itertuples(index=False):
             vast = f"{euro(row.vast_bedrag)} + " if row.vast_bedrag else ""
-            lines.append(
-                f"  {row.year}: {vast}{row.combined_share:.10f} x {euro(row.variable_budget)} = "
-                f"{row.exact_amount:,.2f} -> {euro(row.amount_eur)} (rounding {row.rounding_eur:+.2f})"
-            )
+            if info is None:
+                lines.append(
+                    f"  {row.year}: {vast}{row.combined_share:.10f} x {euro(row.variable_budget)} = "
+                    f"{row.exact_amount:,.2f} -> {euro(row.amount_eur)} (rounding {row.rounding_eur:+.2f})"
+                )
+            elif row.year in bound:
+                lines.append(
+                    f"  {row.year}: sits on {bound[row.year]} -> {euro(row.amount_eur)} "
+                    f"(the pure key would give {vast}{row.combined_share:.10f} x {euro(row.variable_budget)})"
+                )
+            else:
+                factor = info.scales[row.year]
+                lines.append(
+                    f"  {row.year}: {vast}{factor:.10f} x {row.combined_share:.10f} x {euro(row.variable_budget)} = "
+                    f"{row.exact_amount:,.2f} -> {euro(row.amount_eur)} (rounding {row.rounding_eur:+.2f}; "
+                    f"{factor:.10f} is the pot-year's factor for municipalities no constraint holds)"
+                )
         lines.append("")
     if not lines:
         return f"{gm_code} is not a municipality of the 2021 register\n"

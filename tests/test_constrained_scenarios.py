@@ -364,3 +364,14 @@ def test_misspelt_constraint_field_suggests_the_fix():
         scenario_with(edit)
     assert any("pots.elip.constraints.minimum.0.euros: unknown field; did you mean `eur`?" in p
                for p in info.value.problems)
+
+
+def test_explain_shows_the_constraint_or_the_factor_for_a_constrained_pot():
+    from allocation.outputs import explanation_text
+
+    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-floor.yaml"))
+    vlieland = explanation_text(result, "GM0096")
+    assert "2021: sits on a minimum of EUR 2,500 -> EUR 2,500" in vlieland
+    amsterdam = explanation_text(result, "GM0363")
+    factor = result.constrained["elip"].scales[2023]
+    assert f"2023: {factor:.10f} x 0.1294015273 x EUR 1,649,000" in amsterdam
