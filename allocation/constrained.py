@@ -126,7 +126,10 @@ def _reference_amounts(frame: pd.DataFrame, pot: str, codes: list[str], where: s
     return result
 
 
-def load_reference(spec, pot_id: str, loaded, codes: list[str], where: str, _depth: int = 0) -> tuple[dict[int, np.ndarray], str]:
+_RESOLVING: set[Path] = set()  # scenario files whose references are being resolved (cycle guard)
+
+
+def load_reference(spec, pot_id: str, loaded, codes: list[str], where: str) -> tuple[dict[int, np.ndarray], str]:
     """Reference amounts per year for a transition band, and a short name for messages."""
     reference = spec.reference
     pot = reference.pot or pot_id
@@ -139,12 +142,18 @@ def load_reference(spec, pot_id: str, loaded, codes: list[str], where: str, _dep
 
     path = Path(reference.scenario)
     path = path if path.is_absolute() else base_dir / path
-    if _depth > 3 or path.resolve() == Path(loaded.origin).resolve():
-        raise InputError(f"{where}: the reference scenario refers back to itself; use another scenario or a CSV")
+    me = Path(loaded.origin).resolve()
+    if path.resolve() == me or path.resolve() in _RESOLVING:
+        raise InputError(f"{where}: the reference scenario {path} refers back to this scenario; use another one or a CSV")
+    added = me not in _RESOLVING
+    _RESOLVING.add(me)
     try:
         other = run_scenario(load_scenario(path))
     except InputError as exc:
         raise InputError([f"{where}: reference scenario: {p}" for p in exc.problems]) from None
+    finally:
+        if added:
+            _RESOLVING.discard(me)
     return _reference_amounts(other.allocation, pot, codes, where, str(path)), path.stem
 
 
@@ -242,14 +251,14 @@ def _allocate_with_groups(codes, names, offset, weight, bounds, budget, groups: 
         if g.lower > g.upper:
             problems.append(f"{where}: group {g.name}: {g.lower_text} is above {g.upper_text}")
     outside = ~np.any([g.mask for g in groups], axis=0) if groups else np.ones(n, bool)
-    needed = sum(g.lower for g in groups) + float(bounds.lower[outside].sum())
+    needed = sum(max(g.lower, float(bounds.lower[g.mask].sum())) for g in groups) + float(bounds.lower[outside].sum())
     if needed > budget:
         parts = ", ".join(f"{g.name} {euro(g.lower)}" for g in groups if g.lower)
         problems.append(
             f"{where}: the group minimums ({parts}) and the other municipalities' minimums need {euro(needed)}; "
             f"the budget is {euro(budget)} (short {euro(needed - budget)})"
         )
-    allowed = sum(g.upper for g in groups) + float(bounds.upper[outside].sum())
+    allowed = sum(min(g.upper, float(bounds.upper[g.mask].sum())) for g in groups) + float(bounds.upper[outside].sum())
     if allowed < budget:
         parts = ", ".join(f"{g.name} {euro(g.upper)}" for g in groups if math.isfinite(g.upper))
         problems.append(

@@ -150,7 +150,7 @@ def solve_joint_pulp(problem: JointProblem, solver: str = "highs") -> JointDiagn
     return JointDiagnosis(feasible, short_values, over_values, status, solver, built - start, solved - built, amounts)
 
 
-def solve_joint_highspy(problem: JointProblem) -> JointDiagnosis:
+def solve_joint_highspy(problem: JointProblem, method: str = "choose") -> JointDiagnosis:
     """The same elastic joint LP, built directly in HiGHS's sparse arrays (fast for large models)."""
     import highspy
     from scipy import sparse
@@ -217,6 +217,7 @@ def solve_joint_highspy(problem: JointProblem) -> JointDiagnosis:
     with _quiet():
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("solver", method)  # "choose" (simplex here), "ipm" or "simplex"
     highs.passModel(lp)
     built = time.perf_counter()
     with _quiet():

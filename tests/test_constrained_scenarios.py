@@ -375,3 +375,47 @@ def test_explain_shows_the_constraint_or_the_factor_for_a_constrained_pot():
     amsterdam = explanation_text(result, "GM0363")
     factor = result.constrained["elip"].scales[2023]
     assert f"2023: {factor:.10f} x 0.1294015273 x EUR 1,649,000" in amsterdam
+
+
+def test_reference_cycle_is_refused(tmp_path):
+    def band(target):
+        data = copy.deepcopy(BASE)
+        data["pots"]["elip"]["constraints"] = {
+            "transition": {"reference": {"scenario": target}, "max_decrease_pct": 5, **TEST}
+        }
+        return yaml.safe_dump(data)
+
+    (tmp_path / "a.yaml").write_text(band("b.yaml"), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(band("a.yaml"), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        run_scenario(load_scenario(tmp_path / "a.yaml"))
+    assert any("refers back to this scenario" in p for p in info.value.problems)
+
+
+def test_size_class_and_veiligheidsregio_groups():
+    def edit(d):
+        d["pots"]["elip"]["constraints"] = {
+            "groups": [
+                {"name": "small", "size_class": "< 5.000", "min_share": 0.01, **TEST},
+                {"name": "Drenthe VR", "veiligheidsregio": "VR03", "max_share": 0.005, **TEST},
+            ]
+        }
+
+    result = run_with(edit)
+    elip = amounts(result, "elip")
+    municipalities = population()
+    small = municipalities.query("size_class == '< 5.000'").index
+    drenthe = municipalities.query("veiligheidsregio_code == 'VR03'").index
+    for year, total in elip.sum().items():
+        assert elip.loc[small, year].sum() >= math.ceil(0.01 * total)
+        assert elip.loc[drenthe, year].sum() <= math.floor(0.005 * total)
+
+
+def test_unknown_province_names_the_field_and_the_choices():
+    def edit(d):
+        d["pots"]["elip"]["constraints"] = {"groups": [{"name": "x", "province": "PV99", "min_eur": 1, **TEST}]}
+
+    with pytest.raises(InputError) as info:
+        run_with(edit)
+    assert any("pots.elip.constraints.groups.0.province: unknown province 'PV99'; available: PV20" in p
+               for p in info.value.problems)
