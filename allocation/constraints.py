@@ -32,6 +32,9 @@ import numpy as np
 
 from allocation.errors import InfeasibleError, euro
 
+#: At most this many municipalities are listed by name in one message.
+MAX_LISTED = 5
+
 #: Amounts within this many euros of a bound count as sitting on it.
 ON_BOUND_TOLERANCE = 1e-6
 
@@ -202,10 +205,15 @@ def check_feasible(
     problems = []
     lower, upper = bounds.lower, bounds.upper
     crossed = np.flatnonzero(lower > upper)
-    for i in crossed:
+    for i in crossed[:MAX_LISTED]:
         problems.append(
             f"{where}: {codes[i]} {names[i]}: the minimum {euro(lower[i])} ({bounds.lower_label[i]}) is above "
             f"the maximum {euro(upper[i])} ({bounds.upper_label[i]})"
+        )
+    if len(crossed) > MAX_LISTED:
+        problems.append(
+            f"{where}: and {len(crossed) - MAX_LISTED} more municipalities whose minimum is above their maximum "
+            f"(together EUR {float((lower - upper)[crossed].sum()):,.0f} apart)"
         )
     if problems:
         return problems

@@ -562,7 +562,10 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR) -> ScenarioR
             else:
                 allocated = core.allocate_pot(codes, shares, budgets, pot.key.vast_bedrag_eur, label=pot.label)
         except InfeasibleError as exc:
-            problems += [p if p.startswith(loaded.origin) else f"{loaded.origin}: pots.{pot_id}: {p}" for p in exc.problems]
+            problems += [
+                p if loaded.origin and p.startswith(f"{loaded.origin}: ") else f"{loaded.origin}: pots.{pot_id}: {p}"
+                for p in exc.problems
+            ]
             continue
         pots[pot_id] = allocated
         detail = pd.DataFrame({"gm_code": codes, "gm_name": names.reindex(codes).to_numpy()})
