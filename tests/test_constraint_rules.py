@@ -5,6 +5,8 @@ All keys, budgets and bounds here are random, FICTITIOUS test data.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -163,3 +165,84 @@ def test_infeasible_cap_is_explained_in_euros():
         "X 2021: the maximums (a maximum of EUR 100) for 2 municipalities allow at most EUR 200; "
         "the budget is EUR 300 (EUR 100 cannot be paid out)"
     ]
+
+
+# --- groups (active set over disjoint groups) ---------------------------------------------
+
+from allocation.constrained import _allocate_with_groups, _Group  # noqa: E402
+from allocation.errors import InfeasibleError  # noqa: E402
+
+
+@st.composite
+def grouped_problems(draw):
+    n = draw(st.integers(2, 25))
+    keys = np.array(draw(st.lists(st.integers(1, 1000), min_size=n, max_size=n)), dtype=float)
+    budget = draw(st.integers(1_000, 1_000_000))
+    labels = np.array(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))  # 0: no group
+    floor = float(draw(st.integers(0, 2_000)))
+    groups = []
+    for g in (1, 2, 3):
+        mask = labels == g
+        if not mask.any():
+            continue
+        low = draw(st.one_of(st.just(0), st.integers(0, budget)))
+        high = draw(st.one_of(st.just(math.inf), st.integers(low, budget)))
+        groups.append(_Group(f"g{g}", mask, low, high, f"at least EUR {low}", f"at most EUR {high}"))
+    return [f"GM{i:04d}" for i in range(n)], keys / keys.sum(), budget, floor, groups
+
+
+@settings(max_examples=300, deadline=None)
+@given(grouped_problems())
+def test_group_limits_hold_after_rounding_and_each_side_keeps_one_factor(problem):
+    codes, shares, budget, floor, groups = problem
+    n = len(codes)
+    bounds = combine_bounds(n, [("floor", np.full(n, floor))], [])
+    try:
+        exact, amounts, mu, on_lower, on_upper, label = _allocate_with_groups(
+            codes, codes, np.zeros(n), shares * budget, bounds, budget, groups, "pot 2023"
+        )
+    except InfeasibleError:
+        assume(False)
+    assert amounts.sum() == budget
+    assert np.all(amounts >= floor)
+    for g in groups:
+        assert g.lower <= amounts[g.mask].sum() <= g.upper
+    # outside the held groups, municipalities no bound holds share one factor on the key
+    free = (label == "") & ~on_lower & ~on_upper
+    np.testing.assert_allclose(exact[free], mu * shares[free] * budget, rtol=1e-9, atol=1e-6)
+
+
+# --- the joint LP accepts whatever the year-by-year closed form produces ---------------------
+
+from allocation import lp  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2, 15),
+    st.lists(st.integers(50_000, 150_000), min_size=2, max_size=4),
+    st.integers(0, 3_000),
+    st.integers(5, 50),
+    st.randoms(use_true_random=False),
+)
+def test_year_by_year_success_means_the_joint_lp_is_feasible(n, budgets, floor, band_pct, random):
+    keys = np.array([random.randint(1, 100) for _ in range(n)], dtype=float)
+    shares = keys / keys.sum()
+    codes = [f"GM{i:04d}" for i in range(n)]
+    band = band_pct / 100
+    amounts = np.zeros((n, len(budgets)), dtype=np.int64)
+    for t, budget in enumerate(budgets):
+        lowers = [("floor", np.full(n, float(floor)))]
+        uppers = []
+        if t:
+            lowers.append(("band", amounts[:, t - 1] * (1 - band)))
+            uppers.append(("band", amounts[:, t - 1] * (1 + band)))
+        bounds = combine_bounds(n, lowers, uppers)
+        assume(not check_feasible(codes, codes, np.zeros(n), shares * budget, bounds, budget, "y"))
+        amounts[:, t] = allocate_bounded(codes, np.zeros(n), shares * budget, bounds, budget).amounts
+        assert np.all(amounts[:, t] >= bounds.lower) and np.all(amounts[:, t] <= bounds.upper)
+    problem = lp.JointProblem(
+        tuple(codes), tuple(range(2021, 2021 + len(budgets))), tuple(budgets),
+        np.full((n, len(budgets)), float(floor)), np.full((n, len(budgets)), np.inf), band, band,
+    )
+    assert lp.solve_joint_pulp(problem, "highs").feasible
