@@ -403,7 +403,11 @@ def allocate_constrained_pot(
 
     key_pot = core.allocate_pot(codes, shares, budgets, vast, label=label)  # raises on an unpayable vast bedrag
 
-    for kind, entries in (("minimum", spec.minimum if spec else []), ("maximum", spec.maximum if spec else [])):
+    for kind, entries in (
+        ("minimum", spec.minimum if spec else []),
+        ("maximum", spec.maximum if spec else []),
+        ("groups", spec.groups if spec else []),
+    ):
         for index, entry in enumerate(entries):
             for year in entry.years or []:
                 if year not in budgets:

@@ -106,9 +106,9 @@ def constraint_summary_lines(result: ScenarioResult) -> list[str]:
         for year, scale in sorted(info.scales.items()):
             part = report[report["year"] == year]
             if part.empty:
-                lines.append(f"  {year}: no constraint binds (factor on the key {scale:.6f})")
+                lines.append(f"  {year}: no constraint binds (factor {scale:.6f})")
                 continue
-            lines.append(f"  {year}: the other municipalities get {scale:.6f} x their key amount")
+            lines.append(f"  {year}: the other municipalities get {scale:.6f} x their pure-key amount (after any vast bedrag)")
             grouped = part.groupby("constraint", sort=True).agg(
                 count=("gm_code", "size"), effect=("effect_eur", "sum")
             )

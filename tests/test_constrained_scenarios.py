@@ -439,3 +439,15 @@ def test_year_band_that_fails_only_year_by_year_says_a_joint_solution_exists():
         "Ondertussengroep: solved jointly over all payment years, the year band and the other constraints can hold"
         in p for p in problems
     )
+
+
+def test_constraint_year_outside_the_pot_is_refused():
+    def edit(d):
+        d["pots"]["invoering"]["constraints"] = {
+            "groups": [{"name": "x", "province": "PV22", "min_eur": 1, "years": [2023], **TEST}]
+        }
+
+    with pytest.raises(InputError) as info:
+        run_with(edit)
+    assert any("pots.invoering.constraints.groups.0.years: 2023 is not a payment year of this pot" in p
+               for p in info.value.problems)
