@@ -238,10 +238,16 @@ def check_feasible(
                 f"need {euro(smallest)}; the budget is {euro(budget)} (short {euro(smallest - budget)})"
             )
     elif largest < budget:
-        bound = np.isfinite(upper)
+        bound = np.isfinite(upper) & ~fixed
+        zero_key = int(fixed.sum())
+        reason = (
+            f"the maximums ({_describe_labels(bounds.upper_label, bound)}) for {int(bound.sum())} municipalities"
+            if bound.any() else "the key"
+        )
+        if zero_key:
+            reason += f" (and {zero_key} municipalities with a zero key, which get no share)"
         problems.append(
-            f"{where}: the maximums ({_describe_labels(bounds.upper_label, bound)}) for {int(bound.sum())} "
-            f"municipalities allow at most {euro(largest)}; the budget is {euro(budget)} "
+            f"{where}: {reason} allow at most {euro(largest)}; the budget is {euro(budget)} "
             f"({euro(budget - largest)} cannot be paid out)"
         )
     return problems

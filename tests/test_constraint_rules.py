@@ -248,3 +248,13 @@ def test_year_by_year_success_means_the_joint_lp_is_feasible(n, budgets, floor, 
         np.full((n, len(budgets)), float(floor)), np.full((n, len(budgets)), np.inf), band, band,
     )
     assert lp.solve_joint_pulp(problem, "highs").feasible
+
+
+def test_money_that_only_zero_key_municipalities_could_take_is_explained():
+    codes = ["GM0001", "GM0002", "GM0003"]
+    bounds = combine_bounds(3, [], [("a maximum of EUR 100", np.array([100.0, 100.0, np.nan]))])
+    problems = check_feasible(codes, codes, np.zeros(3), np.array([150.0, 150.0, 0.0]), bounds, 300, "X 2021")
+    assert problems == [
+        "X 2021: the maximums (a maximum of EUR 100) for 2 municipalities (and 1 municipalities with a zero key, "
+        "which get no share) allow at most EUR 200; the budget is EUR 300 (EUR 100 cannot be paid out)"
+    ]
