@@ -115,12 +115,48 @@ def summary_text(result: ScenarioResult, top: int = 10) -> str:
         key_kinds = ", ".join(f"{k.name} ({k.kind})" for k in used_keys(result.loaded) if k.name in pot.key.weights)
         lines.append(f"  {pot_id}: budget {pot.budget.kind}; years {_years_kind(pot)}; key {pot.key.kind}: {key_kinds}")
     lines.append("")
+    lines += constraint_summary_lines(result)
     totals = table.groupby(["gm_code", "gm_name"], as_index=False)["amount_eur"].sum()
     totals = totals.sort_values(["amount_eur", "gm_code"], ascending=[False, True]).head(top)
     lines.append(f"Largest recipients, all pots and years (EUR):")
     rows = [[code, name, f"{amount:,}"] for code, name, amount in totals.itertuples(index=False)]
     lines += ["  " + line for line in _table(rows, right={2})]
     return "\n".join(lines) + "\n"
+
+
+def constraint_summary_lines(result: ScenarioResult) -> list[str]:
+    """Compact bound report: per pot-year and constraint, how many municipalities sit on it
+    and what it cost or gave them against the pure key; and the factor on the key for the rest."""
+    lines = []
+    for pot_id, info in result.constrained.items():
+        report = result.bound_report(pot_id)
+        pot = result.scenario.pots[pot_id]
+        lines.append(f"Constraints in {pot_id} (bound municipalities; effect = amount - pure key amount):")
+        for year, scale in sorted(info.scales.items()):
+            part = report[report["year"] == year]
+            if part.empty:
+                lines.append(f"  {year}: no constraint binds (factor {scale:.6f})")
+                continue
+            lines.append(f"  {year}: the other municipalities get {scale:.6f} x their pure-key amount (after any vast bedrag)")
+            grouped = part.groupby("constraint", sort=True).agg(
+                count=("gm_code", "size"), effect=("effect_eur", "sum")
+            )
+            for constraint, row in grouped.iterrows():
+                lines.append(f"    {int(row['count']):>3} on {constraint}: {int(row['effect']):+,} EUR in all")
+        provenance = []
+        spec = pot.constraints
+        if spec is not None:
+            for entry in list(spec.minimum) + list(spec.maximum):
+                provenance.append(entry.kind)
+            for entry in (spec.transition, spec.year_band):
+                if entry is not None:
+                    provenance.append(entry.kind)
+            provenance += [entry.kind for entry in spec.groups]
+        provenance += [cap.kind for cap in result.scenario.cross_pot if cap.pots is None or pot_id in cap.pots]
+        lines.append(f"  constraint provenance: {', '.join(sorted(set(provenance))) or '-'}")
+    if lines:
+        lines.append("")
+    return lines
 
 
 def _years_kind(pot) -> str:
@@ -146,12 +182,30 @@ def explanation_text(result: ScenarioResult, gm_code: str) -> str:
                 f"= share {first[f'share:{key_name}']:.8f}, weight {weight:g}"
             )
         lines.append(f"  combined share: {first['combined_share']:.10f}   ({pot.key.provenance})")
+        info = result.constrained.get(pot_id)
+        bound = {}
+        if info is not None:
+            report = info.report[info.report["gm_code"] == gm_code]
+            bound = {int(r.year): r.constraint for r in report.itertuples(index=False)}
         for row in rows.itertuples(index=False):
             vast = f"{euro(row.vast_bedrag)} + " if row.vast_bedrag else ""
-            lines.append(
-                f"  {row.year}: {vast}{row.combined_share:.10f} x {euro(row.variable_budget)} = "
-                f"{row.exact_amount:,.2f} -> {euro(row.amount_eur)} (rounding {row.rounding_eur:+.2f})"
-            )
+            if info is None:
+                lines.append(
+                    f"  {row.year}: {vast}{row.combined_share:.10f} x {euro(row.variable_budget)} = "
+                    f"{row.exact_amount:,.2f} -> {euro(row.amount_eur)} (rounding {row.rounding_eur:+.2f})"
+                )
+            elif row.year in bound:
+                lines.append(
+                    f"  {row.year}: sits on {bound[row.year]} -> {euro(row.amount_eur)} "
+                    f"(the pure key would give {vast}{row.combined_share:.10f} x {euro(row.variable_budget)})"
+                )
+            else:
+                factor = info.scales[row.year]
+                lines.append(
+                    f"  {row.year}: {vast}{factor:.10f} x {row.combined_share:.10f} x {euro(row.variable_budget)} = "
+                    f"{row.exact_amount:,.2f} -> {euro(row.amount_eur)} (rounding {row.rounding_eur:+.2f}; "
+                    f"{factor:.10f} is the pot-year's factor for municipalities no constraint holds)"
+                )
         lines.append("")
     if not lines:
         return f"{gm_code} is not a municipality of the 2021 register\n"

@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from allocation import core, restate
+from allocation import constrained, core, restate
 from allocation.data import (
     DATA_DIR,
     KEY_REGISTER_DATE,
@@ -139,12 +139,115 @@ class KeySpec(Sourced):
         return weights
 
 
+# --- constraints (see README "Constraints") -------------------------------------------
+
+
+class AmountBound(Sourced):
+    """A minimum or maximum per municipality per payment year."""
+
+    eur: float | None = Field(default=None, ge=0, description="euros per municipality per year")
+    eur_per_inhabitant: float | None = Field(default=None, ge=0, description="euros per inhabitant per year")
+    nonzero_key_only: bool = False
+    years: list[int] | None = None
+
+    @model_validator(mode="after")
+    def _one_amount(self):
+        if (self.eur is None) == (self.eur_per_inhabitant is None):
+            raise ValueError("give exactly one of `eur:` or `eur_per_inhabitant:`")
+        for year in self.years or []:
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise ValueError(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+        return self
+
+
+class Reference(Strict):
+    """The reference allocation of a transition band: another scenario file, or an allocation CSV."""
+
+    scenario: str | None = None
+    allocation_csv: str | None = None
+    pot: str | None = None
+
+    @model_validator(mode="after")
+    def _one_reference(self):
+        if (self.scenario is None) == (self.allocation_csv is None):
+            raise ValueError("give exactly one of `scenario:` (a scenario file) or `allocation_csv:` (a `run` output)")
+        return self
+
+
+class Band(Sourced):
+    """At most ``max_decrease_pct`` less and ``max_increase_pct`` more than a reference amount."""
+
+    max_decrease_pct: float | None = Field(default=None, ge=0, le=100)
+    max_increase_pct: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _some_limit(self):
+        if self.max_decrease_pct is None and self.max_increase_pct is None:
+            raise ValueError("give `max_decrease_pct:`, `max_increase_pct:` or both")
+        return self
+
+
+class TransitionBand(Band):
+    reference: Reference
+
+
+class GroupConstraint(Sourced):
+    """The total of a group of municipalities at least or at most an amount or a share of the pot-year."""
+
+    name: str
+    province: str | None = None
+    veiligheidsregio: str | None = None
+    size_class: str | None = None
+    codes: list[str] | None = None
+    min_eur: int | None = Field(default=None, ge=0)
+    max_eur: int | None = Field(default=None, ge=0)
+    min_share: float | None = Field(default=None, ge=0, le=1)
+    max_share: float | None = Field(default=None, ge=0, le=1)
+    years: list[int] | None = None
+
+    @model_validator(mode="after")
+    def _one_group_one_limit(self):
+        given = [f for f in ("province", "veiligheidsregio", "size_class", "codes") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError("define the group by exactly one of `province:`, `veiligheidsregio:`, `size_class:`, `codes:`")
+        if all(getattr(self, f) is None for f in ("min_eur", "max_eur", "min_share", "max_share")):
+            raise ValueError("give a limit: `min_eur:`, `max_eur:`, `min_share:` or `max_share:`")
+        if self.min_eur is not None and self.min_share is not None:
+            raise ValueError("give `min_eur:` or `min_share:`, not both")
+        if self.max_eur is not None and self.max_share is not None:
+            raise ValueError("give `max_eur:` or `max_share:`, not both")
+        return self
+
+
+class PotConstraints(Strict):
+    minimum: list[AmountBound] = Field(default_factory=list)
+    maximum: list[AmountBound] = Field(default_factory=list)
+    transition: TransitionBand | None = None
+    year_band: Band | None = None
+    groups: list[GroupConstraint] = Field(default_factory=list)
+
+
+class CrossPotCap(Sourced):
+    """A maximum per municipality per payment year for several pots together."""
+
+    pots: list[str] | None = None
+    eur: float | None = Field(default=None, ge=0)
+    eur_per_inhabitant: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_amount(self):
+        if (self.eur is None) == (self.eur_per_inhabitant is None):
+            raise ValueError("give exactly one of `eur:` or `eur_per_inhabitant:`")
+        return self
+
+
 class Pot(Strict):
     label: str
     description: str = ""
     budget: Budget
     years: YearProfile
     key: KeySpec
+    constraints: PotConstraints | None = None
 
 
 class UserKeySpec(Strict):
@@ -176,6 +279,8 @@ class Scenario(Strict):
     peildata: dict[int, Peildatum] = Field(default_factory=dict)
     user_keys: dict[str, UserKeySpec] = Field(default_factory=dict)
     pots: dict[str, Pot] = Field(min_length=1)
+    cross_pot: list[CrossPotCap] = Field(default_factory=list)
+    solver: Literal["highs", "cbc"] = "highs"  # for the joint LP that explains coupled conflicts
 
     @field_validator("peildata")
     @classmethod
@@ -228,6 +333,14 @@ _MODELS_BY_PATH_END = {
     "peildata.*": Peildatum,
     "pots.*.years.euros.*": YearValue,
     "pots.*.years.shares.*": YearValue,
+    "pots.*.constraints": PotConstraints,
+    "pots.*.constraints.minimum.*": AmountBound,
+    "pots.*.constraints.maximum.*": AmountBound,
+    "pots.*.constraints.transition": TransitionBand,
+    "pots.*.constraints.transition.reference": Reference,
+    "pots.*.constraints.year_band": Band,
+    "pots.*.constraints.groups.*": GroupConstraint,
+    "cross_pot.*": CrossPotCap,
 }
 
 
@@ -383,6 +496,10 @@ def parse_scenario(
             register_in_force(peildatum.date.isoformat(), data_dir)
         except DataError as exc:
             problems += [f"{origin}: peildata.{year}.date: {p}" for p in exc.problems]
+    for index, cap in enumerate(scenario.cross_pot):
+        for name in cap.pots or []:
+            if name not in scenario.pots:
+                problems.append(f"{origin}: cross_pot.{index}.pots: unknown pot {name!r}; pots: {', '.join(scenario.pots)}")
     if problems:
         raise InputError(problems)
     return LoadedScenario(scenario_id=scenario_id, origin=origin, scenario=scenario, keys=keys, text=text)
@@ -428,6 +545,20 @@ class ScenarioResult:
     peildata: dict[int, tuple[str, str]] = field(default_factory=dict)
     registers: dict[int, pd.DataFrame] = field(default_factory=dict)
     successors: dict[int, pd.DataFrame] = field(default_factory=dict)
+    constrained: dict[str, Any] = field(default_factory=dict)  # pot id -> constrained.ConstrainedPot
+
+    def bound_report(self, pot_id: str) -> pd.DataFrame:
+        """Per pot-year, the municipalities that sit on a constraint and what it cost or gave them.
+
+        Columns: pot, year, gm_code, gm_name, constraint, key_amount_eur (the pure key),
+        amount_eur, effect_eur (amount minus key amount). Empty for a pot without constraints.
+        """
+        if pot_id not in self.scenario.pots:
+            raise KeyError(pot_id)
+        info = self.constrained.get(pot_id)
+        if info is None:
+            return pd.DataFrame(columns=constrained.REPORT_COLUMNS)
+        return info.report.copy()
 
     @property
     def scenario(self) -> Scenario:
@@ -466,15 +597,26 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR) -> ScenarioR
     key_shares: dict[str, pd.DataFrame] = {}
     frames = []
     problems: list[str] = []
+    constrained_info: dict[str, constrained.ConstrainedPot] = {}
+    cross_pot_used: dict = {}
     for pot_id, pot in scenario.pots.items():
         used = {name: w for name, w in pot.key.weights.items()}
         values = {name: loaded.keys[name].values.reindex(codes).to_numpy(dtype=float) for name in used}
         shares = core.combine_keys(values, used)
         budgets = core.year_budgets(pot.budget.amount_eur, pot.years.values(), pot.years.kind)
         try:
-            allocated = core.allocate_pot(codes, shares, budgets, pot.key.vast_bedrag_eur, label=pot.label)
+            if constrained.is_constrained(pot_id, pot, scenario):
+                allocated, constrained_info[pot_id] = constrained.allocate_constrained_pot(
+                    pot_id=pot_id, pot=pot, loaded=loaded, municipalities=municipalities, shares=shares,
+                    budgets=budgets, cross_pot_used=cross_pot_used,
+                )
+            else:
+                allocated = core.allocate_pot(codes, shares, budgets, pot.key.vast_bedrag_eur, label=pot.label)
         except InfeasibleError as exc:
-            problems += [f"{loaded.origin}: pots.{pot_id}: {p}" for p in exc.problems]
+            problems += [
+                p if loaded.origin and p.startswith(f"{loaded.origin}: ") else f"{loaded.origin}: pots.{pot_id}: {p}"
+                for p in exc.problems
+            ]
             continue
         pots[pot_id] = allocated
         detail = pd.DataFrame({"gm_code": codes, "gm_name": names.reindex(codes).to_numpy()})
@@ -510,6 +652,7 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR) -> ScenarioR
         peildata=peildata,
         registers=registers,
         successors=successors,
+        constrained=constrained_info,
     )
 
 

@@ -1,0 +1,212 @@
+"""Benchmark constrained allocation: ``python benchmarks/bench_constraints.py [--quick]``.
+
+Measures (medians of repeated runs, wall clock and process CPU):
+
+1. each shipped scenario: the whole ``run_scenario`` and, for every constrained pot, the
+   closed-form allocation alone; the joint LP of each constrained pot (all years, the same
+   bounds and the year band), model building apart from solving, with PuLP+HiGHS,
+   PuLP+CBC and HiGHS built directly (highspy);
+2. synthetic pots of 350, 3,500 and 35,000 municipalities x 6 years with a floor and a
+   year band (+-15%): the closed form (year by year) and the joint LP.
+
+The synthetic keys and budgets are random FICTITIOUS data. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from allocation import constrained, core, lp  # noqa: E402
+from allocation.constraints import allocate_bounded, check_feasible, combine_bounds  # noqa: E402
+from allocation.scenario import load_scenario, run_scenario  # noqa: E402
+
+
+def measure(function, repeats: int) -> tuple[float, float, object]:
+    """Median wall seconds, median CPU seconds, and the last result."""
+    walls, cpus, result = [], [], None
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = function()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus), result
+
+
+def machine() -> str:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import highspy  # noqa: F401
+    import pulp
+
+    return (
+        f"{os.cpu_count()} cores (nproc), CPU {model}, Python {platform.python_version()}, "
+        f"PuLP {pulp.__version__}, numpy {np.__version__}"
+    )
+
+
+# --- shipped scenarios -----------------------------------------------------------------
+
+
+def joint_problem_of(result, pot_id: str) -> lp.JointProblem:
+    """The joint LP of a constrained pot of a scenario result: static bounds + year band."""
+    loaded = result.loaded
+    pot = loaded.scenario.pots[pot_id]
+    municipalities = result.municipalities
+    codes = list(municipalities["gm_code"])
+    n = len(codes)
+    population = municipalities["population"].to_numpy(dtype=float)
+    shares = result.pots[pot_id].shares
+    years = list(result.pots[pot_id].years)
+    budgets = dict(zip(years, result.pots[pot_id].budgets))
+    spec = pot.constraints
+    reference, name = (None, "")
+    if spec is not None and spec.transition is not None:
+        reference, name = constrained.load_reference(spec.transition, pot_id, loaded, codes, "bench")
+    lower = np.zeros((n, len(years)))
+    upper = np.full((n, len(years)), np.inf)
+    for column, year in enumerate(years):
+        lowers, uppers = constrained._static_bounds(spec, year, population, shares, reference, name, [], {}, n)
+        bounds = combine_bounds(n, lowers, uppers)
+        lower[:, column], upper[:, column] = bounds.lower, bounds.upper
+    band = spec.year_band if spec is not None else None
+    return lp.JointProblem(
+        codes=tuple(codes),
+        years=tuple(years),
+        budgets=tuple(budgets[y] for y in years),
+        lower=lower,
+        upper=upper,
+        band_decrease=None if band is None or band.max_decrease_pct is None else band.max_decrease_pct / 100,
+        band_increase=None if band is None or band.max_increase_pct is None else band.max_increase_pct / 100,
+    )
+
+
+def bench_shipped(repeats: int) -> list[list[str]]:
+    rows = []
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        loaded = load_scenario(path)
+        run_scenario(loaded)  # warm the data caches
+        wall, cpu, result = measure(lambda: run_scenario(loaded), repeats)
+        rows.append([path.stem, "whole run_scenario (all pots)", f"{wall * 1000:.1f}", f"{cpu * 1000:.1f}"])
+        for pot_id in result.constrained:
+            pot = loaded.scenario.pots[pot_id]
+            shares = result.pots[pot_id].shares
+            budgets = dict(zip(result.pots[pot_id].years, result.pots[pot_id].budgets))
+
+            def closed_form():
+                return constrained.allocate_constrained_pot(
+                    pot_id=pot_id, pot=pot, loaded=loaded, municipalities=result.municipalities,
+                    shares=shares, budgets=budgets, cross_pot_used={},
+                )
+
+            wall, cpu, _ = measure(closed_form, repeats)
+            rows.append([path.stem, f"{pot_id}: closed form (incl. reference run)", f"{wall * 1000:.1f}", f"{cpu * 1000:.1f}"])
+            problem = joint_problem_of(result, pot_id)
+            for label, solve in (
+                ("PuLP+HiGHS", lambda: lp.solve_joint_pulp(problem, "highs")),
+                ("PuLP+CBC", lambda: lp.solve_joint_pulp(problem, "cbc")),
+                ("highspy direct", lambda: lp.solve_joint_highspy(problem)),
+            ):
+                builds, solves = [], []
+                for _ in range(repeats):
+                    diagnosis = solve()
+                    builds.append(diagnosis.build_seconds)
+                    solves.append(diagnosis.solve_seconds)
+                rows.append([path.stem, f"{pot_id}: joint LP {label}, build", f"{statistics.median(builds) * 1000:.1f}", ""])
+                rows.append([path.stem, f"{pot_id}: joint LP {label}, solve", f"{statistics.median(solves) * 1000:.1f}", ""])
+    return rows
+
+
+# --- synthetic ---------------------------------------------------------------------------
+
+
+def synthetic(n: int, years: int = 6, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    population = np.round(rng.lognormal(10, 1, n)) + 500
+    shares = population / population.sum()
+    budgets = [int(b) for b in np.linspace(3_000_000, 2_000_000, years) * n / 350]
+    floor = 2_000.0
+    codes = [f"GM{i:05d}" for i in range(n)]
+    return codes, shares, budgets, floor
+
+
+def closed_form_with_band(codes, shares, budgets, floor, band=0.15):
+    n = len(codes)
+    amounts = np.zeros((n, len(budgets)), dtype=np.int64)
+    for t, budget in enumerate(budgets):
+        lowers = [("floor", np.full(n, floor))]
+        uppers = []
+        if t > 0:
+            lowers.append(("band", amounts[:, t - 1] * (1 - band)))
+            uppers.append(("band", amounts[:, t - 1] * (1 + band)))
+        bounds = combine_bounds(n, lowers, uppers)
+        weight = shares * budget
+        problems = check_feasible(codes, codes, np.zeros(n), weight, bounds, budget, f"year {t}")
+        if problems:
+            raise RuntimeError(problems)
+        amounts[:, t] = allocate_bounded(codes, np.zeros(n), weight, bounds, budget).amounts
+    return amounts
+
+
+def bench_synthetic(sizes: list[int], repeats: int, pulp_limit: int) -> list[list[str]]:
+    rows = []
+    for n in sizes:
+        codes, shares, budgets, floor = synthetic(n)
+        reps = repeats if n <= 3500 else max(1, repeats // 2)
+        wall, cpu, amounts = measure(lambda: closed_form_with_band(codes, shares, budgets, floor), reps)
+        bound = int(((amounts == 2000).sum()))
+        rows.append([f"synthetic {n:,} x 6", f"closed form, floor + year band ({bound:,} pot-years on the floor)",
+                     f"{wall * 1000:.1f}", f"{cpu * 1000:.1f}"])
+        problem = lp.JointProblem(
+            codes=tuple(codes), years=tuple(range(2021, 2027)), budgets=tuple(budgets),
+            lower=np.full((n, 6), floor), upper=np.full((n, 6), np.inf), band_decrease=0.15, band_increase=0.15,
+        )
+        variants = [("highspy direct", lambda: lp.solve_joint_highspy(problem))]
+        if n <= pulp_limit:
+            variants.insert(0, ("PuLP+HiGHS", lambda: lp.solve_joint_pulp(problem, "highs")))
+        for label, solve in variants:
+            builds, solves = [], []
+            for _ in range(reps):
+                diagnosis = solve()
+                builds.append(diagnosis.build_seconds)
+                solves.append(diagnosis.solve_seconds)
+            rows.append([f"synthetic {n:,} x 6", f"joint LP {label}, build", f"{statistics.median(builds) * 1000:.1f}", ""])
+            rows.append([f"synthetic {n:,} x 6", f"joint LP {label}, solve ({diagnosis.status})",
+                         f"{statistics.median(solves) * 1000:.1f}", ""])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no 35,000 case")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--pulp-limit", type=int, default=35_000, help="largest n built through PuLP")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else args.repeats
+    sizes = [350, 3_500] if args.quick else [350, 3_500, 35_000]
+    print(f"Machine: {machine()}")
+    print(f"Repeats: {repeats} (medians)\n")
+    print("| case | what | median wall ms | median CPU ms |")
+    print("| --- | --- | ---: | ---: |")
+    for row in bench_shipped(repeats) + bench_synthetic(sizes, repeats, args.pulp_limit):
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
