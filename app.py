@@ -24,6 +24,7 @@ from allocation.outputs import explanation_text
 ROOT = Path(__file__).resolve().parent
 SCENARIO_DIR = ROOT / "scenarios"
 VIEWS = ["Allocation", "Scenario", "Compare", "Export"]
+DEFAULT = "kamerbrief-2021"  # the baseline scenario, shown first
 # plotly's geo maps fetch a base-map file even when it is hidden; serve an empty one
 # locally (static/world_110m.json, enableStaticServing in .streamlit/config.toml).
 MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False}
@@ -76,7 +77,9 @@ def choose_scenario() -> tuple[str, str, str] | None:
     source = st.sidebar.radio("Start from", ["Shipped scenario", "Upload a YAML file"], key="source")
     if source == "Shipped scenario":
         files = shipped()
-        scenario_id = st.sidebar.selectbox("Shipped scenario", list(files), key="shipped")
+        names = list(files)
+        scenario_id = st.sidebar.selectbox("Shipped scenario", names, key="shipped",
+                                           index=names.index(DEFAULT) if DEFAULT in names else 0)
         path = files[scenario_id]
         return path.read_text(encoding="utf-8"), f"scenarios/{path.name}", scenario_id
     upload = st.sidebar.file_uploader("Scenario YAML", type=["yaml", "yml"], key="scenario_upload")
@@ -113,6 +116,41 @@ def _number(label: str, key: str, initial, **options):
     if key not in st.session_state:
         st.session_state[key] = initial
     return st.sidebar.number_input(label, key=key, **options)
+
+
+def constraint_widgets(base, pot_id: str, pot, change: dict, prefix: str) -> None:
+    """Edit the pot's first minimum and maximum, its year band and its transition band."""
+    constraints = getattr(pot, "constraints", None)
+    st.sidebar.caption("Constraints (empty = none)")
+    for which in ("minimum", "maximum"):
+        bounds = getattr(constraints, which, None) or []
+        first = bounds[0] if bounds else None
+        unit = "eur_per_inhabitant" if first is not None and first.eur is None else "eur"
+        current = change.get(which, (unit, None if first is None else (first.eur if unit == "eur" else
+                                                                        first.eur_per_inhabitant)))
+        label = f"{which.capitalize()} per municipality per year ({'EUR' if unit == 'eur' else 'EUR per inhabitant'})"
+        if first is not None and first.years:
+            label += f", in {', '.join(map(str, first.years))}"
+        value = _number(label, f"{prefix}_{which}", current[1], min_value=0.0, step=100.0 if unit == "eur" else 0.01)
+        change[which] = (unit, value)
+    bands = [("year_band", "Year band")]
+    if constraints is not None and constraints.transition is not None:
+        bands.append(("transition", "Transition band"))
+    for which, title in bands:
+        band = getattr(constraints, which, None) if constraints is not None else None
+        current = change.get(which, (band.max_decrease_pct, band.max_increase_pct) if band is not None else (None, None))
+        left, right = st.sidebar.columns(2)
+        with left:
+            decrease = _number_in(f"{title}: max % less", f"{prefix}_{which}_dec", current[0])
+        with right:
+            increase = _number_in(f"{title}: max % more", f"{prefix}_{which}_inc", current[1])
+        change[which] = (decrease, increase)
+
+
+def _number_in(label: str, key: str, initial):
+    if key not in st.session_state:
+        st.session_state[key] = initial
+    return st.number_input(label, key=key, min_value=0.0, step=1.0)
 
 
 def edit_widgets(base, scenario_key: str) -> dict:
@@ -165,6 +203,7 @@ def edit_widgets(base, scenario_key: str) -> dict:
             years[year] = int(_number(f"{year} (EUR)", f"{prefix}_y{year}", int(current), min_value=0, step=10_000))
         else:
             years[year] = float(_number(f"{year} (share)", f"{prefix}_y{year}", float(current), min_value=0.0, step=0.1))
+    constraint_widgets(base, pot_id, pot, change, prefix)
     change["source"] = st.sidebar.text_input(
         "Source of these edits (empty: labelled as an assumption edited in the app)",
         value=change.get("source", ""), key=f"{prefix}_source")
@@ -239,6 +278,25 @@ def allocation_view(result) -> None:
         )
         st.caption(f"{len(shown)} of {len(table)} municipalities; amounts in whole euros.")
 
+    constraints = views.constraint_table(result)
+    constraints = constraints[constraints["pot"].str.split(", ").map(lambda pots: pot_id in pots)]
+    if not constraints.empty:
+        st.markdown(f"#### Constraints and bound report: {pot.label}, {year}")
+        for row in constraints.itertuples(index=False):
+            badge = ":red[assumption]" if row.kind == "assumption" else "source"
+            st.markdown(f"- **{row.constraint}** ({badge}): {row.provenance}")
+        summary = views.bound_summary(result, pot_id, year)
+        if summary.empty:
+            st.caption(f"No municipality sits on a constraint in {year}: the amounts follow the key.")
+        else:
+            st.dataframe(summary, hide_index=True, column_config={
+                "effect_eur": st.column_config.NumberColumn("effect (EUR, amount minus pure key)", format="localized")})
+            report = result.bound_report(pot_id)
+            report = views.filter_rows(report[report["year"] == year].reset_index(drop=True), search)
+            st.dataframe(report.drop(columns=["pot", "year"]), hide_index=True, height=260, key="bound_report")
+            st.caption("Per municipality on a bound (2021 key register): the constraint, the pure key amount, "
+                       "the amount paid and the difference. The search box above filters these rows too.")
+
     with st.expander("How a municipality's amounts follow from the keys (to recompute them)"):
         codes = result.municipalities[["gm_code", "gm_name"]]
         options = list(codes["gm_code"])
@@ -259,6 +317,9 @@ def allocation_view(result) -> None:
     st.markdown("#### Provenance: which figures are real, proxy or assumption")
     st.dataframe(views.provenance_table(result), hide_index=True)
     st.dataframe(views.key_table(result.loaded), hide_index=True)
+    every_constraint = views.constraint_table(result)
+    if not every_constraint.empty:
+        st.dataframe(every_constraint, hide_index=True)
 
 
 def scenario_view(result, original_text: str, problems: list[str]) -> None:

@@ -166,6 +166,66 @@ def provenance_table(result: ScenarioResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["pot", "label", "budget_eur", "budget", "years", "key", "keys"])
 
 
+def constraint_table(result: ScenarioResult) -> pd.DataFrame:
+    """Every constraint of the scenario: pot, constraint (readable), provenance
+    (``source: ...`` or ``ASSUMPTION: ...``), kind (sourced or assumption)."""
+    rows = []
+
+    def add(pot_id: str, text: str, item) -> None:
+        provenance = item.provenance
+        rows.append({"pot": pot_id, "constraint": text, "provenance": provenance,
+                     "kind": "assumption" if provenance.startswith("ASSUMPTION") else "sourced"})
+
+    def amount(bound) -> str:
+        value = f"EUR {_plain(bound.eur)}" if bound.eur is not None else f"EUR {_plain(bound.eur_per_inhabitant)} per inhabitant"
+        years = f" in {', '.join(map(str, bound.years))}" if bound.years else ""
+        return value + " per municipality per year" + years + (" (non-zero key only)" if bound.nonzero_key_only else "")
+
+    def band(item) -> str:
+        parts = []
+        if item.max_decrease_pct is not None:
+            parts.append(f"at most {_plain(item.max_decrease_pct)}% less")
+        if item.max_increase_pct is not None:
+            parts.append(f"at most {_plain(item.max_increase_pct)}% more")
+        return ", ".join(parts)
+
+    for pot_id, pot in result.scenario.pots.items():
+        constraints = getattr(pot, "constraints", None)
+        if constraints is None:
+            continue
+        for bound in constraints.minimum:
+            add(pot_id, "minimum " + amount(bound), bound)
+        for bound in constraints.maximum:
+            add(pot_id, "maximum " + amount(bound), bound)
+        if constraints.transition is not None:
+            reference = constraints.transition.reference
+            against = reference.scenario or reference.allocation_csv
+            add(pot_id, f"transition band: {band(constraints.transition)} than {against}", constraints.transition)
+        if constraints.year_band is not None:
+            add(pot_id, f"year band: {band(constraints.year_band)} than the previous payment year", constraints.year_band)
+        for group in constraints.groups:
+            limits = ", ".join(f"{name} {_plain(value)}" for name, value in
+                               (("min EUR", group.min_eur), ("max EUR", group.max_eur),
+                                ("min share", group.min_share), ("max share", group.max_share)) if value is not None)
+            add(pot_id, f"group {group.name}: {limits}", group)
+    for cap in getattr(result.scenario, "cross_pot", None) or []:
+        value = f"EUR {_plain(cap.eur)}" if cap.eur is not None else f"EUR {_plain(cap.eur_per_inhabitant)} per inhabitant"
+        add(", ".join(cap.pots or result.scenario.pots), f"cross-pot cap {value} per municipality per year", cap)
+    return pd.DataFrame(rows, columns=["pot", "constraint", "provenance", "kind"])
+
+
+def bound_summary(result: ScenarioResult, pot_id: str, year: int) -> pd.DataFrame:
+    """Per constraint that binds in a pot-year: municipalities on it, and the euros it moved
+    (``effect_eur``: amount minus the pure key amount, summed; on the 2021 key register)."""
+    report = result.bound_report(pot_id) if hasattr(result, "bound_report") else pd.DataFrame()
+    if report.empty:
+        return pd.DataFrame(columns=["constraint", "municipalities", "effect_eur"])
+    rows = report[report["year"] == year]
+    summary = rows.groupby("constraint", as_index=False).agg(
+        municipalities=("gm_code", "size"), effect_eur=("effect_eur", "sum"))
+    return summary.sort_values("municipalities", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def key_table(loaded: LoadedScenario) -> pd.DataFrame:
     """Every key the scenario can use: name, label, kind (real/proxy/assumption), unit, source, vintage."""
     rows = [
@@ -341,7 +401,9 @@ def apply_edits(data: dict, edits: dict[str, dict]) -> dict:
     ``weights`` (key name -> weight, normalised to sum 1), ``years`` (year -> euros or
     share), ``scale_years`` (default true: after a budget change, payment years in euros
     are scaled to the new budget unless they already add up to it, see
-    :func:`scale_years`), and ``source`` (where the edited numbers come from; without one
+    :func:`scale_years`), ``minimum`` / ``maximum`` (``(unit, value or None)``, see
+    :func:`set_bound`), ``year_band`` / ``transition`` (``(max_decrease_pct,
+    max_increase_pct)``, see :func:`set_band`), and ``source`` (where the edited numbers come from; without one
     each edited number is labelled as an assumption edited in the app). Values equal to
     the scenario's own leave it untouched, so its provenance stays as it was. Years are
     applied before the budget.
@@ -357,6 +419,13 @@ def apply_edits(data: dict, edits: dict[str, dict]) -> dict:
                 data = scale_years(data, pot_id, source)
         if "vast_bedrag_eur" in change and _differs(data, pot_id, "vast", change["vast_bedrag_eur"]):
             data = set_vast_bedrag(data, pot_id, int(change["vast_bedrag_eur"]), source)
+        for which in ("minimum", "maximum"):
+            if which in change:
+                unit, value = change[which]
+                data = set_bound(data, pot_id, which, value, unit, source)
+        for which in ("year_band", "transition"):
+            if which in change:
+                data = set_band(data, pot_id, which, *change[which], source=source)
         if "weights" in change:
             before = copy.deepcopy(_pot(data, pot_id).get("key", {}).get("weights"))
             trial = set_weights(data, pot_id, change["weights"])
@@ -381,22 +450,124 @@ def _differs(data: dict, pot_id: str, what: str, value: Any, year: int | None = 
 def changes(before: Any, after: Any, path: str = "") -> list[str]:
     """One line per value that differs between two scenario data trees (``path: old -> new``),
     leaving out the provenance texts, for a review of the edits."""
-    if isinstance(before, dict) and isinstance(after, dict):
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    # a year written as {value: ..., source: ...} against a plain number: compare the numbers
+    if isinstance(before, dict) and number(after) and number(before.get("value")):
+        return changes(before["value"], after, path)
+    if isinstance(after, dict) and number(before) and number(after.get("value")):
+        return changes(before, after["value"], path)
+    if isinstance(before, dict) or isinstance(after, dict):
+        if (before is not None and not isinstance(before, dict)) or (after is not None and not isinstance(after, dict)):
+            return [f"{path}: {before!r} -> {after!r}"]
+        old, new = before or {}, after or {}
         lines = []
-        for key in list(before) + [k for k in after if k not in before]:
+        for key in list(old) + [k for k in new if k not in old]:
             if key in ("source", "assumption", "description"):
                 continue
             child = path if key == "value" else (f"{path}.{key}" if path else str(key))
-            lines += changes(before.get(key), after.get(key), child)
+            lines += changes(old.get(key), new.get(key), child)
         return lines
-    if isinstance(before, dict) and not isinstance(after, dict) and isinstance(before.get("value"), (int, float)):
-        return changes(before["value"], after, path)
-    if isinstance(after, dict) and not isinstance(before, dict) and isinstance(after.get("value"), (int, float)):
-        return changes(before, after["value"], path)
+    if isinstance(before, list) and isinstance(after, list) or (
+        (isinstance(before, list) or isinstance(after, list)) and any(
+            isinstance(item, dict) for item in (before or []) + (after or []))):
+        old, new = before or [], after or []
+        if not any(isinstance(item, dict) for item in old + new):
+            return [] if old == new else [f"{path}: {old} -> {new}"]
+        lines = []
+        for index in range(max(len(old), len(new))):
+            lines += changes(old[index] if index < len(old) else None, new[index] if index < len(new) else None,
+                             f"{path}.{index}")
+        return lines
     if before == after:
         return []
-    shown = lambda v: "absent" if v is None else (_plain(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
+
+    def shown(value: Any) -> str:
+        return "absent" if value is None else (_plain(value) if number(value) else str(value))
+
     return [f"{path}: {shown(before)} -> {shown(after)}"]
+
+
+def set_bound(data: dict, pot_id: str, which: str, value: float | None, unit: str = "eur",
+              source: str | None = None) -> dict:
+    """A copy of ``data`` with the pot's first ``minimum`` or ``maximum`` (per municipality per
+    payment year) set to ``value`` in ``unit`` (``eur`` or ``eur_per_inhabitant``), added if
+    absent, removed when ``value`` is None. Other fields of the entry (years,
+    nonzero_key_only) are kept; the edit is labelled."""
+    if which not in ("minimum", "maximum") or unit not in ("eur", "eur_per_inhabitant"):
+        raise ValueError(f"unknown bound {which!r} or unit {unit!r}")
+    data = copy.deepcopy(data)
+    pot = _pot(data, pot_id)
+    constraints = pot.get("constraints") or {}
+    entries = list(constraints.get(which) or [])
+    first = dict(entries[0]) if entries else None
+    old_unit = next((u for u in ("eur", "eur_per_inhabitant") if first and first.get(u) is not None), None)
+    old = first.get(old_unit) if first and old_unit else None
+    if value is None:
+        if first is None:
+            return data
+        entries = entries[1:]
+    else:
+        if first is not None and old_unit == unit and old == value and not source:
+            return data
+        entry = first or {}
+        entry.pop("eur", None)
+        entry.pop("eur_per_inhabitant", None)
+        entry = {unit: value, **entry}
+        what = "EUR" if unit == "eur" else "EUR per inhabitant"
+        was = "absent" if old is None else f"{_plain(old)} {'EUR' if old_unit == 'eur' else 'EUR per inhabitant'}"
+        _provenance(entry, source, f"{which} set to {_plain(value)} {what} per municipality per year (was {was})")
+        entries = [entry] + entries[1:]
+    if entries:
+        constraints[which] = entries
+    else:
+        constraints.pop(which, None)
+    _set_constraints(pot, constraints)
+    return data
+
+
+def set_band(data: dict, pot_id: str, which: str, max_decrease_pct: float | None,
+             max_increase_pct: float | None, source: str | None = None) -> dict:
+    """A copy of ``data`` with the pot's ``year_band`` or ``transition`` limits changed and
+    labelled. A year band is added if absent and removed when both limits are None; a
+    transition band needs its reference, so it is only edited when present."""
+    if which not in ("year_band", "transition"):
+        raise ValueError(f"unknown band {which!r}")
+    data = copy.deepcopy(data)
+    pot = _pot(data, pot_id)
+    constraints = pot.get("constraints") or {}
+    band = constraints.get(which)
+    if band is None and (which == "transition" or (max_decrease_pct is None and max_increase_pct is None)):
+        return data
+    existed = band is not None
+    band = dict(band or {})
+    old = (band.get("max_decrease_pct"), band.get("max_increase_pct"))
+    new = (max_decrease_pct, max_increase_pct)
+    if old == new and not source:
+        return data
+    if which == "year_band" and new == (None, None):
+        constraints.pop(which)
+    else:
+        for field_name, value in zip(("max_decrease_pct", "max_increase_pct"), new):
+            if value is None:
+                band.pop(field_name, None)
+            else:
+                band[field_name] = value
+        shown = lambda pair: (f"at most {_plain(pair[0]) if pair[0] is not None else '-'}% less, "
+                              f"{_plain(pair[1]) if pair[1] is not None else '-'}% more")
+        name = "year band" if which == "year_band" else "transition band"
+        _provenance(band, source, f"{name} set to {shown(new)} (was {shown(old) if existed else 'absent'})")
+        constraints[which] = band
+    _set_constraints(pot, constraints)
+    return data
+
+
+def _set_constraints(pot: dict, constraints: dict) -> None:
+    if constraints:
+        pot["constraints"] = constraints
+    else:
+        pot.pop("constraints", None)
 
 
 def add_user_key(data: dict, name: str, spec: dict) -> dict:

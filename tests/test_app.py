@@ -188,7 +188,9 @@ def test_export_view_offers_the_allocation_csv():
 def test_compare_view_shows_bands_changes_and_aggregates():
     at = start("kamerbrief-2021")
     at.sidebar.radio(key="view").set_value("Compare").run()
-    assert at.multiselect(key="compare_chosen").value == ["this scenario (as edited)", "variant-inwoners"]
+    assert at.multiselect(key="compare_chosen").value[0] == "this scenario (as edited)"
+    assert len(at.multiselect(key="compare_chosen").value) == 2
+    at.multiselect(key="compare_chosen").set_value(["this scenario (as edited)", "variant-inwoners"]).run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Baseline"] == "EUR 39,000,000"
     assert metrics["variant-inwoners"] == "EUR 39,000,000"
@@ -208,7 +210,8 @@ def test_compare_view_shows_bands_changes_and_aggregates():
 def test_compare_three_scenarios_and_pick_a_pot_and_year():
     at = start("kamerbrief-2021")
     at.sidebar.radio(key="view").set_value("Compare").run()
-    at.multiselect(key="compare_chosen").select("variant-migratie").run()
+    at.multiselect(key="compare_chosen").set_value(
+        ["this scenario (as edited)", "variant-inwoners", "variant-migratie"]).run()
     assert at.selectbox(key="compare_scenario").options == ["variant-inwoners", "variant-migratie"]
     at.selectbox(key="compare_scenario").set_value("variant-migratie").run()
     at.selectbox(key="compare_pot").set_value("elip").run()
@@ -236,6 +239,8 @@ def test_bad_uploaded_comparison_scenario_shows_its_error():
 
 def test_export_view_builds_the_comparison_workbook_on_request():
     at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Compare").run()
+    at.multiselect(key="compare_chosen").set_value(["this scenario (as edited)", "variant-inwoners"]).run()
     at.sidebar.radio(key="view").set_value("Export").run()
     assert not any(b.label.endswith(".xlsx") and "comparison" in b.label for b in at.download_button)
     at.button(key="build_comparison").click().run()
@@ -268,3 +273,46 @@ user_keys:
     at.selectbox(key="view_pot").set_value("elip").run()
     table = at.main.dataframe[0].value.set_index("gm_code")
     assert table.loc["GM0363", "amount_eur"] == round(2_886_000 * 2 / 353)
+
+
+def test_bound_report_shows_where_constraints_apply_and_follows_an_edit():
+    at = start("kamerbrief-2021-floor")
+    at.selectbox(key="view_pot").set_value("elip").run()
+    summary = at.main.dataframe[1].value
+    assert summary["constraint"].tolist() == ["a minimum of EUR 2,500"]
+    assert summary["municipalities"].iloc[0] == len(at.main.dataframe[2].value)
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "minimum EUR 2,500 per municipality per year in 2021, 2022, 2023" in markdown
+    at.sidebar.selectbox(key="edit_pot").set_value("elip").run()
+    number_input(at, "Minimum").set_value(3000.0).run()
+    assert not at.exception and not at.error, errors(at)
+    assert at.main.dataframe[1].value["constraint"].tolist() == ["a minimum of EUR 3,000"]
+    assert min(amounts(at)) >= 3000
+    at.sidebar.radio(key="view").set_value("Scenario").run()
+    yaml_text = " ".join(at.code[0].value.split())  # YAML wraps long lines
+    assert "Edited in the app: minimum set to 3,000 EUR per municipality per year (was 2,500 EUR)" in yaml_text
+
+
+def test_infeasible_constraint_edit_is_explained_in_euros():
+    at = start("kamerbrief-2021-floor")
+    at.sidebar.selectbox(key="edit_pot").set_value("elip").run()
+    number_input(at, "Minimum").set_value(50_000.0).run()
+    assert not at.exception
+    assert "short EUR" in errors(at)
+    assert sum(amounts(at)) > 0  # the scenario without the edit is still shown
+
+
+def test_a_year_band_can_be_added_in_the_app():
+    at = start("kamerbrief-2021")
+    number_input(at, "Year band: max % less").set_value(10.0).run()  # ondertussengroep: equal years
+    assert not at.exception and not at.error, errors(at)
+    at.sidebar.radio(key="view").set_value("Scenario").run()
+    assert "year_band:" in at.code[0].value and "max_decrease_pct: 10.0" in at.code[0].value
+
+
+def test_a_year_band_the_budget_cannot_meet_is_explained_in_euros():
+    at = start("kamerbrief-2021")
+    at.sidebar.selectbox(key="edit_pot").set_value("elip").run()
+    number_input(at, "Year band: max % less").set_value(10.0).run()  # ELIP falls from 2.6 to 1.6 mln
+    assert not at.exception
+    assert "the year band (at most 10% less than 2022)" in errors(at) and "short EUR" in errors(at)
