@@ -24,11 +24,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from allocation import core, lp
+from allocation import core, lp, restate
+from allocation.data import KEY_REGISTER_DATE, load_mergers, load_register, register_dates
 from allocation.constraints import (
     BoundSet,
     allocate_bounded,
@@ -77,7 +79,32 @@ def _bound_label(kind: str, spec) -> str:
 # --- reference allocations for the transition band --------------------------------------
 
 
-def read_reference_csv(path: Path, pot: str, codes: list[str], where: str) -> dict[int, np.ndarray]:
+@dataclass
+class Reference:
+    """Reference amounts of one pot per payment year, on the 2021 key register.
+
+    ``amounts[year]`` has one value per 2021 municipality, ``nan`` where the reference is
+    on a later register and the municipality has merged: ``merged[year]`` then lists, per
+    successor, ``(successor code and name, mask of its 2021 predecessors, amount)``, and the
+    transition band holds for the predecessors together (the merger table restates the new
+    allocation onto the reference's register: a merged municipality is the sum of its
+    predecessors).
+    """
+
+    amounts: dict[int, np.ndarray]
+    merged: dict[int, list[tuple[str, np.ndarray, float]]] = field(default_factory=dict)
+
+    def __contains__(self, year: int) -> bool:
+        return year in self.amounts
+
+    def __getitem__(self, year: int) -> np.ndarray:
+        return self.amounts[year]
+
+    def __iter__(self):
+        return iter(self.amounts)
+
+
+def read_reference_csv(path: Path, pot: str, codes: list[str], where: str) -> Reference:
     """Amounts per year of ``pot`` from a long allocation CSV (the format ``run`` writes)."""
     if not path.is_file():
         raise InputError(f"{where}: reference file {path} not found")
@@ -94,42 +121,74 @@ def read_reference_csv(path: Path, pot: str, codes: list[str], where: str) -> di
     return _reference_amounts(frame, pot, codes, where, str(path))
 
 
-def _reference_amounts(frame: pd.DataFrame, pot: str, codes: list[str], where: str, origin: str) -> dict[int, np.ndarray]:
+def _reference_register(year_codes: set[str], codes: list[str]) -> str | None:
+    """The register date whose municipalities are exactly ``year_codes`` (the key register first)."""
+    if year_codes == set(codes):
+        return KEY_REGISTER_DATE
+    for date in register_dates():
+        if set(load_register(date)["gm_code"]) == year_codes:
+            return date
+    return None
+
+
+def _reference_amounts(frame: pd.DataFrame, pot: str, codes: list[str], where: str, origin: str) -> Reference:
     rows = frame[frame["pot"] == pot]
     if rows.empty:
         pots = ", ".join(sorted(frame["pot"].astype(str).unique()))
         raise InputError(f"{where}: {origin} has no pot {pot!r}; it has: {pots}. Set `reference.pot:`")
-    register = set(codes)
-    foreign = sorted(set(rows["gm_code"]) - register)
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-        raise InputError(
-            f"{where}: {origin} is not on the 2021 register (codes {shown} are not 2021 municipalities); "
-            "restate the reference on the 2021 register first (merger restatement) and use that file"
-        )
-    result = {}
+    index_of = {code: i for i, code in enumerate(codes)}
+    reference = Reference(amounts={})
     for year, part in rows.groupby("year"):
         amounts = part.set_index("gm_code")["amount_eur"]
         if amounts.index.duplicated().any():
             raise InputError(f"{where}: {origin}: pot {pot} year {year} lists a municipality more than once")
-        absent = [c for c in codes if c not in amounts.index]
-        if absent:
-            shown = ", ".join(absent[:5]) + (" ..." if len(absent) > 5 else "")
-            raise InputError(
-                f"{where}: {origin}: pot {pot} year {year} lacks {len(absent)} municipalities of the 2021 register "
-                f"({shown}); a reference on another register must be restated on the 2021 register first"
-            )
-        values = pd.to_numeric(amounts.reindex(codes), errors="coerce").to_numpy(dtype=float)
-        if np.any(~np.isfinite(values)) or np.any(values < 0):
+        values = pd.to_numeric(amounts, errors="coerce")
+        if values.isna().any() or (values < 0).any():
             raise InputError(f"{where}: {origin}: pot {pot} year {year}: amount_eur must be numbers >= 0")
-        result[int(year)] = values
-    return result
+        register = _reference_register(set(amounts.index), codes)
+        if register is None:
+            foreign = sorted(set(amounts.index) - set(codes))
+            absent = sorted(set(codes) - set(amounts.index))
+            detail = []
+            if foreign:
+                detail.append(f"codes {', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''} are not 2021 municipalities")
+            if absent:
+                detail.append(f"{len(absent)} municipalities of the 2021 register are missing ({', '.join(absent[:5])}{' ...' if len(absent) > 5 else ''})")
+            raise InputError(
+                f"{where}: {origin}: pot {pot} year {year} matches no municipality register ({'; '.join(detail)}); "
+                "give one row per municipality of one register (the 2021 register or a payment-year register)"
+            )
+        per_code = np.full(len(codes), np.nan)
+        merged = []
+        if register == KEY_REGISTER_DATE:
+            per_code[:] = values.reindex(codes).to_numpy(dtype=float)
+        else:
+            mapping = restate.successor_map(codes, load_mergers(), after=KEY_REGISTER_DATE, until=register)
+            split = mapping[mapping["share"] != "1"]
+            if not split.empty:
+                raise InputError(
+                    f"{where}: {origin}: pot {pot} year {year} is on the {register} register, after a split of "
+                    f"{', '.join(sorted(set(split['predecessor'])))}; give the reference on the 2021 register"
+                )
+            changed = set(mapping["predecessor"])
+            for code in codes:
+                if code not in changed:
+                    per_code[index_of[code]] = float(values[code])
+            names = part.set_index("gm_code")["gm_name"] if "gm_name" in part.columns else {}
+            for successor, group in mapping.groupby("successor", sort=True):
+                mask = np.zeros(len(codes), bool)
+                mask[[index_of[c] for c in group["predecessor"]]] = True
+                label = f"{successor} {names.get(successor, '')}".strip()
+                merged.append((label, mask, float(values[successor])))
+            reference.merged[int(year)] = merged
+        reference.amounts[int(year)] = per_code
+    return reference
 
 
 _RESOLVING: set[Path] = set()  # scenario files whose references are being resolved (cycle guard)
 
 
-def load_reference(spec, pot_id: str, loaded, codes: list[str], where: str) -> tuple[dict[int, np.ndarray], str]:
+def load_reference(spec, pot_id: str, loaded, codes: list[str], where: str) -> tuple[Reference, str]:
     """Reference amounts per year for a transition band, and a short name for messages."""
     reference = spec.reference
     pot = reference.pot or pot_id
@@ -372,6 +431,25 @@ def _static_bounds(spec, year, population, shares, reference, reference_name, ca
     return lowers, uppers
 
 
+def _transition_groups(band, reference: Reference, reference_name: str, years: list[int]) -> list[tuple[object, np.ndarray]]:
+    """The transition band for municipalities merged on the reference's register.
+
+    A successor's predecessors together stay within the band around the successor's
+    reference amount: a group limit per payment year (whole euros, rounded inwards).
+    """
+    groups = []
+    for year in years:
+        for label, mask, amount in reference.merged.get(year, []):
+            low = None if band.max_decrease_pct is None else math.ceil(amount * (1 - band.max_decrease_pct / 100) - 1e-9)
+            high = None if band.max_increase_pct is None else math.floor(amount * (1 + band.max_increase_pct / 100) + 1e-9)
+            spec = SimpleNamespace(
+                name=f"{label} (transition band against {reference_name}, predecessors together)",
+                years=[year], min_eur=low, max_eur=high, min_share=None, max_share=None,
+            )
+            groups.append((spec, mask))
+    return groups
+
+
 # --- one pot -----------------------------------------------------------------------------
 
 
@@ -425,10 +503,13 @@ def allocate_constrained_pot(
     groups = []
     for index, entry in enumerate(spec.groups if spec else []):
         groups.append((entry, group_members(entry, municipalities, f"{field_path}.groups.{index}")))
+    if reference is not None:
+        groups += _transition_groups(spec.transition, reference, reference_name, years)
     for i in range(len(groups)):
         for j in range(i + 1, len(groups)):
             overlap = groups[i][1] & groups[j][1]
-            if overlap.any():
+            years_i = set(groups[i][0].years or years)
+            if overlap.any() and years_i & set(groups[j][0].years or years):
                 raise InputError(
                     f"{field_path}.groups: groups {groups[i][0].name} and {groups[j][0].name} share "
                     f"{int(overlap.sum())} municipalities; groups of one pot must not overlap"
