@@ -6,6 +6,7 @@ Thin: widgets, layout and caching only. Every figure shown is computed in the li
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -64,6 +65,12 @@ def export_file(args: tuple, name: str) -> bytes:
     return export_bytes(*args)[name]
 
 
+def shipped_origin(path: Path) -> str:
+    """The file name used in messages: relative to the folder the app runs in (``scenarios/x.yaml``
+    from the project folder), so that files a scenario names resolve from anywhere."""
+    return os.path.relpath(path)
+
+
 def shipped() -> dict[str, Path]:
     return {path.stem: path for path in sorted(SCENARIO_DIR.glob("*.yaml"))}
 
@@ -81,7 +88,7 @@ def choose_scenario() -> tuple[str, str, str] | None:
         scenario_id = st.sidebar.selectbox("Shipped scenario", names, key="shipped",
                                            index=names.index(DEFAULT) if DEFAULT in names else 0)
         path = files[scenario_id]
-        return path.read_text(encoding="utf-8"), f"scenarios/{path.name}", scenario_id
+        return path.read_text(encoding="utf-8"), shipped_origin(path), scenario_id
     upload = st.sidebar.file_uploader("Scenario YAML", type=["yaml", "yml"], key="scenario_upload")
     if upload is None:
         st.sidebar.info("Upload a scenario file, or start from a shipped scenario.")
@@ -346,7 +353,7 @@ def compare_entries(current_args: tuple, edited: bool) -> tuple[list[str], dict[
     # comparison labels equal scenario ids apart (e.g. kamerbrief-2021-2)
     entries: dict[str, tuple] = {CURRENT: current_args + ((f"{current_args[2]}-edited",) if edited else ())}
     for name, path in shipped().items():
-        entries[name] = (path.read_text(encoding="utf-8"), f"scenarios/{path.name}", name, ())
+        entries[name] = (path.read_text(encoding="utf-8"), shipped_origin(path), name, ())
     for upload in st.session_state.get("compare_uploads") or []:
         try:
             entries[f"uploaded: {upload.name}"] = (upload.getvalue().decode("utf-8-sig"), upload.name,
