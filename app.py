@@ -264,6 +264,9 @@ def allocation_view(result) -> None:
             figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=620,
                                  title=f"{pot_id} {year}: EUR per inhabitant, {len(table)} municipalities ({register_date})")
             st.plotly_chart(figure, key="map", config=MAP_CONFIG)
+            if not st.get_option("server.enableStaticServing"):
+                st.warning("Static file serving is off, so the map needs internet access (cdn.plot.ly) to draw: "
+                           "start the app from the project folder, which holds `.streamlit/config.toml`.")
         where = ("the 2021 key register, on which the amounts are computed" if on_key_register else
                  f"the register in force on the peildatum {date} ({date_provenance}); merged municipalities "
                  "get the sum of their predecessors' amounts")
