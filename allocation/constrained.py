@@ -276,7 +276,26 @@ def _groups_for_year(groups: list[tuple[object, np.ndarray]], year: int, budget:
             upper = math.floor(spec.max_share * budget + 1e-9)
             upper_text = f"at most {spec.max_share:.2%} of the pot ({euro(upper)})"
         result.append(_Group(spec.name, mask, lower, upper, lower_text, upper_text))
+    _round_share_minimums(result, [spec for spec, _ in groups if spec.years is None or year in spec.years], budget)
     return result
+
+
+def _round_share_minimums(result: list[_Group], specs: list, budget: int) -> None:
+    """Share minimums rounded up to whole euros may add up to more than the pot-year
+    (e.g. every province at least its population share). Then they are rounded by largest
+    remainder instead (ties: group name), so that together they fit the budget; a group may
+    get up to one euro less than its exact share."""
+    share_groups = [(g, spec) for g, spec in zip(result, specs) if spec.min_share is not None]
+    if not share_groups or sum(g.lower for g, _ in share_groups) <= budget:
+        return
+    exact = np.array([spec.min_share * budget for _, spec in share_groups])
+    if math.fsum(exact) > budget + 1e-6:
+        return  # the shares themselves ask for more than the pot: reported as infeasible
+    total = min(budget, math.ceil(math.fsum(exact) - 1e-6))
+    rounded = core.largest_remainder(exact * (total / math.fsum(exact)), total, [g.name for g, _ in share_groups])
+    for (g, spec), amount in zip(share_groups, rounded):
+        g.lower = int(amount)
+        g.lower_text = f"at least {spec.min_share:.2%} of the pot ({euro(g.lower)}, shares rounded by largest remainder)"
 
 
 def _subset(bounds: BoundSet, mask: np.ndarray) -> BoundSet:
