@@ -80,7 +80,7 @@ def _bound_label(kind: str, spec) -> str:
 
 
 @dataclass
-class Reference:
+class ReferenceAmounts:
     """Reference amounts of one pot per payment year, on the 2021 key register.
 
     ``amounts[year]`` has one value per 2021 municipality, ``nan`` where the reference is
@@ -104,7 +104,7 @@ class Reference:
         return iter(self.amounts)
 
 
-def read_reference_csv(path: Path, pot: str, codes: list[str], where: str) -> Reference:
+def read_reference_csv(path: Path, pot: str, codes: list[str], where: str) -> ReferenceAmounts:
     """Amounts per year of ``pot`` from a long allocation CSV (the format ``run`` writes)."""
     if not path.is_file():
         raise InputError(f"{where}: reference file {path} not found")
@@ -131,13 +131,13 @@ def _reference_register(year_codes: set[str], codes: list[str]) -> str | None:
     return None
 
 
-def _reference_amounts(frame: pd.DataFrame, pot: str, codes: list[str], where: str, origin: str) -> Reference:
+def _reference_amounts(frame: pd.DataFrame, pot: str, codes: list[str], where: str, origin: str) -> ReferenceAmounts:
     rows = frame[frame["pot"] == pot]
     if rows.empty:
         pots = ", ".join(sorted(frame["pot"].astype(str).unique()))
         raise InputError(f"{where}: {origin} has no pot {pot!r}; it has: {pots}. Set `reference.pot:`")
     index_of = {code: i for i, code in enumerate(codes)}
-    reference = Reference(amounts={})
+    reference = ReferenceAmounts(amounts={})
     for year, part in rows.groupby("year"):
         amounts = part.set_index("gm_code")["amount_eur"]
         if amounts.index.duplicated().any():
@@ -188,7 +188,7 @@ def _reference_amounts(frame: pd.DataFrame, pot: str, codes: list[str], where: s
 _RESOLVING: set[Path] = set()  # scenario files whose references are being resolved (cycle guard)
 
 
-def load_reference(spec, pot_id: str, loaded, codes: list[str], where: str) -> tuple[Reference, str]:
+def load_reference(spec, pot_id: str, loaded, codes: list[str], where: str) -> tuple[ReferenceAmounts, str]:
     """Reference amounts per year for a transition band, and a short name for messages."""
     reference = spec.reference
     pot = reference.pot or pot_id
@@ -276,7 +276,26 @@ def _groups_for_year(groups: list[tuple[object, np.ndarray]], year: int, budget:
             upper = math.floor(spec.max_share * budget + 1e-9)
             upper_text = f"at most {spec.max_share:.2%} of the pot ({euro(upper)})"
         result.append(_Group(spec.name, mask, lower, upper, lower_text, upper_text))
+    _round_share_minimums(result, [spec for spec, _ in groups if spec.years is None or year in spec.years], budget)
     return result
+
+
+def _round_share_minimums(result: list[_Group], specs: list, budget: int) -> None:
+    """Share minimums rounded up to whole euros may add up to more than the pot-year
+    (e.g. every province at least its population share). Then they are rounded by largest
+    remainder instead (ties: group name), so that together they fit the budget; a group may
+    get up to one euro less than its exact share."""
+    share_groups = [(g, spec) for g, spec in zip(result, specs) if spec.min_share is not None]
+    if not share_groups or sum(g.lower for g, _ in share_groups) <= budget:
+        return
+    exact = np.array([spec.min_share * budget for _, spec in share_groups])
+    if math.fsum(exact) > budget + 1e-6:
+        return  # the shares themselves ask for more than the pot: reported as infeasible
+    total = min(budget, math.ceil(math.fsum(exact) - 1e-6))
+    rounded = core.largest_remainder(exact * (total / math.fsum(exact)), total, [g.name for g, _ in share_groups])
+    for (g, spec), amount in zip(share_groups, rounded):
+        g.lower = int(amount)
+        g.lower_text = f"at least {spec.min_share:.2%} of the pot ({euro(g.lower)}, shares rounded by largest remainder)"
 
 
 def _subset(bounds: BoundSet, mask: np.ndarray) -> BoundSet:
@@ -431,7 +450,7 @@ def _static_bounds(spec, year, population, shares, reference, reference_name, ca
     return lowers, uppers
 
 
-def _transition_groups(band, reference: Reference, reference_name: str, years: list[int]) -> list[tuple[object, np.ndarray]]:
+def _transition_groups(band, reference: ReferenceAmounts, reference_name: str, years: list[int]) -> list[tuple[object, np.ndarray]]:
     """The transition band for municipalities merged on the reference's register.
 
     A successor's predecessors together stay within the band around the successor's
@@ -634,3 +653,63 @@ def is_constrained(pot_id: str, pot, scenario) -> bool:
     if pot.constraints is not None:
         return True
     return any(cap.pots is None or pot_id in cap.pots for cap in scenario.cross_pot)
+
+
+def describe_constraints(pot_id: str, pot, scenario) -> list[tuple[str, str, object]]:
+    """Every constraint on a pot in words: (item, value, the constraint with its provenance).
+
+    Used by the exports and the app so that each constraint is listed with its source or
+    assumption next to the amounts it shaped.
+    """
+    lines: list[tuple[str, str, object]] = []
+    spec = pot.constraints
+    if spec is not None:
+        for kind, entries in (("minimum", spec.minimum), ("maximum", spec.maximum)):
+            for entry in entries:
+                amount = _money(entry.eur) if entry.eur is not None else f"{_money(entry.eur_per_inhabitant)} per inhabitant"
+                scope = " (municipalities with a non-zero key)" if entry.nonzero_key_only else ""
+                years = f" in {', '.join(map(str, entry.years))}" if entry.years else ""
+                lines.append((f"{kind} per municipality", f"{amount}{scope}{years}", entry))
+        if spec.transition is not None:
+            band = spec.transition
+            ref = band.reference.scenario or band.reference.allocation_csv
+            limits = ", ".join(
+                text for text in (
+                    None if band.max_decrease_pct is None else f"at most {_pct(band.max_decrease_pct)} less",
+                    None if band.max_increase_pct is None else f"at most {_pct(band.max_increase_pct)} more",
+                ) if text
+            )
+            pot_text = f" (pot {band.reference.pot})" if band.reference.pot else ""
+            lines.append(("transition band (ingroeiregeling)", f"{limits} than {ref}{pot_text}", band))
+        if spec.year_band is not None:
+            band = spec.year_band
+            limits = ", ".join(
+                text for text in (
+                    None if band.max_decrease_pct is None else f"at most {_pct(band.max_decrease_pct)} less",
+                    None if band.max_increase_pct is None else f"at most {_pct(band.max_increase_pct)} more",
+                ) if text
+            )
+            lines.append(("year band", f"{limits} than the previous payment year", band))
+        for group in spec.groups:
+            members = next(
+                f"{field_name} {value}"
+                for field_name in ("province", "veiligheidsregio", "size_class", "codes")
+                if (value := getattr(group, field_name)) is not None
+            )
+            limits = []
+            if group.min_eur is not None:
+                limits.append(f"at least {euro(group.min_eur)}")
+            if group.min_share is not None:
+                limits.append(f"at least {group.min_share:.2%} of the pot")
+            if group.max_eur is not None:
+                limits.append(f"at most {euro(group.max_eur)}")
+            if group.max_share is not None:
+                limits.append(f"at most {group.max_share:.2%} of the pot")
+            years = f" in {', '.join(map(str, group.years))}" if group.years else ""
+            lines.append((f"group {group.name}", f"{members}: {', '.join(limits)}{years}", group))
+    for cap in scenario.cross_pot:
+        if cap.pots is None or pot_id in cap.pots:
+            amount = _money(cap.eur) if cap.eur is not None else f"{_money(cap.eur_per_inhabitant)} per inhabitant"
+            pots = ", ".join(cap.pots) if cap.pots else "all pots"
+            lines.append(("cross-pot maximum", f"{amount} per municipality per year for {pots} together", cap))
+    return lines

@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
 from allocation import __version__
+from allocation.constrained import REPORT_COLUMNS as BOUND_COLUMNS, describe_constraints
 from allocation.data import DATA_DIR, KEY_REGISTER_DATE
 from allocation.errors import InputError
 from allocation.outputs import allocation_csv, published_table, write_files
@@ -371,6 +372,8 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
             key = loaded.keys[key_name]
             rows.append([section, f"sleutel {key_name} gewicht", f"{weight:g}", key.kind.upper(), _strip_kind(pot.key.provenance)])
         rows.append([section, "vast bedrag per gemeente per jaar (EUR)", f"{pot.key.vast_bedrag_eur:,}", _provenance_kind(pot.key.provenance), _strip_kind(pot.key.provenance)])
+        for item, value, constraint in describe_constraints(pot_id, pot, scenario):
+            rows.append([section, f"beperking (constraint): {item}", value, _provenance_kind(constraint.provenance), _strip_kind(constraint.provenance)])
     for key in used_keys(loaded):
         section = f"Sleutel {key.name}"
         rows.append([section, "omschrijving", key.label, key.kind.upper(), key.source])
@@ -421,6 +424,27 @@ def _explanation_sheet(sheet, result: ScenarioResult, generated_on: dt.date | No
     _autosize(sheet, {1: 24, 2: 34, 3: 70, 4: 12, 5: 70})
 
 
+def bound_table(result: ScenarioResult) -> pd.DataFrame:
+    """The bound report of every constrained pot (2021 register): who sits on which
+    constraint and what it cost or gave them against the pure key."""
+    frames = [result.bound_report(pot_id) for pot_id in result.scenario.pots]
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=BOUND_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[BOUND_COLUMNS]
+
+
+def _bounds_sheet(sheet, bounds: pd.DataFrame) -> None:
+    _header(sheet, 1, ["Pot", "Jaar", "Code", "Gemeente", "Beperking (constraint)", "Volgens sleutel (EUR)", "Bedrag (EUR)", "Effect (EUR)"])
+    for r, values in enumerate(bounds.itertuples(index=False), start=2):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c, value=neutralise(value.item() if hasattr(value, "item") else value))
+            if c >= 6:
+                cell.number_format = "#,##0"
+    sheet.freeze_panes = "A2"
+    _autosize(sheet, {1: 18, 2: 6, 3: 9, 4: 24, 5: 70, 6: 16, 7: 14, 8: 14})
+
+
 def _deterministic_zip(content: bytes, replace: dict[str, bytes]) -> bytes:
     """Rewrite the xlsx zip with fixed entry timestamps, replacing the given entries."""
     out = io.BytesIO()
@@ -444,10 +468,13 @@ def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None 
     generated_on = generated_on or generation_date()
     workbook = Workbook()
     workbook.remove(workbook.active)
-    taken = {"verdeelsleutels", "toelichting"}
+    taken = {"verdeelsleutels", "toelichting", "begrenzingen"}
     for pot_id in result.scenario.pots:
         _pot_sheet(workbook.create_sheet(_sheet_title(pot_id, taken)), result, pot_id)
     _keys_sheet(workbook.create_sheet("Verdeelsleutels"), result)
+    bounds = bound_table(result)
+    if not bounds.empty:
+        _bounds_sheet(workbook.create_sheet("Begrenzingen"), bounds)
     _explanation_sheet(workbook.create_sheet("Toelichting"), result, generated_on)
     stamp = dt.datetime.combine(generated_on, dt.time())
     properties = workbook.properties

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from allocation.data import load_municipalities_2021
 from allocation.errors import InfeasibleError, InputError
 from allocation.outputs import allocation_csv, summary_text
 from allocation.scenario import load_scenario, parse_scenario, run_scenario
@@ -463,3 +464,29 @@ def test_constraint_year_outside_the_pot_is_refused():
         run_with(edit)
     assert any("pots.invoering.constraints.groups.0.years: 2023 is not a payment year of this pot" in p
                for p in info.value.problems)
+
+
+def test_every_province_at_least_its_population_share_is_feasible_and_holds_within_a_euro():
+    # The issue's own example: twelve share minimums that together take the whole pot.
+    # Rounding each up would ask a few euros more than the budget; they are rounded by
+    # largest remainder instead, so each province gets its share to within one euro.
+    municipalities = load_municipalities_2021()
+    population = municipalities.groupby("province_code")["population"].sum()
+    shares = population / population.sum()
+
+    def edit(d):
+        d["pots"]["elip"]["constraints"] = {
+            "groups": [
+                {"name": code, "province": code, "min_share": float(share), "assumption": "test: population share"}
+                for code, share in shares.items()
+            ]
+        }
+
+    result = run_with(edit)
+    elip = result.allocation[result.allocation["pot"] == "elip"].merge(municipalities[["gm_code", "province_code"]])
+    per_province = elip.groupby(["year", "province_code"])["amount_eur"].sum().unstack()
+    budgets = elip.groupby("year")["amount_eur"].sum()
+    assert budgets.to_dict() == {2021: 2886000, 2022: 2625000, 2023: 1649000, 2024: 840000, 2025: 600000, 2026: 400000}
+    exact = np.outer(budgets.to_numpy(), shares.reindex(per_province.columns).to_numpy())
+    assert (per_province.to_numpy() >= np.floor(exact)).all()
+    assert (np.abs(per_province.to_numpy() - exact) < 1).all()

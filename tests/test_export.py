@@ -377,3 +377,21 @@ def test_libreoffice_opens_the_workbook_and_every_total_holds(soffice, result, f
     shown = convert_with_libreoffice(soffice, workbook, tmp_path / "shown", as_shown=True)
     total_row = shown["ondertussengroep"][-1]
     assert total_row[2] == "Totaal" and total_row[4] == "3,500,000" and total_row[-1] == "21,000,000"
+
+
+def test_constrained_scenario_lists_each_constraint_with_provenance_and_the_bound_report():
+    constrained = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-floor.yaml"))
+    book = openpyxl.load_workbook(io.BytesIO(meicirculaire_workbook(constrained, dt.date(2026, 1, 1))))
+    notes = [row for row in book["Toelichting"].iter_rows(values_only=True) if str(row[1]).startswith("beperking")]
+    assert notes, "the floor must be listed among the parameters"
+    assert all(row[3] in ("ASSUMPTION", "source") and row[4] for row in notes)
+    assert any("EUR 2,500" in str(row[2]) for row in notes)
+    rows = list(book["Begrenzingen"].iter_rows(min_row=2, values_only=True))
+    report = constrained.bound_report("elip")
+    assert len(rows) == len(report)
+    assert sum(row[7] for row in rows) == int(report["effect_eur"].sum())
+    assert all(row[6] - row[5] == row[7] for row in rows)
+
+
+def test_unconstrained_scenario_has_no_bound_sheet(workbook):
+    assert "Begrenzingen" not in workbook.sheetnames
