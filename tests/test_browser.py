@@ -3,7 +3,7 @@
 Starts ``streamlit run app.py`` on a free local port, waits until the page has rendered,
 switches views, downloads the meicirculaire workbook, the allocation CSV and the
 comparison workbook and checks their totals against the scenario,
-and saves screenshots under docs/screenshots/.
+and saves screenshots under tests/artifacts/screenshots/ (docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 
 Chromium: when /usr/bin/chromium is absent and the user is root, it is installed with
 apt-get. Elsewhere the test is skipped with the reason; with CI=true it is never skipped.
@@ -33,7 +33,9 @@ from allocation.scenario import load_scenario, run_scenario
 from tests.conftest import ROOT, SCENARIOS
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to tests/artifacts/screenshots (ignored by git); with
+# UPDATE_SCREENSHOTS=1 they refresh the ones README shows in docs/screenshots.
+SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ROOT / "tests" / "artifacts" / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TIMEOUT_MS = 60_000
 
