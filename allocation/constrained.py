@@ -192,7 +192,7 @@ def load_reference(spec, pot_id: str, loaded, codes: list[str], where: str) -> t
     """Reference amounts per year for a transition band, and a short name for messages."""
     reference = spec.reference
     pot = reference.pot or pot_id
-    base_dir = Path(loaded.origin).parent if loaded.origin else Path.cwd()
+    base_dir = loaded.base_dir or (Path(loaded.origin).parent if loaded.origin else Path.cwd())
     if reference.allocation_csv is not None:
         path = Path(reference.allocation_csv)
         path = path if path.is_absolute() else base_dir / path

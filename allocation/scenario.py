@@ -410,6 +410,7 @@ class LoadedScenario:
     scenario: Scenario
     keys: dict[str, Key]
     text: str
+    base_dir: Path | None = None  # where files the scenario names (key CSVs, references) are found
 
     @property
     def content_hash(self) -> str:
@@ -502,7 +503,9 @@ def parse_scenario(
                 problems.append(f"{origin}: cross_pot.{index}.pots: unknown pot {name!r}; pots: {', '.join(scenario.pots)}")
     if problems:
         raise InputError(problems)
-    return LoadedScenario(scenario_id=scenario_id, origin=origin, scenario=scenario, keys=keys, text=text)
+    return LoadedScenario(
+        scenario_id=scenario_id, origin=origin, scenario=scenario, keys=keys, text=text, base_dir=base_dir
+    )
 
 
 def load_scenario(path: Path | str, data_dir: Path = DATA_DIR) -> LoadedScenario:
