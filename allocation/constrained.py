@@ -415,6 +415,16 @@ def _allocate_with_groups(codes, names, offset, weight, bounds, budget, groups: 
     return exact, amounts, mu, on_lower, on_upper, group_label
 
 
+def _band_bounds(band, base: np.ndarray, what: str, against: str, lowers: list, uppers: list) -> None:
+    """Add a band's bounds around ``base`` (at most x% less, at most y% more) to the lists."""
+    if band.max_decrease_pct is not None:
+        lowers.append((f"{what} (at most {_pct(band.max_decrease_pct)} less than {against})",
+                       base * (1 - band.max_decrease_pct / 100)))
+    if band.max_increase_pct is not None:
+        uppers.append((f"{what} (at most {_pct(band.max_increase_pct)} more than {against})",
+                       base * (1 + band.max_increase_pct / 100)))
+
+
 def _static_bounds(spec, year, population, shares, reference, reference_name, caps, cross_pot_used, n):
     """The bounds of one pot-year that do not depend on other years: (lowers, uppers)."""
     lowers: list[tuple[str, np.ndarray]] = []
@@ -426,18 +436,7 @@ def _static_bounds(spec, year, population, shares, reference, reference_name, ca
         if entry.years is None or year in entry.years:
             uppers.append((_bound_label("maximum", entry), _bound_values(entry, population, shares)))
     if reference is not None and year in reference:
-        band = spec.transition
-        ref = reference[year]
-        if band.max_decrease_pct is not None:
-            lowers.append(
-                (f"the transition band (at most {_pct(band.max_decrease_pct)} less than {reference_name})",
-                 ref * (1 - band.max_decrease_pct / 100))
-            )
-        if band.max_increase_pct is not None:
-            uppers.append(
-                (f"the transition band (at most {_pct(band.max_increase_pct)} more than {reference_name})",
-                 ref * (1 + band.max_increase_pct / 100))
-            )
+        _band_bounds(spec.transition, reference[year], "the transition band", reference_name, lowers, uppers)
     for index, cap in caps:
         limit = np.full(n, float(cap.eur)) if cap.eur is not None else cap.eur_per_inhabitant * population
         used = cross_pot_used.setdefault(index, {}).get(year, np.zeros(n))
@@ -552,18 +551,8 @@ def allocate_constrained_pot(
         where = f"{label} {year}"
         lowers, uppers = list(static[column][0]), list(static[column][1])
         if spec and spec.year_band is not None and column > 0:
-            band = spec.year_band
             previous = amounts[:, column - 1].astype(float)
-            if band.max_decrease_pct is not None:
-                lowers.append(
-                    (f"the year band (at most {_pct(band.max_decrease_pct)} less than {years[column - 1]})",
-                     previous * (1 - band.max_decrease_pct / 100))
-                )
-            if band.max_increase_pct is not None:
-                uppers.append(
-                    (f"the year band (at most {_pct(band.max_increase_pct)} more than {years[column - 1]})",
-                     previous * (1 + band.max_increase_pct / 100))
-                )
+            _band_bounds(spec.year_band, previous, "the year band", str(years[column - 1]), lowers, uppers)
         bounds = combine_bounds(n, lowers, uppers)
         offset = np.full(n, float(vast))
         weight = shares * (budget - vast * n)
@@ -655,6 +644,15 @@ def is_constrained(pot_id: str, pot, scenario) -> bool:
     return any(cap.pots is None or pot_id in cap.pots for cap in scenario.cross_pot)
 
 
+def _band_text(band) -> str:
+    parts = []
+    if band.max_decrease_pct is not None:
+        parts.append(f"at most {_pct(band.max_decrease_pct)} less")
+    if band.max_increase_pct is not None:
+        parts.append(f"at most {_pct(band.max_increase_pct)} more")
+    return ", ".join(parts)
+
+
 def describe_constraints(pot_id: str, pot, scenario) -> list[tuple[str, str, object]]:
     """Every constraint on a pot in words: (item, value, the constraint with its provenance).
 
@@ -673,23 +671,11 @@ def describe_constraints(pot_id: str, pot, scenario) -> list[tuple[str, str, obj
         if spec.transition is not None:
             band = spec.transition
             ref = band.reference.scenario or band.reference.allocation_csv
-            limits = ", ".join(
-                text for text in (
-                    None if band.max_decrease_pct is None else f"at most {_pct(band.max_decrease_pct)} less",
-                    None if band.max_increase_pct is None else f"at most {_pct(band.max_increase_pct)} more",
-                ) if text
-            )
+            limits = _band_text(band)
             pot_text = f" (pot {band.reference.pot})" if band.reference.pot else ""
             lines.append(("transition band (ingroeiregeling)", f"{limits} than {ref}{pot_text}", band))
         if spec.year_band is not None:
-            band = spec.year_band
-            limits = ", ".join(
-                text for text in (
-                    None if band.max_decrease_pct is None else f"at most {_pct(band.max_decrease_pct)} less",
-                    None if band.max_increase_pct is None else f"at most {_pct(band.max_increase_pct)} more",
-                ) if text
-            )
-            lines.append(("year band", f"{limits} than the previous payment year", band))
+            lines.append(("year band", f"{_band_text(spec.year_band)} than the previous payment year", spec.year_band))
         for group in spec.groups:
             members = next(
                 f"{field_name} {value}"

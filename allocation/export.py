@@ -42,7 +42,6 @@ EURO_FORMAT = "#,##0"
 SHARE_FORMAT = "0.0000000000"
 VALUE_FORMAT = "#,##0.00"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-RESERVED_POT_IDS = {"allocation"}  # <id>-allocation.csv is the long table
 
 #: The project data files behind every export, with their contents, source and vintage
 #: (see data/README.md).
@@ -501,15 +500,6 @@ def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.d
     ``dutch`` applies to the per-pot CSVs only; the long CSV keeps its fixed format.
     """
     scenario_id = result.loaded.scenario_id
-    clashes = [pot_id for pot_id in result.scenario.pots if pot_id in RESERVED_POT_IDS]
-    if clashes:
-        raise InputError(
-            [
-                f"{result.loaded.origin}: pots.{pot_id}: the pot id would overwrite {scenario_id}-{pot_id}.csv "
-                "(the long table); rename the pot"
-                for pot_id in clashes
-            ]
-        )
     files = {f"{scenario_id}-allocation.csv": allocation_csv(result)}
     files[f"{scenario_id}-meicirculaire.xlsx"] = meicirculaire_workbook(result, generated_on)
     for pot_id in result.scenario.pots:

@@ -35,6 +35,7 @@ from allocation.keys import Key, builtin_keys, read_key_csv
 
 FIRST_YEAR, LAST_YEAR = 2021, 2026
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+RESERVED_POT_IDS = {"allocation"}  # <id>-allocation.csv is the long table
 
 
 class Strict(BaseModel):
@@ -475,6 +476,11 @@ def parse_scenario(
         except InputError as exc:
             problems += [f"{origin}: user_keys.{name}: {p}" for p in exc.problems]
     for pot_id, pot in scenario.pots.items():
+        if pot_id in RESERVED_POT_IDS:
+            problems.append(
+                f"{origin}: pots.{pot_id}: the pot id would overwrite {scenario_id}-{pot_id}.csv "
+                "(the long table); rename the pot"
+            )
         for key_name in pot.key.weights:
             if key_name not in keys and not any(p.startswith(f"{origin}: user_keys.{key_name}:") for p in problems):
                 close = difflib.get_close_matches(key_name, list(keys), n=1)

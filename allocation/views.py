@@ -675,20 +675,8 @@ def edited_yaml(result: ScenarioResult) -> str:
 
 def export_names(result: ScenarioResult) -> list[str]:
     """The names of the files :func:`allocation.export.export_files` builds for ``result``,
-    without building them (for download buttons that build on click). Raises the same
-    :class:`InputError` as ``export_files`` when a pot id would overwrite the long table."""
-    from allocation.export import RESERVED_POT_IDS
-
+    without building them (for download buttons that build on click)."""
     scenario_id = result.loaded.scenario_id
-    clashes = [pot_id for pot_id in result.scenario.pots if pot_id in RESERVED_POT_IDS]
-    if clashes:
-        raise InputError(
-            [
-                f"{result.loaded.origin}: pots.{pot_id}: the pot id would overwrite {scenario_id}-{pot_id}.csv "
-                "(the long table); rename the pot"
-                for pot_id in clashes
-            ]
-        )
     return ([f"{scenario_id}-allocation.csv", f"{scenario_id}-meicirculaire.xlsx"]
             + [f"{scenario_id}-{pot_id}.csv" for pot_id in result.scenario.pots])
 

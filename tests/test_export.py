@@ -251,9 +251,8 @@ def test_export_files_names_every_file_run_writes(result, files):
 def test_a_pot_named_allocation_would_overwrite_the_long_table_and_is_refused():
     data = yaml.safe_load(BASE_TEXT)
     data["pots"]["allocation"] = data["pots"].pop("invoering")
-    result = run_scenario(parse_scenario(yaml.safe_dump(data), origin="clash.yaml", scenario_id="clash"))
     with pytest.raises(InputError) as info:
-        export_files(result)
+        parse_scenario(yaml.safe_dump(data), origin="clash.yaml", scenario_id="clash")
     assert info.value.problems == [
         "clash.yaml: pots.allocation: the pot id would overwrite clash-allocation.csv (the long table); rename the pot"
     ]
@@ -395,3 +394,12 @@ def test_constrained_scenario_lists_each_constraint_with_provenance_and_the_boun
 
 def test_unconstrained_scenario_has_no_bound_sheet(workbook):
     assert "Begrenzingen" not in workbook.sheetnames
+
+
+def test_each_constraint_in_the_toelichting_carries_its_own_provenance():
+    loaded = load_scenario(SCENARIOS / "kamerbrief-2021-ingroei.yaml")
+    constraints = loaded.scenario.pots["ondertussengroep"].constraints
+    book = openpyxl.load_workbook(io.BytesIO(meicirculaire_workbook(run_scenario(loaded), dt.date(2026, 1, 1))))
+    notes = {row[1]: row[4] for row in book["Toelichting"].iter_rows(values_only=True) if str(row[1]).startswith("beperking")}
+    assert notes["beperking (constraint): transition band (ingroeiregeling)"] == constraints.transition.assumption.strip()
+    assert notes["beperking (constraint): year band"] == constraints.year_band.assumption.strip()
