@@ -9,7 +9,10 @@ allocates with the closed form of :mod:`allocation.constraints`. The rules (READ
   allocation are bounds per municipality: clip to the bounds and rescale, one factor per
   pot-year;
 * a year band is applied in payment-year order: each year's amount stays within the band
-  around the published amount of the previous payment year of the same pot;
+  around the published amount of the previous payment year of the same pot. When that
+  fails in some year but the constraints can hold jointly over all payment years, the pot
+  is allocated jointly instead (:func:`allocation.lp.allocate_joint`: the least sum of
+  relative deviations from the key), then rounded year by year within that year's bounds;
 * a group that would fall outside its limit is held at that limit; its members share the
   group's amount by clip-and-rescale, and the rest of the pot-year is rescaled (one factor
   for the group, one for the rest). Groups of one pot must not overlap;
@@ -35,8 +38,10 @@ from allocation.constraints import (
     BoundSet,
     allocate_bounded,
     check_feasible,
+    clip_and_rescale,
     combine_bounds,
     integer_bounds,
+    round_within_bounds,
 )
 from allocation.errors import InfeasibleError, InputError, euro
 
@@ -45,11 +50,29 @@ REPORT_COLUMNS = ["pot", "year", "gm_code", "gm_name", "constraint", "key_amount
 
 @dataclass
 class ConstrainedPot:
-    """What the constraints did to one pot: the bound report and the scaling factor per year."""
+    """What the constraints did to one pot: the bound report and the scaling factor per year.
+
+    ``scales[year]`` is the factor on the key for the municipalities no constraint holds.
+    When the pot was allocated jointly over all payment years (``joint`` true, because the
+    year band could not hold year by year) there is no such single factor: ``scales`` then
+    holds ``nan`` for every year, and ``solver`` names the solver used (e.g. "PuLP + HiGHS").
+    """
 
     report: pd.DataFrame
     scales: dict[int, float] = field(default_factory=dict)
     key_amounts: np.ndarray | None = None  # whole euros by the pure key, shape (n, years)
+    joint: bool = False
+    solver: str = ""
+
+#: Added to every bound-report label of a pot that was allocated jointly.
+JOINT_NOTE = "pot allocated jointly over all payment years"
+
+#: Bound-report label for a municipality of a jointly allocated pot that sits on no bound of
+#: its own in that year but is moved off its key to let the constraints hold in other years.
+JOINT_MOVED = "the year band in other years (moved off the key by the joint allocation)"
+
+#: LP amounts within this many euros of a bound count as sitting on it (solver tolerance).
+JOINT_TOLERANCE = 1e-3
 
 
 def _money(value: float) -> str:
@@ -546,6 +569,7 @@ def allocate_constrained_pot(
     rows = []
     scales = {}
     problems: list[str] = []
+    solver_name = ""
     for column, year in enumerate(years):
         budget = budgets[year]
         where = f"{label} {year}"
@@ -570,9 +594,22 @@ def allocate_constrained_pot(
                 year_exact, year_amounts, mu = solved.exact, solved.amounts, solved.scale
                 on_lower, on_upper = solved.on_lower, solved.on_upper
         except InfeasibleError as exc:
-            problems += exc.problems
             if spec and spec.year_band is not None:
-                problems += _joint_explanation(pot, years, budgets, static, groups, codes, n, loaded.scenario.solver)
+                problem = _joint_problem(pot, years, budgets, static, groups, codes, n)
+                joint = None
+                if column > 0:  # the year band took part: try the pot jointly over all years
+                    joint = _allocate_jointly(
+                        pot_id, pot, problem, years, budgets, static, groups, codes, names, shares, vast,
+                        key_pot.amounts, loaded.scenario.solver,
+                    )
+                if joint is not None:
+                    exact, amounts, rows, scales, solver_name = joint
+                    break
+                problems += exc.problems
+                what = "the year band and the other constraints"
+                problems += lp.explain(pot.label, lp.diagnose(problem, loaded.scenario.solver), what)
+            else:
+                problems += exc.problems
             break  # later years depend on this one (year band)
         exact[:, column] = year_exact
         amounts[:, column] = year_amounts
@@ -605,11 +642,13 @@ def allocate_constrained_pot(
     )
     report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     report = report.sort_values(["year", "gm_code"], kind="stable").reset_index(drop=True)
-    return allocation, ConstrainedPot(report=report, scales=scales, key_amounts=key_pot.amounts)
+    return allocation, ConstrainedPot(
+        report=report, scales=scales, key_amounts=key_pot.amounts, joint=bool(solver_name), solver=solver_name
+    )
 
 
-def _joint_explanation(pot, years, budgets, static, groups, codes, n, solver) -> list[str]:
-    """The joint LP over all years: can the constraints hold together, and if not, by how many euros?"""
+def _joint_problem(pot, years, budgets, static, groups, codes, n) -> lp.JointProblem:
+    """The pot over all payment years as one LP: static bounds, the year band and the groups."""
     lower = np.zeros((n, len(years)))
     upper = np.full((n, len(years)), np.inf)
     for column in range(len(years)):
@@ -633,8 +672,186 @@ def _joint_explanation(pot, years, budgets, static, groups, codes, n, solver) ->
         band_increase=None if band.max_increase_pct is None else band.max_increase_pct / 100,
         groups=tuple(joint_groups),
     )
-    what = "the year band and the other constraints"
-    return lp.explain(pot.label, lp.diagnose(problem, solver), what)
+    return problem
+
+
+def _solver_name(solver: str, n_cells: int) -> str:
+    if solver == "cbc":
+        return "PuLP + CBC"
+    return "HiGHS (built directly)" if n_cells > 20_000 else "PuLP + HiGHS"
+
+
+def _allocate_jointly(pot_id, pot, problem, years, budgets, static, groups, codes, names, shares, vast,
+                      key_amounts, solver):
+    """Allocate the pot over all payment years at once (the year band could not hold year by year).
+
+    Returns ``(exact, amounts, report rows, scales, solver name)``, or None when the joint LP
+    has no solution (the caller then explains the conflict in euros). Raises InfeasibleError
+    when whole-euro rounding cannot keep every bound (the LP solution only holds in cents).
+    """
+    n, label = len(codes), pot.label
+    target = np.column_stack([np.full(n, float(vast)) + shares * (budgets[y] - vast * n) for y in years])
+    solution = lp.allocate_joint(problem, target, solver)
+    if solution.status != "Optimal" or solution.amounts is None:
+        return None
+    solver_name = _solver_name(solver, n * len(years))
+    band = pot.constraints.year_band
+    solved = solution.amounts
+    exact = np.zeros((n, len(years)))
+    amounts = np.zeros((n, len(years)), dtype=np.int64)
+    rows = []
+    ahead = _bounds_ahead(band, years, static, n)
+    for column, year in enumerate(years):
+        budget = budgets[year]
+        where = f"{label} {year} (allocated jointly over all payment years, {solver_name})"
+        lowers, uppers = list(static[column][0]), list(static[column][1])
+        if column > 0:
+            _band_bounds(band, amounts[:, column - 1].astype(float), "the year band", str(years[column - 1]),
+                         lowers, uppers)
+        lowers.append(ahead[column][0])
+        uppers.append(ahead[column][1])
+        bounds = combine_bounds(n, lowers, uppers)
+        offset = np.full(n, float(vast))
+        weight = shares * (budget - vast * n)
+        found = check_feasible(codes, names, offset, weight, bounds, budget, where)
+        if found:
+            raise InfeasibleError(found + [
+                f"{label}: the joint solution does not survive rounding to whole euros in {year}; "
+                "widen the year band by a little"
+            ])
+        exact[:, column] = np.clip(solved[:, column], bounds.lower, bounds.upper)
+        year_groups = _groups_for_year(groups, year, budget)
+        try:
+            amounts[:, column] = _round_with_groups(exact[:, column], bounds, budget, codes, year_groups)
+        except ValueError:
+            raise InfeasibleError([
+                f"{where}: the amounts cannot be rounded to whole euros within the bounds, the group limits "
+                f"and the budget of {euro(budget)}; widen the year band or the group limits by a little"
+            ]) from None
+        rows += _joint_report_rows(pot_id, year, column, years, codes, names, solved, target, static, groups,
+                                   budget, band, key_amounts, amounts)
+    scales = {year: math.nan for year in years}
+    return exact, amounts, rows, scales, solver_name
+
+
+def _bounds_ahead(band, years, static, n) -> list[tuple[tuple[str, np.ndarray], tuple[str, np.ndarray]]]:
+    """Per year, the whole-euro bounds that later years' bounds impose through the year band.
+
+    A minimum of EUR L in a later year needs at least ``ceil(L / (1 + b))`` the year before
+    (a maximum U at most ``floor(U / (1 - a))``), and so on back to the first year. Rounding
+    year by year within these keeps a whole-euro path open to every later year's bounds:
+    with the previous year's amount r within them, ``floor((1 + b) r)`` still reaches L.
+    """
+    high = None if band.max_increase_pct is None else 1 + band.max_increase_pct / 100
+    low = None if band.max_decrease_pct is None else 1 - band.max_decrease_pct / 100
+    result = []
+    need_low, need_high = np.zeros(n), np.full(n, np.inf)
+    for column in range(len(years) - 1, -1, -1):
+        bounds = combine_bounds(n, *static[column])
+        need_low = np.maximum(bounds.lower, need_low)
+        need_high = np.minimum(bounds.upper, need_high)
+        text = f"the year band with a later year's {{}} (at most {_band_text(band)} per year)"
+        result.append((  # nan: no bound (combine_bounds would read inf as the largest float)
+            (text.format("minimum"), np.where(need_low > 0, need_low, np.nan)),
+            (text.format("maximum"), np.where(np.isfinite(need_high), need_high, np.nan)),
+        ))
+        need_low = np.ceil(need_low / high - 1e-9) if high is not None else np.zeros(n)
+        if low is not None and low > 0:
+            need_high = np.floor(need_high / low + 1e-9)
+        else:
+            need_high = np.full(n, np.inf)
+    return result[::-1]
+
+
+def _round_with_groups(exact: np.ndarray, bounds: BoundSet, budget: int, codes, groups: list[_Group]) -> np.ndarray:
+    """Whole euros within the bounds and the (disjoint) group limits, summing to ``budget``.
+
+    ``exact`` lies within the bounds but may miss the budget by a few euros (the LP's
+    tolerance, and the year band taken around the previous year's rounded amounts). The
+    totals of the groups and of the rest are set first (whole euros within their limits,
+    the euros left over one each to the largest fractions, ties by name), then each part
+    is rescaled to its total within its members' bounds (clip-and-rescale) and rounded by
+    :func:`allocation.constraints.round_within_bounds`. Raises ValueError when impossible.
+    """
+    codes_arr = np.asarray(codes, dtype=object)
+    parts = [(g.name, g.mask, g.lower, g.upper) for g in groups]
+    outside = ~np.any([g.mask for g in groups], axis=0) if groups else np.ones(len(codes), bool)
+    parts.append(("\uffff rest", outside, 0, math.inf))  # sorts after every group name
+    part_exact = np.array([float(exact[mask].sum()) for _, mask, _, _ in parts])
+    part_lower = np.array([max(float(low), float(bounds.lower[mask].sum())) for _, mask, low, _ in parts])
+    part_upper = np.array([min(float(high), float(bounds.upper[mask].sum())) for _, mask, _, high in parts])
+    if np.any(part_lower > part_upper):
+        raise ValueError("a group's limits and its members' bounds do not meet")
+    totals = np.clip(np.floor(part_exact + 1e-9), part_lower, part_upper)
+    fractions = part_exact - np.floor(part_exact + 1e-9)
+    order = sorted(range(len(parts)), key=lambda k: (-fractions[k], parts[k][0]))
+    leftover = int(budget - totals.sum())
+    while leftover:
+        step = 1 if leftover > 0 else -1
+        room = [k for k in (order if step > 0 else order[::-1])
+                if (totals[k] + 1 <= part_upper[k] if step > 0 else totals[k] - 1 >= part_lower[k])]
+        if not room:
+            raise ValueError("the parts cannot take the budget")
+        for k in room[:abs(leftover)]:
+            totals[k] += step
+            leftover -= step
+    amounts = np.zeros(len(codes), dtype=np.int64)
+    for (_, mask, _, _), total in zip(parts, totals):
+        if not mask.any():
+            if total:
+                raise ValueError("an empty part cannot take euros")
+            continue
+        lo, hi = bounds.lower[mask], bounds.upper[mask]
+        scaled, _ = clip_and_rescale(np.zeros(int(mask.sum())), exact[mask], lo, hi, float(total))
+        amounts[mask] = round_within_bounds(scaled, lo, hi, int(total), list(codes_arr[mask]))
+    return amounts
+
+
+def _joint_report_rows(pot_id, year, column, years, codes, names, solved, target, static, groups, budget, band,
+                       key_amounts, amounts) -> list[tuple]:
+    """Bound-report rows of one year of a jointly allocated pot.
+
+    A municipality is on a bound when its LP amount is within :data:`JOINT_TOLERANCE` of a
+    static bound of that year or of the year band around its LP amount of the previous year;
+    a group member when its group's total is on a group limit; otherwise it is listed when
+    its LP amount is more than half a euro off its key (:data:`JOINT_MOVED`).
+    """
+    n = len(codes)
+    x = solved[:, column]
+    lowers, uppers = list(static[column][0]), list(static[column][1])
+    integer = combine_bounds(n, lowers, uppers)  # the LP's static bounds (whole euros)
+    lower, lower_label = integer.lower.copy(), integer.lower_label.copy()
+    upper, upper_label = integer.upper.copy(), integer.upper_label.copy()
+    if column > 0:
+        previous = solved[:, column - 1]
+        band_lowers, band_uppers = [], []
+        _band_bounds(band, previous, "the year band", str(years[column - 1]), band_lowers, band_uppers)
+        for text, values in band_lowers:
+            tighter = values > lower
+            lower[tighter], lower_label[tighter] = values[tighter], text
+        for text, values in band_uppers:
+            tighter = values < upper
+            upper[tighter], upper_label[tighter] = values[tighter], text
+    labels = np.full(n, "", dtype=object)
+    on_lower = (lower_label != "") & (x <= lower + JOINT_TOLERANCE)
+    on_upper = (upper_label != "") & (x >= upper - JOINT_TOLERANCE) & ~on_lower
+    labels[on_lower] = lower_label[on_lower]
+    labels[on_upper] = upper_label[on_upper]
+    for g in _groups_for_year(groups, year, budget):
+        total = float(x[g.mask].sum())
+        text = g.lower_text if abs(total - g.lower) <= JOINT_TOLERANCE * max(1, g.mask.sum()) else (
+            g.upper_text if math.isfinite(g.upper) and abs(total - g.upper) <= JOINT_TOLERANCE * max(1, g.mask.sum())
+            else "")
+        if text:
+            members = g.mask & (labels == "")
+            labels[members] = f"group {g.name}: {text}"
+    moved = (labels == "") & (np.abs(x - target[:, column]) > 0.5)
+    labels[moved] = JOINT_MOVED
+    rows = []
+    for i in np.flatnonzero(labels != ""):
+        rows.append((pot_id, year, codes[i], names[i], f"{labels[i]} ({JOINT_NOTE})", int(key_amounts[i, column]),
+                     int(amounts[i, column]), int(amounts[i, column] - key_amounts[i, column])))
+    return rows
 
 
 def is_constrained(pot_id: str, pot, scenario) -> bool:

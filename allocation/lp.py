@@ -8,6 +8,12 @@ the budget rows are elastic. Minimising the total elastic slack gives, per year,
 euros the constraints together need more (``short``) or cannot pay out (``over``). Zero
 everywhere means a joint solution exists.
 
+With a ``target`` (the pure-key amounts, see :func:`allocate_joint`) the same model
+allocates instead: the budget rows are exact, and the objective is the sum over
+municipalities and years of ``|x - key| / max(key, 1)`` (each deviation split into an
+``above`` and a ``below`` part). The constrained allocation uses this when a year band
+cannot hold year by year but the constraints hold jointly.
+
 Variables are named by municipality code and year (``x_GM0363_2023``), never by name.
 ``solver='highs'`` (default) or ``'cbc'`` go through PuLP; ``build='highspy'`` builds the
 same model directly in HiGHS's arrays, which is much faster for large models.
@@ -87,8 +93,20 @@ def _band_factors(problem: JointProblem) -> tuple[float | None, float | None]:
     return low, high
 
 
-def solve_joint_pulp(problem: JointProblem, solver: str = "highs", time_limit: float = 120.0) -> JointDiagnosis:
-    """Build the elastic joint LP with PuLP and solve it with HiGHS or CBC."""
+def _deviation_costs(target: np.ndarray) -> np.ndarray:
+    """Cost per euro off the key: ``1 / max(key, 1)`` (relative deviation; shape as ``target``)."""
+    return 1.0 / np.maximum(np.asarray(target, dtype=float), 1.0)
+
+
+def solve_joint_pulp(
+    problem: JointProblem, solver: str = "highs", time_limit: float = 120.0, target: np.ndarray | None = None
+) -> JointDiagnosis:
+    """Build the joint LP with PuLP and solve it with HiGHS or CBC.
+
+    Without ``target``: the elastic LP (budget rows with slack; minimise the slack). With
+    ``target`` (shape as ``problem.lower``): exact budget rows, minimise the sum of
+    ``|x - target| / max(target, 1)``.
+    """
     import pulp
 
     start = time.perf_counter()
@@ -102,11 +120,28 @@ def solve_joint_pulp(problem: JointProblem, solver: str = "highs", time_limit: f
             x[i, t] = new_variable(
                 f"x_{code}_{year}", float(problem.lower[i, t]), None if math.isinf(upper) else float(upper)
             )
-    short = {year: new_variable(f"short_{year}", 0) for year in years}
-    over = {year: new_variable(f"over_{year}", 0) for year in years}
-    model += pulp.lpSum(short.values()) + pulp.lpSum(over.values())
+    if target is None:
+        short = {year: new_variable(f"short_{year}", 0) for year in years}
+        over = {year: new_variable(f"over_{year}", 0) for year in years}
+        model += pulp.lpSum(short.values()) + pulp.lpSum(over.values())
+    else:
+        short, over = {}, {}
+        costs = _deviation_costs(target)
+        objective = []
+        for t, year in enumerate(years):
+            for i, code in enumerate(problem.codes):
+                above = new_variable(f"above_{code}_{year}", 0)
+                below = new_variable(f"below_{code}_{year}", 0)
+                objective += [(above, float(costs[i, t])), (below, float(costs[i, t]))]
+                model += (
+                    pulp.LpAffineExpression([(x[i, t], 1.0), (above, -1.0), (below, 1.0)]) == float(target[i, t]),
+                    f"key_{code}_{year}",
+                )
+        model += pulp.LpAffineExpression(objective)
     for t, year in enumerate(years):
-        terms = [(x[i, t], 1.0) for i in range(n)] + [(short[year], 1.0), (over[year], -1.0)]
+        terms = [(x[i, t], 1.0) for i in range(n)]
+        if target is None:
+            terms += [(short[year], -1.0), (over[year], 1.0)]  # sum x - short + over == budget
         model += pulp.LpAffineExpression(terms) == problem.budgets[t], f"budget_{year}"
     low, high = _band_factors(problem)
     for t in range(1, len(years)):
@@ -143,34 +178,43 @@ def solve_joint_pulp(problem: JointProblem, solver: str = "highs", time_limit: f
     status = pulp.LpStatus[model.status]
     if status != "Optimal":
         return JointDiagnosis(False, {}, {}, status, solver, built - start, solved - built)
-    short_values = {year: max(0.0, short[year].value() or 0.0) for year in years}
-    over_values = {year: max(0.0, over[year].value() or 0.0) for year in years}
-    amounts = np.array([[x[i, t].value() for t in range(len(years))] for i in range(n)])
+    short_values = {year: max(0.0, short[year].value() or 0.0) if short else 0.0 for year in years}
+    over_values = {year: max(0.0, over[year].value() or 0.0) if over else 0.0 for year in years}
+    amounts = np.array([[x[i, t].value() or 0.0 for t in range(len(years))] for i in range(n)], dtype=float)
     feasible = all(v <= 0.5 for v in short_values.values()) and all(v <= 0.5 for v in over_values.values())
     return JointDiagnosis(feasible, short_values, over_values, status, solver, built - start, solved - built, amounts)
 
 
-def solve_joint_highspy(problem: JointProblem, method: str = "primal", time_limit: float = 120.0) -> JointDiagnosis:
-    """The same elastic joint LP, built directly in HiGHS's sparse arrays (fast for large models)."""
+def solve_joint_highspy(
+    problem: JointProblem, method: str = "primal", time_limit: float = 120.0, target: np.ndarray | None = None
+) -> JointDiagnosis:
+    """The same joint LP (elastic, or closest to ``target``), built directly in HiGHS's
+    sparse arrays (fast for large models)."""
     import highspy
     from scipy import sparse
 
     start = time.perf_counter()
     n, years = len(problem.codes), problem.years
     T = len(years)
-    N = n * T  # column index of x[i, t] = t * n + i; then short_t, over_t
-    columns = N + 2 * T
+    N = n * T  # column index of x[i, t] = t * n + i; then short_t, over_t; with a target, above and below
     inf = highspy.kHighsInf
+    slack_upper = np.full(2 * T, inf) if target is None else np.zeros(2 * T)  # with a target the budgets are exact
     col_lower = np.concatenate([problem.lower.T.ravel(), np.zeros(2 * T)])
-    col_upper = np.concatenate([np.where(np.isinf(problem.upper.T.ravel()), inf, problem.upper.T.ravel()), np.full(2 * T, inf)])
-    cost = np.concatenate([np.zeros(N), np.ones(2 * T)])
+    col_upper = np.concatenate([np.where(np.isinf(problem.upper.T.ravel()), inf, problem.upper.T.ravel()), slack_upper])
+    cost = np.concatenate([np.zeros(N), np.ones(2 * T) if target is None else np.zeros(2 * T)])
+    if target is not None:
+        costs = _deviation_costs(target).T.ravel()
+        col_lower = np.concatenate([col_lower, np.zeros(2 * N)])
+        col_upper = np.concatenate([col_upper, np.full(2 * N, inf)])
+        cost = np.concatenate([cost, costs, costs])
+    columns = len(cost)
     rows_i, cols_i, vals = [], [], []
     row_lower, row_upper = [], []
     row = 0
     for t in range(T):
         rows_i.append(np.full(n + 2, row))
         cols_i.append(np.concatenate([np.arange(t * n, (t + 1) * n), [N + t, N + T + t]]))
-        vals.append(np.concatenate([np.ones(n), [1.0, -1.0]]))
+        vals.append(np.concatenate([np.ones(n), [-1.0, 1.0]]))  # sum x - short + over == budget
         row_lower.append(np.array([problem.budgets[t]], float))
         row_upper.append(np.array([problem.budgets[t]], float))
         row += 1
@@ -199,6 +243,16 @@ def solve_joint_highspy(problem: JointProblem, method: str = "primal", time_limi
             row_lower.append(np.array([lo if lo > 0 else -inf]))
             row_upper.append(np.array([hi if math.isfinite(hi) else inf]))
             row += 1
+    if target is not None:  # x - above + below == target
+        block = np.arange(row, row + N)
+        above = N + 2 * T + np.arange(N)
+        rows_i += [block, block, block]
+        cols_i += [np.arange(N), above, above + N]
+        vals += [np.ones(N), -np.ones(N), np.ones(N)]
+        goal = np.asarray(target, dtype=float).T.ravel()
+        row_lower.append(goal)
+        row_upper.append(goal)
+        row += N
     matrix = sparse.csc_matrix(
         (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_i))), shape=(row, columns)
     )
@@ -249,6 +303,42 @@ def diagnose(problem: JointProblem, solver: str = "highs", time_limit: float = 1
     if solver == "highs" and len(problem.codes) * len(problem.years) > 20_000:
         return solve_joint_highspy(problem, time_limit=time_limit)
     return solve_joint_pulp(problem, solver, time_limit)
+
+
+def allocate_joint(
+    problem: JointProblem, target: np.ndarray, solver: str = "highs", time_limit: float = 120.0
+) -> JointDiagnosis:
+    """The allocation closest to ``target`` (the pure-key amounts, shape as ``problem.lower``)
+    that meets every constraint of ``problem`` with the year budgets exact.
+
+    Closest means the least sum over municipalities and years of ``|x - target| /
+    max(target, 1)``. The model is built in municipality-code order whatever the order of
+    ``problem.codes`` (so the result does not depend on the row order); ``amounts`` of the
+    result are continuous (to be rounded by the caller) and in the order of ``problem.codes``.
+    HiGHS through PuLP, CBC through PuLP (``solver='cbc'``), or HiGHS built directly for
+    models above 20,000 municipality-years.
+    """
+    order = np.argsort(np.asarray(problem.codes, dtype=str), kind="stable")
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    ordered = JointProblem(
+        codes=tuple(problem.codes[i] for i in order),
+        years=problem.years,
+        budgets=problem.budgets,
+        lower=np.asarray(problem.lower, dtype=float)[order],
+        upper=np.asarray(problem.upper, dtype=float)[order],
+        band_decrease=problem.band_decrease,
+        band_increase=problem.band_increase,
+        groups=tuple(JointGroup(g.name, np.asarray(g.mask)[order], g.limits) for g in problem.groups),
+    )
+    goal = np.asarray(target, dtype=float)[order]
+    if solver == "highs" and len(problem.codes) * len(problem.years) > 20_000:
+        solution = solve_joint_highspy(ordered, time_limit=time_limit, target=goal)
+    else:
+        solution = solve_joint_pulp(ordered, solver, time_limit, target=goal)
+    if solution.amounts is not None:
+        solution.amounts = solution.amounts[back]
+    return solution
 
 
 def explain(label: str, diagnosis: JointDiagnosis, what: str) -> list[str]:

@@ -132,12 +132,21 @@ def constraint_summary_lines(result: ScenarioResult) -> list[str]:
         report = result.bound_report(pot_id)
         pot = result.scenario.pots[pot_id]
         lines.append(f"Constraints in {pot_id} (bound municipalities; effect = amount - pure key amount):")
+        joint = getattr(info, "joint", False)
+        if joint:
+            lines.append(
+                f"  allocated jointly over all payment years ({info.solver}) because the year band could not hold "
+                "year by year: closest to the key in the least sum of relative deviations; no single factor per year"
+            )
         for year, scale in sorted(info.scales.items()):
             part = report[report["year"] == year]
-            if part.empty:
+            if joint:
+                lines.append(f"  {year}:" + ("" if not part.empty else " every municipality gets its pure-key amount"))
+            elif part.empty:
                 lines.append(f"  {year}: no constraint binds (factor {scale:.6f})")
                 continue
-            lines.append(f"  {year}: the other municipalities get {scale:.6f} x their pure-key amount (after any vast bedrag)")
+            if not joint:
+                lines.append(f"  {year}: the other municipalities get {scale:.6f} x their pure-key amount (after any vast bedrag)")
             grouped = part.groupby("constraint", sort=True).agg(
                 count=("gm_code", "size"), effect=("effect_eur", "sum")
             )
@@ -198,6 +207,11 @@ def explanation_text(result: ScenarioResult, gm_code: str) -> str:
                 lines.append(
                     f"  {row.year}: sits on {bound[row.year]} -> {euro(row.amount_eur)} "
                     f"(the pure key would give {vast}{row.combined_share:.10f} x {euro(row.variable_budget)})"
+                )
+            elif getattr(info, "joint", False):
+                lines.append(
+                    f"  {row.year}: {euro(row.amount_eur)}, its pure-key amount {vast}{row.combined_share:.10f} x "
+                    f"{euro(row.variable_budget)} (the pot was allocated jointly over all payment years, {info.solver})"
                 )
             else:
                 factor = info.scales[row.year]

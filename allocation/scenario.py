@@ -281,7 +281,7 @@ class Scenario(Strict):
     user_keys: dict[str, UserKeySpec] = Field(default_factory=dict)
     pots: dict[str, Pot] = Field(min_length=1)
     cross_pot: list[CrossPotCap] = Field(default_factory=list)
-    solver: Literal["highs", "cbc"] = "highs"  # for the joint LP that explains coupled conflicts
+    solver: Literal["highs", "cbc"] = "highs"  # for the joint LP: year-band fallback, and explaining coupled conflicts
 
     @field_validator("peildata")
     @classmethod

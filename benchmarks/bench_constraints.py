@@ -9,6 +9,12 @@ Measures (medians of repeated runs, wall clock and process CPU):
 2. synthetic pots of 350, 3,500 and 35,000 municipalities x 6 years with a floor and a
    year band (+-15%): the closed form (year by year) and the joint LP.
 
+3. the joint fallback of a year band (``--joint-only`` runs just this): the shipped
+   ``kamerbrief-2021`` ondertussengroep pot (352 municipalities x 6 years) with a
+   FICTITIOUS floor of EUR 5,000 in 2026 and a year band of at most +10% per year, which
+   cannot hold year by year but can jointly: the whole constrained allocation (the failed
+   sequential pass, the joint LP, the rounding) and the joint LP's building and solving.
+
 The synthetic keys and budgets are random FICTITIOUS data. Prints a Markdown table.
 """
 
@@ -192,11 +198,70 @@ def bench_synthetic(sizes: list[int], repeats: int, pulp_limit: int) -> list[lis
     return rows
 
 
+# --- the joint fallback of a year band ------------------------------------------------------
+
+
+def fictitious_joint_scenario():
+    """kamerbrief-2021 with a FICTITIOUS floor in 2026 and a +10% year band on ondertussengroep."""
+    import yaml
+
+    from allocation.scenario import parse_scenario
+
+    data = yaml.safe_load((ROOT / "scenarios" / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
+    note = {"assumption": "FICTITIOUS benchmark setting"}
+    data["pots"]["ondertussengroep"]["constraints"] = {
+        "minimum": [{"eur": 5000, "years": [2026], **note}],
+        "year_band": {"max_increase_pct": 10, **note},
+    }
+    return parse_scenario(yaml.safe_dump(data), origin=str(ROOT / "scenarios" / "bench-joint.yaml"),
+                          scenario_id="bench-joint", base_dir=ROOT / "scenarios")
+
+
+def bench_joint(repeats: int) -> list[list[str]]:
+    loaded = fictitious_joint_scenario()
+    result = run_scenario(loaded)
+    pot_id = "ondertussengroep"
+    assert result.constrained[pot_id].joint, "the fictitious case should need the joint fallback"
+    pot = loaded.scenario.pots[pot_id]
+    shares = result.pots[pot_id].shares
+    years = list(result.pots[pot_id].years)
+    budgets = dict(zip(years, result.pots[pot_id].budgets))
+    n = len(result.municipalities)
+    case = f"joint fallback {n} x {len(years)} (fictitious)"
+
+    def whole():
+        return constrained.allocate_constrained_pot(
+            pot_id=pot_id, pot=pot, loaded=loaded, municipalities=result.municipalities,
+            shares=shares, budgets=budgets, cross_pot_used={},
+        )
+
+    wall, cpu, _ = measure(whole, repeats)
+    rows = [[case, "whole constrained allocation (sequential attempt, joint LP, rounding)",
+             f"{wall * 1000:.1f}", f"{cpu * 1000:.1f}"]]
+    # the joint LP alone: the same model as the fallback builds
+    codes = list(result.municipalities["gm_code"])
+    population = result.municipalities["population"].to_numpy(dtype=float)
+    static = [constrained._static_bounds(pot.constraints, y, population, shares, None, "", [], {}, n) for y in years]
+    problem = constrained._joint_problem(pot, years, budgets, static, [], codes, n)
+    vast = pot.key.vast_bedrag_eur
+    target = np.column_stack([vast + shares * (budgets[y] - vast * n) for y in years])
+    for label, solver in (("PuLP+HiGHS", "highs"), ("PuLP+CBC", "cbc")):
+        builds, solves = [], []
+        for _ in range(repeats):
+            solution = lp.allocate_joint(problem, target, solver)
+            builds.append(solution.build_seconds)
+            solves.append(solution.solve_seconds)
+        rows.append([case, f"joint LP {label}, build", f"{statistics.median(builds) * 1000:.1f}", ""])
+        rows.append([case, f"joint LP {label}, solve ({solution.status})", f"{statistics.median(solves) * 1000:.1f}", ""])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 35,000 case")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--pulp-limit", type=int, default=35_000, help="largest n built through PuLP")
+    parser.add_argument("--joint-only", action="store_true", help="only the joint fallback of a year band")
     args = parser.parse_args()
     repeats = 2 if args.quick else args.repeats
     sizes = [350, 3_500] if args.quick else [350, 3_500, 35_000]
@@ -204,7 +269,9 @@ def main() -> None:
     print(f"Repeats: {repeats} (medians)\n")
     print("| case | what | median wall ms | median CPU ms |")
     print("| --- | --- | ---: | ---: |")
-    for row in bench_shipped(repeats) + bench_synthetic(sizes, repeats, args.pulp_limit):
+    rows = bench_joint(repeats) if args.joint_only else (
+        bench_shipped(repeats) + bench_synthetic(sizes, repeats, args.pulp_limit) + bench_joint(repeats))
+    for row in rows:
         print("| " + " | ".join(row) + " |")
 
 

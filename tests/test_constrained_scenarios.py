@@ -434,26 +434,6 @@ def test_unknown_province_names_the_field_and_the_choices():
                for p in info.value.problems)
 
 
-def test_year_band_that_fails_only_year_by_year_says_a_joint_solution_exists():
-    def edit(d):
-        d["pots"]["ondertussengroep"]["label"] = "Ondertussengroep"
-        d["pots"]["ondertussengroep"]["constraints"] = {
-            "minimum": [{"eur": 5000, "years": [2026], **TEST}],
-            "year_band": {"max_increase_pct": 10, **TEST},
-        }
-
-    with pytest.raises(InfeasibleError) as info:
-        run_with(edit)
-    problems = info.value.problems
-    crossed = [p for p in problems if "is above the maximum" in p]
-    assert 1 <= len(crossed) <= 5  # listed by name up to five, then counted
-    assert any("more municipalities whose minimum is above their maximum" in p for p in problems)
-    assert any(
-        "Ondertussengroep: solved jointly over all payment years, the year band and the other constraints can hold"
-        in p for p in problems
-    )
-
-
 def test_constraint_year_outside_the_pot_is_refused():
     def edit(d):
         d["pots"]["invoering"]["constraints"] = {
