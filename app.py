@@ -289,7 +289,7 @@ def allocation_view(result) -> None:
         st.caption(f"{len(shown)} of {len(table)} municipalities; amounts in whole euros.")
 
     constraints = views.constraint_table(result)
-    constraints = constraints[constraints["pot"].str.split(", ").map(lambda pots: pot_id in pots)]
+    constraints = constraints[constraints["pot"] == pot_id]
     if not constraints.empty:
         st.markdown(f"#### Constraints and bound report: {pot.label}, {year}")
         for row in constraints.itertuples(index=False):

@@ -36,6 +36,7 @@ from allocation.compare import ALL, BANDS, Comparison
 from allocation.data import KEY_REGISTER_DATE, SIZE_CLASSES, load_mergers, load_register
 from allocation.errors import InputError, euro
 from allocation.keys import Key, builtin_keys, parse_key_csv
+from allocation.constrained import describe_constraints
 from allocation.scenario import LoadedScenario, ScenarioResult, parse_scenario, run_scenario, to_yaml
 
 EDITED = "Edited in the app"
@@ -167,50 +168,18 @@ def provenance_table(result: ScenarioResult) -> pd.DataFrame:
 
 
 def constraint_table(result: ScenarioResult) -> pd.DataFrame:
-    """Every constraint of the scenario: pot, constraint (readable), provenance
-    (``source: ...`` or ``ASSUMPTION: ...``), kind (sourced or assumption)."""
-    rows = []
-
-    def add(pot_id: str, text: str, item) -> None:
-        provenance = item.provenance
-        rows.append({"pot": pot_id, "constraint": text, "provenance": provenance,
-                     "kind": "assumption" if provenance.startswith("ASSUMPTION") else "sourced"})
-
-    def amount(bound) -> str:
-        value = f"EUR {_plain(bound.eur)}" if bound.eur is not None else f"EUR {_plain(bound.eur_per_inhabitant)} per inhabitant"
-        years = f" in {', '.join(map(str, bound.years))}" if bound.years else ""
-        return value + " per municipality per year" + years + (" (non-zero key only)" if bound.nonzero_key_only else "")
-
-    def band(item) -> str:
-        parts = []
-        if item.max_decrease_pct is not None:
-            parts.append(f"at most {_plain(item.max_decrease_pct)}% less")
-        if item.max_increase_pct is not None:
-            parts.append(f"at most {_plain(item.max_increase_pct)}% more")
-        return ", ".join(parts)
-
-    for pot_id, pot in result.scenario.pots.items():
-        constraints = getattr(pot, "constraints", None)
-        if constraints is None:
-            continue
-        for bound in constraints.minimum:
-            add(pot_id, "minimum " + amount(bound), bound)
-        for bound in constraints.maximum:
-            add(pot_id, "maximum " + amount(bound), bound)
-        if constraints.transition is not None:
-            reference = constraints.transition.reference
-            against = reference.scenario or reference.allocation_csv
-            add(pot_id, f"transition band: {band(constraints.transition)} than {against}", constraints.transition)
-        if constraints.year_band is not None:
-            add(pot_id, f"year band: {band(constraints.year_band)} than the previous payment year", constraints.year_band)
-        for group in constraints.groups:
-            limits = ", ".join(f"{name} {_plain(value)}" for name, value in
-                               (("min EUR", group.min_eur), ("max EUR", group.max_eur),
-                                ("min share", group.min_share), ("max share", group.max_share)) if value is not None)
-            add(pot_id, f"group {group.name}: {limits}", group)
-    for cap in getattr(result.scenario, "cross_pot", None) or []:
-        value = f"EUR {_plain(cap.eur)}" if cap.eur is not None else f"EUR {_plain(cap.eur_per_inhabitant)} per inhabitant"
-        add(", ".join(cap.pots or result.scenario.pots), f"cross-pot cap {value} per municipality per year", cap)
+    """Every constraint of the scenario, per pot it applies to: pot, constraint (readable),
+    provenance (``source: ...`` or ``ASSUMPTION: ...``), kind (sourced or assumption)."""
+    rows = [
+        {
+            "pot": pot_id,
+            "constraint": f"{item}: {value}",
+            "provenance": constraint.provenance,
+            "kind": "assumption" if constraint.provenance.startswith("ASSUMPTION") else "sourced",
+        }
+        for pot_id, pot in result.scenario.pots.items()
+        for item, value, constraint in describe_constraints(pot_id, pot, result.scenario)
+    ]
     return pd.DataFrame(rows, columns=["pot", "constraint", "provenance", "kind"])
 
 

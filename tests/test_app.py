@@ -282,7 +282,7 @@ def test_bound_report_shows_where_constraints_apply_and_follows_an_edit():
     assert summary["constraint"].tolist() == ["a minimum of EUR 2,500"]
     assert summary["municipalities"].iloc[0] == len(at.main.dataframe[2].value)
     markdown = "\n".join(m.value for m in at.markdown)
-    assert "minimum EUR 2,500 per municipality per year in 2021, 2022, 2023" in markdown
+    assert "minimum per municipality: EUR 2,500 in 2021, 2022, 2023" in markdown
     at.sidebar.selectbox(key="edit_pot").set_value("elip").run()
     number_input(at, "Minimum").set_value(3000.0).run()
     assert not at.exception and not at.error, errors(at)
