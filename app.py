@@ -220,6 +220,20 @@ def edit_widgets(base, scenario_key: str) -> dict:
 # --- views ---------------------------------------------------------------------------------------
 
 
+def municipality_map(date: str, frame, value: str, hover_columns: list[str], hover: str, title: str,
+                     *, key: str, height: int, **colours) -> None:
+    """A choropleth of the municipalities in force on ``date`` (euros per inhabitant)."""
+    figure = go.Figure(go.Choropleth(
+        geojson=geojson(date), featureidkey="properties.statcode",
+        locations=frame["gm_code"], z=frame[value], marker_line_width=0.3,
+        customdata=frame[hover_columns].to_numpy(), hovertemplate=hover,
+        colorbar_title="EUR per<br>inhabitant", **colours,
+    ))
+    figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=height, title=title)
+    st.plotly_chart(figure, key=key, config=MAP_CONFIG)
+
+
 def show_problems(problems: list[str], heading: str) -> None:
     st.error(heading + "\n\n" + "\n".join(f"- {p}" for p in problems))
 
@@ -252,18 +266,12 @@ def allocation_view(result) -> None:
     left, right = st.columns([3, 2])
     with left:
         with st.spinner("Drawing the map"):
-            figure = go.Figure(go.Choropleth(
-                geojson=geojson(register_date), featureidkey="properties.statcode",
-                locations=table["gm_code"], z=table["eur_per_inhabitant"], colorscale="Viridis",
-                customdata=table[["gm_name", "amount_eur"]].to_numpy(), marker_line_width=0.3,
-                hovertemplate="%{customdata[0]} (%{location})<br>EUR %{customdata[1]:,}<br>"
-                              "EUR %{z:.3f} per inhabitant<extra></extra>",
-                colorbar_title="EUR per<br>inhabitant",
-            ))
-            figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-            figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=620,
-                                 title=f"{pot_id} {year}: EUR per inhabitant, {len(table)} municipalities ({register_date})")
-            st.plotly_chart(figure, key="map", config=MAP_CONFIG)
+            municipality_map(
+                register_date, table, "eur_per_inhabitant", ["gm_name", "amount_eur"],
+                "%{customdata[0]} (%{location})<br>EUR %{customdata[1]:,}<br>EUR %{z:.3f} per inhabitant<extra></extra>",
+                f"{pot_id} {year}: EUR per inhabitant, {len(table)} municipalities ({register_date})",
+                key="map", height=620, colorscale="Viridis",
+            )
             if not st.get_option("server.enableStaticServing"):
                 st.warning("Static file serving is off, so the map needs internet access (cdn.plot.ly) to draw: "
                            "start the app from the project folder, which holds `.streamlit/config.toml`.")
@@ -451,19 +459,13 @@ def compare_view(current_args: tuple, edited: bool) -> None:
     with left:
         frame = part["municipalities"]
         limit = views.colour_limit(frame["diff_per_inhabitant"])
-        figure = go.Figure(go.Choropleth(
-            geojson=geojson(KEY_REGISTER_DATE), featureidkey="properties.statcode",
-            locations=frame["gm_code"], z=frame["diff_per_inhabitant"], colorscale="RdBu", zmid=0,
-            zmin=-limit, zmax=limit, marker_line_width=0.3,
-            customdata=frame[["gm_name", "diff_eur", "band"]].to_numpy(),
-            hovertemplate="%{customdata[0]} (%{location})<br>EUR %{customdata[1]:+,}<br>"
-                          "EUR %{z:+.3f} per inhabitant<br>%{customdata[2]}<extra></extra>",
-            colorbar_title="EUR per<br>inhabitant",
-        ))
-        figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-        figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=600,
-                             title=f"{scenario} minus {comparison.baseline.label}: {pot}, {year}")
-        st.plotly_chart(figure, key="diff_map", config=MAP_CONFIG)
+        municipality_map(
+            KEY_REGISTER_DATE, frame, "diff_per_inhabitant", ["gm_name", "diff_eur", "band"],
+            "%{customdata[0]} (%{location})<br>EUR %{customdata[1]:+,}<br>"
+            "EUR %{z:+.3f} per inhabitant<br>%{customdata[2]}<extra></extra>",
+            f"{scenario} minus {comparison.baseline.label}: {pot}, {year}",
+            key="diff_map", height=600, colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
+        )
         st.caption(f"Red: less than the baseline, blue: more. Colours end at +-{limit:.3f} EUR per inhabitant "
                    "(95% of municipalities lie within); hover for the exact figures.")
     with right:
