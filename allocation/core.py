@@ -56,6 +56,8 @@ def largest_remainder(ideal: np.ndarray, total: int, codes: Sequence[str]) -> np
         # floating-point noise pushed the floors over the total: take back from the
         # smallest fractions among positive amounts, highest code first
         candidates = np.flatnonzero(floors > 0)
+        if len(candidates) < -leftover:
+            raise ValueError(f"ideal amounts sum to {math.fsum(ideal)}, not to {total}")
         order = candidates[np.lexsort((-rank_of[candidates], fractions[candidates]))]
         floors[order[:-leftover]] -= 1
     return floors
