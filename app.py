@@ -49,6 +49,12 @@ def compute(text: str, origin: str, scenario_id: str, uploads: tuple = ()):
         return None, exc.problems
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def group_choices(key_register: str, _municipalities) -> dict:
+    """The provinces, veiligheidsregio's and size classes to choose a group from (per key register)."""
+    return views.group_choices(_municipalities)
+
+
 @st.cache_data(show_spinner=False)
 def geojson(date: str) -> dict:
     return load_geojson(date)
@@ -154,6 +160,132 @@ def constraint_widgets(base, pot_id: str, pot, change: dict, prefix: str) -> Non
         change[which] = (decrease, increase)
 
 
+GROUP_BY = {"province": "province", "veiligheidsregio": "veiligheidsregio", "size_class": "size class",
+            "codes": "municipality codes"}
+LIMIT_UNITS = {"none": "none", "share": "share of the pot (0-1)", "eur": "EUR"}
+
+
+def _limit_widgets(label: str, key: str, spec: dict, side: str):
+    """A group's minimum or maximum: (field, value) with field min_/max_ share or eur, or (None, None)."""
+    initial = next((u for u in ("share", "eur") if spec.get(f"{side}_{u}") is not None), "none")
+    left, right = st.columns([2, 3])
+    with left:
+        if f"{key}_unit" not in st.session_state:
+            st.session_state[f"{key}_unit"] = initial
+        unit = st.selectbox(label, list(LIMIT_UNITS), key=f"{key}_unit", format_func=LIMIT_UNITS.get)
+    if unit == "none":
+        return None, None
+    value_key = f"{key}_{unit}"
+    if value_key not in st.session_state:
+        st.session_state[value_key] = spec.get(f"{side}_{unit}") or (0.0 if unit == "share" else 0)
+    with right:
+        if unit == "share":
+            value = st.number_input(f"{label}: share", key=value_key, min_value=0.0, max_value=1.0, step=0.01,
+                                    format="%.4f")
+        else:
+            value = int(st.number_input(f"{label}: EUR", key=value_key, min_value=0, step=10_000))
+    return f"{side}_{unit}", value
+
+
+def group_editor(base, spec: dict, key: str, choices: dict) -> dict | None:
+    """Widgets for one group limit; the edited spec, or None when ticked for removal."""
+    field = next((f for f in views.GROUP_FIELDS if spec.get(f) is not None), "province")
+    options = list(GROUP_BY) if field == "codes" else [f for f in GROUP_BY if f != "codes"]
+    if f"{key}_by" not in st.session_state:
+        st.session_state[f"{key}_by"] = field
+    by = st.selectbox("Group by", options, key=f"{key}_by", format_func=GROUP_BY.get)
+    if by == "codes":
+        initial = ", ".join(spec.get("codes") or [])
+        codes = st.text_input("Codes (comma-separated)", value=initial, key=f"{key}_codes")
+        value = [c.strip() for c in codes.split(",") if c.strip()]
+    else:
+        values = list(choices[by])
+        current = spec.get(by) if spec.get(by) in values else values[0]
+        if f"{key}_{by}" not in st.session_state:
+            st.session_state[f"{key}_{by}"] = current
+        value = st.selectbox(GROUP_BY[by].capitalize(), values, key=f"{key}_{by}",
+                             format_func=choices[by].get)
+    default = views.group_name(by, value, base.municipalities)
+    name = st.text_input("Name (empty: the group's own name)", key=f"{key}_name",
+                         value=spec.get("name") if spec.get("name") not in (None, default) else "")
+    edited = {"name": name.strip() or default, by: value}
+    for side, label in (("min", "Minimum"), ("max", "Maximum")):
+        limit, amount = _limit_widgets(label, f"{key}_{side}", spec, side)
+        if limit is not None:
+            edited[limit] = amount
+    if spec.get("years"):
+        st.caption(f"In {', '.join(map(str, spec['years']))} (edit the years in the YAML file)")
+    removed = st.checkbox("Remove this group", key=f"{key}_remove")
+    return None if removed else edited
+
+
+def group_widgets(base, pot_id: str, pot, change: dict, prefix: str) -> None:
+    """Add, edit and remove the pot's group limits (a group's total per payment year)."""
+    groups = (pot.constraints.groups if getattr(pot, "constraints", None) is not None else []) or []
+    choices = group_choices(str(base.scenario.key_register), base.municipalities)
+    edited = change.setdefault("groups", {})
+    added = change.setdefault("new_groups", [])
+    with st.sidebar.expander(f"Group limits ({len(groups) + sum(s is not None for s in added)})"):
+        st.caption("A group's total per payment year: at least / at most a share of the pot or an amount.")
+        if st.button("Add a group", key=f"{prefix}_add_group"):
+            first = next(iter(choices["province"]))
+            added.append({"name": views.group_name("province", first, base.municipalities), "province": first,
+                          "min_share": 0.0})
+        for index, group in enumerate(groups):
+            st.markdown(f"**{group.name}**")
+            spec = group.model_dump(include={"name", *views.GROUP_FIELDS, *views.GROUP_LIMITS, "years"},
+                                    exclude_none=True)
+            edited[index] = group_editor(base, spec, f"{prefix}_g{index}", choices)
+        for number, spec in enumerate(added):
+            if spec is None:
+                continue
+            st.markdown(f"**New group {number + 1}**")
+            added[number] = group_editor(base, spec, f"{prefix}_new{number}", choices)
+
+
+def cross_pot_widgets(base, scenario_key: str, edits: dict) -> None:
+    """Add, edit and remove the scenario's cross-pot caps (several pots together)."""
+    change = edits.setdefault(views.CROSS_POT, {})
+    edited = change.setdefault("caps", {})
+    added = change.setdefault("new_caps", [])
+    pots = list(base.scenario.pots)
+    prefix = f"edit_{scenario_key}_xpot"
+    caps = base.scenario.cross_pot
+    with st.sidebar.expander(f"Cross-pot caps ({len(caps) + sum(c is not None for c in added)})"):
+        st.caption("At most an amount per municipality per payment year for several pots together.")
+
+        def editor(key: str, chosen, unit: str, value):
+            if f"{key}_pots" not in st.session_state:
+                st.session_state[f"{key}_pots"] = list(chosen) if chosen else pots
+            selected = st.multiselect("Pots", pots, key=f"{key}_pots",
+                                      format_func=lambda p: base.scenario.pots[p].label)
+            if f"{key}_unit" not in st.session_state:
+                st.session_state[f"{key}_unit"] = unit
+            unit = st.selectbox("Unit", ["eur", "eur_per_inhabitant"], key=f"{key}_unit",
+                                format_func={"eur": "EUR", "eur_per_inhabitant": "EUR per inhabitant"}.get)
+            if f"{key}_{unit}" not in st.session_state:
+                st.session_state[f"{key}_{unit}"] = float(value) if value is not None else 0.0
+            amount = st.number_input("At most, per municipality per year", key=f"{key}_{unit}", min_value=0.0,
+                                     step=0.01 if unit == "eur_per_inhabitant" else 100.0)
+            if st.checkbox("Remove this cap", key=f"{key}_remove"):
+                return None
+            return (selected, unit, amount)
+
+        if st.button("Add a cross-pot cap", key=f"{prefix}_add"):
+            added.append((pots, "eur_per_inhabitant", 1.0))
+        for index, cap in enumerate(caps):
+            unit = "eur" if cap.eur is not None else "eur_per_inhabitant"
+            st.markdown(f"**Cap {index + 1}**")
+            edited[index] = editor(f"{prefix}{index}", cap.pots, unit, getattr(cap, unit))
+        for number, cap in enumerate(added):
+            if cap is None:
+                continue
+            st.markdown(f"**New cap {number + 1}**")
+            added[number] = editor(f"{prefix}_new{number}", *cap)
+        change["source"] = st.text_input("Source of these caps (empty: labelled as an assumption edited in the app)",
+                                         value=change.get("source", ""), key=f"{prefix}_source")
+
+
 def _number_in(label: str, key: str, initial):
     if key not in st.session_state:
         st.session_state[key] = initial
@@ -211,9 +343,11 @@ def edit_widgets(base, scenario_key: str) -> dict:
         else:
             years[year] = float(_number(f"{year} (share)", f"{prefix}_y{year}", float(current), min_value=0.0, step=0.1))
     constraint_widgets(base, pot_id, pot, change, prefix)
+    group_widgets(base, pot_id, pot, change, prefix)
     change["source"] = st.sidebar.text_input(
         "Source of these edits (empty: labelled as an assumption edited in the app)",
         value=change.get("source", ""), key=f"{prefix}_source")
+    cross_pot_widgets(base, scenario_key, edits)
     return edits
 
 

@@ -504,6 +504,9 @@ def parse_scenario(
         except DataError as exc:
             problems += [f"{origin}: peildata.{year}.date: {p}" for p in exc.problems]
     for index, cap in enumerate(scenario.cross_pot):
+        if cap.pots is not None and not cap.pots:
+            problems.append(f"{origin}: cross_pot.{index}.pots: no pots listed; list the pots the cap is for, "
+                            "or leave `pots:` out for every pot")
         for name in cap.pots or []:
             if name not in scenario.pots:
                 problems.append(f"{origin}: cross_pot.{index}.pots: unknown pot {name!r}; pots: {', '.join(scenario.pots)}")

@@ -10,7 +10,9 @@ a thin face and every number it shows can be tested without a browser:
   assumption;
 * scenario editing as pure functions over the scenario's data (a ``dict`` as read from
   YAML): :func:`set_budget`, :func:`set_year_value`, :func:`set_weights`,
-  :func:`set_vast_bedrag`, :func:`add_user_key`. An edited number gets an
+  :func:`set_vast_bedrag`, :func:`set_bound`, :func:`set_band`, :func:`set_group`,
+  :func:`remove_group`, :func:`set_cross_pot`, :func:`remove_cross_pot`,
+  :func:`add_user_key`. An edited number gets an
   ``assumption:`` saying it was edited in the app, unless the user gives a source.
   :func:`build` validates the edited data through
   :func:`allocation.scenario.parse_scenario` (the same messages as the command line)
@@ -372,12 +374,18 @@ def apply_edits(data: dict, edits: dict[str, dict]) -> dict:
     are scaled to the new budget unless they already add up to it, see
     :func:`scale_years`), ``minimum`` / ``maximum`` (``(unit, value or None)``, see
     :func:`set_bound`), ``year_band`` / ``transition`` (``(max_decrease_pct,
-    max_increase_pct)``, see :func:`set_band`), and ``source`` (where the edited numbers come from; without one
+    max_increase_pct)``, see :func:`set_band`), ``groups`` (index of one of the pot's
+    groups -> a spec for :func:`set_group`, or None to remove it) and ``new_groups`` (specs
+    to add), and ``source`` (where the edited numbers come from; without one
     each edited number is labelled as an assumption edited in the app). Values equal to
     the scenario's own leave it untouched, so its provenance stays as it was. Years are
-    applied before the budget.
+    applied before the budget. Under the key :data:`CROSS_POT` the scenario's cross-pot caps:
+    ``caps`` (index -> ``(pots, unit, value)`` for :func:`set_cross_pot`, or None to remove),
+    ``new_caps`` (such tuples to add) and their ``source``.
     """
     for pot_id, change in edits.items():
+        if pot_id == CROSS_POT:
+            continue
         source = change.get("source") or None
         for year, value in (change.get("years") or {}).items():
             if _differs(data, pot_id, "year", value, year):
@@ -400,6 +408,9 @@ def apply_edits(data: dict, edits: dict[str, dict]) -> dict:
             trial = set_weights(data, pot_id, change["weights"])
             if _pot(trial, pot_id)["key"].get("weights") != before:
                 data = set_weights(data, pot_id, change["weights"], source=source)
+        data = _apply_group_edits(data, pot_id, change, source)
+    if edits.get(CROSS_POT):
+        data = _apply_cross_pot_edits(data, edits[CROSS_POT])
     return data
 
 
@@ -537,6 +548,228 @@ def _set_constraints(pot: dict, constraints: dict) -> None:
         pot["constraints"] = constraints
     else:
         pot.pop("constraints", None)
+
+
+# --- group limits and cross-pot caps -------------------------------------------------------
+
+#: edits under this key of :func:`apply_edits` are for the scenario's top-level ``cross_pot``
+#: caps (pot ids are lowercase identifiers, so it cannot be a pot)
+CROSS_POT = "*cross_pot"
+GROUP_FIELDS = ("province", "veiligheidsregio", "size_class", "codes")
+GROUP_LIMITS = ("min_eur", "min_share", "max_eur", "max_share")
+
+
+def group_choices(municipalities: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """The groups one can choose from the data, per field (``province``, ``veiligheidsregio``,
+    ``size_class``): value (as written in a scenario) -> label (name and number of
+    municipalities), provinces by name, size classes in CBS order."""
+    def count(mask) -> str:
+        n = int(mask.sum())
+        return f"{n} municipalit{'y' if n == 1 else 'ies'}"
+
+    provinces = municipalities.drop_duplicates("province_code").sort_values("province_name", kind="stable")
+    choices = {
+        "province": {
+            row.province_code: f"{row.province_name} ({row.province_code}, "
+            f"{count(municipalities['province_code'] == row.province_code)})"
+            for row in provinces.itertuples(index=False)
+        },
+        "veiligheidsregio": {},
+        "size_class": {},
+    }
+    for code in sorted(municipalities["veiligheidsregio_code"].unique()):
+        members = municipalities[municipalities["veiligheidsregio_code"] == code].sort_values("population",
+                                                                                              ascending=False)
+        largest = ", ".join(members["gm_name"].head(2))
+        choices["veiligheidsregio"][code] = f"{code} ({count(members['gm_code'].notna())}, incl. {largest})"
+    for _, label in SIZE_CLASSES:
+        mask = municipalities["size_class"] == label
+        if mask.any():
+            choices["size_class"][label] = f"{label} inhabitants ({count(mask)})"
+    return choices
+
+
+def group_name(field: str, value: Any, municipalities: pd.DataFrame) -> str:
+    """A readable default name of a group: the province's name, else the code or class itself."""
+    if field == "province":
+        names = municipalities.loc[municipalities["province_code"] == value, "province_name"]
+        if not names.empty:
+            return str(names.iloc[0])
+    if field == "codes" and isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _limits_text(entry: dict) -> str:
+    parts = []
+    for field, words in (("min_eur", "at least"), ("min_share", "at least"),
+                         ("max_eur", "at most"), ("max_share", "at most")):
+        value = entry.get(field)
+        if value is None:
+            continue
+        parts.append(f"{words} {euro(value)}" if field.endswith("eur") else f"{words} {value:.2%} of the pot")
+    return ", ".join(parts) or "no limit"
+
+
+def _group_text(entry: dict) -> str:
+    member = next((f"{f} {entry[f]}" for f in GROUP_FIELDS if entry.get(f) is not None), "no members")
+    return f"{member}: {_limits_text(entry)}"
+
+
+def _group_spec(spec: dict) -> dict:
+    """The membership and limit fields of a group edit, in scenario form (no Nones)."""
+    unknown = set(spec) - {"name", *GROUP_FIELDS, *GROUP_LIMITS}
+    if unknown:
+        raise ValueError(f"unknown group fields {sorted(unknown)}")
+    clean = {k: v for k, v in spec.items() if v is not None}
+    for field in ("min_eur", "max_eur"):
+        if isinstance(clean.get(field), float) and clean[field].is_integer():
+            clean[field] = int(clean[field])
+    return clean
+
+
+def _groups(pot: dict) -> tuple[dict, list]:
+    constraints = pot.get("constraints") or {}
+    return constraints, list(constraints.get("groups") or [])
+
+
+def set_group(data: dict, pot_id: str, index: int | None, spec: dict, source: str | None = None) -> dict:
+    """A copy of ``data`` with a group limit of the pot added (``index`` None) or changed.
+
+    ``spec`` holds ``name``, the group as one of ``province`` / ``veiligheidsregio`` /
+    ``size_class`` / ``codes``, and its limits ``min_eur`` or ``min_share`` and/or
+    ``max_eur`` or ``max_share`` (a share of the pot-year's budget, 0-1); None or absent
+    means none. An edited group keeps its other fields (``years``); its membership and
+    limits are replaced by the spec's. The entry is labelled (the user's source, or an
+    assumption edited in the app with the group before the edit); an unchanged group keeps
+    its provenance. Validate the result with :func:`build`.
+    """
+    data = copy.deepcopy(data)
+    pot = _pot(data, pot_id)
+    constraints, groups = _groups(pot)
+    new = _group_spec(spec)
+    if index is None:
+        entry = dict(new)
+        _provenance(entry, source, f"group {entry.get('name')} added: {_group_text(entry)}")
+        groups.append(entry)
+    else:
+        if not 0 <= index < len(groups):
+            raise InputError(f"pots.{pot_id}.constraints.groups.{index}: no such group")
+        old = dict(groups[index])
+        kept = {k: v for k, v in old.items() if k not in ("name", *GROUP_FIELDS, *GROUP_LIMITS)}
+        compared = {k: old.get(k) for k in ("name", *GROUP_FIELDS, *GROUP_LIMITS) if old.get(k) is not None}
+        if compared == new and not source:
+            return data
+        entry = {**new, **kept}
+        _provenance(entry, source, f"group {new.get('name')} set to {_group_text(new)} "
+                                   f"(was {old.get('name')}: {_group_text(old)})")
+        groups[index] = entry
+    constraints["groups"] = groups
+    _set_constraints(pot, constraints)
+    return data
+
+
+def remove_group(data: dict, pot_id: str, index: int) -> dict:
+    """A copy of ``data`` without the pot's group limit number ``index``."""
+    data = copy.deepcopy(data)
+    pot = _pot(data, pot_id)
+    constraints, groups = _groups(pot)
+    if not 0 <= index < len(groups):
+        raise InputError(f"pots.{pot_id}.constraints.groups.{index}: no such group")
+    del groups[index]
+    if groups:
+        constraints["groups"] = groups
+    else:
+        constraints.pop("groups", None)
+    _set_constraints(pot, constraints)
+    return data
+
+
+def _cap_text(entry: dict) -> str:
+    if entry.get("eur") is not None:
+        amount = euro(entry["eur"])
+    else:
+        amount = f"EUR {_plain(entry.get('eur_per_inhabitant'))} per inhabitant"
+    pots = entry.get("pots")
+    return f"at most {amount} per municipality per year for {', '.join(pots) if pots else 'all pots'} together"
+
+
+def set_cross_pot(data: dict, index: int | None, pots: list[str] | None, unit: str, value: float,
+                  source: str | None = None) -> dict:
+    """A copy of ``data`` with a cross-pot cap added (``index`` None) or changed: at most
+    ``value`` in ``unit`` (``eur`` or ``eur_per_inhabitant``) per municipality per payment
+    year for ``pots`` together (None: every pot). Labelled like every edit; an unchanged cap
+    (the same pots, every pot counting as the same as None) keeps its provenance."""
+    if unit not in ("eur", "eur_per_inhabitant"):
+        raise ValueError(f"unknown unit {unit!r}")
+    data = copy.deepcopy(data)
+    caps = list(data.get("cross_pot") or [])
+    all_pots = list((data.get("pots") or {}).keys())
+    new = {"pots": list(pots) if pots is not None else None, unit: value}
+    if index is None:
+        entry = {k: v for k, v in new.items() if v is not None}
+        _provenance(entry, source, f"cross-pot cap added: {_cap_text(entry)}")
+        caps.append(entry)
+    else:
+        if not 0 <= index < len(caps):
+            raise InputError(f"cross_pot.{index}: no such cap")
+        old = dict(caps[index])
+        effective = lambda chosen: set(chosen) if chosen is not None else set(all_pots)
+        if effective(old.get("pots")) == effective(pots) and old.get(unit) == value and not source:
+            return data
+        if old.get("pots") is None and effective(pots) == set(all_pots):
+            pots = None  # every pot, as before
+        entry = {k: v for k, v in old.items() if k not in ("pots", "eur", "eur_per_inhabitant")}
+        entry = {**({"pots": list(pots)} if pots is not None else {}), unit: value, **entry}
+        _provenance(entry, source, f"cross-pot cap set to {_cap_text(entry)} (was {_cap_text(old)})")
+        caps[index] = entry
+    data["cross_pot"] = caps
+    return data
+
+
+def remove_cross_pot(data: dict, index: int) -> dict:
+    """A copy of ``data`` without cross-pot cap number ``index``."""
+    data = copy.deepcopy(data)
+    caps = list(data.get("cross_pot") or [])
+    if not 0 <= index < len(caps):
+        raise InputError(f"cross_pot.{index}: no such cap")
+    del caps[index]
+    if caps:
+        data["cross_pot"] = caps
+    else:
+        data.pop("cross_pot", None)
+    return data
+
+
+def _apply_group_edits(data: dict, pot_id: str, change: dict, source: str | None) -> dict:
+    """``groups``: original index -> spec (edit) or None (remove); ``new_groups``: specs to add
+    (None entries skipped). Edits first, then removals from the last index, then additions."""
+    groups = change.get("groups") or {}
+    for index, spec in sorted(groups.items()):
+        if spec is not None:
+            data = set_group(data, pot_id, int(index), spec, source)
+    for index in sorted((i for i, spec in groups.items() if spec is None), reverse=True):
+        data = remove_group(data, pot_id, int(index))
+    for spec in change.get("new_groups") or []:
+        if spec is not None:
+            data = set_group(data, pot_id, None, spec, source)
+    return data
+
+
+def _apply_cross_pot_edits(data: dict, change: dict) -> dict:
+    """``caps``: original index -> (pots, unit, value) or None (remove); ``new_caps``: the
+    same tuples to add (None skipped); ``source``."""
+    source = change.get("source") or None
+    caps = change.get("caps") or {}
+    for index, cap in sorted(caps.items()):
+        if cap is not None:
+            data = set_cross_pot(data, int(index), *cap, source=source)
+    for index in sorted((i for i, cap in caps.items() if cap is None), reverse=True):
+        data = remove_cross_pot(data, int(index))
+    for cap in change.get("new_caps") or []:
+        if cap is not None:
+            data = set_cross_pot(data, None, *cap, source=source)
+    return data
 
 
 def add_user_key(data: dict, name: str, spec: dict) -> dict:

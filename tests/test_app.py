@@ -5,7 +5,10 @@ Key files uploaded here are FICTITIOUS test data.
 
 from __future__ import annotations
 
+import math
+
 import pytest
+import yaml
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -316,3 +319,88 @@ def test_a_year_band_the_budget_cannot_meet_is_explained_in_euros():
     number_input(at, "Year band: max % less").set_value(10.0).run()  # ELIP falls from 2.6 to 1.6 mln
     assert not at.exception
     assert "the year band (at most 10% less than 2022)" in errors(at) and "short EUR" in errors(at)
+
+
+def by_key(widgets, suffix: str):
+    """The widget whose key ends in ``suffix`` (edit keys carry the scenario's content hash)."""
+    matches = [widget for widget in widgets if str(widget.key).endswith(suffix)]
+    assert matches, f"no widget key ends in {suffix!r}: {[w.key for w in widgets]}"
+    return matches[0]
+
+
+def add_group(at: AppTest, pot_id: str, province: str, min_share: float) -> None:
+    at.sidebar.selectbox(key="edit_pot").set_value(pot_id).run()
+    by_key(at.sidebar.button, f"_{pot_id}_add_group").click().run()
+    by_key(at.sidebar.selectbox, f"_{pot_id}_new0_province").set_value(province).run()
+    assert by_key(at.sidebar.selectbox, f"_{pot_id}_new0_min_unit").value == "share"
+    by_key(at.sidebar.number_input, f"_{pot_id}_new0_min_share").set_value(min_share).run()
+
+
+def test_a_province_group_added_in_the_app_binds_is_labelled_and_can_be_removed():
+    at = start("kamerbrief-2021")
+    at.selectbox(key="view_pot").set_value("elip").run()
+    before = amounts(at)
+    add_group(at, "elip", "PV22", 0.05)  # Drenthe: about 2% of ELIP's key, held at 5%
+    assert not at.exception and not at.error, errors(at)
+    table = at.main.dataframe[0].value
+    after = table["amount_eur"].tolist()
+    assert after != before and sum(after) == sum(before)
+    assert table[table["province_name"] == "Drenthe"]["amount_eur"].sum() == math.ceil(0.05 * sum(before))
+    summary = at.main.dataframe[1].value
+    assert summary["constraint"].iloc[0].startswith("group Drenthe: at least 5.00% of the pot")
+    assert summary["municipalities"].iloc[0] == 12
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "group Drenthe" in markdown and "Edited in the app: group Drenthe added" in markdown
+
+    at.sidebar.radio(key="view").set_value("Scenario").run()
+    assert at.download_button(key="dl_yaml")  # offers views.edited_yaml, shown below it
+    data = yaml.safe_load(at.code[0].value)
+    group = data["pots"]["elip"]["constraints"]["groups"][0]
+    assert {k: group[k] for k in ("name", "province", "min_share")} == {"name": "Drenthe", "province": "PV22",
+                                                                          "min_share": 0.05}
+    assert group["assumption"].startswith("Edited in the app: group Drenthe added: province PV22")
+
+    by_key(at.sidebar.checkbox, "_elip_new0_remove").check().run()
+    assert not at.exception and not at.error, errors(at)
+    assert "groups" not in at.code[0].value
+    at.sidebar.radio(key="view").set_value("Allocation").run()
+    at.selectbox(key="view_pot").set_value("elip").run()
+    assert amounts(at) == before
+
+
+def test_an_infeasible_group_edit_is_explained_in_euros_and_the_app_keeps_working():
+    at = start("kamerbrief-2021-floor")  # ELIP: at least EUR 2,500 per municipality in 2021-2023
+    at.selectbox(key="view_pot").set_value("elip").run()
+    before = amounts(at)
+    add_group(at, "elip", "PV29", 0.9)  # Zeeland: 13 municipalities asking 90% of the pot
+    assert not at.exception
+    message = errors(at)
+    assert "Your edits are not valid" in message
+    assert "the group minimums (Zeeland EUR 2,597,400)" in message and "short EUR 558,900" in message
+    assert amounts(at) == before  # the scenario without the edit is still shown
+    by_key(at.sidebar.number_input, "_elip_new0_min_share").set_value(0.03).run()
+    assert not at.exception and not at.error, errors(at)
+    assert amounts(at) != before
+    by_key(at.sidebar.checkbox, "_elip_new0_remove").check().run()
+    assert not at.error and amounts(at) == before
+
+
+def test_a_cross_pot_cap_added_in_the_app_binds_and_is_listed():
+    at = start("kamerbrief-2021")
+    at.selectbox(key="view_pot").set_value("elip").run()
+    at.selectbox(key="view_year_elip").set_value(2021).run()
+    before = amounts(at)
+    by_key(at.sidebar.button, "_xpot_add").click().run()
+    by_key(at.sidebar.multiselect, "_xpot_new0_pots").set_value(["ondertussengroep", "elip"]).run()
+    by_key(at.sidebar.number_input, "_xpot_new0_eur_per_inhabitant").set_value(0.5).run()
+    assert not at.exception and not at.error, errors(at)
+    table = at.main.dataframe[0].value
+    assert table["amount_eur"].tolist() != before and table["amount_eur"].sum() == sum(before)
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "cross-pot maximum: EUR 0.50 per inhabitant per municipality per year for ondertussengroep, elip" in markdown
+    summary = at.main.dataframe[1].value
+    assert any(c.startswith("the cross-pot maximum") or "cross-pot" in c for c in summary["constraint"])
+    at.sidebar.radio(key="view").set_value("Scenario").run()
+    cap = yaml.safe_load(at.code[0].value)["cross_pot"][0]
+    assert cap["pots"] == ["ondertussengroep", "elip"] and cap["eur_per_inhabitant"] == 0.5
+    assert cap["assumption"].startswith("Edited in the app: cross-pot cap added")
