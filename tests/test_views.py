@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import yaml
 
@@ -268,3 +270,121 @@ def test_any_positive_weights_give_exact_totals_and_a_labelled_key(weights):
     key = edited["pots"]["elip"]["key"]
     if key["weights"] != {"migratieachtergrond": 1.0}:
         assert key["assumption"].startswith("Edited in the app")
+
+
+def baseline_data() -> dict:
+    return views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+
+
+DRENTHE = {"name": "Drenthe", "province": "PV22", "min_share": 0.05}
+
+
+def test_added_group_is_labelled_as_an_assumption_made_in_the_app_and_binds(baseline):
+    data = baseline_data()
+    edited = views.apply_edits(data, {"elip": {"new_groups": [DRENTHE]}})
+    assert "constraints" not in data["pots"]["elip"]  # the input is not changed
+    [group] = edited["pots"]["elip"]["constraints"]["groups"]
+    assert group["assumption"] == "Edited in the app: group Drenthe added: province PV22: at least 5.00% of the pot."
+    result = views.build(edited, origin="edited", scenario_id="k")
+    for year in views.pot_years(result, "elip"):
+        table = views.pot_year_table(result, "elip", year, key_register=True)
+        budget = int(table["amount_eur"].sum())
+        assert table[table["province_name"] == "Drenthe"]["amount_eur"].sum() == math.ceil(0.05 * budget)
+    assert views.bound_summary(result, "elip", 2022)["constraint"].iloc[0].startswith("group Drenthe")
+
+
+def test_added_group_with_a_source_keeps_that_source():
+    edited = views.set_group(baseline_data(), "elip", None, DRENTHE, source="Bestuurlijk overleg (test)")
+    group = edited["pots"]["elip"]["constraints"]["groups"][0]
+    assert group["source"] == "Bestuurlijk overleg (test)" and "assumption" not in group
+
+
+def test_edited_group_keeps_its_years_and_says_what_it_was():
+    data = views.set_group(baseline_data(), "elip", None, DRENTHE, source="original (test)")
+    data["pots"]["elip"]["constraints"]["groups"][0]["years"] = [2022]
+    same = views.apply_edits(data, {"elip": {"groups": {0: dict(DRENTHE)}}})
+    assert same == data  # unchanged: the provenance stays
+    edited = views.apply_edits(data, {"elip": {"groups": {0: {"name": "Small", "size_class": "< 5.000",
+                                                               "max_eur": 10_000.0}}}})
+    group = edited["pots"]["elip"]["constraints"]["groups"][0]
+    assert group["years"] == [2022] and group["max_eur"] == 10_000 and isinstance(group["max_eur"], int)
+    assert "province" not in group and "min_share" not in group
+    assert group["assumption"] == (
+        "Edited in the app: group Small set to size_class < 5.000: at most EUR 10,000 "
+        "(was Drenthe: province PV22: at least 5.00% of the pot). Before the edit: original (test)")
+    views.build(edited, origin="edited", scenario_id="k")
+
+
+def test_removed_group_restores_the_amounts(baseline):
+    data = views.set_group(baseline_data(), "elip", None, DRENTHE)
+    removed = views.apply_edits(data, {"elip": {"groups": {0: None}}})
+    assert "constraints" not in removed["pots"]["elip"]
+    result = views.build(removed, origin="edited", scenario_id="k")
+    assert result.allocation["amount_eur"].tolist() == baseline.allocation["amount_eur"].tolist()
+    with pytest.raises(InputError, match="pots.elip.constraints.groups.3: no such group"):
+        views.remove_group(data, "elip", 3)
+
+
+def test_infeasible_group_edit_is_explained_in_euros():
+    data = views.scenario_data((SCENARIOS / "kamerbrief-2021-floor.yaml").read_text(encoding="utf-8"))
+    edited = views.apply_edits(data, {"elip": {"new_groups": [{"name": "Zeeland", "province": "PV29",
+                                                               "min_share": 0.9}]}})
+    with pytest.raises(InputError) as raised:
+        views.build(edited, origin="floor.yaml", scenario_id="floor")
+    assert raised.value.problems == [
+        "floor.yaml: pots.elip: ELIP (Einde Lening nog Inburgeringsplichtig) 2021: the group minimums "
+        "(Zeeland EUR 2,597,400) and the other municipalities' minimums need EUR 3,444,900; the budget is "
+        "EUR 2,886,000 (short EUR 558,900)"]
+
+
+def test_group_of_an_unknown_province_gives_the_command_line_message():
+    edited = views.set_group(baseline_data(), "elip", None, {"name": "X", "province": "PV99", "min_share": 0.1})
+    with pytest.raises(InputError, match=r"groups.0.province: unknown province 'PV99'; available: PV20"):
+        views.build(edited, origin="edited", scenario_id="k")
+
+
+def test_group_choices_come_from_the_data(baseline):
+    choices = views.group_choices(baseline.municipalities)
+    assert len(choices["province"]) == 12 and choices["province"]["PV22"] == "Drenthe (PV22, 12 municipalities)"
+    assert len(choices["veiligheidsregio"]) == 25
+    assert list(choices["size_class"])[0] == "< 5.000"
+    counts = [int(label.split("(")[1].split()[0]) for label in choices["size_class"].values()]
+    assert sum(counts) == len(baseline.municipalities)
+    assert views.group_name("province", "PV22", baseline.municipalities) == "Drenthe"
+
+
+def test_added_cross_pot_cap_binds_and_is_labelled(baseline):
+    data = baseline_data()
+    edited = views.apply_edits(data, {views.CROSS_POT: {"new_caps": [(["ondertussengroep", "elip"],
+                                                                      "eur_per_inhabitant", 0.5)]}})
+    assert edited["cross_pot"] == [{
+        "pots": ["ondertussengroep", "elip"], "eur_per_inhabitant": 0.5,
+        "assumption": "Edited in the app: cross-pot cap added: at most EUR 0.5 per inhabitant per municipality "
+                      "per year for ondertussengroep, elip together."}]
+    result = views.build(edited, origin="edited", scenario_id="k")
+    both = result.allocation[result.allocation["pot"].isin(["ondertussengroep", "elip"])]
+    per_year = both.groupby(["year", "gm_code"])["amount_eur"].sum().reset_index()
+    population = result.municipalities.set_index("gm_code")["population"]
+    assert (per_year["amount_eur"] <= 0.5 * per_year["gm_code"].map(population) + 1e-9).all()
+    assert not result.bound_report("elip").empty
+    assert "cross-pot maximum" in " ".join(views.constraint_table(result)["constraint"])
+
+
+def test_edited_cross_pot_cap_keeps_every_pot_and_can_be_removed():
+    data = baseline_data()
+    data["cross_pot"] = [{"eur": 100_000, "source": "original (test)"}]
+    pots = list(data["pots"])
+    assert views.set_cross_pot(data, 0, pots, "eur", 100_000) == data  # every pot chosen: unchanged
+    edited = views.apply_edits(data, {views.CROSS_POT: {"caps": {0: (pots, "eur", 200_000.0)}, "source": ""}})
+    assert edited["cross_pot"] == [{"eur": 200_000.0, "assumption":
+        "Edited in the app: cross-pot cap set to at most EUR 200,000 per municipality per year for all pots "
+        "together (was at most EUR 100,000 per municipality per year for all pots together). "
+        "Before the edit: original (test)"}]
+    views.build(edited, origin="edited", scenario_id="k")
+    assert "cross_pot" not in views.apply_edits(data, {views.CROSS_POT: {"caps": {0: None}}})
+
+
+def test_cross_pot_cap_without_pots_is_refused_with_the_fix():
+    edited = views.set_cross_pot(baseline_data(), None, [], "eur", 1000)
+    with pytest.raises(InputError, match=r"cross_pot.0.pots: no pots listed; list the pots the cap is for"):
+        views.build(edited, origin="edited", scenario_id="k")
