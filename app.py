@@ -272,7 +272,7 @@ def cross_pot_widgets(base, scenario_key: str, edits: dict) -> None:
             return (selected, unit, amount)
 
         if st.button("Add a cross-pot cap", key=f"{prefix}_add"):
-            added.append((pots, "eur_per_inhabitant", 1.0))
+            added.append((pots, "eur_per_inhabitant", views.cap_start(base)))  # does not bind yet
         for index, cap in enumerate(caps):
             unit = "eur" if cap.eur is not None else "eur_per_inhabitant"
             st.markdown(f"**Cap {index + 1}**")

@@ -727,6 +727,18 @@ def set_cross_pot(data: dict, index: int | None, pots: list[str] | None, unit: s
     return data
 
 
+def cap_start(result: ScenarioResult, pots: list[str] | None = None) -> float:
+    """A starting value for a new cross-pot cap that does not bind yet: the most any
+    municipality gets per inhabitant from ``pots`` (None: every pot) together in one payment
+    year, rounded up to the cent (on the 2021 key register)."""
+    chosen = result.allocation if pots is None else result.allocation[result.allocation["pot"].isin(pots)]
+    if chosen.empty:
+        return 0.0
+    totals = chosen.groupby(["year", "gm_code"], as_index=False)["amount_eur"].sum()
+    population = result.municipalities.set_index("gm_code")["population"]
+    most = float((totals["amount_eur"] / totals["gm_code"].map(population)).max())
+    return math.ceil(most * 100) / 100
+
 def remove_cross_pot(data: dict, index: int) -> dict:
     """A copy of ``data`` without cross-pot cap number ``index``."""
     data = copy.deepcopy(data)

@@ -388,3 +388,14 @@ def test_cross_pot_cap_without_pots_is_refused_with_the_fix():
     edited = views.set_cross_pot(baseline_data(), None, [], "eur", 1000)
     with pytest.raises(InputError, match=r"cross_pot.0.pots: no pots listed; list the pots the cap is for"):
         views.build(edited, origin="edited", scenario_id="k")
+
+
+def test_a_new_cross_pot_cap_starts_where_it_does_not_bind_yet(baseline):
+    start = views.cap_start(baseline)
+    data = views.set_cross_pot(baseline_data(), None, None, "eur_per_inhabitant", start)
+    result = views.build(data, origin="edited", scenario_id="k")
+    assert result.allocation["amount_eur"].tolist() == baseline.allocation["amount_eur"].tolist()
+    assert all(result.bound_report(pot).empty for pot in result.scenario.pots)
+    lower = views.set_cross_pot(baseline_data(), None, None, "eur_per_inhabitant", start - 0.5)
+    assert views.build(lower, origin="edited", scenario_id="k").allocation["amount_eur"].tolist() != \
+        baseline.allocation["amount_eur"].tolist()
