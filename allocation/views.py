@@ -739,6 +739,7 @@ def cap_start(result: ScenarioResult, pots: list[str] | None = None) -> float:
     most = float((totals["amount_eur"] / totals["gm_code"].map(population)).max())
     return math.ceil(most * 100) / 100
 
+
 def remove_cross_pot(data: dict, index: int) -> dict:
     """A copy of ``data`` without cross-pot cap number ``index``."""
     data = copy.deepcopy(data)
