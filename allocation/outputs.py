@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocation.errors import euro
+from allocation.errors import InputError, euro
 from allocation.scenario import ScenarioResult, used_keys
 
 ALLOCATION_COLUMNS = ["pot", "year", "gm_code", "gm_name", "amount_eur"]
@@ -52,7 +52,12 @@ def allocation_csv(result: ScenarioResult) -> bytes:
 def write_files(files: dict[str, bytes], out_dir: Path) -> list[Path]:
     """Write every file atomically into ``out_dir`` (created if needed)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot be used as the output folder ({exc.strerror}); give a folder that exists or can be created"
+        ) from None
     written = []
     for name, content in files.items():
         target = out_dir / name
@@ -62,6 +67,9 @@ def write_files(files: dict[str, bytes], out_dir: Path) -> list[Path]:
                 stream.write(content)
             os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
             os.replace(temporary, target)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise InputError(f"{target}: cannot be written ({exc.strerror}); check the output folder") from None
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

@@ -95,3 +95,13 @@ def test_explain_lets_a_municipality_recompute_its_amount():
     assert result.returncode == 0
     assert "Amsterdam (GM0363)" in result.stdout
     assert "key migratieachtergrond [proxy]" in result.stdout
+
+
+def test_an_output_path_that_is_a_file_exits_2_with_the_fix(tmp_path):
+    occupied = tmp_path / "out"
+    occupied.write_text("not a folder", encoding="utf-8")
+    result = cli("run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(occupied))
+    assert result.returncode == 2
+    assert f"error: {occupied}: cannot be used as the output folder" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert occupied.read_text(encoding="utf-8") == "not a folder"
