@@ -1,7 +1,8 @@
-"""Layer 5: the Streamlit app. ``streamlit run app.py``.
+"""Layer 5 (faces): the Streamlit app. ``streamlit run app.py``.
 
 Thin: widgets, layout and caching only. Every figure shown is computed in the library
-(``allocation.views`` and the modules it uses) and cached on the scenario's content.
+(``allocation.faces.views`` and the modules it uses) and cached on the scenario's content;
+edits go through the pure edit operations of ``allocation.scenario.edits``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from allocation import views
-from allocation.data import KEY_REGISTER_DATE, load_geojson
-from allocation.errors import InputError
-from allocation.compare import BANDS, compare, comparison_files
-from allocation.export import export_files
-from allocation.outputs import explanation_text
+from allocation.analysis.compare import BANDS, compare
+from allocation.analysis.compare_text import summary_text as comparison_summary
+from allocation.analysis.explain import explanation_text
+from allocation.common.errors import InputError
+from allocation.data.registers import KEY_REGISTER_DATE, load_geojson
+from allocation.faces import views
+from allocation.publish.comparison import comparison_files
+from allocation.publish.run_files import export_files, export_names
+from allocation.scenario import edits as scenario_edits
+from allocation.scenario.build import KeyUpload, build
+from allocation.scenario.loading import scenario_data, to_yaml
 
 ROOT = Path(__file__).resolve().parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -42,9 +48,9 @@ st.set_page_config(page_title="Inburgering allocation simulator", layout="wide")
 def compute(text: str, origin: str, scenario_id: str, uploads: tuple = ()):
     """(result, problems): the scenario run, or the command line's messages."""
     try:
-        keys = tuple(views.KeyUpload(*upload) for upload in uploads)
+        keys = tuple(KeyUpload(*upload) for upload in uploads)
         # files a scenario names (key files, reference scenarios) are looked up in scenarios/
-        return views.build(text, origin=origin, scenario_id=scenario_id, uploads=keys, base_dir=SCENARIO_DIR), []
+        return build(text, origin=origin, scenario_id=scenario_id, uploads=keys, base_dir=SCENARIO_DIR), []
     except InputError as exc:
         return None, exc.problems
 
@@ -151,7 +157,9 @@ def constraint_widgets(base, pot_id: str, pot, change: dict, prefix: str) -> Non
         bands.append(("transition", "Transition band"))
     for which, title in bands:
         band = getattr(constraints, which, None) if constraints is not None else None
-        current = change.get(which, (band.max_decrease_pct, band.max_increase_pct) if band is not None else (None, None))
+        current = change.get(
+            which, (band.max_decrease_pct, band.max_increase_pct) if band is not None else (None, None)
+        )
         left, right = st.sidebar.columns(2)
         with left:
             decrease = _number_in(f"{title}: max % less", f"{prefix}_{which}_dec", current[0])
@@ -189,7 +197,7 @@ def _limit_widgets(label: str, key: str, spec: dict, side: str):
 
 def group_editor(base, spec: dict, key: str, choices: dict) -> dict | None:
     """Widgets for one group limit; the edited spec, or None when ticked for removal."""
-    field = next((f for f in views.GROUP_FIELDS if spec.get(f) is not None), "province")
+    field = next((f for f in scenario_edits.GROUP_FIELDS if spec.get(f) is not None), "province")
     options = list(GROUP_BY) if field == "codes" else [f for f in GROUP_BY if f != "codes"]
     if f"{key}_by" not in st.session_state:
         st.session_state[f"{key}_by"] = field
@@ -233,8 +241,9 @@ def group_widgets(base, pot_id: str, pot, change: dict, prefix: str) -> None:
                           "min_share": 0.0})
         for index, group in enumerate(groups):
             st.markdown(f"**{group.name}**")
-            spec = group.model_dump(include={"name", *views.GROUP_FIELDS, *views.GROUP_LIMITS, "years"},
-                                    exclude_none=True)
+            spec = group.model_dump(
+                include={"name", *scenario_edits.GROUP_FIELDS, *scenario_edits.GROUP_LIMITS, "years"}, exclude_none=True
+            )
             edited[index] = group_editor(base, spec, f"{prefix}_g{index}", choices)
         for number, spec in enumerate(added):
             if spec is None:
@@ -245,7 +254,7 @@ def group_widgets(base, pot_id: str, pot, change: dict, prefix: str) -> None:
 
 def cross_pot_widgets(base, scenario_key: str, edits: dict) -> None:
     """Add, edit and remove the scenario's cross-pot caps (several pots together)."""
-    change = edits.setdefault(views.CROSS_POT, {})
+    change = edits.setdefault(scenario_edits.CROSS_POT, {})
     edited = change.setdefault("caps", {})
     added = change.setdefault("new_caps", [])
     pots = list(base.scenario.pots)
@@ -318,7 +327,7 @@ def edit_widgets(base, scenario_key: str) -> dict:
         change["scale_years"] = scale
         if scale and budget != previous:
             current = {year: years.get(year, value) for year, value in profile.items()}
-            for year, value in views.scaled_profile(current, budget).items():
+            for year, value in scenario_edits.scaled_profile(current, budget).items():
                 years[year] = value
                 st.session_state[f"{prefix}_y{year}"] = value
     change["vast_bedrag_eur"] = int(_number(
@@ -341,7 +350,9 @@ def edit_widgets(base, scenario_key: str) -> dict:
         if euros:
             years[year] = int(_number(f"{year} (EUR)", f"{prefix}_y{year}", int(current), min_value=0, step=10_000))
         else:
-            years[year] = float(_number(f"{year} (share)", f"{prefix}_y{year}", float(current), min_value=0.0, step=0.1))
+            years[year] = float(
+                _number(f"{year} (share)", f"{prefix}_y{year}", float(current), min_value=0.0, step=0.1)
+            )
     constraint_widgets(base, pot_id, pot, change, prefix)
     group_widgets(base, pot_id, pot, change, prefix)
     change["source"] = st.sidebar.text_input(
@@ -401,10 +412,16 @@ def allocation_view(result) -> None:
     with left:
         with st.spinner("Drawing the map"):
             municipality_map(
-                register_date, table, "eur_per_inhabitant", ["gm_name", "amount_eur"],
-                "%{customdata[0]} (%{location})<br>EUR %{customdata[1]:,}<br>EUR %{z:.3f} per inhabitant<extra></extra>",
+                register_date,
+                table,
+                "eur_per_inhabitant",
+                ["gm_name", "amount_eur"],
+                "%{customdata[0]} (%{location})<br>EUR %{customdata[1]:,}<br>EUR %{z:.3f} per "
+                "inhabitant<extra></extra>",
                 f"{pot_id} {year}: EUR per inhabitant, {len(table)} municipalities ({register_date})",
-                key="map", height=620, colorscale="Viridis",
+                key="map",
+                height=620,
+                colorscale="Viridis",
             )
             if not st.get_option("server.enableStaticServing"):
                 st.warning("Static file serving is off, so the map needs internet access (cdn.plot.ly) to draw: "
@@ -478,7 +495,7 @@ def scenario_view(result, original_text: str, problems: list[str]) -> None:
     st.subheader("Scenario as edited")
     if problems:
         show_problems(problems, "Your edits are not valid yet (the same messages as the command line):")
-    edited = views.changes(views.scenario_data(original_text), views.scenario_data(result.loaded.text))
+    edited = scenario_edits.changes(scenario_data(original_text), scenario_data(result.loaded.text))
     if edited:
         st.markdown("**Your edits** (each labelled in the YAML below, with the value before the edit):\n"
                     + "\n".join(f"- `{line}`" for line in edited))
@@ -627,7 +644,7 @@ def compare_view(current_args: tuple, edited: bool) -> None:
         st.markdown("**By province**")
         st.dataframe(part["by_province"], hide_index=True)
     with st.expander("Summary as text"):
-        st.code(comparison.summary_text(), language=None)
+        st.code(comparison_summary(comparison), language=None)
     st.caption("Download the comparison workbook and its CSVs in the Export view.")
 
 
@@ -638,7 +655,7 @@ def export_view(result, edited: bool, text: str, origin: str, scenario_id: str, 
     dutch = st.checkbox("Per-pot CSVs in the Dutch spreadsheet flavour (; separated, decimal comma)", key="dutch")
     args = (text, origin, scenario_id, uploads, dutch)
     try:
-        names = views.export_names(result)
+        names = export_names(result.loaded.scenario_id, list(result.scenario.pots))
     except InputError as exc:
         show_problems(exc.problems, "The export cannot be built:")
         names = []
@@ -711,12 +728,12 @@ def main() -> None:
         show_problems(problems, f"{origin} is not a valid scenario:")
         return
     edits = edit_widgets(base, f"{scenario_id}:{base.loaded.content_hash[:12]}")
-    original = views.scenario_data(text)
-    edited = views.apply_edits(original, edits)
+    original = scenario_data(text)
+    edited = scenario_edits.apply_edits(original, edits)
     args = (text, origin, scenario_id, uploads)
     edit_problems: list[str] = []
     if edited != original:
-        edited_args = (views.to_yaml(edited), f"{origin} (edited)", scenario_id, uploads)
+        edited_args = (to_yaml(edited), f"{origin} (edited)", scenario_id, uploads)
         with st.spinner("Allocating"):
             result, edit_problems = compute(*edited_args)
         if result is None:

@@ -1,13 +1,92 @@
 """Budget allocation simulator for Dutch civic-integration money (Wet inburgering 2021).
 
-Layers, each importing only those below it:
+The package is five layers, one folder each; a layer imports only from the ones below it
+(``tests/test_layers.py`` enforces it), and ``common/`` (error types, how amounts are
+written) is shared by all:
 
-1. data: ``allocation.data`` (registers, population, mergers) and ``allocation.keys``
-   (verdeelsleutels, distribution keys);
-2. the allocation core: ``allocation.core`` (pure functions over arrays);
-3. scenarios: ``allocation.scenario`` (file format, validation, running a scenario);
-4. outputs: ``allocation.outputs`` (tables, summaries, files);
-5. faces: ``allocation.cli`` (``python -m allocation``) and ``app.py``.
+1. ``data/``: registers, mergers, built-in and user keys (the files are in ``data/`` at
+   the top of the repository);
+2. ``engine/``: pure functions over arrays: rounding, keys, the bounded closed form,
+   groups, the joint LP, restatement on later registers;
+3. ``scenario/``: the scenario file format, validation and messages, references, running,
+   edits with provenance;
+4. ``analysis/`` (comparison, summaries, explanations) and ``publish/`` (the circular
+   tables, the meicirculaire workbook, comparison files, writing all or nothing);
+5. ``faces/``: the command line (``python -m allocation``) and the app's views
+   (``app.py`` at the top).
+
+The names below are the public API a notebook needs::
+
+    from allocation import load_scenario, run_scenario, set_weights, compare
 """
 
-__version__ = "0.1.0"
+from allocation.analysis.compare import Comparison, compare
+from allocation.analysis.compare_text import summary_text as comparison_summary
+from allocation.analysis.explain import explanation_text
+from allocation.analysis.summary import summary_text
+from allocation.common.errors import DataError, InfeasibleError, InputError
+from allocation.common.version import __version__
+from allocation.data.keys import builtin_keys
+from allocation.publish.comparison import comparison_files
+from allocation.publish.files import write_files
+from allocation.publish.run_files import export_files
+from allocation.scenario.build import build
+from allocation.scenario.edits import (
+    apply_edits,
+    changes,
+    remove_cross_pot,
+    remove_group,
+    set_band,
+    set_bound,
+    set_budget,
+    set_cross_pot,
+    set_group,
+    set_vast_bedrag,
+    set_weights,
+    set_year_value,
+)
+from allocation.scenario.loading import (
+    load_scenario,
+    parse_scenario,
+    scenario_data,
+    to_yaml,
+)
+from allocation.scenario.result import ScenarioResult, allocation_table, published_table
+from allocation.scenario.running import run_scenario
+
+__all__ = [
+    "Comparison",
+    "DataError",
+    "InfeasibleError",
+    "InputError",
+    "ScenarioResult",
+    "__version__",
+    "allocation_table",
+    "apply_edits",
+    "build",
+    "builtin_keys",
+    "changes",
+    "compare",
+    "comparison_files",
+    "comparison_summary",
+    "explanation_text",
+    "export_files",
+    "load_scenario",
+    "parse_scenario",
+    "published_table",
+    "remove_cross_pot",
+    "remove_group",
+    "run_scenario",
+    "scenario_data",
+    "set_band",
+    "set_bound",
+    "set_budget",
+    "set_cross_pot",
+    "set_group",
+    "set_vast_bedrag",
+    "set_weights",
+    "set_year_value",
+    "summary_text",
+    "to_yaml",
+    "write_files",
+]

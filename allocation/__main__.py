@@ -1,3 +1,3 @@
-from allocation.cli import main
+from allocation.faces.cli import main
 
 raise SystemExit(main())

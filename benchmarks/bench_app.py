@@ -55,7 +55,9 @@ def bench(scenario_id: str, view: str, repeats: int) -> list[float]:
         at.run()
         times.append(time.perf_counter() - start)
         if at.exception or at.error:
-            raise SystemExit(f"{scenario_id}/{view}: the app failed: {[e.value for e in at.exception] + [e.value for e in at.error]}")
+            raise SystemExit(
+                f"{scenario_id}/{view}: the app failed: {[e.value for e in at.exception] + [e.value for e in at.error]}"
+            )
     return times
 
 
@@ -69,7 +71,9 @@ def main() -> None:
         for view in ("Allocation", "Compare", "Export"):
             times = bench(path.stem, view, args.repeats)
             q = statistics.quantiles(times, n=4)
-            print(f"{path.stem:<28} {view:<11} {statistics.median(times):9.3f} {q[0]:7.3f} {q[2]:7.3f} {max(times):7.3f}")
+            print(
+                f"{path.stem:<28} {view:<11} {statistics.median(times):9.3f} {q[0]:7.3f} {q[2]:7.3f} {max(times):7.3f}"
+            )
 
 
 if __name__ == "__main__":

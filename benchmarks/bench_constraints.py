@@ -33,9 +33,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from allocation import constrained, core, lp  # noqa: E402
-from allocation.constraints import allocate_bounded, check_feasible, combine_bounds  # noqa: E402
-from allocation.scenario import load_scenario, run_scenario  # noqa: E402
+from allocation import load_scenario, run_scenario  # noqa: E402
+from allocation.engine import constrained_pot as constrained  # noqa: E402
+from allocation.engine import joint_lp as lp  # noqa: E402
+from allocation.engine.bounded import allocate_bounded, check_feasible, combine_bounds  # noqa: E402
+from allocation.scenario.pot_problem import pot_problem  # noqa: E402
 
 
 def measure(function, repeats: int) -> tuple[float, float, object]:
@@ -70,37 +72,25 @@ def machine() -> str:
 # --- shipped scenarios -----------------------------------------------------------------
 
 
+def problem_of(result, pot_id: str, municipalities=None) -> constrained.PotProblem:
+    """The engine's problem of a constrained pot of a scenario result (references run as in ``run``)."""
+    loaded = result.loaded
+    budgets = dict(zip(result.pots[pot_id].years, result.pots[pot_id].budgets))
+
+    def run_reference(path):
+        return run_scenario(load_scenario(path)).allocation
+
+    return pot_problem(
+        pot_id=pot_id, pot=loaded.scenario.pots[pot_id], scenario=loaded.scenario, origin=loaded.origin,
+        base_dir=loaded.base_dir, municipalities=result.municipalities, shares=result.pots[pot_id].shares,
+        budgets=budgets, run_reference=run_reference,
+    )
+
+
 def joint_problem_of(result, pot_id: str) -> lp.JointProblem:
     """The joint LP of a constrained pot of a scenario result: static bounds + year band."""
-    loaded = result.loaded
-    pot = loaded.scenario.pots[pot_id]
-    municipalities = result.municipalities
-    codes = list(municipalities["gm_code"])
-    n = len(codes)
-    population = municipalities["population"].to_numpy(dtype=float)
-    shares = result.pots[pot_id].shares
-    years = list(result.pots[pot_id].years)
-    budgets = dict(zip(years, result.pots[pot_id].budgets))
-    spec = pot.constraints
-    reference, name = (None, "")
-    if spec is not None and spec.transition is not None:
-        reference, name = constrained.load_reference(spec.transition, pot_id, loaded, codes, "bench")
-    lower = np.zeros((n, len(years)))
-    upper = np.full((n, len(years)), np.inf)
-    for column, year in enumerate(years):
-        lowers, uppers = constrained._static_bounds(spec, year, population, shares, reference, name, [], {}, n)
-        bounds = combine_bounds(n, lowers, uppers)
-        lower[:, column], upper[:, column] = bounds.lower, bounds.upper
-    band = spec.year_band if spec is not None else None
-    return lp.JointProblem(
-        codes=tuple(codes),
-        years=tuple(years),
-        budgets=tuple(budgets[y] for y in years),
-        lower=lower,
-        upper=upper,
-        band_decrease=None if band is None or band.max_decrease_pct is None else band.max_decrease_pct / 100,
-        band_increase=None if band is None or band.max_increase_pct is None else band.max_increase_pct / 100,
-    )
+    problem = problem_of(result, pot_id)
+    return constrained._joint_problem(problem, [constrained._static_bounds(problem, y, {}) for y in problem.years])
 
 
 def bench_shipped(repeats: int) -> list[list[str]]:
@@ -111,18 +101,14 @@ def bench_shipped(repeats: int) -> list[list[str]]:
         wall, cpu, result = measure(lambda: run_scenario(loaded), repeats)
         rows.append([path.stem, "whole run_scenario (all pots)", f"{wall * 1000:.1f}", f"{cpu * 1000:.1f}"])
         for pot_id in result.constrained:
-            pot = loaded.scenario.pots[pot_id]
-            shares = result.pots[pot_id].shares
-            budgets = dict(zip(result.pots[pot_id].years, result.pots[pot_id].budgets))
 
             def closed_form():
-                return constrained.allocate_constrained_pot(
-                    pot_id=pot_id, pot=pot, loaded=loaded, municipalities=result.municipalities,
-                    shares=shares, budgets=budgets, cross_pot_used={},
-                )
+                return constrained.allocate_constrained_pot(problem_of(result, pot_id), {})
 
             wall, cpu, _ = measure(closed_form, repeats)
-            rows.append([path.stem, f"{pot_id}: closed form (incl. reference run)", f"{wall * 1000:.1f}", f"{cpu * 1000:.1f}"])
+            rows.append(
+                [path.stem, f"{pot_id}: closed form (incl. reference run)", f"{wall * 1000:.1f}", f"{cpu * 1000:.1f}"]
+            )
             problem = joint_problem_of(result, pot_id)
             for label, solve in (
                 ("PuLP+HiGHS", lambda: lp.solve_joint_pulp(problem, "highs")),
@@ -134,8 +120,12 @@ def bench_shipped(repeats: int) -> list[list[str]]:
                     diagnosis = solve()
                     builds.append(diagnosis.build_seconds)
                     solves.append(diagnosis.solve_seconds)
-                rows.append([path.stem, f"{pot_id}: joint LP {label}, build", f"{statistics.median(builds) * 1000:.1f}", ""])
-                rows.append([path.stem, f"{pot_id}: joint LP {label}, solve", f"{statistics.median(solves) * 1000:.1f}", ""])
+                rows.append(
+                    [path.stem, f"{pot_id}: joint LP {label}, build", f"{statistics.median(builds) * 1000:.1f}", ""]
+                )
+                rows.append(
+                    [path.stem, f"{pot_id}: joint LP {label}, solve", f"{statistics.median(solves) * 1000:.1f}", ""]
+                )
     return rows
 
 
@@ -176,7 +166,7 @@ def bench_synthetic(sizes: list[int], repeats: int, pulp_limit: int) -> list[lis
         codes, shares, budgets, floor = synthetic(n)
         reps = repeats if n <= 3500 else max(1, repeats // 2)
         wall, cpu, amounts = measure(lambda: closed_form_with_band(codes, shares, budgets, floor), reps)
-        bound = int(((amounts == 2000).sum()))
+        bound = int((amounts == 2000).sum())
         rows.append([f"synthetic {n:,} x 6", f"closed form, floor + year band ({bound:,} pot-years on the floor)",
                      f"{wall * 1000:.1f}", f"{cpu * 1000:.1f}"])
         problem = lp.JointProblem(
@@ -192,7 +182,9 @@ def bench_synthetic(sizes: list[int], repeats: int, pulp_limit: int) -> list[lis
                 diagnosis = solve()
                 builds.append(diagnosis.build_seconds)
                 solves.append(diagnosis.solve_seconds)
-            rows.append([f"synthetic {n:,} x 6", f"joint LP {label}, build", f"{statistics.median(builds) * 1000:.1f}", ""])
+            rows.append(
+                [f"synthetic {n:,} x 6", f"joint LP {label}, build", f"{statistics.median(builds) * 1000:.1f}", ""]
+            )
             rows.append([f"synthetic {n:,} x 6", f"joint LP {label}, solve ({diagnosis.status})",
                          f"{statistics.median(solves) * 1000:.1f}", ""])
     return rows
@@ -205,7 +197,7 @@ def fictitious_joint_scenario():
     """kamerbrief-2021 with a FICTITIOUS floor in 2026 and a +10% year band on ondertussengroep."""
     import yaml
 
-    from allocation.scenario import parse_scenario
+    from allocation import parse_scenario
 
     data = yaml.safe_load((ROOT / "scenarios" / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
     note = {"assumption": "FICTITIOUS benchmark setting"}
@@ -228,21 +220,16 @@ def bench_joint(repeats: int) -> list[list[str]]:
     budgets = dict(zip(years, result.pots[pot_id].budgets))
     n = len(result.municipalities)
     case = f"joint fallback {n} x {len(years)} (fictitious)"
+    pot_problem_ = problem_of(result, pot_id)
 
     def whole():
-        return constrained.allocate_constrained_pot(
-            pot_id=pot_id, pot=pot, loaded=loaded, municipalities=result.municipalities,
-            shares=shares, budgets=budgets, cross_pot_used={},
-        )
+        return constrained.allocate_constrained_pot(pot_problem_, {})
 
     wall, cpu, _ = measure(whole, repeats)
     rows = [[case, "whole constrained allocation (sequential attempt, joint LP, rounding)",
              f"{wall * 1000:.1f}", f"{cpu * 1000:.1f}"]]
     # the joint LP alone: the same model as the fallback builds
-    codes = list(result.municipalities["gm_code"])
-    population = result.municipalities["population"].to_numpy(dtype=float)
-    static = [constrained._static_bounds(pot.constraints, y, population, shares, None, "", [], {}, n) for y in years]
-    problem = constrained._joint_problem(pot, years, budgets, static, [], codes, n)
+    problem = joint_problem_of(result, pot_id)
     vast = pot.key.vast_bedrag_eur
     target = np.column_stack([vast + shares * (budgets[y] - vast * n) for y in years])
     for label, solver in (("PuLP+HiGHS", "highs"), ("PuLP+CBC", "cbc")):
@@ -252,7 +239,9 @@ def bench_joint(repeats: int) -> list[list[str]]:
             builds.append(solution.build_seconds)
             solves.append(solution.solve_seconds)
         rows.append([case, f"joint LP {label}, build", f"{statistics.median(builds) * 1000:.1f}", ""])
-        rows.append([case, f"joint LP {label}, solve ({solution.status})", f"{statistics.median(solves) * 1000:.1f}", ""])
+        rows.append(
+            [case, f"joint LP {label}, solve ({solution.status})", f"{statistics.median(solves) * 1000:.1f}", ""]
+        )
     return rows
 
 

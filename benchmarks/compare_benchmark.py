@@ -16,8 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from allocation.compare import _csv, comparison_views, compare, comparison_workbook  # noqa: E402
-from allocation.scenario import load_scenario, run_scenario  # noqa: E402
+from allocation import load_scenario, run_scenario  # noqa: E402
+from allocation.analysis.compare import compare  # noqa: E402
+from allocation.publish.comparison import _csv, comparison_views, comparison_workbook  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -41,9 +42,22 @@ def main() -> None:
         comparison = compare(chosen)
         rows.append((f"compare, baseline + {count - 1}", median_seconds(lambda: compare(chosen), repeats)))
         rows.append((f"summary_text, baseline + {count - 1}", median_seconds(comparison.summary_text, repeats)))
-        rows.append((f"comparison_workbook (xlsx), baseline + {count - 1}", median_seconds(lambda: comparison_workbook(comparison), repeats)))
-        rows.append((f"CSVs, baseline + {count - 1}", median_seconds(lambda: [_csv(f) for _, _, f in comparison_views(comparison)], repeats)))
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        rows.append(
+            (
+                f"comparison_workbook (xlsx), baseline + {count - 1}",
+                median_seconds(lambda: comparison_workbook(comparison), repeats),
+            )
+        )
+        rows.append(
+            (
+                f"CSVs, baseline + {count - 1}",
+                median_seconds(lambda: [_csv(f) for _, _, f in comparison_views(comparison)], repeats),
+            )
+        )
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}"
+    )
     print(f"repeats: {repeats}\n")
     print("| step | median (s) |\n| --- | ---: |")
     for step, seconds in rows:

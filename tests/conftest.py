@@ -1,4 +1,4 @@
-"""Shared fixtures. Everything under tests/fixtures is FICTITIOUS test data, not real figures."""
+"""Shared fixtures. Test data made up in the tests (key files, scenarios) is FICTITIOUS, not real figures."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from allocation.data import DATA_DIR
+from allocation.data.registers import DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 

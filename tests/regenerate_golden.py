@@ -1,7 +1,7 @@
 """Regenerate the golden outputs of the shipped scenarios: ``python -m tests.regenerate_golden``."""
 
-from allocation.outputs import allocation_csv
-from allocation.scenario import load_scenario, run_scenario
+from allocation import load_scenario, run_scenario
+from allocation.publish.circular_tables import allocation_csv
 from tests.conftest import GOLDEN, SCENARIOS
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 
 import pytest
-import yaml
 import streamlit as st
+import yaml
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, SCENARIOS
@@ -101,7 +101,9 @@ def test_invalid_edit_shows_the_command_line_message_and_the_app_keeps_working()
     [box for box in at.sidebar.checkbox if box.label.startswith("Scale the payment years")][0].uncheck().run()
     number_input(at, "Budget").set_value(10_000_000).run()
     assert not at.exception
-    assert "pots.invoering.years.euros: the years add up to EUR 9,000,000 but the budget is EUR 10,000,000" in errors(at)
+    assert "pots.invoering.years.euros: the years add up to EUR 9,000,000 but the budget is EUR 10,000,000" in errors(
+        at
+    )
     assert sum(amounts(at)) > 0  # the scenario without the edit is still shown
     number_input(at, "2021").set_value(10_000_000).run()  # fix it: the years now match
     assert not at.error, errors(at)
@@ -161,7 +163,9 @@ def test_good_key_upload_can_be_weighted():
 def test_bad_scenario_upload_shows_its_error_and_a_shipped_one_still_works():
     at = start()
     at.sidebar.radio(key="source").set_value("Upload a YAML file").run()
-    at.sidebar.file_uploader(key="scenario_upload").set_value(("bad.yaml", b"name: [unclosed\n", "application/x-yaml")).run()
+    at.sidebar.file_uploader(key="scenario_upload").set_value(
+        ("bad.yaml", b"name: [unclosed\n", "application/x-yaml")
+    ).run()
     assert not at.exception
     assert "bad.yaml: not valid YAML at line" in errors(at)
     at.sidebar.radio(key="source").set_value("Shipped scenario").run()
@@ -171,7 +175,11 @@ def test_bad_scenario_upload_shows_its_error_and_a_shipped_one_still_works():
 
 def test_uploaded_scenario_is_used():
     at = start()
-    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace("amount_eur: 21000000", "amount_eur: 21000006")
+    text = (
+        (SCENARIOS / "kamerbrief-2021.yaml")
+        .read_text(encoding="utf-8")
+        .replace("amount_eur: 21000000", "amount_eur: 21000006")
+    )
     text = text.replace("shares: {2021: 1,", "shares: {2021: 1,")
     at.sidebar.radio(key="source").set_value("Upload a YAML file").run()
     at.sidebar.file_uploader(key="scenario_upload").set_value(("mine.yaml", text.encode(), "application/x-yaml")).run()

@@ -13,9 +13,9 @@ Playwright's own browser download (``playwright install``) is never used.
 from __future__ import annotations
 
 import csv
-import re
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,14 +28,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from allocation import views
-from allocation.scenario import load_scenario, run_scenario
+from allocation import load_scenario, run_scenario
+from allocation.faces import views
 from tests.conftest import ROOT, SCENARIOS
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Screenshots go to tests/artifacts/screenshots (ignored by git); with
 # UPDATE_SCREENSHOTS=1 they refresh the ones README shows in docs/screenshots.
-SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ROOT / "tests" / "artifacts" / "screenshots"
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else ROOT / "tests" / "artifacts" / "screenshots"
+)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TIMEOUT_MS = 60_000
 

@@ -48,7 +48,11 @@ def test_run_prints_totals_and_largest_recipients(baseline_run):
 
 
 def test_misspelt_field_exits_2_with_one_line_naming_the_field(tmp_path):
-    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace("  invoering:\n    label:", "  invoering:\n    lable:")
+    text = (
+        (SCENARIOS / "kamerbrief-2021.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  invoering:\n    label:", "  invoering:\n    lable:")
+    )
     bad = tmp_path / "typo.yaml"
     bad.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
@@ -67,7 +71,11 @@ def test_infeasible_vast_bedrag_exits_2_with_the_shortfall_in_euros(tmp_path):
     bad.write_text(yaml.safe_dump(data), encoding="utf-8")
     result = cli("run", str(bad), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
-    assert "ELIP (Einde Lening nog Inburgeringsplichtig) 2023: a vast bedrag of EUR 5,000 for 352 municipalities needs EUR 1,760,000; the budget is EUR 1,649,000 (short EUR 111,000)" in result.stderr
+    assert (
+        "ELIP (Einde Lening nog Inburgeringsplichtig) 2023: a vast bedrag of EUR 5,000 for 352 "
+        "municipalities needs EUR 1,760,000; the budget is EUR 1,649,000 (short EUR 111,000)"
+        in result.stderr
+    )
     assert not (tmp_path / "out").exists()
 
 

@@ -19,17 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from allocation.compare import (
-    ALL,
-    BANDS,
-    band_of,
-    compare,
-    comparison_files,
-    gini,
-    percent_change,
-)
-from allocation.errors import InputError
-from allocation.scenario import load_scenario, parse_scenario, run_scenario
+from allocation import comparison_summary, load_scenario, parse_scenario, run_scenario
+from allocation.analysis.compare import ALL, BANDS, band_of, compare, gini, percent_change
+from allocation.common.errors import InputError
+from allocation.publish.comparison import comparison_files
 from tests.conftest import SCENARIOS
 
 BASE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
@@ -56,7 +49,13 @@ def scenario_from(data: dict, scenario_id: str):
     return run_scenario(parse_scenario(yaml.safe_dump(data), origin=f"{scenario_id}.yaml", scenario_id=scenario_id))
 
 
-def with_weights(ondertussengroep: dict[str, float], invoering: dict[str, float], vast: int, scenario_id: str, invoering_eur: int = 9_000_000):
+def with_weights(
+    ondertussengroep: dict[str, float],
+    invoering: dict[str, float],
+    vast: int,
+    scenario_id: str,
+    invoering_eur: int = 9_000_000,
+):
     data = copy.deepcopy(BASE)
     data["pots"]["ondertussengroep"]["key"]["weights"] = ondertussengroep
     data["pots"]["invoering"]["key"]["weights"] = invoering
@@ -133,8 +132,16 @@ def test_band_counts_add_up_to_the_number_of_municipalities(pair):
 
 def mirrored(first, second):
     """Assert that ``second`` is ``first`` with baseline and other swapped."""
-    a = first.per_municipality.drop(columns=["baseline", "scenario"]).sort_values(["pot", "year", "gm_code"]).reset_index(drop=True)
-    b = second.per_municipality.drop(columns=["baseline", "scenario"]).sort_values(["pot", "year", "gm_code"]).reset_index(drop=True)
+    a = (
+        first.per_municipality.drop(columns=["baseline", "scenario"])
+        .sort_values(["pot", "year", "gm_code"])
+        .reset_index(drop=True)
+    )
+    b = (
+        second.per_municipality.drop(columns=["baseline", "scenario"])
+        .sort_values(["pot", "year", "gm_code"])
+        .reset_index(drop=True)
+    )
     assert (a["diff_eur"] == -b["diff_eur"]).all()
     assert np.allclose(a["diff_per_inhabitant"], -b["diff_per_inhabitant"])
     assert (a["base_eur"] == b["other_eur"]).all() and (a["other_eur"] == b["base_eur"]).all()
@@ -220,7 +227,9 @@ def test_gini_of_euros_per_inhabitant():
 def test_inhabitants_only_scenario_has_almost_no_concentration():
     result = run_scenario(load_scenario(SCENARIOS / "variant-inwoners.yaml"))
     comparison = compare([result, run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))])
-    overall = comparison.concentration[(comparison.concentration["pot"] == ALL) & (comparison.concentration["year"] == ALL)]
+    overall = comparison.concentration[
+        (comparison.concentration["pot"] == ALL) & (comparison.concentration["year"] == ALL)
+    ]
     by_role = dict(zip(overall["role"], overall["gini_eur_per_inhabitant"]))
     assert by_role["baseline"] < 1e-4  # only the euro rounding differs per inhabitant
     assert by_role["compared"] > 0.05  # vast bedrag and migration proxy concentrate money
@@ -269,8 +278,10 @@ def test_a_missing_pot_is_left_out_with_a_note(baseline):
     other = scenario_from(data, "no_invoering")
     comparison = compare([baseline, other])
     assert comparison.pots == ["ondertussengroep", "elip"]
-    assert any("Pot 'invoering' of kamerbrief-2021 is left out: it is not in no_invoering" in n for n in comparison.notes)
-    assert "NOTE: Pot 'invoering'" in comparison.summary_text()
+    assert any(
+        "Pot 'invoering' of kamerbrief-2021 is left out: it is not in no_invoering" in n for n in comparison.notes
+    )
+    assert "NOTE: Pot 'invoering'" in comparison_summary(comparison)
     assert set(comparison.per_municipality["pot"]) == {"ondertussengroep", "elip", ALL}
 
 
@@ -280,9 +291,16 @@ def test_years_outside_the_overlap_are_left_out_with_a_note(baseline):
     other = scenario_from(data, "short")
     comparison = compare([baseline, other])
     assert comparison.years["ondertussengroep"] == [2022, 2023]
-    assert any("Pot 'ondertussengroep', year 2021 is left out: only kamerbrief-2021 pay(s) in that year" in n for n in comparison.notes)
+    assert any(
+        "Pot 'ondertussengroep', year 2021 is left out: only kamerbrief-2021 pay(s) in that year" in n
+        for n in comparison.notes
+    )
     # the budgets of the shared years differ (21 mln over 6 or over 2 years): said so
-    assert any("Pot 'ondertussengroep', year 2022: the budget is EUR 3,500,000 in kamerbrief-2021 and EUR 10,500,000 in short" in n for n in comparison.notes)
+    assert any(
+        "Pot 'ondertussengroep', year 2022: the budget is EUR 3,500,000 in kamerbrief-2021 and EUR 10,500,000 in short"
+        in n
+        for n in comparison.notes
+    )
     assert_differences_add_up(comparison, baseline, other, "short")
 
 
@@ -321,7 +339,9 @@ def test_workbook_has_a_sheet_per_view_and_notes_naming_scenarios_and_assumption
     ]
     per_municipality = list(workbook["Per municipality"].iter_rows(values_only=True))
     assert len(per_municipality) == 1 + 352
-    notes = "\n".join(" | ".join(str(c) for c in row if c is not None) for row in workbook["Notes"].iter_rows(values_only=True))
+    notes = "\n".join(
+        " | ".join(str(c) for c in row if c is not None) for row in workbook["Notes"].iter_rows(values_only=True)
+    )
     assert "Kamerbrief 28 april 2021 (baseline) (kamerbrief-2021)" in notes
     assert "Variant - more weight on migration background (variant-migratie)" in notes
     assert "migratieachtergrond 0.5 [proxy]" in notes  # the kind of each key shows

@@ -29,8 +29,14 @@ def test_compare_writes_the_workbook_and_csvs_and_prints_the_summary(tmp_path):
 
 
 def test_compare_takes_more_than_two_scenarios(tmp_path):
-    result = cli("compare", BASELINE, str(SCENARIOS / "variant-migratie.yaml"), str(SCENARIOS / "variant-inwoners.yaml"),
-                 "--out", str(tmp_path))
+    result = cli(
+        "compare",
+        BASELINE,
+        str(SCENARIOS / "variant-migratie.yaml"),
+        str(SCENARIOS / "variant-inwoners.yaml"),
+        "--out",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     assert "== variant-migratie against kamerbrief-2021 ==" in result.stdout
     assert "== variant-inwoners against kamerbrief-2021 ==" in result.stdout
@@ -39,7 +45,11 @@ def test_compare_takes_more_than_two_scenarios(tmp_path):
 
 
 def test_compare_with_bad_files_exits_2_names_every_problem_and_writes_nothing(tmp_path):
-    text = (SCENARIOS / "variant-migratie.yaml").read_text(encoding="utf-8").replace("  elip:\n    label:", "  elip:\n    lable:")
+    text = (
+        (SCENARIOS / "variant-migratie.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  elip:\n    label:", "  elip:\n    lable:")
+    )
     bad = tmp_path / "typo.yaml"
     bad.write_text(text, encoding="utf-8")
     out = tmp_path / "out"

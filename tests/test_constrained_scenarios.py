@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from allocation.data import load_municipalities_2021
-from allocation.errors import InfeasibleError, InputError
-from allocation.outputs import allocation_csv, summary_text
-from allocation.scenario import load_scenario, parse_scenario, run_scenario
+from allocation import load_scenario, parse_scenario, run_scenario, summary_text
+from allocation.common.errors import InfeasibleError, InputError
+from allocation.data.registers import load_municipalities_2021
+from allocation.publish.circular_tables import allocation_csv
 from tests.conftest import ROOT, SCENARIOS
 
 BASE = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
@@ -44,7 +44,7 @@ def amounts(result, pot):
 
 
 def population():
-    from allocation.data import load_municipalities_2021
+    from allocation.data.registers import load_municipalities_2021
 
     return load_municipalities_2021().set_index("gm_code")
 
@@ -380,7 +380,7 @@ def test_misspelt_constraint_field_suggests_the_fix():
 
 
 def test_explain_shows_the_constraint_or_the_factor_for_a_constrained_pot():
-    from allocation.outputs import explanation_text
+    from allocation import explanation_text
 
     result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-floor.yaml"))
     vlieland = explanation_text(result, "GM0096")

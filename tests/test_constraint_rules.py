@@ -11,8 +11,8 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from allocation import core
-from allocation.constraints import allocate_bounded, check_feasible, combine_bounds, round_within_bounds
+from allocation.engine import pot as core
+from allocation.engine.bounded import allocate_bounded, check_feasible, combine_bounds, round_within_bounds
 
 
 @st.composite
@@ -78,8 +78,12 @@ def test_unbound_municipalities_keep_the_key_proportions_with_one_factor(problem
     np.testing.assert_allclose(result.exact[free], expected, rtol=1e-9, atol=1e-6)
     assert np.all(np.abs(result.amounts[free] - expected) < 1 + 1e-6)
     # bound municipalities are bound in the right direction
-    assert np.all(offset[result.on_lower] + result.scale * weight[result.on_lower] <= bounds.lower[result.on_lower] + 1e-6)
-    assert np.all(offset[result.on_upper] + result.scale * weight[result.on_upper] >= bounds.upper[result.on_upper] - 1e-6)
+    assert np.all(
+        offset[result.on_lower] + result.scale * weight[result.on_lower] <= bounds.lower[result.on_lower] + 1e-6
+    )
+    assert np.all(
+        offset[result.on_upper] + result.scale * weight[result.on_upper] >= bounds.upper[result.on_upper] - 1e-6
+    )
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
@@ -97,7 +101,7 @@ def test_result_does_not_depend_on_row_order_and_reruns_are_identical(problem, r
         [codes[i] for i in order],
         offset[order],
         weight[order],
-        combine_bounds(len(codes), [(l, v[order]) for l, v in lowers], [(l, v[order]) for l, v in uppers]),
+        combine_bounds(len(codes), [(t, v[order]) for t, v in lowers], [(t, v[order]) for t, v in uppers]),
         budget,
     )
     by_code = dict(zip([codes[i] for i in order], shuffled.amounts))
@@ -171,8 +175,8 @@ def test_infeasible_cap_is_explained_in_euros():
 
 # --- groups (active set over disjoint groups) ---------------------------------------------
 
-from allocation.constrained import _allocate_with_groups, _Group  # noqa: E402
-from allocation.errors import InfeasibleError  # noqa: E402
+from allocation.common.errors import InfeasibleError  # noqa: E402
+from allocation.engine.groups import GroupLimit, allocate_with_groups  # noqa: E402
 
 
 @st.composite
@@ -189,7 +193,7 @@ def grouped_problems(draw):
             continue
         low = draw(st.one_of(st.just(0), st.integers(0, budget)))
         high = draw(st.one_of(st.just(math.inf), st.integers(low, budget)))
-        groups.append(_Group(f"g{g}", mask, low, high, f"at least EUR {low}", f"at most EUR {high}"))
+        groups.append(GroupLimit(f"g{g}", mask, low, high, f"at least EUR {low}", f"at most EUR {high}"))
     return [f"GM{i:04d}" for i in range(n)], keys / keys.sum(), budget, floor, groups
 
 
@@ -200,7 +204,7 @@ def test_group_limits_hold_after_rounding_and_each_side_keeps_one_factor(problem
     n = len(codes)
     bounds = combine_bounds(n, [("floor", np.full(n, floor))], [])
     try:
-        exact, amounts, mu, on_lower, on_upper, label = _allocate_with_groups(
+        exact, amounts, mu, on_lower, on_upper, label = allocate_with_groups(
             codes, codes, np.zeros(n), shares * budget, bounds, budget, groups, "pot 2023"
         )
     except InfeasibleError:
@@ -216,7 +220,7 @@ def test_group_limits_hold_after_rounding_and_each_side_keeps_one_factor(problem
 
 # --- the joint LP accepts whatever the year-by-year closed form produces ---------------------
 
-from allocation import lp  # noqa: E402
+from allocation.engine import joint_lp as lp  # noqa: E402
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])

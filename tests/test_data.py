@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from allocation import data
-from allocation.errors import DataError
+from allocation.common.errors import DataError
+from allocation.data import registers as data
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,8 @@ def test_municipalities_2021_have_population_area_and_size_class():
 
 
 @pytest.mark.parametrize(
-    ("population", "label"), [(4_999, "< 5.000"), (5_000, "5.000 - 10.000"), (249_999, "150.000 - 250.000"), (250_000, ">= 250.000")]
+    ("population", "label"),
+    [(4_999, "< 5.000"), (5_000, "5.000 - 10.000"), (249_999, "150.000 - 250.000"), (250_000, ">= 250.000")],
 )
 def test_size_class_boundaries_follow_cbs(population, label):
     assert data.size_class(population) == label

@@ -21,17 +21,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from allocation import __version__
-from allocation.errors import InputError
-from allocation.export import (
-    export_files,
-    meicirculaire_workbook,
-    neutralise,
-    pot_csv,
-    pot_table,
-    write_workbook,
-)
-from allocation.scenario import load_scenario, parse_scenario, run_scenario
+from allocation import __version__, load_scenario, parse_scenario, run_scenario
+from allocation.common.errors import InputError
+from allocation.publish.circular_tables import neutralise, pot_csv, pot_table
+from allocation.publish.meicirculaire import meicirculaire_workbook, write_workbook
+from allocation.publish.run_files import export_files
 from tests.conftest import ROOT, SCENARIOS
 
 FIXED_DATE = dt.date(2026, 5, 31)
@@ -121,7 +115,11 @@ def test_verdeelsleutels_lets_a_municipality_recompute_its_share(workbook, resul
     sheet = workbook["Verdeelsleutels"]
     header = [c.value for c in sheet[1]]
     assert sheet.cell(row=354, column=3).value == "Totaal"  # 352 municipalities, then the total row
-    body = [row for row in sheet.iter_rows(min_row=2, values_only=True) if isinstance(row[0], str) and row[0].startswith("GM") and isinstance(row[1], int)]
+    body = [
+        row
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+        if isinstance(row[0], str) and row[0].startswith("GM") and isinstance(row[1], int)
+    ]
     assert len(body) == 352
     by_code = {row[0]: dict(zip(header, row)) for row in body}
     inwoners = result.loaded.keys["inwoners"]
@@ -130,7 +128,11 @@ def test_verdeelsleutels_lets_a_municipality_recompute_its_share(workbook, resul
     assert by_code["GM0363"][value_column] == pytest.approx(inwoners.values["GM0363"])
     assert by_code["GM0363"]["inwoners aandeel"] == pytest.approx(inwoners.values["GM0363"] / inwoners.values.sum())
     assert sum(row["elip: gecombineerd aandeel"] for row in by_code.values()) == pytest.approx(1.0)
-    mapping = [row for row in sheet.iter_rows(values_only=True) if row[2] in ("GM0756", "GM0501") and row[4] in ("GM1982", "GM1992")]
+    mapping = [
+        row
+        for row in sheet.iter_rows(values_only=True)
+        if row[2] in ("GM0756", "GM0501") and row[4] in ("GM1982", "GM1992")
+    ]
     assert ("2022", "GM0756", "GM1982") in {(r[0], r[2], r[4]) for r in mapping}
     assert ("2023, 2024, 2025, 2026", "GM0501", "GM1992") in {(r[0], r[2], r[4]) for r in mapping}
 
@@ -165,7 +167,10 @@ def test_same_input_gives_the_same_files(result, files):
         book = openpyxl.load_workbook(io.BytesIO(content))
         return [[list(row) for row in book[s].iter_rows(values_only=True)] for s in book.sheetnames]
 
-    first, second = cells(files["kamerbrief-2021-meicirculaire.xlsx"]), cells(later["kamerbrief-2021-meicirculaire.xlsx"])
+    first, second = (
+        cells(files["kamerbrief-2021-meicirculaire.xlsx"]),
+        cells(later["kamerbrief-2021-meicirculaire.xlsx"]),
+    )
     differing = [
         (s, r) for s in range(len(first)) for r in range(len(first[s])) if first[s][r] != second[s][r]
     ]
@@ -178,7 +183,7 @@ def test_workbook_can_be_written_to_a_file(result, files, tmp_path):
 
 
 def test_source_date_epoch_fixes_the_generation_date(result, files, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 5, 31, 12, tzinfo=dt.timezone.utc).timestamp())))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 5, 31, 12, tzinfo=dt.UTC).timestamp())))
     assert meicirculaire_workbook(result) == files["kamerbrief-2021-meicirculaire.xlsx"]
 
 
@@ -234,7 +239,7 @@ def test_pot_csvs_hold_every_amount_and_total(result, dutch):
 
 
 def test_dutch_flavour_writes_decimal_commas():
-    from allocation.export import _format_cell
+    from allocation.publish.circular_tables import _format_cell
 
     assert _format_cell(0.25, dutch=True) == "0,25" and _format_cell(0.25, dutch=False) == "0.25"
     assert _format_cell(1234567, dutch=True) == "1234567"
@@ -274,7 +279,16 @@ def test_run_writes_the_xlsx_and_csvs_and_dutch_flag_changes_only_the_pot_csvs(t
     def run(*extra):
         out = tmp_path / ("dutch" if extra else "plain")
         done = subprocess.run(
-            [sys.executable, "-m", "allocation", "run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(out), *extra],
+            [
+                sys.executable,
+                "-m",
+                "allocation",
+                "run",
+                str(SCENARIOS / "kamerbrief-2021.yaml"),
+                "--out",
+                str(out),
+                *extra,
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -286,7 +300,9 @@ def test_run_writes_the_xlsx_and_csvs_and_dutch_flag_changes_only_the_pot_csvs(t
     names = sorted(p.name for p in plain.iterdir())
     assert names == sorted(p.name for p in dutch.iterdir())
     assert "kamerbrief-2021-meicirculaire.xlsx" in names and "kamerbrief-2021-ondertussengroep.csv" in names
-    assert (plain / "kamerbrief-2021-allocation.csv").read_bytes() == (dutch / "kamerbrief-2021-allocation.csv").read_bytes()
+    assert (plain / "kamerbrief-2021-allocation.csv").read_bytes() == (
+        dutch / "kamerbrief-2021-allocation.csv"
+    ).read_bytes()
     assert (dutch / "kamerbrief-2021-elip.csv").read_bytes().startswith("\ufeffgm_code;".encode("utf-8"))
 
 
@@ -297,8 +313,10 @@ def _install_libreoffice() -> str:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     lock = ["-o", "DPkg::Lock::Timeout=600"]
     log = []
-    for attempt in range(2):
-        update = subprocess.run(["apt-get", *lock, "update", "-q"], env=env, capture_output=True, text=True, timeout=900)
+    for _attempt in range(2):
+        update = subprocess.run(
+            ["apt-get", *lock, "update", "-q"], env=env, capture_output=True, text=True, timeout=900
+        )
         install = subprocess.run(
             ["apt-get", *lock, "install", "-y", "-q", "--no-install-recommends", "libreoffice-calc"],
             env=env,
@@ -400,6 +418,10 @@ def test_each_constraint_in_the_toelichting_carries_its_own_provenance():
     loaded = load_scenario(SCENARIOS / "kamerbrief-2021-ingroei.yaml")
     constraints = loaded.scenario.pots["ondertussengroep"].constraints
     book = openpyxl.load_workbook(io.BytesIO(meicirculaire_workbook(run_scenario(loaded), dt.date(2026, 1, 1))))
-    notes = {row[1]: row[4] for row in book["Toelichting"].iter_rows(values_only=True) if str(row[1]).startswith("beperking")}
-    assert notes["beperking (constraint): transition band (ingroeiregeling)"] == constraints.transition.assumption.strip()
+    notes = {
+        row[1]: row[4] for row in book["Toelichting"].iter_rows(values_only=True) if str(row[1]).startswith("beperking")
+    }
+    assert (
+        notes["beperking (constraint): transition band (ingroeiregeling)"] == constraints.transition.assumption.strip()
+    )
     assert notes["beperking (constraint): year band"] == constraints.year_band.assumption.strip()

@@ -20,11 +20,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocation import constrained, lp, views
-from allocation.errors import InfeasibleError
-from allocation.export import bound_table, meicirculaire_workbook
-from allocation.outputs import explanation_text, summary_text
-from allocation.scenario import load_scenario, parse_scenario, run_scenario
+from allocation import explanation_text, load_scenario, parse_scenario, run_scenario, summary_text
+from allocation.common.errors import InfeasibleError
+from allocation.engine import constrained_pot as constrained
+from allocation.engine import joint_lp as lp
+from allocation.faces import views
+from allocation.publish.meicirculaire import bound_table, meicirculaire_workbook
+from allocation.scenario.pot_problem import pot_problem
 from tests.conftest import SCENARIOS
 
 BASE = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
@@ -91,13 +93,26 @@ def test_year_band_that_holds_only_jointly_is_allocated_jointly_with_exact_year_
     assert (table[2025] > key[2025] + 1).any()
 
 
-def test_year_band_that_holds_only_jointly_fails_year_by_year():
-    # the premise of the fixture: the sequential closed form alone cannot do it
-    result = run_scenario(fictitious())
-    key = result.constrained[POT].key_amounts
-    years = list(result.pots[POT].years)
-    below = key[:, years.index(2025)] * (1 + INCREASE) < FLOOR_2026
-    assert below.any()  # with the key in 2025, these cannot reach the floor in 2026
+def _problem(result, municipalities=None, permutation=None):
+    loaded = result.loaded
+    municipalities = result.municipalities if municipalities is None else municipalities
+    shares = result.pots[POT].shares if permutation is None else result.pots[POT].shares[permutation]
+    budgets = dict(zip(result.pots[POT].years, result.pots[POT].budgets))
+    return pot_problem(
+        pot_id=POT, pot=loaded.scenario.pots[POT], scenario=loaded.scenario, origin=loaded.origin,
+        base_dir=SCENARIOS, municipalities=municipalities, shares=shares, budgets=budgets,
+        run_reference=lambda path: None,
+    )
+
+
+def test_year_band_that_holds_only_jointly_fails_year_by_year(joint_result):
+    # the premise of the fixture: the year-by-year path alone cannot do it ...
+    with pytest.raises(InfeasibleError, match="2026"):
+        constrained.allocate_constrained_pot(_problem(joint_result), {}, joint_fallback=False)
+    # ... because with the key in 2025 some municipalities cannot reach the floor in 2026
+    key = joint_result.constrained[POT].key_amounts
+    years = list(joint_result.pots[POT].years)
+    assert (key[:, years.index(2025)] * (1 + INCREASE) < FLOOR_2026).any()
 
 
 def test_joint_allocation_leaves_the_other_pots_and_the_unconstrained_rule_unchanged(joint_result):
@@ -113,16 +128,10 @@ def test_joint_allocation_reruns_identically(joint_result):
 
 
 def test_joint_allocation_does_not_depend_on_row_order(joint_result):
-    loaded = fictitious()
     municipalities = joint_result.municipalities
-    shares = joint_result.pots[POT].shares
-    budgets = dict(zip(joint_result.pots[POT].years, joint_result.pots[POT].budgets))
     permutation = np.random.default_rng(7).permutation(len(municipalities))
     shuffled = municipalities.iloc[permutation].reset_index(drop=True)
-    allocation, info = constrained.allocate_constrained_pot(
-        pot_id=POT, pot=loaded.scenario.pots[POT], loaded=loaded, municipalities=shuffled,
-        shares=shares[permutation], budgets=budgets, cross_pot_used={},
-    )
+    allocation, info = constrained.allocate_constrained_pot(_problem(joint_result, shuffled, permutation), {})
     assert info.joint
     shuffled_table = pd.DataFrame(allocation.amounts, index=list(allocation.codes), columns=list(allocation.years))
     original = amounts(joint_result)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from allocation.data import load_municipalities_2021, load_register
-from allocation.errors import InputError
-from allocation.keys import builtin_keys, normalise_code, parse_key_csv, parse_number
+from allocation.common.errors import InputError
+from allocation.data.key_csv import normalise_code, parse_key_csv, parse_number
+from allocation.data.keys import builtin_keys
+from allocation.data.registers import load_municipalities_2021, load_register
 
 CODES = list(load_register("2021-01-01")["gm_code"])
 
@@ -59,7 +60,10 @@ def test_numbers_in_english_and_dutch_spreadsheet_notation(text, dutch, expected
     assert parse_number(text, dutch) == expected
 
 
-@pytest.mark.parametrize(("text", "code"), [("GM0363", "GM0363"), ("363", "GM0363"), ("0363", "GM0363"), ("gm0363", "GM0363"), ("GMX", None), ("12345", None)])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("GM0363", "GM0363"), ("363", "GM0363"), ("0363", "GM0363"), ("gm0363", "GM0363"), ("GMX", None), ("12345", None)],
+)
 def test_codes_with_or_without_gm_prefix(text, code):
     assert normalise_code(text) == code
 

@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocation import lp
-from allocation.constraints import allocate_bounded, check_feasible, combine_bounds
+from allocation.engine import joint_lp as lp
+from allocation.engine.bounded import allocate_bounded, check_feasible, combine_bounds
 
 
 @st.composite

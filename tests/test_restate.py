@@ -15,9 +15,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocation.restate import RestatementError, restate, split_whole, successor_map
-from allocation.scenario import load_scenario, parse_scenario, refresh_published, run_scenario
-from allocation.errors import InputError
+from allocation import load_scenario, parse_scenario, run_scenario
+from allocation.common.errors import InputError
+from allocation.engine.restate import RestatementError, restate, split_whole, successor_map
+from allocation.scenario.running import refresh_published
 from tests.conftest import SCENARIOS
 
 COLUMNS = ["effective_date", "old_code", "old_name", "new_code", "new_name", "change_type", "note", "split_weight"]
@@ -218,4 +219,6 @@ def test_bad_peildatum_is_a_message_naming_the_field(peildata, fragment):
     data["peildata"] = peildata
     with pytest.raises(InputError) as info:
         parse_scenario(yaml.safe_dump(data), origin="s.yaml", scenario_id="s")
-    assert any(fragment in problem and problem.startswith("s.yaml: peildata") for problem in info.value.problems), info.value.problems
+    assert any(fragment in problem and problem.startswith("s.yaml: peildata") for problem in info.value.problems), (
+        info.value.problems
+    )

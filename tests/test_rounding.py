@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocation import core
-from allocation.errors import InfeasibleError
+from allocation.common.errors import InfeasibleError
+from allocation.engine import pot as core
 
 weights_strategy = st.lists(
     st.one_of(st.just(0.0), st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False)),

@@ -7,8 +7,8 @@ import copy
 import pytest
 import yaml
 
-from allocation.errors import InputError
-from allocation.scenario import load_scenario, parse_scenario
+from allocation import load_scenario, parse_scenario
+from allocation.common.errors import InputError
 from tests.conftest import SCENARIOS
 
 BASE = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
@@ -51,7 +51,9 @@ def test_weights_must_sum_to_one():
 
 def test_a_number_without_source_or_assumption_is_refused():
     data = variant(lambda d: d["pots"]["invoering"]["budget"].pop("source"))
-    assert any("pots.invoering.budget: give a `source:` or label it with `assumption:`" in p for p in problems_for(data))
+    assert any(
+        "pots.invoering.budget: give a `source:` or label it with `assumption:`" in p for p in problems_for(data)
+    )
 
 
 def test_year_without_provenance_is_refused():
@@ -75,7 +77,9 @@ def test_year_euros_that_do_not_add_up_report_the_difference():
 
 def test_unknown_key_suggests_the_closest_name():
     data = variant(lambda d: d["pots"]["ondertussengroep"]["key"].update(weights={"inwoner": 1.0}))
-    assert "s.yaml: pots.ondertussengroep.key.weights.inwoner: unknown key; did you mean `inwoners`?" in problems_for(data)
+    assert "s.yaml: pots.ondertussengroep.key.weights.inwoner: unknown key; did you mean `inwoners`?" in problems_for(
+        data
+    )
 
 
 def test_fractional_budget_is_refused():

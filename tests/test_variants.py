@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from allocation.scenario import load_scenario
+from allocation import load_scenario
 from tests.conftest import SCENARIOS
 
 BASELINE = load_scenario(SCENARIOS / "kamerbrief-2021.yaml").scenario

@@ -1,4 +1,4 @@
-"""App-facing views and scenario editing (allocation.views), tested without a browser."""
+"""App-facing views (allocation.faces.views) and scenario edits (allocation.scenario.edits), no browser."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import math
 import pytest
 import yaml
 
-from allocation import views
-from allocation.errors import InputError
-from allocation.scenario import load_scenario, parse_scenario, run_scenario
+from allocation import load_scenario, parse_scenario, run_scenario
+from allocation.common.errors import InputError
+from allocation.faces import views
+from allocation.scenario import edits
+from allocation.scenario.build import KeyUpload, build
+from allocation.scenario.loading import scenario_data
 from tests.conftest import SCENARIOS
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
@@ -73,8 +76,8 @@ def test_provenance_shows_the_kind_of_every_key(baseline):
 
 
 def test_edited_weight_is_labelled_as_an_assumption_made_in_the_app():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.set_weights(data, "elip", {"migratieachtergrond": 3, "inwoners": 1})
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.set_weights(data, "elip", {"migratieachtergrond": 3, "inwoners": 1})
     key = edited["pots"]["elip"]["key"]
     assert key["weights"] == {"migratieachtergrond": 0.75, "inwoners": 0.25}
     assert key["assumption"].startswith("Edited in the app: key weights set to")
@@ -83,35 +86,41 @@ def test_edited_weight_is_labelled_as_an_assumption_made_in_the_app():
 
 
 def test_edited_number_with_a_source_keeps_that_source():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.set_budget(data, "elip", 9_500_000, source="Meicirculaire 2021, bijlage 3")
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.set_budget(data, "elip", 9_500_000, source="Meicirculaire 2021, bijlage 3")
     assert edited["pots"]["elip"]["budget"] == {"amount_eur": 9_500_000, "source": "Meicirculaire 2021, bijlage 3"}
 
 
 def test_unchanged_values_keep_their_provenance():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edits = {"elip": {"budget_eur": 9_000_000, "vast_bedrag_eur": 0, "weights": {"migratieachtergrond": 1.0, "inwoners": 0},
-                      "years": {2022: 2625000}}}
-    assert views.apply_edits(data, edits) == data
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    same = {
+        "elip": {
+            "budget_eur": 9_000_000,
+            "vast_bedrag_eur": 0,
+            "weights": {"migratieachtergrond": 1.0, "inwoners": 0},
+            "years": {2022: 2625000},
+        }
+    }
+    assert edits.apply_edits(data, same) == data
 
 
 def test_edited_year_value_is_labelled_and_the_rest_keep_their_source():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"ondertussengroep": {"years": {2021: 2.0}}})
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.apply_edits(data, {"ondertussengroep": {"years": {2021: 2.0}}})
     years = edited["pots"]["ondertussengroep"]["years"]
     assert years["shares"][2021]["value"] == 2.0
     assert years["shares"][2021]["assumption"].startswith("Edited in the app: 2021 set to share 2")
     assert years["shares"][2022] == 1
-    result = views.build(edited, origin="edited", scenario_id="k")
+    result = build(edited, origin="edited", scenario_id="k")
     phasing = views.year_phasing(result).set_index(["pot", "year"])
     assert phasing.loc[("ondertussengroep", 2021), "amount_eur"] == 6_000_000
     assert phasing.loc[("ondertussengroep", 2022), "amount_eur"] == 3_000_000
 
 
 def test_changing_a_weight_changes_the_amounts(baseline):
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"elip": {"weights": {"migratieachtergrond": 0.5, "inwoners": 0.5}}})
-    result = views.build(edited, origin="edited", scenario_id="k")
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.apply_edits(data, {"elip": {"weights": {"migratieachtergrond": 0.5, "inwoners": 0.5}}})
+    result = build(edited, origin="edited", scenario_id="k")
     before = views.pot_year_table(baseline, "elip", 2022)["amount_eur"]
     after = views.pot_year_table(result, "elip", 2022)["amount_eur"]
     assert after.sum() == before.sum() == 2_625_000
@@ -119,10 +128,10 @@ def test_changing_a_weight_changes_the_amounts(baseline):
 
 
 def test_invalid_edit_gives_the_command_line_message():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"invoering": {"budget_eur": 10_000_000, "scale_years": False}})
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.apply_edits(data, {"invoering": {"budget_eur": 10_000_000, "scale_years": False}})
     with pytest.raises(InputError) as edit_info:
-        views.build(edited, origin="s.yaml", scenario_id="s")
+        build(edited, origin="s.yaml", scenario_id="s")
     with pytest.raises(InputError) as cli_info:
         parse_scenario(yaml.safe_dump(edited), origin="s.yaml", scenario_id="s")
     assert edit_info.value.problems == cli_info.value.problems
@@ -130,38 +139,40 @@ def test_invalid_edit_gives_the_command_line_message():
 
 
 def test_budget_edit_scales_payment_years_in_euros_exactly():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"elip": {"budget_eur": 9_000_001}})
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.apply_edits(data, {"elip": {"budget_eur": 9_000_001}})
     euros = edited["pots"]["elip"]["years"]["euros"]
     values = {year: entry["value"] for year, entry in euros.items()}
     assert sum(values.values()) == 9_000_001
     assert values == {2021: 2886001, 2022: 2625000, 2023: 1649000, 2024: 840000, 2025: 600000, 2026: 400000}
     assert euros[2021]["assumption"].startswith("Edited in the app: 2021 set to EUR 2,886,001")
     assert euros[2022] == data["pots"]["elip"]["years"]["euros"][2022]  # unchanged years keep their source
-    result = views.build(edited, origin="edited", scenario_id="k")
+    result = build(edited, origin="edited", scenario_id="k")
     assert views.year_phasing(result)["amount_eur"].sum() == 9_000_001 + 21_000_000 + 9_000_000
 
 
 def test_years_that_already_match_the_new_budget_are_not_rescaled():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"invoering": {"budget_eur": 10_000_000, "years": {2021: 10_000_000}}})
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.apply_edits(data, {"invoering": {"budget_eur": 10_000_000, "years": {2021: 10_000_000}}})
     assert edited["pots"]["invoering"]["years"]["euros"][2021]["value"] == 10_000_000
-    views.build(edited, origin="edited", scenario_id="k")
+    build(edited, origin="edited", scenario_id="k")
 
 
 def test_infeasible_vast_bedrag_edit_is_explained_in_euros():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"invoering": {"vast_bedrag_eur": 30_000}})
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.apply_edits(data, {"invoering": {"vast_bedrag_eur": 30_000}})
     with pytest.raises(InputError) as info:
-        views.build(edited, origin="s.yaml", scenario_id="s")
-    assert any("needs EUR 10,560,000; the budget is EUR 9,000,000 (short EUR 1,560,000)" in p for p in info.value.problems)
+        build(edited, origin="s.yaml", scenario_id="s")
+    assert any(
+        "needs EUR 10,560,000; the budget is EUR 9,000,000 (short EUR 1,560,000)" in p for p in info.value.problems
+    )
 
 
-def upload(content: bytes, **options) -> views.KeyUpload:
+def upload(content: bytes, **options) -> KeyUpload:
     fields = dict(name="elip_duo", filename="elip.csv", content=content, value_column="aantal",
                   label="ELIP counts (FICTITIOUS test data)", source="test fixture", kind="real")
     fields.update(options)
-    return views.KeyUpload(**fields)
+    return KeyUpload(**fields)
 
 
 def fictitious_counts() -> bytes:
@@ -172,9 +183,9 @@ def fictitious_counts() -> bytes:
 
 
 def test_uploaded_key_is_declared_in_the_scenario_and_usable():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"elip": {"weights": {"elip_duo": 1}}})
-    result = views.build(edited, origin="edited", scenario_id="k", uploads=(upload(fictitious_counts()),))
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.apply_edits(data, {"elip": {"weights": {"elip_duo": 1}}})
+    result = build(edited, origin="edited", scenario_id="k", uploads=(upload(fictitious_counts()),))
     table = views.pot_year_table(result, "elip", 2022).set_index("gm_code")
     assert table.loc["GM0363", "amount_eur"] == round(2_625_000 * 50 / (351 + 50))
     text = views.edited_yaml(result)
@@ -185,13 +196,13 @@ def test_uploaded_key_is_declared_in_the_scenario_and_usable():
 def test_bad_key_upload_reports_the_row():
     bad = b"gm_code,aantal\nGM9999,3\n"
     with pytest.raises(InputError) as info:
-        views.build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k", uploads=(upload(bad),))
+        build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k", uploads=(upload(bad),))
     assert any(p.startswith("elip.csv: row 2: gm_code 'GM9999' is not a municipality") for p in info.value.problems)
 
 
 def test_key_upload_without_source_is_refused():
     with pytest.raises(InputError, match="give the key a source"):
-        views.build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k",
+        build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k",
                     uploads=(upload(fictitious_counts(), source=""),))
 
 
@@ -203,37 +214,31 @@ def test_difference_map_colours_are_not_washed_out_by_a_few_extremes():
     assert views.colour_limit(pd.Series([0.0, 0.0])) == 1.0
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-def test_export_names_are_the_files_export_builds(path):
-    from allocation.export import export_files
-
-    result = run_scenario(load_scenario(path))
-    assert views.export_names(result) == list(export_files(result))
-
-
 def test_a_pot_that_would_overwrite_the_long_table_is_refused_when_the_scenario_is_built():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
     data["pots"]["allocation"] = data["pots"].pop("invoering")
     with pytest.raises(InputError, match="pots.allocation: the pot id would overwrite s-allocation.csv"):
-        views.build(data, origin="s.yaml", scenario_id="s")
+        build(data, origin="s.yaml", scenario_id="s")
 
 
 def test_uploaded_key_cannot_replace_a_built_in_key():
     with pytest.raises(InputError, match="key name 'inwoners' is taken by a built-in key"):
-        views.build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k",
+        build(BASELINE.read_text(encoding="utf-8"), origin="k.yaml", scenario_id="k",
                     uploads=(upload(fictitious_counts(), name="inwoners"),))
 
 
 def test_changes_list_every_edited_number_once():
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"elip": {"budget_eur": 9_000_001, "weights": {"migratieachtergrond": 1, "inwoners": 1}}})
-    assert views.changes(data, edited) == [
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.apply_edits(
+        data, {"elip": {"budget_eur": 9_000_001, "weights": {"migratieachtergrond": 1, "inwoners": 1}}}
+    )
+    assert edits.changes(data, edited) == [
         "pots.elip.budget.amount_eur: 9,000,000 -> 9,000,001",
         "pots.elip.years.euros.2021: 2,886,000 -> 2,886,001",
         "pots.elip.key.weights.migratieachtergrond: 1 -> 0.5",
         "pots.elip.key.weights.inwoners: absent -> 0.5",
     ]
-    assert views.changes(data, data) == []
+    assert edits.changes(data, data) == []
 
 
 from hypothesis import given, settings
@@ -246,7 +251,7 @@ from hypothesis import strategies as st
     total=st.integers(0, 10**9),
 )
 def test_scaled_profile_adds_up_exactly_and_keeps_the_proportions(values, total):
-    scaled = views.scaled_profile(values, total)
+    scaled = edits.scaled_profile(values, total)
     assert sorted(scaled) == sorted(values)
     assert sum(scaled.values()) == total
     assert all(amount >= 0 for amount in scaled.values())
@@ -260,9 +265,9 @@ def test_scaled_profile_adds_up_exactly_and_keeps_the_proportions(values, total)
 @given(weights=st.dictionaries(st.sampled_from(["inwoners", "migratieachtergrond", "oppervlakte", "vast_bedrag"]),
                                st.floats(0.01, 100), min_size=1, max_size=4))
 def test_any_positive_weights_give_exact_totals_and_a_labelled_key(weights):
-    data = views.scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"elip": {"weights": weights}})
-    result = views.build(edited, origin="edited", scenario_id="k")
+    data = scenario_data(BASELINE.read_text(encoding="utf-8"))
+    edited = edits.apply_edits(data, {"elip": {"weights": weights}})
+    result = build(edited, origin="edited", scenario_id="k")
     for row in views.year_phasing(result).itertuples(index=False):
         table = views.pot_year_table(result, row.pot, row.year)
         assert table["amount_eur"].sum() == row.amount_eur
@@ -273,7 +278,7 @@ def test_any_positive_weights_give_exact_totals_and_a_labelled_key(weights):
 
 
 def baseline_data() -> dict:
-    return views.scenario_data(BASELINE.read_text(encoding="utf-8"))
+    return scenario_data(BASELINE.read_text(encoding="utf-8"))
 
 
 DRENTHE = {"name": "Drenthe", "province": "PV22", "min_share": 0.05}
@@ -281,11 +286,11 @@ DRENTHE = {"name": "Drenthe", "province": "PV22", "min_share": 0.05}
 
 def test_added_group_is_labelled_as_an_assumption_made_in_the_app_and_binds(baseline):
     data = baseline_data()
-    edited = views.apply_edits(data, {"elip": {"new_groups": [DRENTHE]}})
+    edited = edits.apply_edits(data, {"elip": {"new_groups": [DRENTHE]}})
     assert "constraints" not in data["pots"]["elip"]  # the input is not changed
     [group] = edited["pots"]["elip"]["constraints"]["groups"]
     assert group["assumption"] == "Edited in the app: group Drenthe added: province PV22: at least 5.00% of the pot."
-    result = views.build(edited, origin="edited", scenario_id="k")
+    result = build(edited, origin="edited", scenario_id="k")
     for year in views.pot_years(result, "elip"):
         table = views.pot_year_table(result, "elip", year, key_register=True)
         budget = int(table["amount_eur"].sum())
@@ -294,17 +299,17 @@ def test_added_group_is_labelled_as_an_assumption_made_in_the_app_and_binds(base
 
 
 def test_added_group_with_a_source_keeps_that_source():
-    edited = views.set_group(baseline_data(), "elip", None, DRENTHE, source="Bestuurlijk overleg (test)")
+    edited = edits.set_group(baseline_data(), "elip", None, DRENTHE, source="Bestuurlijk overleg (test)")
     group = edited["pots"]["elip"]["constraints"]["groups"][0]
     assert group["source"] == "Bestuurlijk overleg (test)" and "assumption" not in group
 
 
 def test_edited_group_keeps_its_years_and_says_what_it_was():
-    data = views.set_group(baseline_data(), "elip", None, DRENTHE, source="original (test)")
+    data = edits.set_group(baseline_data(), "elip", None, DRENTHE, source="original (test)")
     data["pots"]["elip"]["constraints"]["groups"][0]["years"] = [2022]
-    same = views.apply_edits(data, {"elip": {"groups": {0: dict(DRENTHE)}}})
+    same = edits.apply_edits(data, {"elip": {"groups": {0: dict(DRENTHE)}}})
     assert same == data  # unchanged: the provenance stays
-    edited = views.apply_edits(data, {"elip": {"groups": {0: {"name": "Small", "size_class": "< 5.000",
+    edited = edits.apply_edits(data, {"elip": {"groups": {0: {"name": "Small", "size_class": "< 5.000",
                                                                "max_eur": 10_000.0}}}})
     group = edited["pots"]["elip"]["constraints"]["groups"][0]
     assert group["years"] == [2022] and group["max_eur"] == 10_000 and isinstance(group["max_eur"], int)
@@ -312,25 +317,25 @@ def test_edited_group_keeps_its_years_and_says_what_it_was():
     assert group["assumption"] == (
         "Edited in the app: group Small set to size_class < 5.000: at most EUR 10,000 "
         "(was Drenthe: province PV22: at least 5.00% of the pot). Before the edit: original (test)")
-    views.build(edited, origin="edited", scenario_id="k")
+    build(edited, origin="edited", scenario_id="k")
 
 
 def test_removed_group_restores_the_amounts(baseline):
-    data = views.set_group(baseline_data(), "elip", None, DRENTHE)
-    removed = views.apply_edits(data, {"elip": {"groups": {0: None}}})
+    data = edits.set_group(baseline_data(), "elip", None, DRENTHE)
+    removed = edits.apply_edits(data, {"elip": {"groups": {0: None}}})
     assert "constraints" not in removed["pots"]["elip"]
-    result = views.build(removed, origin="edited", scenario_id="k")
+    result = build(removed, origin="edited", scenario_id="k")
     assert result.allocation["amount_eur"].tolist() == baseline.allocation["amount_eur"].tolist()
     with pytest.raises(InputError, match="pots.elip.constraints.groups.3: no such group"):
-        views.remove_group(data, "elip", 3)
+        edits.remove_group(data, "elip", 3)
 
 
 def test_infeasible_group_edit_is_explained_in_euros():
-    data = views.scenario_data((SCENARIOS / "kamerbrief-2021-floor.yaml").read_text(encoding="utf-8"))
-    edited = views.apply_edits(data, {"elip": {"new_groups": [{"name": "Zeeland", "province": "PV29",
+    data = scenario_data((SCENARIOS / "kamerbrief-2021-floor.yaml").read_text(encoding="utf-8"))
+    edited = edits.apply_edits(data, {"elip": {"new_groups": [{"name": "Zeeland", "province": "PV29",
                                                                "min_share": 0.9}]}})
     with pytest.raises(InputError) as raised:
-        views.build(edited, origin="floor.yaml", scenario_id="floor")
+        build(edited, origin="floor.yaml", scenario_id="floor")
     assert raised.value.problems == [
         "floor.yaml: pots.elip: ELIP (Einde Lening nog Inburgeringsplichtig) 2021: the group minimums "
         "(Zeeland EUR 2,597,400) and the other municipalities' minimums need EUR 3,444,900; the budget is "
@@ -338,9 +343,9 @@ def test_infeasible_group_edit_is_explained_in_euros():
 
 
 def test_group_of_an_unknown_province_gives_the_command_line_message():
-    edited = views.set_group(baseline_data(), "elip", None, {"name": "X", "province": "PV99", "min_share": 0.1})
+    edited = edits.set_group(baseline_data(), "elip", None, {"name": "X", "province": "PV99", "min_share": 0.1})
     with pytest.raises(InputError, match=r"groups.0.province: unknown province 'PV99'; available: PV20"):
-        views.build(edited, origin="edited", scenario_id="k")
+        build(edited, origin="edited", scenario_id="k")
 
 
 def test_group_choices_come_from_the_data(baseline):
@@ -355,13 +360,13 @@ def test_group_choices_come_from_the_data(baseline):
 
 def test_added_cross_pot_cap_binds_and_is_labelled(baseline):
     data = baseline_data()
-    edited = views.apply_edits(data, {views.CROSS_POT: {"new_caps": [(["ondertussengroep", "elip"],
+    edited = edits.apply_edits(data, {edits.CROSS_POT: {"new_caps": [(["ondertussengroep", "elip"],
                                                                       "eur_per_inhabitant", 0.5)]}})
     assert edited["cross_pot"] == [{
         "pots": ["ondertussengroep", "elip"], "eur_per_inhabitant": 0.5,
         "assumption": "Edited in the app: cross-pot cap added: at most EUR 0.5 per inhabitant per municipality "
                       "per year for ondertussengroep, elip together."}]
-    result = views.build(edited, origin="edited", scenario_id="k")
+    result = build(edited, origin="edited", scenario_id="k")
     both = result.allocation[result.allocation["pot"].isin(["ondertussengroep", "elip"])]
     per_year = both.groupby(["year", "gm_code"])["amount_eur"].sum().reset_index()
     population = result.municipalities.set_index("gm_code")["population"]
@@ -374,28 +379,28 @@ def test_edited_cross_pot_cap_keeps_every_pot_and_can_be_removed():
     data = baseline_data()
     data["cross_pot"] = [{"eur": 100_000, "source": "original (test)"}]
     pots = list(data["pots"])
-    assert views.set_cross_pot(data, 0, pots, "eur", 100_000) == data  # every pot chosen: unchanged
-    edited = views.apply_edits(data, {views.CROSS_POT: {"caps": {0: (pots, "eur", 200_000.0)}, "source": ""}})
+    assert edits.set_cross_pot(data, 0, pots, "eur", 100_000) == data  # every pot chosen: unchanged
+    edited = edits.apply_edits(data, {edits.CROSS_POT: {"caps": {0: (pots, "eur", 200_000.0)}, "source": ""}})
     assert edited["cross_pot"] == [{"eur": 200_000.0, "assumption":
         "Edited in the app: cross-pot cap set to at most EUR 200,000 per municipality per year for all pots "
         "together (was at most EUR 100,000 per municipality per year for all pots together). "
         "Before the edit: original (test)"}]
-    views.build(edited, origin="edited", scenario_id="k")
-    assert "cross_pot" not in views.apply_edits(data, {views.CROSS_POT: {"caps": {0: None}}})
+    build(edited, origin="edited", scenario_id="k")
+    assert "cross_pot" not in edits.apply_edits(data, {edits.CROSS_POT: {"caps": {0: None}}})
 
 
 def test_cross_pot_cap_without_pots_is_refused_with_the_fix():
-    edited = views.set_cross_pot(baseline_data(), None, [], "eur", 1000)
+    edited = edits.set_cross_pot(baseline_data(), None, [], "eur", 1000)
     with pytest.raises(InputError, match=r"cross_pot.0.pots: no pots listed; list the pots the cap is for"):
-        views.build(edited, origin="edited", scenario_id="k")
+        build(edited, origin="edited", scenario_id="k")
 
 
 def test_a_new_cross_pot_cap_starts_where_it_does_not_bind_yet(baseline):
     start = views.cap_start(baseline)
-    data = views.set_cross_pot(baseline_data(), None, None, "eur_per_inhabitant", start)
-    result = views.build(data, origin="edited", scenario_id="k")
+    data = edits.set_cross_pot(baseline_data(), None, None, "eur_per_inhabitant", start)
+    result = build(data, origin="edited", scenario_id="k")
     assert result.allocation["amount_eur"].tolist() == baseline.allocation["amount_eur"].tolist()
     assert all(result.bound_report(pot).empty for pot in result.scenario.pots)
-    lower = views.set_cross_pot(baseline_data(), None, None, "eur_per_inhabitant", start - 0.5)
-    assert views.build(lower, origin="edited", scenario_id="k").allocation["amount_eur"].tolist() != \
+    lower = edits.set_cross_pot(baseline_data(), None, None, "eur_per_inhabitant", start - 0.5)
+    assert build(lower, origin="edited", scenario_id="k").allocation["amount_eur"].tolist() != \
         baseline.allocation["amount_eur"].tolist()

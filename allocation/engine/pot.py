@@ -1,4 +1,4 @@
-"""Layer 2: the allocation core. Pure functions over arrays; no file or UI access.
+"""Layer 2 (engine): a pot without constraints. Pure functions over arrays; no file or UI access.
 
 The money rules:
 
@@ -16,63 +16,14 @@ The money rules:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 
-from allocation.errors import InfeasibleError, euro
-
-
-def largest_remainder(ideal: np.ndarray, total: int, codes: Sequence[str]) -> np.ndarray:
-    """Round non-negative exact amounts to whole euros that sum to ``total``.
-
-    ``ideal`` must sum to ``total`` up to floating-point noise. Ties between equal
-    fractional parts are broken by ``codes`` (ascending), so the result is the same for
-    any order of the rows.
-    """
-    ideal = np.asarray(ideal, dtype=float)
-    if ideal.ndim != 1 or len(ideal) != len(codes):
-        raise ValueError("ideal and codes must be one-dimensional and of equal length")
-    if total < 0 or int(total) != total:
-        raise ValueError(f"total must be a non-negative whole number, got {total}")
-    if np.any(ideal < 0) or not np.all(np.isfinite(ideal)):
-        raise ValueError("ideal amounts must be finite and non-negative")
-    total = int(total)
-    floors = np.floor(ideal).astype(np.int64)
-    leftover = total - int(floors.sum())
-    n = len(ideal)
-    if leftover > n or leftover < -n:
-        raise ValueError(f"ideal amounts sum to {math.fsum(ideal)}, not to {total}")
-    fractions = ideal - floors
-    code_rank = np.argsort(np.asarray(codes, dtype=str), kind="stable")
-    rank_of = np.empty(n, dtype=np.int64)
-    rank_of[code_rank] = np.arange(n)
-    if leftover > 0:
-        # largest fraction first; equal fractions: lowest code first
-        order = np.lexsort((rank_of, -fractions))
-        floors[order[:leftover]] += 1
-    elif leftover < 0:
-        # floating-point noise pushed the floors over the total: take back from the
-        # smallest fractions among positive amounts, highest code first
-        candidates = np.flatnonzero(floors > 0)
-        if len(candidates) < -leftover:
-            raise ValueError(f"ideal amounts sum to {math.fsum(ideal)}, not to {total}")
-        order = candidates[np.lexsort((-rank_of[candidates], fractions[candidates]))]
-        floors[order[:-leftover]] -= 1
-    return floors
-
-
-def apportion(weights: np.ndarray, total: int, codes: Sequence[str]) -> np.ndarray:
-    """Divide ``total`` whole euros pro rata non-negative ``weights`` (largest remainder)."""
-    weights = np.asarray(weights, dtype=float)
-    weight_sum = math.fsum(weights)
-    if not weight_sum > 0:
-        if total == 0:
-            return np.zeros(len(weights), dtype=np.int64)
-        raise ValueError("weights must have a positive sum")
-    ideal = weights / weight_sum * total
-    return largest_remainder(ideal, total, codes)
+from allocation.common.errors import InfeasibleError
+from allocation.common.texts import euro
+from allocation.engine.rounding import apportion
 
 
 def normalise(values: np.ndarray) -> np.ndarray:
@@ -124,8 +75,8 @@ def year_budgets(total: int, profile: Mapping[int, float], kind: str) -> dict[in
         return amounts
     if kind == "shares":
         shares = np.array([profile[year] for year in years], dtype=float)
-        amounts = apportion(shares, total, [f"{year:04d}" for year in years])
-        return {year: int(amount) for year, amount in zip(years, amounts)}
+        whole = apportion(shares, total, [f"{year:04d}" for year in years])
+        return {year: int(amount) for year, amount in zip(years, whole)}
     raise ValueError(f"unknown profile kind {kind!r}")
 
 
@@ -140,9 +91,6 @@ class PotAllocation:
     vast_bedrag: int  # euros per municipality per year
     ideal: np.ndarray  # exact (unrounded) amounts, shape (n, years)
     amounts: np.ndarray  # whole euros, shape (n, years), int64
-
-    def year_total(self, year: int) -> int:
-        return int(self.amounts[:, self.years.index(year)].sum())
 
 
 def allocate_pot(

@@ -1,4 +1,4 @@
-"""Layer 5: the command line, ``python -m allocation``. Thin: parse, call, print.
+"""Layer 5 (faces): the command line, ``python -m allocation``. Thin: parse, call, print.
 
 Bad input exits with code 2 and one line per problem on stderr, without a traceback
 and without writing anything.
@@ -10,13 +10,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from allocation import __version__
-from allocation.compare import compare, comparison_files
-from allocation.errors import InputError
-from allocation.export import export_files
-from allocation.keys import builtin_keys, normalise_code
-from allocation.outputs import allocation_csv, explanation_text, summary_text, write_files
-from allocation.scenario import load_scenario, run_scenario
+from allocation.analysis.compare import compare
+from allocation.analysis.compare_text import summary_text as comparison_summary
+from allocation.analysis.explain import explanation_text
+from allocation.analysis.summary import summary_text
+from allocation.common.errors import InputError
+from allocation.common.version import __version__
+from allocation.data.key_csv import normalise_code
+from allocation.data.keys import builtin_keys
+from allocation.publish.comparison import comparison_files
+from allocation.publish.files import write_files
+from allocation.publish.run_files import export_files
+from allocation.scenario.loading import load_scenario
+from allocation.scenario.running import run_scenario
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -70,7 +76,7 @@ def _compare(args: argparse.Namespace) -> int:
         raise InputError(problems)
     comparison = compare(results, baseline=0)
     written = write_files(comparison_files(comparison), Path(args.out))
-    print(comparison.summary_text(), end="")
+    print(comparison_summary(comparison), end="")
     print()
     for path in written:
         print(f"wrote {path}")

@@ -24,8 +24,3 @@ class DataError(InputError):
 
 class InfeasibleError(InputError):
     """Constraints that cannot hold together; messages explain the conflict in euros."""
-
-
-def euro(amount: float) -> str:
-    """Format an amount as ``EUR 1,234,567`` (whole euros, English separators)."""
-    return f"EUR {amount:,.0f}"

@@ -1,4 +1,4 @@
-"""Layer 2: constrained allocation, closed form. Pure functions over arrays.
+"""Layer 2 (engine): one pot-year within per-municipality bounds, in closed form. Pure functions over arrays.
 
 One pot-year: municipality ``i`` would get ``key_i = offset_i + weight_i`` without
 constraints (``offset`` is the vast bedrag, ``weight`` the key share of the variable
@@ -25,12 +25,12 @@ pot-year sums exactly to its budget.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
-from allocation.errors import InfeasibleError, euro
+from allocation.common.texts import euro
 
 #: At most this many municipalities are listed by name in one message.
 MAX_LISTED = 5
@@ -213,7 +213,7 @@ def check_feasible(
     if len(crossed) > MAX_LISTED:
         problems.append(
             f"{where}: and {len(crossed) - MAX_LISTED} more municipalities whose minimum is above their maximum "
-            f"(together EUR {float((lower - upper)[crossed].sum()):,.0f} apart)"
+            f"(together {euro(float((lower - upper)[crossed[MAX_LISTED:]].sum()))} apart)"
         )
     if problems:
         return problems
@@ -290,8 +290,3 @@ def allocate_bounded(
     return BoundedYear(
         exact=exact[back], amounts=amounts[back], scale=mu, on_lower=on_lower[back], on_upper=on_upper[back]
     )
-
-
-def raise_if_infeasible(problems: list[str]) -> None:
-    if problems:
-        raise InfeasibleError(problems)

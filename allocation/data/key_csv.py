@@ -1,12 +1,8 @@
-"""Layer 1: distribution keys (verdeelsleutels) on the 2021 key register.
+"""Layer 1 (data): user keys read from CSV files or uploads.
 
-A :class:`Key` is a non-negative value per municipality with metadata: a label, a
-unit, its source and vintage, and its kind: ``real`` (published data used for what it
-measures), ``proxy`` (published data standing in for a quantity that is not public) or
-``assumption`` (a figure chosen by the analyst).
-
-Built-in keys come from ``data/``; user keys are read from CSV files (the Dutch
-spreadsheet flavour included) by :func:`read_key_csv` / :func:`parse_key_csv`.
+The file may be ``,``- or ``;``-separated, with a decimal comma or point, a BOM, and
+codes written ``GM0363`` or ``363``. Every offending row is reported, naming the file,
+the row and the fix.
 """
 
 from __future__ import annotations
@@ -14,113 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from allocation.data import DATA_DIR, KEY_REGISTER_DATE, load_municipalities_2021, load_register, register_dates
-from allocation.errors import InputError
-
-KINDS = ("real", "proxy", "assumption")
-
-
-@dataclass(frozen=True)
-class Key:
-    """A distribution key: a value per municipality of the key register, with metadata."""
-
-    name: str
-    label: str
-    unit: str
-    source: str
-    vintage: str
-    kind: str
-    values: pd.Series = field(repr=False, compare=False)
-    note: str = ""
-
-    def shares(self) -> pd.Series:
-        """The key normalised to shares that sum to 1."""
-        return self.values / self.values.sum()
-
-    def metadata(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "unit": self.unit,
-            "kind": self.kind,
-            "source": self.source,
-            "vintage": self.vintage,
-            "note": self.note,
-        }
-
-
-CBS_POPULATION = (
-    "CBS StatLine 37230ned, population at the end of April 2021 (via mzelst/covid-19; "
-    "CC BY 4.0 CBS); see data/README.md"
+from allocation.common.errors import InputError
+from allocation.data.keys import KINDS, Key
+from allocation.data.registers import (
+    DATA_DIR,
+    KEY_REGISTER_DATE,
+    load_register,
+    register_dates,
 )
-
-
-def builtin_keys(data_dir: Path = DATA_DIR) -> dict[str, Key]:
-    """The built-in keys on the 2021 register, by name."""
-    municipalities = load_municipalities_2021(data_dir).set_index("gm_code")
-    population = municipalities["population"].astype(float)
-    keys = [
-        Key(
-            name="inwoners",
-            label="Inwoners (inhabitants)",
-            unit="persons",
-            source=CBS_POPULATION,
-            vintage="2021-04-30",
-            kind="real",
-            values=population,
-            note=(
-                "Population on 30 April 2021, not 1 January 2021 (no complete 1 January copy "
-                "was available). Tilburg holds nearly all of former Haaren in these figures. "
-                "Used as the documented proxy of the status-holder housing quota (taakstelling), "
-                "which is set pro rata inhabitants."
-            ),
-        ),
-        Key(
-            name="vast_bedrag",
-            label="Vast bedrag (one unit per municipality)",
-            unit="municipalities",
-            source="by definition: 1 for each municipality of the 2021 register",
-            vintage=KEY_REGISTER_DATE,
-            kind="real",
-            values=pd.Series(1.0, index=municipalities.index),
-            note="Spreads money equally over municipalities, e.g. for fixed costs.",
-        ),
-        Key(
-            name="migratieachtergrond",
-            label="Inwoners met niet-westerse migratieachtergrond (residents with a non-Western migration background)",
-            unit="persons (estimated)",
-            source=(
-                "population (CBS, 30 April 2021) x percentage with a non-Western migration "
-                "background 2021 (CBS regional key figures via rcsmit/COVIDcases)"
-            ),
-            vintage="2021",
-            kind="proxy",
-            values=population * municipalities["pct_non_western"] / 100.0,
-            note=(
-                "Proxy for the number of ELIPs and status holders per municipality: DUO's ELIP "
-                "counts are not public. Load DUO's counts as a user key to replace it."
-            ),
-        ),
-        Key(
-            name="oppervlakte",
-            label="Oppervlakte (area)",
-            unit="km2",
-            source="metatopos.eu municipal table, retrieved 13-10-2021 (via rcsmit/COVIDcases)",
-            vintage="2021",
-            kind="real",
-            values=municipalities["area_km2"].astype(float),
-            note="Not stated whether this is land area only.",
-        ),
-    ]
-    return {key.name: key for key in keys}
-
-
-# --- user keys from CSV -------------------------------------------------------------
 
 _THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
@@ -196,7 +97,9 @@ def parse_key_csv(
     text = _decode(content, origin) if isinstance(content, bytes) else content.lstrip("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise InputError(f"{origin}: the file is empty; it needs a header row with {code_column!r} and {value_column!r}")
+        raise InputError(
+            f"{origin}: the file is empty; it needs a header row with {code_column!r} and {value_column!r}"
+        )
     header = lines[0]
     separator = ";" if header.count(";") > header.count(",") else ","
     if "\t" in header and separator not in header:
@@ -228,23 +131,34 @@ def parse_key_csv(
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(code_at, value_at):
-            problems.append(f"{origin}: row {line_number}: has {len(row)} cell(s), expected at least {max(code_at, value_at) + 1}")
+            problems.append(
+                f"{origin}: row {line_number}: has {len(row)} cell(s), expected at least {max(code_at, value_at) + 1}"
+            )
             continue
         raw_code, raw_value = row[code_at], row[value_at]
         code = normalise_code(raw_code)
         if code is None:
-            problems.append(f"{origin}: row {line_number}: {code_column} {raw_code!r} is not a municipality code like GM0363 or 363")
+            problems.append(
+                f"{origin}: row {line_number}: {code_column} {raw_code!r} is not a municipality code like GM0363 or 363"
+            )
             continue
         if code not in known:
             hint = (
-                f" ({code} exists from {later[code]}; keys are on the {KEY_REGISTER_DATE} register: give its predecessors)"
+                f" ({code} exists from {later[code]}; keys are on the {KEY_REGISTER_DATE} register: give its "
+                "predecessors)"
                 if code in later
                 else ""
             )
-            problems.append(f"{origin}: row {line_number}: {code_column} {raw_code!r} is not a municipality of the {KEY_REGISTER_DATE} register{hint}")
+            problems.append(
+                f"{origin}: row {line_number}: {code_column} {raw_code!r} is not a municipality of the "
+                f"{KEY_REGISTER_DATE} register{hint}"
+            )
             continue
         if code in first_row:
-            problems.append(f"{origin}: row {line_number}: {code} appears again (first on row {first_row[code]}); keep one row per municipality")
+            problems.append(
+                f"{origin}: row {line_number}: {code} appears again (first on row {first_row[code]}); keep "
+                "one row per municipality"
+            )
             continue
         first_row[code] = line_number
         number = parse_number(raw_value, dutch)
@@ -252,7 +166,9 @@ def parse_key_csv(
             problems.append(f"{origin}: row {line_number}: {value_column} {raw_value!r} is not a number (for {code})")
             continue
         if number < 0:
-            problems.append(f"{origin}: row {line_number}: {value_column} {raw_value!r} is negative (for {code}); keys must be >= 0")
+            problems.append(
+                f"{origin}: row {line_number}: {value_column} {raw_value!r} is negative (for {code}); keys must be >= 0"
+            )
             continue
         values[code] = number
 

@@ -1,6 +1,6 @@
-"""Layer 4: comparing scenarios, for negotiations (who gains, who loses, by how much).
+"""Layer 4 (analysis): comparing scenarios, for negotiations (who gains, who loses, by how much).
 
-:func:`compare` takes two or more :class:`~allocation.scenario.ScenarioResult` objects,
+:func:`compare` takes two or more :class:`~allocation.scenario.result.ScenarioResult` objects,
 one of them the baseline, and compares every other scenario with it on the 2021 key
 register, per municipality, pot and payment year, and summed over years (``year ==
 "all"``) and over pots (``pot == "all"``).
@@ -29,21 +29,23 @@ Definitions (also written on the notes sheet of the workbook):
 Scenarios with different pots or payment years are compared on the overlap (the pots
 present in every scenario and, per pot, the years present in every scenario), with a note
 for each pot or year left out; without any overlap :func:`compare` raises
-:class:`~allocation.errors.InputError` explaining the mismatch.
+:class:`~allocation.common.errors.InputError` explaining the mismatch. The summary text is
+:func:`allocation.analysis.compare_text.summary_text`; the files,
+:mod:`allocation.publish.comparison`.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from allocation.data import SIZE_CLASSES
-from allocation.errors import InputError, euro
-from allocation.scenario import ScenarioResult, used_keys
+from allocation.common.errors import InputError
+from allocation.common.texts import euro
+from allocation.data.registers import SIZE_CLASSES
+from allocation.scenario.result import ScenarioResult, used_keys
 
 ALL = "all"
 
@@ -137,10 +139,6 @@ class Comparison:
             frame = frame[frame["scenario"] == scenario]
         return frame.reset_index(drop=True)
 
-    def summary_text(self, top: int = 5) -> str:
-        """A readable summary for the terminal or an e-mail."""
-        return _summary_text(self, top)
-
 
 # --- building the comparison ----------------------------------------------------------------
 
@@ -155,7 +153,8 @@ def _info(result: ScenarioResult, label: str) -> ScenarioInfo:
     }
     kinds = {key.name: key.kind for key in used_keys(result.loaded)}
     keys = {
-        key.name: f"[{key.kind}] {key.label}; source: {key.source}; vintage {key.vintage}" + (f"; note: {key.note}" if key.note else "")
+        key.name: f"[{key.kind}] {key.label}; source: {key.source}; vintage {key.vintage}"
+        + (f"; note: {key.note}" if key.note else "")
         for key in used_keys(result.loaded)
     }
     lines = []
@@ -163,8 +162,14 @@ def _info(result: ScenarioResult, label: str) -> ScenarioInfo:
         lines.append(f"{pot_id} ({pot.label}): budget {euro(pot.budget.amount_eur)}; {pot.budget.provenance}")
         for year in pot.years.values():
             lines.append(f"{pot_id} year {year}: {euro(budgets.get((pot_id, year), 0))}; {pot.years.provenance(year)}")
-        weights = ", ".join(f"{name} {weight:g} [{kinds.get(name, '?')}]" for name, weight in sorted(pot.key.weights.items()))
-        vast = f"vast bedrag {euro(pot.key.vast_bedrag_eur)} per municipality per year, then " if pot.key.vast_bedrag_eur else ""
+        weights = ", ".join(
+            f"{name} {weight:g} [{kinds.get(name, '?')}]" for name, weight in sorted(pot.key.weights.items())
+        )
+        vast = (
+            f"vast bedrag {euro(pot.key.vast_bedrag_eur)} per municipality per year, then "
+            if pot.key.vast_bedrag_eur
+            else ""
+        )
         lines.append(f"{pot_id} key: {vast}{weights}; {pot.key.provenance}")
     return ScenarioInfo(
         scenario_id=result.loaded.scenario_id,
@@ -317,7 +322,11 @@ def _order(frame: pd.DataFrame, pots: list[str], labels: list[str], extra: list[
         _p=frame["pot"].map({pot: i for i, pot in enumerate(pots + [ALL])}),
         _y=frame["year"].map(lambda y: 9999 if y == ALL else int(y)),
     )
-    return sort.sort_values(["_s", "_p", "_y"] + (extra or []), kind="stable").drop(columns=["_s", "_p", "_y"]).reset_index(drop=True)
+    return (
+        sort.sort_values(["_s", "_p", "_y"] + (extra or []), kind="stable")
+        .drop(columns=["_s", "_p", "_y"])
+        .reset_index(drop=True)
+    )
 
 
 def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> Comparison:
@@ -341,7 +350,9 @@ def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> 
     municipalities = base_result.municipalities[["gm_code", "gm_name", "province_name", "size_class", "population"]]
     for i in order[1:]:
         if set(results[i].municipalities["gm_code"]) != set(municipalities["gm_code"]):
-            raise InputError(f"{labels[i]}: its municipalities differ from the baseline's; both must be on the 2021 key register")
+            raise InputError(
+                f"{labels[i]}: its municipalities differ from the baseline's; both must be on the 2021 key register"
+            )
 
     amounts = {labels[i]: _long_amounts(results[i], pots, years) for i in order}
     base_label = labels[baseline]
@@ -397,23 +408,49 @@ def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> 
     concentration_rows = []
     for row in totals.itertuples(index=False):
         if row.scenario == others[0]:
-            concentration_rows.append({"scenario": base_label, "role": "baseline", "pot": row.pot, "year": row.year, "gini_eur_per_inhabitant": row.gini_base})
-        concentration_rows.append({"scenario": row.scenario, "role": "compared", "pot": row.pot, "year": row.year, "gini_eur_per_inhabitant": row.gini_other})
+            concentration_rows.append(
+                {
+                    "scenario": base_label,
+                    "role": "baseline",
+                    "pot": row.pot,
+                    "year": row.year,
+                    "gini_eur_per_inhabitant": row.gini_base,
+                }
+            )
+        concentration_rows.append(
+            {
+                "scenario": row.scenario,
+                "role": "compared",
+                "pot": row.pot,
+                "year": row.year,
+                "gini_eur_per_inhabitant": row.gini_other,
+            }
+        )
     concentration = pd.DataFrame(concentration_rows)
 
     overall = per_municipality[(per_municipality["pot"] == ALL) & (per_municipality["year"] == ALL)]
     gains, losses = [], []
     for label in others:
         rows = overall[overall["scenario"] == label]
-        gains.append(rows[rows["diff_eur"] > 0].sort_values(["diff_eur", "gm_code"], ascending=[False, True], kind="stable").head(top))
-        losses.append(rows[rows["diff_eur"] < 0].sort_values(["diff_eur", "gm_code"], ascending=[True, True], kind="stable").head(top))
+        gains.append(
+            rows[rows["diff_eur"] > 0]
+            .sort_values(["diff_eur", "gm_code"], ascending=[False, True], kind="stable")
+            .head(top)
+        )
+        losses.append(
+            rows[rows["diff_eur"] < 0]
+            .sort_values(["diff_eur", "gm_code"], ascending=[True, True], kind="stable")
+            .head(top)
+        )
     largest_gains = pd.concat(gains, ignore_index=True)
     largest_losses = pd.concat(losses, ignore_index=True)
 
     by_province = _order(_groups(per_municipality, "province_name"), pots, others, ["province_name"])
     size_order = {label: i for i, (_, label) in enumerate(SIZE_CLASSES)}
     by_size_class = _groups(per_municipality, "size_class")
-    by_size_class = _order(by_size_class.assign(_c=by_size_class["size_class"].map(size_order)), pots, others, ["_c"]).drop(columns="_c")
+    by_size_class = _order(
+        by_size_class.assign(_c=by_size_class["size_class"].map(size_order)), pots, others, ["_c"]
+    ).drop(columns="_c")
 
     return Comparison(
         baseline=infos[0],
@@ -435,231 +472,3 @@ def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> 
 
 
 # --- text ------------------------------------------------------------------------------------
-
-
-def _rows_to_lines(rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  " + "  ".join(c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)).rstrip()
-        for row in rows
-    ]
-
-
-def _pct(value: float) -> str:
-    return "n/a" if value != value else f"{value:+.2f}%"
-
-
-def _summary_text(comparison: Comparison, top: int) -> str:
-    base = comparison.baseline
-    lines = [f"Baseline: {base.name} ({base.label})"]
-    for info in comparison.others:
-        lines.append(f"Compared: {info.name} ({info.label})")
-    compared = "; ".join(
-        f"{pot} {min(comparison.years[pot])}-{max(comparison.years[pot])}" if len(comparison.years[pot]) > 1 else f"{pot} {comparison.years[pot][0]}"
-        for pot in comparison.pots
-    )
-    count = comparison.per_municipality["gm_code"].nunique()
-    lines.append(f"Compared pots and years: {compared}; {count} municipalities of the 2021 key register")
-    for note in comparison.notes:
-        lines.append(f"NOTE: {note}")
-    lines.append(
-        "Amounts are this product's own computation under each scenario's stated assumptions, not published circular amounts."
-    )
-    overview = comparison.totals.merge(comparison.bands, on=["scenario", "pot", "year"])
-    overview = overview[(overview["pot"] == ALL) & (overview["year"] == ALL)]
-    lines += ["", f"Overview against {base.label} (all compared pots and years):"]
-    rows = [["scenario", "net EUR", "redistributed EUR", "gaining", "no change", "losing", "Gini base", "Gini scen."]]
-    for _, row in overview.iterrows():
-        gaining, unchanged, losing = int(row[BANDS[:2]].sum()), int(row[BANDS[2]]), int(row[BANDS[3:]].sum())
-        rows.append(
-            [row["scenario"], f"{row['diff_eur']:+,}", f"{row['redistributed_eur']:,.0f}", str(gaining), str(unchanged),
-             str(losing), f"{row['gini_base']:.4f}", f"{row['gini_other']:.4f}"]
-        )
-    lines += _rows_to_lines(rows, right={1, 2, 3, 4, 5, 6, 7})
-    for info in comparison.others:
-        label = info.label
-        totals = comparison.totals[comparison.totals["scenario"] == label]
-        lines += ["", f"== {label} against {base.label} =="]
-        rows = [["pot", "year", "baseline EUR", "scenario EUR", "net EUR", "redistributed EUR", "Gini base", "Gini scen."]]
-        for row in totals[totals["year"] == ALL].itertuples(index=False):
-            rows.append(
-                [row.pot, row.year, f"{row.base_eur:,}", f"{row.other_eur:,}", f"{row.diff_eur:+,}", f"{row.redistributed_eur:,.0f}", f"{row.gini_base:.4f}", f"{row.gini_other:.4f}"]
-            )
-        lines.append("Totals (all compared years):")
-        lines += _rows_to_lines(rows, right={2, 3, 4, 5, 6, 7})
-        band_row = comparison.bands[(comparison.bands["scenario"] == label) & (comparison.bands["pot"] == ALL) & (comparison.bands["year"] == ALL)].iloc[0]
-        lines.append("Municipalities per band (all pots and years):")
-        lines += _rows_to_lines([[band, f"{int(band_row[band])}"] for band in BANDS] + [["total", f"{int(band_row['municipalities'])}"]], right={1})
-        for title, frame in (("Largest gains", comparison.largest_gains), ("Largest losses", comparison.largest_losses)):
-            chosen = frame[frame["scenario"] == label].head(top)
-            lines.append(f"{title} (all pots and years):")
-            if chosen.empty:
-                lines.append("  none")
-                continue
-            lines += _rows_to_lines(
-                [[r.gm_code, r.gm_name, f"{r.diff_eur:+,}", _pct(r.diff_pct), f"{r.diff_per_inhabitant:+.2f}/inh."] for r in chosen.itertuples(index=False)],
-                right={2, 3, 4},
-            )
-        sizes = comparison.by_size_class
-        sizes = sizes[(sizes["scenario"] == label) & (sizes["pot"] == ALL) & (sizes["year"] == ALL)]
-        lines.append("By size class (CBS gemeentegrootteklasse, inhabitants 30-04-2021), all pots and years:")
-        rows = [["size class", "munic.", "net EUR", "change", "EUR/inh.", "gain", "loss"]]
-        rows += [
-            [r.size_class, str(r.municipalities), f"{r.diff_eur:+,}", _pct(r.diff_pct), f"{r.diff_per_inhabitant:+.3f}", str(r.gaining), str(r.losing)]
-            for r in sizes.itertuples(index=False)
-        ]
-        lines += _rows_to_lines(rows, right={1, 2, 3, 4, 5, 6})
-        provinces = comparison.by_province
-        provinces = provinces[(provinces["scenario"] == label) & (provinces["pot"] == ALL) & (provinces["year"] == ALL)]
-        lines.append("By province, all pots and years:")
-        rows = [["province", "munic.", "net EUR", "change", "EUR/inh."]]
-        rows += [
-            [r.province_name, str(r.municipalities), f"{r.diff_eur:+,}", _pct(r.diff_pct), f"{r.diff_per_inhabitant:+.3f}"]
-            for r in provinces.itertuples(index=False)
-        ]
-        lines += _rows_to_lines(rows, right={1, 2, 3, 4})
-    return "\n".join(lines) + "\n"
-
-
-# --- files -----------------------------------------------------------------------------------
-
-
-def definitions() -> list[tuple[str, str]]:
-    """The definitions used in a comparison, as (term, meaning) pairs."""
-    return [
-        ("base_eur / other_eur", "Whole euros for the municipality in the baseline / the compared scenario (2021 key register)."),
-        ("diff_eur", "other_eur - base_eur (exact, whole euros)."),
-        ("diff_pct", "diff_eur / base_eur x 100. 0 when both amounts are 0; empty when only the baseline amount is 0 (undefined)."),
-        ("diff_per_inhabitant", "diff_eur / inhabitants (CBS, 30 April 2021)."),
-        ("bands", "gain > 5%; gain 0.1-5% (more than 0.1%, at most 5%); no change (within +-0.1%, bounds included); loss 0.1-5%; loss > 5%. A municipality with 0 in the baseline and money in the compared scenario counts as gain > 5%."),
-        ("redistributed_eur", "Half the sum of the absolute differences: the money that moves from losers to gainers when both scenarios spend the same total."),
-        ("Gini", "Gini coefficient of euros per inhabitant, weighted by inhabitants: 0 = every inhabitant gets the same amount; higher = more concentrated."),
-        ("pot / year = all", "Summed over the compared pots / payment years."),
-        ("size_class", "CBS gemeentegrootteklasse by inhabitants on 30 April 2021."),
-        ("gaining / losing", "Municipalities in a gain band / a loss band (beyond +-0.1%)."),
-    ]
-
-
-def notes_table(comparison: Comparison) -> pd.DataFrame:
-    """The notes sheet: scenarios, their assumptions, the overlap notes and the definitions."""
-    rows: list[tuple[str, str, str]] = [
-        ("comparison", "baseline", f"{comparison.baseline.name} ({comparison.baseline.label})"),
-    ]
-    for info in comparison.others:
-        rows.append(("comparison", "compared", f"{info.name} ({info.label})"))
-    rows.append(("comparison", "compared pots and years", "; ".join(f"{p}: {', '.join(map(str, comparison.years[p]))}" for p in comparison.pots)))
-    rows.append(("comparison", "register", "All amounts on the 352 municipalities of the 2021 key register."))
-    rows.append(
-        (
-            "comparison",
-            "status",
-            "Per-municipality amounts are this product's own computation under the assumptions below; the 2021 "
-            "circular annexes for these pots were not found in public copies. Key kinds: real = published data "
-            "used for what it measures; proxy = published data standing in for a quantity that is not public; "
-            "assumption = chosen by the analyst.",
-        )
-    )
-    for note in comparison.notes:
-        rows.append(("comparison", "note", note))
-    for info in [comparison.baseline] + comparison.others:
-        role = "baseline" if info is comparison.baseline else "compared"
-        rows.append((info.label, "role", role))
-        rows.append((info.label, "name", info.name))
-        rows.append((info.label, "description", info.description))
-        rows.append((info.label, "file", f"{info.origin} (sha256 {info.content_hash[:12]})"))
-        for line in info.assumptions:
-            rows.append((info.label, "assumption/source", line))
-    described: dict[str, str] = {}
-    for info in [comparison.baseline] + comparison.others:
-        for name, text in info.keys.items():
-            described.setdefault(name, text)
-    for name, text in sorted(described.items()):
-        rows.append(("key", name, text))
-    for term, meaning in definitions():
-        rows.append(("definition", term, meaning))
-    return pd.DataFrame(rows, columns=["about", "item", "text"])
-
-
-def comparison_views(comparison: Comparison) -> list[tuple[str, str, pd.DataFrame]]:
-    """(sheet name, file suffix, frame) for every view."""
-    summary = comparison.totals.merge(comparison.bands, on=["scenario", "pot", "year"])
-    return [
-        ("Summary", "summary", summary),
-        ("Per municipality", "municipality-totals", comparison.municipality_totals()),
-        ("Per pot and year", "per-municipality", comparison.per_municipality),
-        ("Bands", "bands", comparison.bands),
-        ("Largest gains", "largest-gains", comparison.largest_gains),
-        ("Largest losses", "largest-losses", comparison.largest_losses),
-        ("By province", "by-province", comparison.by_province),
-        ("By size class", "by-size-class", comparison.by_size_class),
-        ("Concentration", "concentration", comparison.concentration),
-        ("Notes", "notes", notes_table(comparison)),
-    ]
-
-
-def file_stem(comparison: Comparison) -> str:
-    """``comparison-<baseline>-vs-<other>[-<other>...]`` (``-vs-<n>-scenarios`` when that gets long)."""
-    others = "-".join(info.label for info in comparison.others)
-    if len(others) > 60:
-        others = f"{len(comparison.others)}-scenarios"
-    return f"comparison-{comparison.baseline.label}-vs-{others}"
-
-
-_EURO_COLUMNS = {"base_eur", "other_eur", "diff_eur", "redistributed_eur"}
-_FORMATS = {
-    "diff_pct": "0.00",
-    "diff_per_inhabitant": "0.000",
-    "base_per_inhabitant": "0.000",
-    "other_per_inhabitant": "0.000",
-    "gini_base": "0.0000",
-    "gini_other": "0.0000",
-    "gini_eur_per_inhabitant": "0.0000",
-    "population": "#,##0",
-}
-
-
-def comparison_workbook(comparison: Comparison) -> bytes:
-    """The comparison as an xlsx workbook in memory: a sheet per view and a notes sheet."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for sheet, _, frame in comparison_views(comparison):
-            frame.to_excel(writer, sheet_name=sheet, index=False)
-            worksheet = writer.sheets[sheet]
-            worksheet.freeze_panes = "A2"
-            if len(frame):
-                worksheet.auto_filter.ref = worksheet.dimensions
-            for column_index, column in enumerate(frame.columns, start=1):
-                letter = get_column_letter(column_index)
-                worksheet[f"{letter}1"].font = Font(bold=True)
-                number_format = "#,##0" if column in _EURO_COLUMNS or column in BANDS else _FORMATS.get(column)
-                if sheet == "Notes":
-                    width = {"about": 24, "item": 26, "text": 120}[column]
-                else:
-                    sample = [len(str(v)) for v in frame[column].head(200)]
-                    width = min(60, max([len(str(column))] + sample) + 2)
-                    if number_format:
-                        width = max(width, 12)
-                worksheet.column_dimensions[letter].width = width
-                if number_format:
-                    for cell in worksheet[letter][1:]:
-                        cell.number_format = number_format
-            if sheet == "Notes":
-                for cell in worksheet["C"][1:]:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return buffer.getvalue()
-
-
-def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\n", float_format="%.6f").encode("utf-8")
-
-
-def comparison_files(comparison: Comparison) -> dict[str, bytes]:
-    """The workbook and one CSV per view (UTF-8, LF), by file name."""
-    stem = file_stem(comparison)
-    files = {f"{stem}.xlsx": comparison_workbook(comparison)}
-    for _, suffix, frame in comparison_views(comparison):
-        files[f"{stem}-{suffix}.csv"] = _csv(frame)
-    return files

@@ -1,7 +1,7 @@
-"""Layer 1: loading and validating the project's data files (``data/``).
+"""Layer 1 (data): loading and validating the project's data files (``data/``).
 
 Every loader checks what it reads (code format, uniqueness, completeness, the known
-number of municipalities) and raises :class:`~allocation.errors.DataError` naming the
+number of municipalities) and raises :class:`~allocation.common.errors.DataError` naming the
 file and the row, so that a damaged file gives a clear error instead of a wrong number.
 Loaders are cached; they return copies so callers cannot change the cache.
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocation.errors import DataError
+from allocation.common.errors import DataError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 #: The register on which the keys are defined (the 2021 municipalities).
 KEY_REGISTER_DATE = "2021-01-01"

@@ -1,12 +1,11 @@
-"""Layer 4: the meicirculaire export, a circular annex per scenario.
+"""Layer 4 (publishing): the meicirculaire workbook, a circular annex per scenario.
 
 * :func:`meicirculaire_workbook`: the xlsx, built in memory: a sheet per pot (a row per
   municipality of the payment years' registers, a column per payment year, totals), a
   sheet "Verdeelsleutels" (the keys on the 2021 register and the predecessor-to-successor
   mapping used) and a sheet "Toelichting" (parameters, provenance, hashes, version).
-* :func:`pot_csv`: one pot's wide table as CSV (UTF-8; ``dutch=True``: ``;`` and decimal
-  comma, with a byte-order mark so spreadsheet programs detect UTF-8).
-* :func:`export_files`: every file ``run --out`` writes, by file name.
+* the CSVs are :mod:`allocation.publish.circular_tables`; every file ``run --out`` writes,
+  :mod:`allocation.publish.run_files`.
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, tab or carriage return) are prefixed with an apostrophe. Output is deterministic:
@@ -16,12 +15,10 @@ date (pass ``generated_on`` to fix it, then the bytes are identical too).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
 import os
-import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -31,17 +28,23 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
-from allocation import __version__
-from allocation.constrained import REPORT_COLUMNS as BOUND_COLUMNS, describe_constraints
-from allocation.data import DATA_DIR, KEY_REGISTER_DATE
-from allocation.errors import InputError
-from allocation.outputs import allocation_csv, published_table, write_files
-from allocation.scenario import ScenarioResult, used_keys
+from allocation.common.version import __version__
+from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE
+from allocation.engine.constrained_pot import REPORT_COLUMNS as BOUND_COLUMNS
+from allocation.publish.circular_tables import (
+    municipality_number,
+    neutralise,
+    pot_table,
+    sort_name,
+)
+from allocation.publish.files import write_files
+from allocation.scenario.describe import describe_constraints
+from allocation.scenario.result import ScenarioResult, used_keys
+from allocation.scenario.schema import provenance_parts
 
 EURO_FORMAT = "#,##0"
 SHARE_FORMAT = "0.0000000000"
 VALUE_FORMAT = "#,##0.00"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: The project data files behind every export, with their contents, source and vintage
 #: (see data/README.md).
@@ -49,7 +52,8 @@ DATA_FILES = [
     (
         "register.csv",
         "municipality registers per reference date (code, name, province)",
-        "CBS codes and names via minvws/nl-covid19-data-dashboard and mzelst/covid-19; 2024-2026 checked against the CBS gemeente layer 2026 (cartomap/nl); CBS, CC BY 4.0",
+        "CBS codes and names via minvws/nl-covid19-data-dashboard and mzelst/covid-19; 2024-2026 checked "
+        "against the CBS gemeente layer 2026 (cartomap/nl); CBS, CC BY 4.0",
         "2021-01-01, 2022-01-01, 2022-03-24, 2023-01-01, 2024-01-01, 2025-01-01, 2026-01-01",
     ),
     (
@@ -79,33 +83,12 @@ DATA_FILES = [
 ]
 
 
-# --- small helpers ---------------------------------------------------------------------
-
-
-def neutralise(value):
-    """Text a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _sort_name(name: str) -> str:
-    """Alphabetical key: accents and case ignored, a leading apostrophe ignored."""
-    plain = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return plain.lstrip("'\u2019 ").casefold()
-
-
-def _number(code: str) -> int:
-    return int(code[2:])
-
-
 def generation_date() -> dt.date:
     """Today (UTC), or the date of ``SOURCE_DATE_EPOCH`` for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return dt.datetime.now(dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def _sha256(content: bytes) -> str:
@@ -120,79 +103,6 @@ def _sheet_title(text: str, taken: set[str]) -> str:
         title, counter = base[: 31 - len(suffix)] + suffix, counter + 1
     taken.add(title.lower())
     return title
-
-
-# --- the wide pot table -----------------------------------------------------------------
-
-
-def pot_table(result: ScenarioResult, pot_id: str) -> pd.DataFrame:
-    """One pot as a circular table, sorted by name (ties by code).
-
-    Rows: every municipality of the registers of the pot's payment years (a municipality
-    that does not exist in a year has an empty cell there). Columns: gm_code, gm_number,
-    gm_name, province, one column per payment year (nullable integers), total. Name and
-    province are those of the latest register the municipality appears in.
-    """
-    if pot_id not in result.scenario.pots:
-        raise InputError(f"unknown pot {pot_id!r}; the scenario has {', '.join(result.scenario.pots)}")
-    published = published_table(result)
-    rows = published[published["pot"] == pot_id]
-    years = sorted(int(y) for y in rows["year"].unique())
-    wide = rows.pivot(index="gm_code", columns="year", values="amount_eur")
-    names: dict[str, str] = {}
-    provinces: dict[str, str] = {}
-    for year in years:  # later registers overwrite earlier names
-        register = result.registers.get(year)
-        if register is None:
-            register = result.municipalities
-        for code, name, province in register[["gm_code", "gm_name", "province_name"]].itertuples(index=False):
-            if code in wide.index:
-                names[code], provinces[code] = name, province
-    table = pd.DataFrame(
-        {
-            "gm_code": wide.index,
-            "gm_number": [_number(code) for code in wide.index],
-            "gm_name": [names[code] for code in wide.index],
-            "province": [provinces[code] for code in wide.index],
-        }
-    )
-    for year in years:
-        table[str(year)] = pd.array(wide[year].to_numpy(), dtype="Int64")
-    table["total"] = table[[str(y) for y in years]].sum(axis=1, skipna=True).astype("int64")
-    order = sorted(range(len(table)), key=lambda i: (_sort_name(table["gm_name"].iloc[i]), table["gm_code"].iloc[i]))
-    return table.iloc[order].reset_index(drop=True)
-
-
-def _format_cell(value, dutch: bool) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value, "dtype").kind in "iu"):
-        return str(int(value))
-    if isinstance(value, float):
-        text = repr(value)
-        return text.replace(".", ",") if dutch else text
-    return neutralise(str(value))
-
-
-def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False) -> bytes:
-    """``<scenario-id>-<pot>.csv``: the pot's wide table with a total row, UTF-8, LF.
-
-    ``dutch=True``: the Dutch spreadsheet flavour, ``;`` separated with decimal commas and
-    a UTF-8 byte-order mark. Amounts are whole euros without thousands separators.
-    """
-    table = pot_table(result, pot_id)
-    year_columns = [c for c in table.columns if c.isdigit()]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if dutch else ",", lineterminator="\n")
-    writer.writerow(list(table.columns))
-    for row in table.itertuples(index=False):
-        writer.writerow([_format_cell(value, dutch) for value in row])
-    totals = ["", "", "Total", ""] + [int(table[c].sum()) for c in year_columns] + [int(table["total"].sum())]
-    writer.writerow([_format_cell(value, dutch) for value in totals])
-    text = buffer.getvalue()
-    return (("\ufeff" if dutch else "") + text).encode("utf-8")
 
 
 # --- the workbook -------------------------------------------------------------------------
@@ -234,7 +144,10 @@ def _pot_sheet(sheet, result: ScenarioResult, pot_id: str) -> None:
 def _keys_sheet(sheet, result: ScenarioResult) -> None:
     keys = used_keys(result.loaded)
     municipalities = result.municipalities
-    order = sorted(range(len(municipalities)), key=lambda i: (_sort_name(municipalities["gm_name"].iloc[i]), municipalities["gm_code"].iloc[i]))
+    order = sorted(
+        range(len(municipalities)),
+        key=lambda i: (sort_name(municipalities["gm_name"].iloc[i]), municipalities["gm_code"].iloc[i]),
+    )
     municipalities = municipalities.iloc[order].reset_index(drop=True)
     codes = list(municipalities["gm_code"])
     header = ["Code", "Nummer", "Gemeente", "Provincie"]
@@ -253,7 +166,7 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
     for r, row in enumerate(municipalities[["gm_code", "gm_name", "province_name"]].itertuples(index=False), start=2):
         code, name, province = row
         sheet.cell(row=r, column=1, value=code)
-        sheet.cell(row=r, column=2, value=_number(code))
+        sheet.cell(row=r, column=2, value=municipality_number(code))
         sheet.cell(row=r, column=3, value=neutralise(name))
         sheet.cell(row=r, column=4, value=neutralise(province))
         for c, (values, number_format) in enumerate(columns, start=5):
@@ -270,7 +183,11 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
 
     # the predecessor-to-successor mapping used, per register
     row = last + 2
-    sheet.cell(row=row, column=1, value="Herindelingen: opvolgers van gemeenten van het register 2021 (predecessor-to-successor mapping used)").font = Font(bold=True)
+    sheet.cell(
+        row=row,
+        column=1,
+        value="Herindelingen: opvolgers van gemeenten van het register 2021 (predecessor-to-successor mapping used)",
+    ).font = Font(bold=True)
     row += 1
     sheet.cell(
         row=row,
@@ -282,7 +199,11 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
         ),
     )
     row += 1
-    _header(sheet, row, ["Betaaljaren", "Peildata", "Code voorganger", "Voorganger", "Code opvolger", "Opvolger", "Aandeel", "Stappen"])
+    _header(
+        sheet,
+        row,
+        ["Betaaljaren", "Peildata", "Code voorganger", "Voorganger", "Code opvolger", "Opvolger", "Aandeel", "Stappen"],
+    )
     names_2021 = result.municipalities.set_index("gm_code")["gm_name"]
     groups: list[tuple[list[int], pd.DataFrame]] = []  # consecutive years with the same mapping
     for year in sorted(result.peildata):
@@ -311,18 +232,11 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
             for c, value in enumerate(values, start=1):
                 sheet.cell(row=row, column=c, value=neutralise(value))
     if not groups:
-        sheet.cell(row=row + 1, column=1, value="Geen herindelingen tussen het sleutelregister en de peildata van deze betaaljaren.")
-
-
-def _provenance_kind(text: str) -> str:
-    return "ASSUMPTION" if text.startswith("ASSUMPTION") else "source"
-
-
-def _strip_kind(text: str) -> str:
-    for prefix in ("ASSUMPTION: ", "source: "):
-        if text.startswith(prefix):
-            return text[len(prefix):]
-    return text
+        sheet.cell(
+            row=row + 1,
+            column=1,
+            value="Geen herindelingen tussen het sleutelregister en de peildata van deze betaaljaren.",
+        )
 
 
 def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None) -> list[list[str]]:
@@ -334,11 +248,18 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
         ["Scenario", "naam", scenario.name, "", ""],
         ["Scenario", "omschrijving", scenario.description, "", ""],
         ["Scenario", "bestand", Path(loaded.origin).name, "", ""],
-        ["Scenario", "sleutelregister (key register)", KEY_REGISTER_DATE, "", "keys are defined on the 1 January 2021 municipalities"],
+        [
+            "Scenario",
+            "sleutelregister (key register)",
+            KEY_REGISTER_DATE,
+            "",
+            "keys are defined on the 1 January 2021 municipalities",
+        ],
         [
             "Let op",
             "status van de bedragen",
-            "Eigen berekening van dit product onder de hieronder vermelde aannames; de officiële bijlagen van de circulaires 2021 voor deze potten zijn niet openbaar gevonden.",
+            "Eigen berekening van dit product onder de hieronder vermelde aannames; de officiële bijlagen "
+            "van de circulaires 2021 voor deze potten zijn niet openbaar gevonden.",
             "",
             "",
         ],
@@ -350,8 +271,7 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
                 "Peildatum",
                 f"betaaljaar {year}",
                 f"{date} (register met {count} gemeenten)",
-                _provenance_kind(provenance),
-                _strip_kind(provenance),
+                *provenance_parts(provenance),
             ]
         )
     for pot_id, pot in scenario.pots.items():
@@ -359,35 +279,94 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
         rows.append([section, "naam", pot.label, "", ""])
         if pot.description:
             rows.append([section, "omschrijving", pot.description, "", ""])
-        rows.append([section, "budget (EUR)", f"{pot.budget.amount_eur:,}", _provenance_kind(pot.budget.provenance), _strip_kind(pot.budget.provenance)])
+        rows.append([section, "budget (EUR)", f"{pot.budget.amount_eur:,}", *provenance_parts(pot.budget.provenance)])
         allocation = result.pots[pot_id]
-        rows.append([section, "jaarprofiel", "euros per jaar" if pot.years.kind == "euros" else "aandelen (genormaliseerd)", "", ""])
+        rows.append(
+            [
+                section,
+                "jaarprofiel",
+                "euros per jaar" if pot.years.kind == "euros" else "aandelen (genormaliseerd)",
+                "",
+                "",
+            ]
+        )
         given = pot.years.values()
         for year, budget in zip(allocation.years, allocation.budgets):
             provenance = pot.years.provenance(year)
             detail = f"{budget:,}" + (f" (aandeel {given[year]:g})" if pot.years.kind == "shares" else "")
-            rows.append([section, f"budget {year} (EUR)", detail, _provenance_kind(provenance), _strip_kind(provenance)])
+            rows.append([section, f"budget {year} (EUR)", detail, *provenance_parts(provenance)])
         for key_name, weight in sorted(pot.key.weights.items()):
             key = loaded.keys[key_name]
-            rows.append([section, f"sleutel {key_name} gewicht", f"{weight:g}", key.kind.upper(), _strip_kind(pot.key.provenance)])
-        rows.append([section, "vast bedrag per gemeente per jaar (EUR)", f"{pot.key.vast_bedrag_eur:,}", _provenance_kind(pot.key.provenance), _strip_kind(pot.key.provenance)])
+            rows.append(
+                [
+                    section,
+                    f"sleutel {key_name} gewicht",
+                    f"{weight:g}",
+                    key.kind.upper(),
+                    provenance_parts(pot.key.provenance)[1],
+                ]
+            )
+        rows.append(
+            [
+                section,
+                "vast bedrag per gemeente per jaar (EUR)",
+                f"{pot.key.vast_bedrag_eur:,}",
+                *provenance_parts(pot.key.provenance),
+            ]
+        )
         for item, value, constraint in describe_constraints(pot_id, pot, scenario):
-            rows.append([section, f"beperking (constraint): {item}", value, _provenance_kind(constraint.provenance), _strip_kind(constraint.provenance)])
+            rows.append([section, f"beperking (constraint): {item}", value, *provenance_parts(constraint.provenance)])
     for key in used_keys(loaded):
         section = f"Sleutel {key.name}"
         rows.append([section, "omschrijving", key.label, key.kind.upper(), key.source])
         rows.append([section, "eenheid", key.unit, "", ""])
-        rows.append([section, "soort (real/proxy/assumption)", key.kind, key.kind.upper(), "PROXY: stands in for a quantity that is not public" if key.kind == "proxy" else ""])
+        rows.append(
+            [
+                section,
+                "soort (real/proxy/assumption)",
+                key.kind,
+                key.kind.upper(),
+                "PROXY: stands in for a quantity that is not public" if key.kind == "proxy" else "",
+            ]
+        )
         rows.append([section, "peildatum / vintage", key.vintage, "", ""])
         if key.note:
             rows.append([section, "toelichting", key.note, "", ""])
     for name, contents, source, vintage in DATA_FILES:
         rows.append([f"Data {name}", contents, f"vintage: {vintage}", "source", source])
     rows += [
-        ["Rekenregels", "sleutels", "Elke sleutel wordt eerst genormaliseerd tot aandelen; de aandelen worden gewogen opgeteld.", "", ""],
-        ["Rekenregels", "vast bedrag", "Eerst een vast bedrag per gemeente per betaaljaar, de rest naar rato van de gecombineerde sleutel.", "", ""],
-        ["Rekenregels", "afronding", "Hele euro's volgens grootste rest: ieder krijgt de hele euro's van het exacte bedrag, de resterende euro's gaan één voor één naar de grootste restbedragen (gelijke resten: laagste gemeentecode eerst). Elke pot en elk jaar telt exact op.", "", ""],
-        ["Rekenregels", "herindelingen", "Bedragen op het register 2021 worden per betaaljaar omgezet naar het register op de peildatum: samenvoeging = som van de voorgangers; splitsing naar split_weight (hele euro's, grootste rest). Zie het blad Verdeelsleutels.", "", ""],
+        [
+            "Rekenregels",
+            "sleutels",
+            "Elke sleutel wordt eerst genormaliseerd tot aandelen; de aandelen worden gewogen opgeteld.",
+            "",
+            "",
+        ],
+        [
+            "Rekenregels",
+            "vast bedrag",
+            "Eerst een vast bedrag per gemeente per betaaljaar, de rest naar rato van de gecombineerde sleutel.",
+            "",
+            "",
+        ],
+        [
+            "Rekenregels",
+            "afronding",
+            "Hele euro's volgens grootste rest: ieder krijgt de hele euro's van het exacte bedrag, de "
+            "resterende euro's gaan één voor één naar de grootste restbedragen (gelijke resten: laagste "
+            "gemeentecode eerst). Elke pot en elk jaar telt exact op.",
+            "",
+            "",
+        ],
+        [
+            "Rekenregels",
+            "herindelingen",
+            "Bedragen op het register 2021 worden per betaaljaar omgezet naar het register op de peildatum: "
+            "samenvoeging = som van de voorgangers; splitsing naar split_weight (hele euro's, grootste "
+            "rest). Zie het blad Verdeelsleutels.",
+            "",
+            "",
+        ],
     ]
     hashes = content_hashes(result)
     rows.append(["Controle", "software", f"inburgering-allocation {__version__}", "", ""])
@@ -434,7 +413,20 @@ def bound_table(result: ScenarioResult) -> pd.DataFrame:
 
 
 def _bounds_sheet(sheet, bounds: pd.DataFrame) -> None:
-    _header(sheet, 1, ["Pot", "Jaar", "Code", "Gemeente", "Beperking (constraint)", "Volgens sleutel (EUR)", "Bedrag (EUR)", "Effect (EUR)"])
+    _header(
+        sheet,
+        1,
+        [
+            "Pot",
+            "Jaar",
+            "Code",
+            "Gemeente",
+            "Beperking (constraint)",
+            "Volgens sleutel (EUR)",
+            "Bedrag (EUR)",
+            "Effect (EUR)",
+        ],
+    )
     for r, values in enumerate(bounds.itertuples(index=False), start=2):
         for c, value in enumerate(values, start=1):
             cell = sheet.cell(row=r, column=c, value=neutralise(value.item() if hasattr(value, "item") else value))
@@ -491,17 +483,3 @@ def write_workbook(result: ScenarioResult, path: Path | str, generated_on: dt.da
     """Write the meicirculaire workbook to ``path`` atomically; returns the path."""
     path = Path(path)
     return write_files({path.name: meicirculaire_workbook(result, generated_on)}, path.parent)[0]
-
-
-def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.date | None = None) -> dict[str, bytes]:
-    """Every file ``run --out`` writes, by file name: ``<id>-allocation.csv`` (long, on the
-    payment-year registers), ``<id>-meicirculaire.xlsx`` and ``<id>-<pot>.csv`` per pot.
-
-    ``dutch`` applies to the per-pot CSVs only; the long CSV keeps its fixed format.
-    """
-    scenario_id = result.loaded.scenario_id
-    files = {f"{scenario_id}-allocation.csv": allocation_csv(result)}
-    files[f"{scenario_id}-meicirculaire.xlsx"] = meicirculaire_workbook(result, generated_on)
-    for pot_id in result.scenario.pots:
-        files[f"{scenario_id}-{pot_id}.csv"] = pot_csv(result, pot_id, dutch=dutch)
-    return files

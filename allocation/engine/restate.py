@@ -1,4 +1,4 @@
-"""Layer 2: restating whole-euro amounts on a later municipality register (herindelingen).
+"""Layer 2 (engine): restating whole-euro amounts on a later municipality register (herindelingen).
 
 Amounts are computed on the key register (1 January 2021). A payment year is published
 on the register in force on its reference date (peildatum), so the amounts are carried
@@ -18,9 +18,9 @@ mergers table (``allocation.data.load_mergers``); nothing here reads files.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping, Sequence
 
 import pandas as pd
 
@@ -77,15 +77,16 @@ def reorganisation_steps(mergers: pd.DataFrame, *, after: str, until: str) -> li
                 row = group[0]
                 links[old_code] = [Link(date, old_code, row["new_code"], row["change_type"], Fraction(1))]
                 continue
-            weights = [_weight(row.get("split_weight")) for row in group]
-            if any(w is None for w in weights) or sum(w for w in weights if w is not None) == 0:
+            read = [_weight(row.get("split_weight")) for row in group]
+            weights = [w for w in read if w is not None]
+            if len(weights) < len(read) or sum(weights) == 0:
                 parts = ", ".join(row["new_code"] for row in group)
                 problems.append(
                     f"{old_code} is split on {date} into {parts}: every part needs a split_weight >= 0 "
                     "(a number; the weights must not all be zero)"
                 )
                 continue
-            total = sum(weights)
+            total = sum(weights, Fraction(0))
             links[old_code] = [
                 Link(date, old_code, row["new_code"], row["change_type"], weight / total)
                 for weight, row in zip(weights, group)

@@ -1,6 +1,6 @@
-"""Layer 2: the joint linear programme of a constrained pot (PuLP with HiGHS or CBC).
+"""Layer 2 (engine): the joint linear programme of a constrained pot (PuLP with HiGHS or CBC).
 
-The allocation itself uses the exact closed form (:mod:`allocation.constraints`), with a
+The allocation itself uses the exact closed form (:mod:`allocation.engine.bounded`), with a
 year band applied year by year. This module solves the pot over ALL its payment years at
 once, as a linear programme, to explain conflicts in euros: every per-municipality bound,
 the year band between consecutive years and the group limits are hard constraints; only
@@ -26,10 +26,34 @@ import math
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
+
+from allocation.common.texts import euro
+
+#: Models with more municipality-years than this are built directly in HiGHS's arrays
+#: (``solver='highs'``): PuLP's model building dominates there.
+DIRECT_HIGHS_ABOVE = 20_000
+
+#: The display name of each way of solving, as messages, reports and exports write it.
+SOLVER_NAMES = {"pulp-highs": "PuLP + HiGHS", "pulp-cbc": "PuLP + CBC", "highspy": "HiGHS (built directly)"}
+
+
+def solver_route(solver: str, cells: int) -> str:
+    """How a model of ``cells`` municipality-years is solved with ``solver`` (``highs`` or ``cbc``):
+    a key of :data:`SOLVER_NAMES`."""
+    if solver == "cbc":
+        return "pulp-cbc"
+    if solver != "highs":
+        raise ValueError(f"unknown solver {solver!r}; use 'highs' or 'cbc'")
+    return "highspy" if cells > DIRECT_HIGHS_ABOVE else "pulp-highs"
+
+
+def solver_name(solver: str, cells: int) -> str:
+    """The display name of the way a model of ``cells`` municipality-years is solved."""
+    return SOLVER_NAMES[solver_route(solver, cells)]
 
 
 @dataclass(frozen=True)
@@ -38,7 +62,7 @@ class JointGroup:
 
     name: str
     mask: np.ndarray
-    limits: dict[int, tuple[float, float]]
+    limits: Mapping[int, tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -147,23 +171,31 @@ def solve_joint_pulp(
     for t in range(1, len(years)):
         for i, code in enumerate(problem.codes):
             if low is not None:
-                model += pulp.LpAffineExpression([(x[i, t], 1.0), (x[i, t - 1], -low)]) >= 0, f"band_low_{code}_{years[t]}"
+                model += (
+                    pulp.LpAffineExpression([(x[i, t], 1.0), (x[i, t - 1], -low)]) >= 0,
+                    f"band_low_{code}_{years[t]}",
+                )
             if high is not None:
-                model += pulp.LpAffineExpression([(x[i, t], 1.0), (x[i, t - 1], -high)]) <= 0, f"band_high_{code}_{years[t]}"
+                model += (
+                    pulp.LpAffineExpression([(x[i, t], 1.0), (x[i, t - 1], -high)]) <= 0,
+                    f"band_high_{code}_{years[t]}",
+                )
     for g_index, group in enumerate(problem.groups):
         members = np.flatnonzero(group.mask)
         for t, year in enumerate(years):
             if year not in group.limits:
                 continue
             lo, hi = group.limits[year]
-            expression = pulp.LpAffineExpression([(x[i, t], 1.0) for i in members])
+            expression = pulp.LpAffineExpression([(x[int(i), t], 1.0) for i in members])
             if lo > 0:
                 model += expression >= lo, f"group{g_index}_low_{year}"
             if math.isfinite(hi):
                 model += expression <= hi, f"group{g_index}_high_{year}"
     built = time.perf_counter()
     if solver == "highs":
-        backend = pulp.HiGHS(msg=False, timeLimit=time_limit, solver="simplex", simplex_strategy=4)  # primal: see solve_joint_highspy
+        backend = pulp.HiGHS(
+            msg=False, timeLimit=time_limit, solver="simplex", simplex_strategy=4
+        )  # primal: see solve_joint_highspy
     elif solver == "cbc":
         import warnings
 
@@ -176,13 +208,14 @@ def solve_joint_pulp(
         model.solve(backend)
     solved = time.perf_counter()
     status = pulp.LpStatus[model.status]
+    name = SOLVER_NAMES[f"pulp-{solver}"]
     if status != "Optimal":
-        return JointDiagnosis(False, {}, {}, status, solver, built - start, solved - built)
+        return JointDiagnosis(False, {}, {}, status, name, built - start, solved - built)
     short_values = {year: max(0.0, short[year].value() or 0.0) if short else 0.0 for year in years}
     over_values = {year: max(0.0, over[year].value() or 0.0) if over else 0.0 for year in years}
     amounts = np.array([[x[i, t].value() or 0.0 for t in range(len(years))] for i in range(n)], dtype=float)
     feasible = all(v <= 0.5 for v in short_values.values()) and all(v <= 0.5 for v in over_values.values())
-    return JointDiagnosis(feasible, short_values, over_values, status, solver, built - start, solved - built, amounts)
+    return JointDiagnosis(feasible, short_values, over_values, status, name, built - start, solved - built, amounts)
 
 
 def solve_joint_highspy(
@@ -286,13 +319,15 @@ def solve_joint_highspy(
     solved = time.perf_counter()
     status = highs.modelStatusToString(highs.getModelStatus())
     if status != "Optimal":
-        return JointDiagnosis(False, {}, {}, status, "highs (direct)", built - start, solved - built)
+        return JointDiagnosis(False, {}, {}, status, SOLVER_NAMES["highspy"], built - start, solved - built)
     values = np.asarray(highs.getSolution().col_value)
     short_values = {year: max(0.0, values[N + t]) for t, year in enumerate(years)}
     over_values = {year: max(0.0, values[N + T + t]) for t, year in enumerate(years)}
     feasible = all(v <= 0.5 for v in short_values.values()) and all(v <= 0.5 for v in over_values.values())
     amounts = values[:N].reshape(T, n).T
-    return JointDiagnosis(feasible, short_values, over_values, status, "highs (direct)", built - start, solved - built, amounts)
+    return JointDiagnosis(
+        feasible, short_values, over_values, status, SOLVER_NAMES["highspy"], built - start, solved - built, amounts
+    )
 
 
 def diagnose(problem: JointProblem, solver: str = "highs", time_limit: float = 120.0) -> JointDiagnosis:
@@ -300,7 +335,7 @@ def diagnose(problem: JointProblem, solver: str = "highs", time_limit: float = 1
 
     Stops after ``time_limit`` seconds; the diagnosis then says it did not solve.
     """
-    if solver == "highs" and len(problem.codes) * len(problem.years) > 20_000:
+    if solver_route(solver, len(problem.codes) * len(problem.years)) == "highspy":
         return solve_joint_highspy(problem, time_limit=time_limit)
     return solve_joint_pulp(problem, solver, time_limit)
 
@@ -332,7 +367,7 @@ def allocate_joint(
         groups=tuple(JointGroup(g.name, np.asarray(g.mask)[order], g.limits) for g in problem.groups),
     )
     goal = np.asarray(target, dtype=float)[order]
-    if solver == "highs" and len(problem.codes) * len(problem.years) > 20_000:
+    if solver_route(solver, len(problem.codes) * len(problem.years)) == "highspy":
         solution = solve_joint_highspy(ordered, time_limit=time_limit, target=goal)
     else:
         solution = solve_joint_pulp(ordered, solver, time_limit, target=goal)
@@ -357,16 +392,12 @@ def explain(label: str, diagnosis: JointDiagnosis, what: str) -> list[str]:
     parts = []
     for year in sorted(diagnosis.short):
         if diagnosis.short[year] > 0.5:
-            parts.append(f"EUR {diagnosis.short[year]:,.0f} more than the budget in {year}")
+            parts.append(f"{euro(diagnosis.short[year])} more than the budget in {year}")
         if diagnosis.over[year] > 0.5:
-            parts.append(f"EUR {diagnosis.over[year]:,.0f} of the budget unpaid in {year}")
+            parts.append(f"{euro(diagnosis.over[year])} of the budget unpaid in {year}")
     total = sum(diagnosis.short.values()) + sum(diagnosis.over.values())
     return [
         f"{label}: even solved jointly over all payment years, {what} cannot meet the year budgets: "
-        f"they miss them by EUR {total:,.0f} in all (the least possible; one way to divide it: "
+        f"they miss them by {euro(total)} in all (the least possible; one way to divide it: "
         f"{'; '.join(parts)}) (linear programme, {diagnosis.solver})"
     ]
-
-
-def codes_tuple(codes: Sequence[str]) -> tuple[str, ...]:
-    return tuple(str(code) for code in codes)

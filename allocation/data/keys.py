@@ -1,0 +1,106 @@
+"""Layer 1 (data): the built-in distribution keys (verdeelsleutels) on the 2021 key register.
+
+A :class:`Key` is a non-negative value per municipality with metadata: a label, a
+unit, its source and vintage, and its kind: ``real`` (published data used for what it
+measures), ``proxy`` (published data standing in for a quantity that is not public) or
+``assumption`` (a figure chosen by the analyst).
+
+Built-in keys come from ``data/``; user keys are read from CSV files (the Dutch
+spreadsheet flavour included) by :mod:`allocation.data.key_csv`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from allocation.data.registers import (
+    DATA_DIR,
+    KEY_REGISTER_DATE,
+    load_municipalities_2021,
+)
+
+KINDS = ("real", "proxy", "assumption")
+
+
+@dataclass(frozen=True)
+class Key:
+    """A distribution key: a value per municipality of the key register, with metadata."""
+
+    name: str
+    label: str
+    unit: str
+    source: str
+    vintage: str
+    kind: str
+    values: pd.Series = field(repr=False, compare=False)
+    note: str = ""
+
+
+
+CBS_POPULATION = (
+    "CBS StatLine 37230ned, population at the end of April 2021 (via mzelst/covid-19; "
+    "CC BY 4.0 CBS); see data/README.md"
+)
+
+
+def builtin_keys(data_dir: Path = DATA_DIR) -> dict[str, Key]:
+    """The built-in keys on the 2021 register, by name."""
+    municipalities = load_municipalities_2021(data_dir).set_index("gm_code")
+    population = municipalities["population"].astype(float)
+    keys = [
+        Key(
+            name="inwoners",
+            label="Inwoners (inhabitants)",
+            unit="persons",
+            source=CBS_POPULATION,
+            vintage="2021-04-30",
+            kind="real",
+            values=population,
+            note=(
+                "Population on 30 April 2021, not 1 January 2021 (no complete 1 January copy "
+                "was available). Tilburg holds nearly all of former Haaren in these figures. "
+                "Used as the documented proxy of the status-holder housing quota (taakstelling), "
+                "which is set pro rata inhabitants."
+            ),
+        ),
+        Key(
+            name="vast_bedrag",
+            label="Vast bedrag (one unit per municipality)",
+            unit="municipalities",
+            source="by definition: 1 for each municipality of the 2021 register",
+            vintage=KEY_REGISTER_DATE,
+            kind="real",
+            values=pd.Series(1.0, index=municipalities.index),
+            note="Spreads money equally over municipalities, e.g. for fixed costs.",
+        ),
+        Key(
+            name="migratieachtergrond",
+            label="Inwoners met niet-westerse migratieachtergrond (residents with a non-Western migration background)",
+            unit="persons (estimated)",
+            source=(
+                "population (CBS, 30 April 2021) x percentage with a non-Western migration "
+                "background 2021 (CBS regional key figures via rcsmit/COVIDcases)"
+            ),
+            vintage="2021",
+            kind="proxy",
+            values=population * municipalities["pct_non_western"] / 100.0,
+            note=(
+                "Proxy for the number of ELIPs and status holders per municipality: DUO's ELIP "
+                "counts are not public. Load DUO's counts as a user key to replace it."
+            ),
+        ),
+        Key(
+            name="oppervlakte",
+            label="Oppervlakte (area)",
+            unit="km2",
+            source="metatopos.eu municipal table, retrieved 13-10-2021 (via rcsmit/COVIDcases)",
+            vintage="2021",
+            kind="real",
+            values=municipalities["area_km2"].astype(float),
+            note="Not stated whether this is land area only.",
+        ),
+    ]
+    return {key.name: key for key in keys}

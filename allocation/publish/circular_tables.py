@@ -1,0 +1,118 @@
+"""Layer 4 (publishing): the circular tables: the long table of every pot and year, and a
+pot's wide table (a row per municipality, a column per payment year, a total), as CSV.
+
+Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return) are prefixed with an apostrophe. Output is deterministic:
+the same input gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+
+import pandas as pd
+
+from allocation.common.errors import InputError
+from allocation.scenario.result import ScenarioResult, published_table
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def allocation_csv(result: ScenarioResult) -> bytes:
+    """``<scenario-id>-allocation.csv``: long format, integer euros, UTF-8, LF line ends.
+
+    Each payment year lists the municipalities of its own register (see
+    :func:`~allocation.scenario.result.published_table`).
+    """
+    return published_table(result).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def neutralise(value):
+    """Text a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def sort_name(name: str) -> str:
+    """Alphabetical key: accents and case ignored, a leading apostrophe ignored."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return plain.lstrip("'\u2019 ").casefold()
+
+
+def municipality_number(code: str) -> int:
+    """The CBS municipality number: 363 for GM0363."""
+    return int(code[2:])
+
+
+def pot_table(result: ScenarioResult, pot_id: str) -> pd.DataFrame:
+    """One pot as a circular table, sorted by name (ties by code).
+
+    Rows: every municipality of the registers of the pot's payment years (a municipality
+    that does not exist in a year has an empty cell there). Columns: gm_code, gm_number,
+    gm_name, province, one column per payment year (nullable integers), total. Name and
+    province are those of the latest register the municipality appears in.
+    """
+    if pot_id not in result.scenario.pots:
+        raise InputError(f"unknown pot {pot_id!r}; the scenario has {', '.join(result.scenario.pots)}")
+    published = published_table(result)
+    rows = published[published["pot"] == pot_id]
+    years = sorted(int(y) for y in rows["year"].unique())
+    wide = rows.pivot(index="gm_code", columns="year", values="amount_eur")
+    names: dict[str, str] = {}
+    provinces: dict[str, str] = {}
+    for year in years:  # later registers overwrite earlier names
+        register = result.registers.get(year)
+        if register is None:
+            register = result.municipalities
+        for code, name, province in register[["gm_code", "gm_name", "province_name"]].itertuples(index=False):
+            if code in wide.index:
+                names[code], provinces[code] = name, province
+    table = pd.DataFrame(
+        {
+            "gm_code": wide.index,
+            "gm_number": [municipality_number(code) for code in wide.index],
+            "gm_name": [names[code] for code in wide.index],
+            "province": [provinces[code] for code in wide.index],
+        }
+    )
+    for year in years:
+        table[str(year)] = pd.array(wide[year].to_numpy(), dtype="Int64")
+    table["total"] = table[[str(y) for y in years]].sum(axis=1, skipna=True).astype("int64")
+    order = sorted(range(len(table)), key=lambda i: (sort_name(table["gm_name"].iloc[i]), table["gm_code"].iloc[i]))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _format_cell(value, dutch: bool) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) or (hasattr(value, "dtype") and value.dtype.kind in "iu"):
+        return str(int(value))
+    if isinstance(value, float):
+        text = repr(value)
+        return text.replace(".", ",") if dutch else text
+    return neutralise(str(value))
+
+
+def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False) -> bytes:
+    """``<scenario-id>-<pot>.csv``: the pot's wide table with a total row, UTF-8, LF.
+
+    ``dutch=True``: the Dutch spreadsheet flavour, ``;`` separated with decimal commas and
+    a UTF-8 byte-order mark. Amounts are whole euros without thousands separators.
+    """
+    table = pot_table(result, pot_id)
+    year_columns = [c for c in table.columns if c.isdigit()]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if dutch else ",", lineterminator="\n")
+    writer.writerow(list(table.columns))
+    for row in table.itertuples(index=False):
+        writer.writerow([_format_cell(value, dutch) for value in row])
+    totals = ["", "", "Total", ""] + [int(table[c].sum()) for c in year_columns] + [int(table["total"].sum())]
+    writer.writerow([_format_cell(value, dutch) for value in totals])
+    text = buffer.getvalue()
+    return (("\ufeff" if dutch else "") + text).encode("utf-8")

@@ -1,0 +1,49 @@
+"""Layer 3 (scenario): edits of a scenario, each a small pure function over the scenario's data.
+
+Each takes the data (a ``dict`` as read from YAML) and returns a changed copy in which
+the edited number is labelled: with the source the user gives, or as an ``assumption``
+saying it was edited, with the value before the edit. Validate the result with
+:func:`allocation.scenario.build.build` or :func:`allocation.scenario.loading.parse_scenario`.
+"""
+
+from allocation.scenario.edits.apply import CROSS_POT, apply_edits
+from allocation.scenario.edits.bounds import set_band, set_bound
+from allocation.scenario.edits.budget import (
+    scale_years,
+    scaled_profile,
+    set_budget,
+    set_year_value,
+)
+from allocation.scenario.edits.common import EDITED
+from allocation.scenario.edits.cross_pot import remove_cross_pot, set_cross_pot
+from allocation.scenario.edits.groups import (
+    GROUP_FIELDS,
+    GROUP_LIMITS,
+    remove_group,
+    set_group,
+)
+from allocation.scenario.edits.key import set_vast_bedrag, set_weights
+from allocation.scenario.edits.review import changes
+from allocation.scenario.edits.user_keys import add_user_key
+
+__all__ = [
+    "CROSS_POT",
+    "EDITED",
+    "GROUP_FIELDS",
+    "GROUP_LIMITS",
+    "add_user_key",
+    "apply_edits",
+    "changes",
+    "remove_cross_pot",
+    "remove_group",
+    "scale_years",
+    "scaled_profile",
+    "set_band",
+    "set_bound",
+    "set_budget",
+    "set_cross_pot",
+    "set_group",
+    "set_vast_bedrag",
+    "set_weights",
+    "set_year_value",
+]

@@ -1,0 +1,110 @@
+"""Layer 3 (scenario): validation messages, one per problem, naming the file and the field path.
+
+For example ``pots.elip.key.wieghts: unknown field; did you mean `weights`?``.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from pydantic import BaseModel, ValidationError
+
+from allocation.scenario.schema import (
+    AmountBound,
+    Band,
+    Budget,
+    CrossPotCap,
+    GroupConstraint,
+    KeySpec,
+    Peildatum,
+    Pot,
+    PotConstraints,
+    Reference,
+    Scenario,
+    TransitionBand,
+    UserKeySpec,
+    YearProfile,
+    YearValue,
+)
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+_MODELS_BY_PATH_END = {
+    "": Scenario,
+    "pots.*": Pot,
+    "pots.*.budget": Budget,
+    "pots.*.years": YearProfile,
+    "pots.*.key": KeySpec,
+    "user_keys.*": UserKeySpec,
+    "peildata.*": Peildatum,
+    "pots.*.years.euros.*": YearValue,
+    "pots.*.years.shares.*": YearValue,
+    "pots.*.constraints": PotConstraints,
+    "pots.*.constraints.minimum.*": AmountBound,
+    "pots.*.constraints.maximum.*": AmountBound,
+    "pots.*.constraints.transition": TransitionBand,
+    "pots.*.constraints.transition.reference": Reference,
+    "pots.*.constraints.year_band": Band,
+    "pots.*.constraints.groups.*": GroupConstraint,
+    "cross_pot.*": CrossPotCap,
+}
+
+
+def _model_at(location: tuple) -> type[BaseModel] | None:
+    parts = [str(p) for p in location]
+    for pattern, model in _MODELS_BY_PATH_END.items():
+        pattern_parts = pattern.split(".") if pattern else []
+        if len(pattern_parts) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern_parts, parts)):
+            return model
+    return None
+
+
+def _describe(error: dict) -> tuple[str, str]:
+    location = [str(part) for part in error["loc"] if part not in ("YearValue", "float", "int")]
+    # pydantic adds the union member's type name to the location: drop it
+    location = [part for part in location if not part.startswith("function-")]
+    if location and location[-1] in ("float", "YearValue"):
+        location = location[:-1]
+    kind = error["type"]
+    given = error.get("input")
+    if kind == "extra_forbidden":
+        field_name = location[-1]
+        model = _model_at(tuple(location[:-1]))
+        allowed = _field_names(model) if model else []
+        close = difflib.get_close_matches(field_name, allowed, n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else (f"; allowed: {', '.join(allowed)}" if allowed else "")
+        return ".".join(location), f"unknown field{hint}"
+    if kind == "missing":
+        return ".".join(location), "required field is missing"
+    if kind in ("greater_than_equal", "greater_than"):
+        bound = error["ctx"].get("ge", error["ctx"].get("gt"))
+        sign = ">=" if kind == "greater_than_equal" else ">"
+        return ".".join(location), f"must be {sign} {bound:g}, got {given}"
+    if kind in ("int_from_float", "int_parsing"):
+        return ".".join(location), f"must be a whole number of euros, got {given!r}"
+    if kind in ("float_parsing", "float_type", "int_type"):
+        return ".".join(location), f"must be a number, got {given!r}"
+    if kind == "too_short":
+        return ".".join(location), "must not be empty"
+    message = error["msg"].removeprefix("Value error, ")
+    return ".".join(location), message
+
+
+def format_errors(exc: ValidationError, origin: str) -> list[str]:
+    seen, problems = set(), []
+    for error in exc.errors():
+        path, message = _describe(error)
+        # A union (number or {value, source}) reports both branches; keep the clearest.
+        if error["type"] == "model_type" or (error["type"] == "float_type" and any(
+            other["type"] != "float_type" and other["loc"][:len(error["loc"]) - 1] == error["loc"][:-1]
+            for other in exc.errors()
+        )):
+            continue
+        line = f"{origin}: {path}: {message}" if path else f"{origin}: {message}"
+        if line not in seen:
+            seen.add(line)
+            problems.append(line)
+    return problems

@@ -1,0 +1,210 @@
+"""Layer 3 (scenario): a pot's ``constraints:`` block (and the cross-pot caps on it) as an
+engine :class:`~allocation.engine.constrained_pot.PotProblem`.
+
+Here a constraint's words meet the data: a minimum in euros per inhabitant becomes a
+bound per municipality, a province becomes a mask of its municipalities, a transition
+band's reference (a scenario or a CSV) becomes amounts per year. The engine then works on
+plain arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocation.common.errors import InputError
+from allocation.common.texts import money, per_inhabitant
+from allocation.data.key_csv import normalise_code
+from allocation.data.registers import DATA_DIR
+from allocation.engine.bands import band_limits
+from allocation.engine.constrained_pot import (
+    CapRule,
+    LabelledBound,
+    PotProblem,
+    overlapping_groups,
+)
+from allocation.engine.groups import GroupRule
+from allocation.scenario.references import (
+    ReferenceAmounts,
+    RunReference,
+    resolve_reference,
+)
+from allocation.scenario.schema import AmountBound, Pot, Scenario
+
+
+def is_constrained(pot_id: str, pot: Pot, scenario: Scenario) -> bool:
+    """Whether a pot needs the constrained path (a constraints block or a cross-pot cap)."""
+    if pot.constraints is not None:
+        return True
+    return any(cap.pots is None or pot_id in cap.pots for cap in scenario.cross_pot)
+
+
+def amount_text(spec) -> str:
+    """A bound's amount as the scenario gives it: ``EUR 5,000`` or ``EUR 0.205 per inhabitant``."""
+    return money(spec.eur) if spec.eur is not None else per_inhabitant(spec.eur_per_inhabitant)
+
+
+def _bound_values(spec: AmountBound, population: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    if spec.eur is not None:
+        values = np.full(len(population), float(spec.eur))
+    else:
+        values = spec.eur_per_inhabitant * population.astype(float)
+    if spec.nonzero_key_only:
+        values = np.where(shares > 0, values, np.nan)
+    return values
+
+
+def _bound_label(kind: str, spec: AmountBound) -> str:
+    suffix = " (municipalities with a non-zero key)" if spec.nonzero_key_only else ""
+    return f"a {kind} of {amount_text(spec)}{suffix}"
+
+
+def group_members(spec, municipalities: pd.DataFrame, where: str) -> np.ndarray:
+    """Boolean mask of the municipalities in a group."""
+    if spec.codes is not None:
+        normalised = [normalise_code(str(c)) for c in spec.codes]
+        unknown = [
+            str(c) for c, n in zip(spec.codes, normalised) if n is None or n not in set(municipalities["gm_code"])
+        ]
+        if unknown:
+            raise InputError(f"{where}.codes: not municipalities of the 2021 register: {', '.join(unknown)}")
+        return municipalities["gm_code"].isin(normalised).to_numpy()
+    for field_name, column in (
+        ("province", "province_code"),
+        ("veiligheidsregio", "veiligheidsregio_code"),
+        ("size_class", "size_class"),
+    ):
+        value = getattr(spec, field_name)
+        if value is None:
+            continue
+        if column == "province_code":
+            by_name = municipalities["province_name"].str.lower() == str(value).lower()
+            mask = (municipalities[column] == value) | by_name
+        else:
+            mask = municipalities[column] == value
+        if not mask.any():
+            known = ", ".join(sorted(municipalities[column].astype(str).unique()))
+            raise InputError(f"{where}.{field_name}: unknown {field_name} {value!r}; available: {known}")
+        return mask.to_numpy()
+    raise InputError(f"{where}: no group given")
+
+
+def _transition_groups(band, reference: ReferenceAmounts, reference_name: str, years: list[int]) -> list[GroupRule]:
+    """The transition band for municipalities merged on the reference's register.
+
+    A successor's predecessors together stay within the band around the successor's
+    reference amount: a group limit per payment year (whole euros, rounded inwards).
+    """
+    limits = band_limits(band)
+    groups = []
+    for year in years:
+        for label, mask, amount in reference.merged.get(year, []):
+            low = None if limits.decrease is None else math.ceil(amount * (1 - limits.decrease) - 1e-9)
+            high = None if limits.increase is None else math.floor(amount * (1 + limits.increase) + 1e-9)
+            groups.append(GroupRule(
+                name=f"{label} (transition band against {reference_name}, predecessors together)",
+                mask=mask, min_eur=low, max_eur=high, years=frozenset([year]),
+            ))
+    return groups
+
+
+def pot_problem(
+    *,
+    pot_id: str,
+    pot: Pot,
+    scenario: Scenario,
+    origin: str,
+    base_dir: Path,
+    municipalities: pd.DataFrame,
+    shares: np.ndarray,
+    budgets: dict[int, int],
+    run_reference: RunReference,
+    chain: tuple[Path, ...] = (),
+    data_dir: Path = DATA_DIR,
+) -> PotProblem:
+    """The engine's problem for one pot; raises :class:`InputError` naming the field."""
+    codes = list(municipalities["gm_code"])
+    population = municipalities["population"].to_numpy(dtype=float)
+    n = len(codes)
+    spec = pot.constraints
+    years = sorted(budgets)
+    field_path = f"{origin}: pots.{pot_id}.constraints"
+
+    for kind, entries in (
+        ("minimum", spec.minimum if spec else []),
+        ("maximum", spec.maximum if spec else []),
+        ("groups", spec.groups if spec else []),
+    ):
+        for index, entry in enumerate(entries):
+            for year in entry.years or []:
+                if year not in budgets:
+                    raise InputError(f"{field_path}.{kind}.{index}.years: {year} is not a payment year of this pot")
+
+    reference, reference_name = None, ""
+    if spec and spec.transition is not None:
+        reference, reference_name = resolve_reference(
+            spec.transition.reference, pot_id, base_dir, codes, f"{field_path}.transition", run_reference, chain,
+            data_dir,
+        )
+        if not set(reference) & set(years):
+            raise InputError(
+                f"{field_path}.transition: the reference has no payment year of this pot "
+                f"(reference years {sorted(reference)}, pot years {years})"
+            )
+
+    groups: list[GroupRule] = []
+    for index, entry in enumerate(spec.groups if spec else []):
+        groups.append(GroupRule(
+            name=entry.name,
+            mask=group_members(entry, municipalities, f"{field_path}.groups.{index}"),
+            min_eur=entry.min_eur, max_eur=entry.max_eur, min_share=entry.min_share, max_share=entry.max_share,
+            years=None if entry.years is None else frozenset(entry.years),
+        ))
+    if reference is not None:
+        groups += _transition_groups(spec.transition, reference, reference_name, years)
+    for first, second, shared in overlapping_groups(groups, years):
+        raise InputError(
+            f"{field_path}.groups: groups {first} and {second} share {shared} municipalities; "
+            "groups of one pot must not overlap"
+        )
+
+    fixed: dict[int, tuple[list[LabelledBound], list[LabelledBound]]] = {}
+    for year in years:
+        lowers: list[LabelledBound] = []
+        uppers: list[LabelledBound] = []
+        for entry in spec.minimum if spec else []:
+            if entry.years is None or year in entry.years:
+                lowers.append((_bound_label("minimum", entry), _bound_values(entry, population, shares)))
+        for entry in spec.maximum if spec else []:
+            if entry.years is None or year in entry.years:
+                uppers.append((_bound_label("maximum", entry), _bound_values(entry, population, shares)))
+        if reference is not None and year in reference:
+            band_limits(spec.transition).bounds(reference[year], "the transition band", reference_name, lowers, uppers)
+        fixed[year] = (lowers, uppers)
+
+    caps = []
+    for index, cap in enumerate(scenario.cross_pot):
+        if cap.pots is None or pot_id in cap.pots:
+            limit = np.full(n, float(cap.eur)) if cap.eur is not None else cap.eur_per_inhabitant * population
+            pots_text = ", ".join(cap.pots) if cap.pots else "all pots"
+            caps.append(
+                CapRule(index, limit, f"the cross-pot maximum of {amount_text(cap)} ({pots_text}; earlier pots first)")
+            )
+
+    return PotProblem(
+        pot_id=pot_id,
+        label=pot.label,
+        codes=tuple(codes),
+        names=tuple(municipalities["gm_name"]),
+        shares=shares,
+        budgets=dict(budgets),
+        vast_bedrag=pot.key.vast_bedrag_eur,
+        fixed_bounds=fixed,
+        caps=tuple(caps),
+        year_band=band_limits(spec.year_band) if spec and spec.year_band is not None else None,
+        groups=tuple(groups),
+        solver=scenario.solver,
+    )

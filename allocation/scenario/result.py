@@ -1,0 +1,111 @@
+"""Layer 3 (scenario): the result of running a scenario, and its long tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from allocation.data.keys import Key
+from allocation.engine.constrained_pot import REPORT_COLUMNS, ConstrainedPot
+from allocation.engine.pot import PotAllocation
+from allocation.scenario.loading import LoadedScenario
+from allocation.scenario.schema import Scenario
+
+ALLOCATION_COLUMNS = ["pot", "year", "gm_code", "gm_name", "amount_eur"]
+
+
+@dataclass
+class ScenarioResult:
+    """The allocation of every pot of a scenario on the key register.
+
+    ``allocation``: long table with columns pot, year, gm_code, gm_name, amount_eur, on
+    the key register (2021) for every year.
+    ``pots``: the engine's :class:`~allocation.engine.pot.PotAllocation` per pot id.
+    ``published``: the same amounts restated on each payment year's register (the one in
+    force on the year's peildatum): columns pot, year, gm_code, gm_name, amount_eur.
+    ``peildata``: payment year -> (peildatum ISO date, provenance).
+    ``registers``: payment year -> that year's register (gm_code, gm_name, province_code,
+    province_name).
+    ``successors``: payment year -> :func:`allocation.engine.restate.successor_map` of the key
+    register's codes (the predecessor-to-successor mapping used).
+    """
+
+    loaded: LoadedScenario
+    municipalities: pd.DataFrame
+    pots: dict[str, PotAllocation]
+    allocation: pd.DataFrame
+    key_shares: dict[str, pd.DataFrame] = field(default_factory=dict)
+    published: pd.DataFrame | None = None
+    peildata: dict[int, tuple[str, str]] = field(default_factory=dict)
+    registers: dict[int, pd.DataFrame] = field(default_factory=dict)
+    successors: dict[int, pd.DataFrame] = field(default_factory=dict)
+    constrained: dict[str, ConstrainedPot] = field(default_factory=dict)  # pot id -> what its constraints did
+
+    def bound_report(self, pot_id: str) -> pd.DataFrame:
+        """Per pot-year, the municipalities that sit on a constraint and what it cost or gave them.
+
+        Columns: pot, year, gm_code, gm_name, constraint, key_amount_eur (the pure key),
+        amount_eur, effect_eur (amount minus key amount). Empty for a pot without constraints.
+        """
+        if pot_id not in self.scenario.pots:
+            raise KeyError(pot_id)
+        info = self.constrained.get(pot_id)
+        if info is None:
+            return pd.DataFrame(columns=REPORT_COLUMNS)
+        return info.report.copy()
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.loaded.scenario
+
+    def explanation(self, pot_id: str) -> pd.DataFrame:
+        """Per municipality and year: key values and shares, and how the amount follows.
+
+        Columns: gm_code, gm_name, one ``value:<key>`` and ``share:<key>`` pair per key
+        used, combined_share, year, year_budget, vast_bedrag, variable_budget,
+        exact_amount, amount_eur, rounding_eur.
+        """
+        pot = self.pots[pot_id]
+        base = self.key_shares[pot_id]
+        rows = []
+        for column, year in enumerate(pot.years):
+            frame = base.copy()
+            frame["year"] = year
+            frame["year_budget"] = pot.budgets[column]
+            frame["vast_bedrag"] = pot.vast_bedrag
+            frame["variable_budget"] = pot.budgets[column] - pot.vast_bedrag * len(pot.codes)
+            frame["exact_amount"] = pot.ideal[:, column]
+            frame["amount_eur"] = pot.amounts[:, column]
+            frame["rounding_eur"] = frame["amount_eur"] - frame["exact_amount"]
+            rows.append(frame)
+        return pd.concat(rows, ignore_index=True)
+
+
+def used_keys(loaded: LoadedScenario) -> list[Key]:
+    """The keys any pot of the scenario uses, in name order."""
+    names = sorted({name for pot in loaded.scenario.pots.values() for name in pot.key.weights})
+    return [loaded.keys[name] for name in names]
+
+
+
+
+def _in_pot_order(frame: pd.DataFrame, result: ScenarioResult) -> pd.DataFrame:
+    frame = frame[ALLOCATION_COLUMNS].copy()
+    pot_order = {pot_id: i for i, pot_id in enumerate(result.scenario.pots)}
+    frame["_pot"] = frame["pot"].map(pot_order)
+    frame = frame.sort_values(["_pot", "year", "gm_code"], kind="stable").drop(columns="_pot")
+    return frame.reset_index(drop=True)
+
+
+def allocation_table(result: ScenarioResult) -> pd.DataFrame:
+    """The long allocation table on the key register, in scenario pot order, then year, then code."""
+    return _in_pot_order(result.allocation, result)
+
+
+def published_table(result: ScenarioResult) -> pd.DataFrame:
+    """The long table as published: each payment year on the register in force on its
+    peildatum (mergers applied), in scenario pot order, then year, then code."""
+    if result.published is None:
+        return allocation_table(result)
+    return _in_pot_order(result.published, result)

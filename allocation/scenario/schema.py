@@ -1,0 +1,326 @@
+"""Layer 3 (scenario): the scenario file format, as a strict pydantic model.
+
+A scenario is a YAML file an analyst can diff and review (see README.md for a tour).
+Every number in it carries a ``source`` or an ``assumption`` label. Unknown fields are
+errors; messages are written by :mod:`allocation.scenario.messages`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from allocation.data.registers import KEY_REGISTER_DATE
+
+FIRST_YEAR, LAST_YEAR = 2021, 2026
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+RESERVED_POT_IDS = {"allocation"}  # <id>-allocation.csv is the long table
+
+
+def provenance_parts(provenance: str) -> tuple[str, str]:
+    """Split a provenance text as :attr:`Sourced.provenance` writes it into its kind as the
+    exports write it (``ASSUMPTION`` or ``source``) and the statement itself."""
+    for prefix, kind in (("ASSUMPTION: ", "ASSUMPTION"), ("source: ", "source")):
+        if provenance.startswith(prefix):
+            return kind, provenance[len(prefix):]
+    return "source", provenance
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(Strict):
+    """A value with its provenance: a ``source``, or an ``assumption`` saying why."""
+
+    source: str | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _has_provenance(self):
+        if not (self.source or "").strip() and not (self.assumption or "").strip():
+            raise ValueError("give a `source:` or label it with `assumption:` (every number needs one)")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``sourced`` or ``assumption``."""
+        return "assumption" if (self.assumption or "").strip() else "sourced"
+
+    @property
+    def provenance(self) -> str:
+        """``source: ...`` or ``ASSUMPTION: ...``."""
+        if (self.assumption or "").strip():
+            return f"ASSUMPTION: {self.assumption.strip()}"
+        return f"source: {self.source.strip()}"
+
+
+class Budget(Sourced):
+    amount_eur: int = Field(ge=0, description="total of the pot in whole euros")
+
+
+class YearValue(Sourced):
+    value: float = Field(ge=0)
+
+
+class YearProfile(Strict):
+    """Payment years: whole ``euros`` per year, or ``shares`` that are normalised."""
+
+    euros: dict[int, float | YearValue] | None = None
+    shares: dict[int, float | YearValue] | None = None
+    source: str | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _one_profile(self):
+        if (self.euros is None) == (self.shares is None):
+            raise ValueError("give exactly one of `euros:` (amount per year) or `shares:` (normalised)")
+        profile = self.euros if self.euros is not None else self.shares
+        if not profile:
+            raise ValueError("list at least one payment year")
+        block_sourced = bool((self.source or "").strip() or (self.assumption or "").strip())
+        for year, value in profile.items():
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise ValueError(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+            plain = not isinstance(value, YearValue)
+            if plain and value < 0:
+                raise ValueError(f"year {year}: must be >= 0, got {value}")
+            if plain and not block_sourced:
+                raise ValueError(
+                    f"year {year} has no provenance: give the profile a `source:` or `assumption:`, "
+                    "or write the year as {value: ..., source: ...}"
+                )
+        if self.shares is not None and not sum(self.values().values()) > 0:
+            raise ValueError("the shares must have a positive sum")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "euros" if self.euros is not None else "shares"
+
+    def values(self) -> dict[int, float]:
+        profile = self.euros if self.euros is not None else self.shares
+        return {year: (v.value if isinstance(v, YearValue) else float(v)) for year, v in sorted(profile.items())}
+
+    def provenance(self, year: int) -> str:
+        """``source: ...`` or ``ASSUMPTION: ...`` of one payment year's value."""
+        profile = self.euros if self.euros is not None else self.shares
+        value = profile[year]
+        if isinstance(value, YearValue):
+            return value.provenance
+        if (self.assumption or "").strip():
+            return f"ASSUMPTION: {self.assumption.strip()}"
+        return f"source: {self.source.strip()}"
+
+    def year_kind(self, year: int) -> str:
+        """``sourced`` or ``assumption``: the kind of one payment year's provenance."""
+        profile = self.euros if self.euros is not None else self.shares
+        value = profile[year]
+        if isinstance(value, YearValue):
+            return value.kind
+        return "assumption" if (self.assumption or "").strip() else "sourced"
+
+    def kinds_text(self) -> str:
+        """The kinds of the payment years' provenance: ``sourced``, ``assumption`` or both."""
+        return " and ".join(sorted({self.year_kind(year) for year in self.values()}))
+
+
+class KeySpec(Sourced):
+    """A weighted combination of keys, optionally after a vast bedrag per municipality."""
+
+    weights: dict[str, float] = Field(min_length=1)
+    vast_bedrag_eur: int = Field(default=0, ge=0, description="euros per municipality per payment year")
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, weights: dict[str, float]):
+        for name, weight in weights.items():
+            if not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"weight {name}: must be >= 0, got {weight}")
+        total = math.fsum(weights.values())
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"weights must sum to 1, got {total:g}")
+        return weights
+
+
+# --- constraints (see README "Constraints") -------------------------------------------
+
+
+class AmountBound(Sourced):
+    """A minimum or maximum per municipality per payment year."""
+
+    eur: float | None = Field(default=None, ge=0, description="euros per municipality per year")
+    eur_per_inhabitant: float | None = Field(default=None, ge=0, description="euros per inhabitant per year")
+    nonzero_key_only: bool = False
+    years: list[int] | None = None
+
+    @model_validator(mode="after")
+    def _one_amount(self):
+        if (self.eur is None) == (self.eur_per_inhabitant is None):
+            raise ValueError("give exactly one of `eur:` or `eur_per_inhabitant:`")
+        for year in self.years or []:
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise ValueError(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+        return self
+
+
+class Reference(Strict):
+    """The reference allocation of a transition band: another scenario file, or an allocation CSV."""
+
+    scenario: str | None = None
+    allocation_csv: str | None = None
+    pot: str | None = None
+
+    @model_validator(mode="after")
+    def _one_reference(self):
+        if (self.scenario is None) == (self.allocation_csv is None):
+            raise ValueError("give exactly one of `scenario:` (a scenario file) or `allocation_csv:` (a `run` output)")
+        return self
+
+
+class Band(Sourced):
+    """At most ``max_decrease_pct`` less and ``max_increase_pct`` more than a reference amount."""
+
+    max_decrease_pct: float | None = Field(default=None, ge=0, le=100)
+    max_increase_pct: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _some_limit(self):
+        if self.max_decrease_pct is None and self.max_increase_pct is None:
+            raise ValueError("give `max_decrease_pct:`, `max_increase_pct:` or both")
+        return self
+
+
+class TransitionBand(Band):
+    reference: Reference
+
+
+class GroupConstraint(Sourced):
+    """The total of a group of municipalities at least or at most an amount or a share of the pot-year."""
+
+    name: str
+    province: str | None = None
+    veiligheidsregio: str | None = None
+    size_class: str | None = None
+    codes: list[str] | None = None
+    min_eur: int | None = Field(default=None, ge=0)
+    max_eur: int | None = Field(default=None, ge=0)
+    min_share: float | None = Field(default=None, ge=0, le=1)
+    max_share: float | None = Field(default=None, ge=0, le=1)
+    years: list[int] | None = None
+
+    @model_validator(mode="after")
+    def _one_group_one_limit(self):
+        given = [f for f in ("province", "veiligheidsregio", "size_class", "codes") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "define the group by exactly one of `province:`, `veiligheidsregio:`, `size_class:`, `codes:`"
+            )
+        if all(getattr(self, f) is None for f in ("min_eur", "max_eur", "min_share", "max_share")):
+            raise ValueError("give a limit: `min_eur:`, `max_eur:`, `min_share:` or `max_share:`")
+        if self.min_eur is not None and self.min_share is not None:
+            raise ValueError("give `min_eur:` or `min_share:`, not both")
+        if self.max_eur is not None and self.max_share is not None:
+            raise ValueError("give `max_eur:` or `max_share:`, not both")
+        return self
+
+
+class PotConstraints(Strict):
+    minimum: list[AmountBound] = Field(default_factory=list)
+    maximum: list[AmountBound] = Field(default_factory=list)
+    transition: TransitionBand | None = None
+    year_band: Band | None = None
+    groups: list[GroupConstraint] = Field(default_factory=list)
+
+
+class CrossPotCap(Sourced):
+    """A maximum per municipality per payment year for several pots together."""
+
+    pots: list[str] | None = None
+    eur: float | None = Field(default=None, ge=0)
+    eur_per_inhabitant: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_amount(self):
+        if (self.eur is None) == (self.eur_per_inhabitant is None):
+            raise ValueError("give exactly one of `eur:` or `eur_per_inhabitant:`")
+        return self
+
+
+class Pot(Strict):
+    label: str
+    description: str = ""
+    budget: Budget
+    years: YearProfile
+    key: KeySpec
+    constraints: PotConstraints | None = None
+
+
+class UserKeySpec(Strict):
+    """A key read from a CSV file (path relative to the scenario file)."""
+
+    file: str
+    value_column: str
+    code_column: str = "gm_code"
+    missing_as_zero: bool = False
+    label: str
+    unit: str = ""
+    source: str
+    vintage: str = ""
+    kind: Literal["real", "proxy", "assumption"]
+    note: str = ""
+
+
+class Peildatum(Sourced):
+    """The reference date whose municipality register a payment year is published on."""
+
+    date: dt.date
+
+
+class Scenario(Strict):
+    name: str
+    description: str
+    key_register: dt.date = dt.date.fromisoformat(KEY_REGISTER_DATE)
+    #: per payment year, the reference date of its register (default: 1 January)
+    peildata: dict[int, Peildatum] = Field(default_factory=dict)
+    user_keys: dict[str, UserKeySpec] = Field(default_factory=dict)
+    pots: dict[str, Pot] = Field(min_length=1)
+    cross_pot: list[CrossPotCap] = Field(default_factory=list)
+    solver: Literal["highs", "cbc"] = "highs"  # for the joint LP: year-band fallback, and explaining coupled conflicts
+
+    @field_validator("peildata")
+    @classmethod
+    def _peildata(cls, value: dict[int, Peildatum]):
+        for year, peildatum in value.items():
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise ValueError(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+            if peildatum.date.year != year:
+                raise ValueError(
+                    f"year {year}: the peildatum {peildatum.date} is not in {year}; give a date within the payment year"
+                )
+        return value
+
+    def peildatum(self, year: int) -> tuple[str, str]:
+        """The reference date (ISO) of payment year ``year`` and its provenance."""
+        if year in self.peildata:
+            return self.peildata[year].date.isoformat(), self.peildata[year].provenance
+        return f"{year}-01-01", "ASSUMPTION: default peildatum, the register in force on 1 January of the payment year"
+
+    @field_validator("key_register")
+    @classmethod
+    def _register(cls, value: dt.date):
+        if value.isoformat() != KEY_REGISTER_DATE:
+            raise ValueError(f"keys are available on the {KEY_REGISTER_DATE} register only, got {value}")
+        return value
+
+    @field_validator("pots", "user_keys")
+    @classmethod
+    def _identifiers(cls, value: dict):
+        for name in value:
+            if not re.match(IDENTIFIER, str(name)):
+                raise ValueError(f"{name!r} must be a lowercase identifier like `elip` (letters, digits, _)")
+        return value
