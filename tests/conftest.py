@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import shutil
 from pathlib import Path
 
 import pytest
 
+from allocation import ScenarioResult, load_scenario, run_scenario
 from allocation.data.registers import DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,3 +23,13 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA_DIR, target, ignore=shutil.ignore_patterns("geo", "*.py"))
     return target
+
+
+@functools.cache
+def _shipped_run(stem: str) -> ScenarioResult:
+    return run_scenario(load_scenario(SCENARIOS / f"{stem}.yaml"))
+
+
+def shipped(stem: str) -> ScenarioResult:
+    """The result of a shipped scenario, run once per test session; each caller gets its own copy."""
+    return copy.deepcopy(_shipped_run(stem))

@@ -28,9 +28,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from allocation import load_scenario, run_scenario
 from allocation.faces import views
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, shipped
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Screenshots go to tests/artifacts/screenshots (ignored by git); with
@@ -210,7 +209,7 @@ def test_the_app_renders_the_map_and_downloads_a_workbook_with_exact_totals(page
     assert info.value.suggested_filename == "kamerbrief-2021-meicirculaire.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True)
 
-    expected = views.year_phasing(run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml")))
+    expected = views.year_phasing(shipped("kamerbrief-2021"))
     for pot_id, rows in expected.groupby("pot"):
         sheet = list(workbook[pot_id].iter_rows(values_only=True))
         header, body, total_row = sheet[0], sheet[1:-1], sheet[-1]

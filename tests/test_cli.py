@@ -1,7 +1,14 @@
-"""The command line: the shipped scenario runs, bad input exits 2 with one line per problem."""
+"""The command line: the shipped scenario runs, bad input exits 2 with one line per problem.
+
+Most tests call the command line's ``main`` in this process (:func:`cli`); one test per
+command runs it as a real process (:func:`cli_process`) to check the exit code, the
+streams and the absence of a traceback as a user sees them.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
 
@@ -9,17 +16,30 @@ import pandas as pd
 import pytest
 import yaml
 
+from allocation.faces.cli import main
 from tests.conftest import ROOT, SCENARIOS
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
+def cli_process(*args: str) -> subprocess.CompletedProcess:
+    """``python -m allocation ARGS`` as a separate process."""
     return subprocess.run([sys.executable, "-m", "allocation", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    """``python -m allocation ARGS`` run in this process: the exit code and both streams."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse's own errors
+            code = exit_.code if isinstance(exit_.code, int) else 2
+    return subprocess.CompletedProcess(["python", "-m", "allocation", *args], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="module")
 def baseline_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    result = cli("run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(out))
+    result = cli_process("run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(out))
     return result, out
 
 
@@ -56,7 +76,7 @@ def test_misspelt_field_exits_2_with_one_line_naming_the_field(tmp_path):
     bad = tmp_path / "typo.yaml"
     bad.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = cli("run", str(bad), "--out", str(out))
+    result = cli_process("run", str(bad), "--out", str(out))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert f"error: {bad}: pots.invoering.lable: unknown field; did you mean `label`?" in lines
@@ -80,7 +100,7 @@ def test_infeasible_vast_bedrag_exits_2_with_the_shortfall_in_euros(tmp_path):
 
 
 def test_missing_scenario_file_exits_2(tmp_path):
-    result = cli("validate", str(tmp_path / "nope.yaml"))
+    result = cli_process("validate", str(tmp_path / "nope.yaml"))
     assert result.returncode == 2
     assert "scenario file not found" in result.stderr and "Traceback" not in result.stderr
 
@@ -91,7 +111,7 @@ def test_validate_accepts_the_shipped_scenario():
 
 
 def test_keys_lists_every_builtin_key_with_kind_and_source():
-    result = cli("keys")
+    result = cli_process("keys")
     assert result.returncode == 0
     for name in ("inwoners", "vast_bedrag", "migratieachtergrond", "oppervlakte"):
         assert name in result.stdout
@@ -99,7 +119,7 @@ def test_keys_lists_every_builtin_key_with_kind_and_source():
 
 
 def test_explain_lets_a_municipality_recompute_its_amount():
-    result = cli("explain", str(SCENARIOS / "kamerbrief-2021.yaml"), "363")
+    result = cli_process("explain", str(SCENARIOS / "kamerbrief-2021.yaml"), "363")
     assert result.returncode == 0
     assert "Amsterdam (GM0363)" in result.stdout
     assert "key migratieachtergrond [proxy]" in result.stdout

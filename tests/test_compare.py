@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from allocation import comparison_summary, load_scenario, parse_scenario, run_scenario
+from allocation import comparison_summary, parse_scenario, run_scenario
 from allocation.analysis.compare import ALL, BANDS, band_of, compare, gini, percent_change
 from allocation.common.errors import InputError
 from allocation.publish.comparison import comparison_files
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, shipped
 
 BASE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
 BASE = yaml.safe_load(BASE_TEXT)
@@ -32,12 +32,12 @@ KEYS = ["inwoners", "vast_bedrag", "migratieachtergrond", "oppervlakte"]
 
 @pytest.fixture(scope="module")
 def baseline():
-    return run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+    return shipped("kamerbrief-2021")
 
 
 @pytest.fixture(scope="module")
 def migratie():
-    return run_scenario(load_scenario(SCENARIOS / "variant-migratie.yaml"))
+    return shipped("variant-migratie")
 
 
 @pytest.fixture(scope="module")
@@ -225,8 +225,8 @@ def test_gini_of_euros_per_inhabitant():
 
 
 def test_inhabitants_only_scenario_has_almost_no_concentration():
-    result = run_scenario(load_scenario(SCENARIOS / "variant-inwoners.yaml"))
-    comparison = compare([result, run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))])
+    result = shipped("variant-inwoners")
+    comparison = compare([result, shipped("kamerbrief-2021")])
     overall = comparison.concentration[
         (comparison.concentration["pot"] == ALL) & (comparison.concentration["year"] == ALL)
     ]

@@ -7,7 +7,7 @@ import yaml
 from openpyxl import load_workbook
 
 from tests.conftest import SCENARIOS
-from tests.test_cli import cli
+from tests.test_cli import cli, cli_process
 
 BASELINE = str(SCENARIOS / "kamerbrief-2021.yaml")
 
@@ -53,7 +53,7 @@ def test_compare_with_bad_files_exits_2_names_every_problem_and_writes_nothing(t
     bad = tmp_path / "typo.yaml"
     bad.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = cli("compare", BASELINE, str(bad), str(tmp_path / "missing.yaml"), "--out", str(out))
+    result = cli_process("compare", BASELINE, str(bad), str(tmp_path / "missing.yaml"), "--out", str(out))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert f"error: {bad}: pots.elip.lable: unknown field; did you mean `label`?" in lines

@@ -19,7 +19,7 @@ from allocation import load_scenario, parse_scenario, run_scenario, summary_text
 from allocation.common.errors import InfeasibleError, InputError
 from allocation.data.registers import load_municipalities_2021
 from allocation.publish.circular_tables import allocation_csv
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, shipped
 
 BASE = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
 TEST = {"assumption": "fictitious test setting"}
@@ -53,7 +53,7 @@ def population():
 
 
 def test_floor_variant_gives_every_municipality_its_floor_and_keeps_the_budgets():
-    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-floor.yaml"))
+    result = shipped("kamerbrief-2021-floor")
     elip = amounts(result, "elip")
     assert (elip[[2021, 2022, 2023]] >= 2500).all().all()
     budgets = BASE["pots"]["elip"]["years"]["euros"]
@@ -69,13 +69,13 @@ def test_floor_variant_gives_every_municipality_its_floor_and_keeps_the_budgets(
     # most gain against the pure key; some just above the floor by the key sit on it after rescaling
     assert report["effect_eur"].sum() > 0
     # the other pots are those of the baseline, to the euro
-    baseline = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+    baseline = shipped("kamerbrief-2021")
     for pot in ("ondertussengroep", "invoering"):
         assert amounts(result, pot).equals(amounts(baseline, pot))
 
 
 def test_floor_variant_unbound_municipalities_keep_the_key_proportions():
-    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-floor.yaml"))
+    result = shipped("kamerbrief-2021-floor")
     pot = result.pots["elip"]
     info = result.constrained["elip"]
     bound = set(result.bound_report("elip").query("year == 2023")["gm_code"])
@@ -86,8 +86,8 @@ def test_floor_variant_unbound_municipalities_keep_the_key_proportions():
 
 
 def test_ingroei_variant_stays_within_the_transition_band_of_the_baseline():
-    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-ingroei.yaml"))
-    baseline = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+    result = shipped("kamerbrief-2021-ingroei")
+    baseline = shipped("kamerbrief-2021")
     new, old = amounts(result, "ondertussengroep"), amounts(baseline, "ondertussengroep")
     assert (new >= np.ceil(old * 0.95 - 1e-9)).all().all()
     assert (new <= np.floor(old * 1.10 + 1e-9)).all().all()
@@ -98,14 +98,14 @@ def test_ingroei_variant_stays_within_the_transition_band_of_the_baseline():
 
 
 def test_summary_prints_the_bound_report():
-    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-floor.yaml"))
+    result = shipped("kamerbrief-2021-floor")
     text = summary_text(result)
     assert "Constraints in elip" in text
     assert "on a minimum of EUR 2,500" in text
 
 
 def test_pot_without_constraints_has_an_empty_bound_report():
-    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-floor.yaml"))
+    result = shipped("kamerbrief-2021-floor")
     assert result.bound_report("invoering").empty
 
 
@@ -307,7 +307,7 @@ def band_against(csv_name):
 def test_transition_band_holds_on_the_reference_register_for_a_run_csv(tmp_path):
     # `run` writes each payment year on its own register; merged municipalities (Land van
     # Cuijk, Maashorst, ...) stay within the band as the sum of their predecessors.
-    baseline = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+    baseline = shipped("kamerbrief-2021")
     (tmp_path / "ref.csv").write_bytes(allocation_csv(baseline))
 
     def edit(d):
@@ -382,7 +382,7 @@ def test_misspelt_constraint_field_suggests_the_fix():
 def test_explain_shows_the_constraint_or_the_factor_for_a_constrained_pot():
     from allocation import explanation_text
 
-    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-floor.yaml"))
+    result = shipped("kamerbrief-2021-floor")
     vlieland = explanation_text(result, "GM0096")
     assert "2021: sits on a minimum of EUR 2,500 -> EUR 2,500" in vlieland
     amsterdam = explanation_text(result, "GM0363")

@@ -26,7 +26,7 @@ from allocation.common.errors import InputError
 from allocation.publish.circular_tables import neutralise, pot_csv, pot_table
 from allocation.publish.meicirculaire import meicirculaire_workbook, write_workbook
 from allocation.publish.run_files import export_files
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, shipped
 
 FIXED_DATE = dt.date(2026, 5, 31)
 YEAR_COUNTS = {2021: 352, 2022: 345, 2023: 342, 2024: 342, 2025: 342, 2026: 342}
@@ -35,7 +35,7 @@ BASE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
 
 @pytest.fixture(scope="module")
 def result():
-    return run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+    return shipped("kamerbrief-2021")
 
 
 @pytest.fixture(scope="module")
@@ -397,7 +397,7 @@ def test_libreoffice_opens_the_workbook_and_every_total_holds(soffice, result, f
 
 
 def test_constrained_scenario_lists_each_constraint_with_provenance_and_the_bound_report():
-    constrained = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-floor.yaml"))
+    constrained = shipped("kamerbrief-2021-floor")
     book = openpyxl.load_workbook(io.BytesIO(meicirculaire_workbook(constrained, dt.date(2026, 1, 1))))
     notes = [row for row in book["Toelichting"].iter_rows(values_only=True) if str(row[1]).startswith("beperking")]
     assert notes, "the floor must be listed among the parameters"

@@ -20,14 +20,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocation import explanation_text, load_scenario, parse_scenario, run_scenario, summary_text
+from allocation import explanation_text, parse_scenario, run_scenario, summary_text
 from allocation.common.errors import InfeasibleError
 from allocation.engine import constrained_pot as constrained
 from allocation.engine import joint_lp as lp
 from allocation.faces import views
 from allocation.publish.meicirculaire import bound_table, meicirculaire_workbook
 from allocation.scenario.pot_problem import pot_problem
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, shipped
 
 BASE = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
 TEST = {"assumption": "fictitious test setting"}
@@ -116,7 +116,7 @@ def test_year_band_that_holds_only_jointly_fails_year_by_year(joint_result):
 
 
 def test_joint_allocation_leaves_the_other_pots_and_the_unconstrained_rule_unchanged(joint_result):
-    plain = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+    plain = shipped("kamerbrief-2021")
     for pot in ("elip", "invoering"):
         pd.testing.assert_frame_equal(amounts(joint_result, pot), amounts(plain, pot))
 
@@ -239,7 +239,7 @@ def test_joint_allocation_is_stated_in_the_summary_explanation_export_and_app(jo
 
 
 def test_year_band_that_holds_year_by_year_keeps_the_closed_form():
-    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-ingroei.yaml"))
+    result = shipped("kamerbrief-2021-ingroei")
     for info in result.constrained.values():
         assert not info.joint
         assert all(math.isfinite(v) for v in info.scales.values())

@@ -19,7 +19,7 @@ from allocation import load_scenario, parse_scenario, run_scenario
 from allocation.common.errors import InputError
 from allocation.engine.restate import RestatementError, restate, split_whole, successor_map
 from allocation.scenario.running import refresh_published
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, shipped
 
 COLUMNS = ["effective_date", "old_code", "old_name", "new_code", "new_name", "change_type", "note", "split_weight"]
 
@@ -131,7 +131,7 @@ BASE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
 
 @pytest.fixture(scope="module")
 def baseline():
-    return run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+    return shipped("kamerbrief-2021")
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import math
 import pytest
 import yaml
 
-from allocation import load_scenario, parse_scenario, run_scenario
+from allocation import parse_scenario
 from allocation.common.errors import InputError
 from allocation.faces import views
 from allocation.scenario import edits
 from allocation.scenario.build import KeyUpload, build
 from allocation.scenario.loading import scenario_data
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, shipped
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 BASELINE = SCENARIOS / "kamerbrief-2021.yaml"
@@ -21,12 +21,12 @@ BASELINE = SCENARIOS / "kamerbrief-2021.yaml"
 
 @pytest.fixture(scope="module")
 def baseline():
-    return run_scenario(load_scenario(BASELINE))
+    return shipped("kamerbrief-2021")
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_pot_year_tables_add_up_to_the_year_budgets(path):
-    result = run_scenario(load_scenario(path))
+    result = shipped(path.stem)
     phasing = views.year_phasing(result)
     for row in phasing.itertuples(index=False):
         table = views.pot_year_table(result, row.pot, row.year)
@@ -177,7 +177,7 @@ def upload(content: bytes, **options) -> KeyUpload:
 
 def fictitious_counts() -> bytes:
     """FICTITIOUS ELIP counts: 1 per municipality, 50 for Amsterdam."""
-    register = run_scenario(load_scenario(BASELINE)).municipalities["gm_code"]
+    register = shipped("kamerbrief-2021").municipalities["gm_code"]
     lines = ["gm_code;aantal"] + [f"{code};{50 if code == 'GM0363' else 1}" for code in register]
     return ("\n".join(lines) + "\n").encode("utf-8")
 

@@ -23,34 +23,45 @@ from allocation.data.registers import (
     register_dates,
 )
 
-_THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+#: A cell longer than this is refused (the csv module's own default is 131,072 characters).
+MAX_CELL = 1_000_000
+#: A key file larger than this is refused (a key for every municipality takes a few kB).
+MAX_FILE_BYTES = 20_000_000
+#: Per kind of problem, this many rows are named one by one; the rest are summarised.
+MAX_ROWS_LISTED = 5
+#: A key value above this is refused as absurd (the largest real key, inhabitants, is under a million).
+MAX_KEY_VALUE = 1e12
+
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
+
+# A number in each of the two spreadsheet conventions. A thousands group starts with 1-9.
+_POINT = re.compile(r"^[+-]?(\d+|[1-9]\d{0,2}(,\d{3})+)(\.\d*)?$|^[+-]?\.\d+$")
+_COMMA = re.compile(r"^[+-]?(\d+|[1-9]\d{0,2}(\.\d{3})+)(,\d*)?$|^[+-]?,\d+$")
+
+
+def _clean(text: str) -> str:
+    return text.strip().replace("\u00a0", "").replace(" ", "").replace("\u2009", "")
+
+
+def number_readings(text: str) -> tuple[float | None, float | None]:
+    """A cell read as a number with a decimal point (``1,234.5``) and with a decimal comma
+    (``1.234,5``); ``None`` where it is not a number in that convention. ``1.234`` has two
+    readings (1.234 and 1234); ``0.858`` and ``12.5`` only the first, ``12,5`` only the second."""
+    value = _clean(text)
+    point = float(value.replace(",", "")) if _POINT.match(value) else None
+    comma = float(value.replace(".", "").replace(",", ".")) if _COMMA.match(value) else None
+    return point, comma
 
 
 def parse_number(text: str, dutch: bool) -> float | None:
-    """Parse a spreadsheet number; ``None`` when it is not one.
+    """A spreadsheet number in one convention; ``None`` when it is not one.
 
-    Accepts ``1234.5``, ``1234,5``, ``1.234,5`` and ``1,234.5``. In the Dutch flavour
-    (``;`` separator) a dot followed by groups of three digits is a thousands separator
-    (``1.234`` is one thousand two hundred and thirty-four).
+    ``dutch=False``: decimal point, optional thousands commas (``1,234.5``). ``dutch=True``:
+    decimal comma, optional thousands dots (``1.234,5``; ``1.234`` is one thousand two
+    hundred and thirty-four). :func:`parse_key_csv` decides the convention from the whole file.
     """
-    value = text.strip().replace("\u00a0", "").replace(" ", "").replace("\u2009", "")
-    if not value:
-        return None
-    if "," in value and "." in value:
-        if value.rfind(",") > value.rfind("."):
-            value = value.replace(".", "").replace(",", ".")
-        else:
-            value = value.replace(",", "")
-    elif "," in value:
-        if value.count(",") > 1:
-            return None
-        value = value.replace(",", ".")
-    elif dutch and _THOUSANDS_DOT.match(value):
-        value = value.replace(".", "")
-    if not _NUMBER.match(value):
-        return None
-    return float(value)
+    point, comma = number_readings(text)
+    return comma if dutch else point
 
 
 def normalise_code(text: str) -> str | None:
@@ -94,6 +105,8 @@ def parse_key_csv(
     duplicate codes, non-numeric or negative values, and municipalities missing from the
     file (unless ``missing_as_zero``).
     """
+    if len(content) > MAX_FILE_BYTES:
+        raise InputError(f"{origin}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; a key file is a few kB")
     text = _decode(content, origin) if isinstance(content, bytes) else content.lstrip("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
@@ -104,14 +117,21 @@ def parse_key_csv(
     separator = ";" if header.count(";") > header.count(",") else ","
     if "\t" in header and separator not in header:
         separator = "\t"
-    dutch = separator == ";"
-    rows = list(csv.reader(io.StringIO(text), delimiter=separator))
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(
+            f"{origin}: row {reader.line_num}: cannot be read as CSV ({exc}); a cell may hold at most "
+            f"{MAX_CELL:,} characters"
+        ) from None
     columns = [column.strip() for column in rows[0]]
     problems = []
     for wanted, role in ((code_column, "code"), (value_column, "value")):
         if wanted not in columns:
             problems.append(
-                f"{origin}: no {role} column {wanted!r}; the columns are {', '.join(map(repr, columns))}. "
+                f"{origin}: no {role} column {wanted!r}; the columns are {', '.join(map(_shown, columns[:20]))}"
+                f"{' ...' if len(columns) > 20 else ''}. "
                 f"Rename the column or set {role}_column in the scenario"
             )
     if problems:
@@ -125,22 +145,24 @@ def parse_key_csv(
         for code in load_register(date, data_dir)["gm_code"]:
             later.setdefault(code, date)
 
-    values: dict[str, float] = {}
+    found: dict[str, list[tuple[int, str]]] = {}  # kind of problem -> (row, message)
+
+    def problem(kind: str, line_number: int, message: str) -> None:
+        found.setdefault(kind, []).append((line_number, f"{origin}: row {line_number}: {message}"))
+
+    cells: dict[str, tuple[int, str]] = {}  # code -> (row, value cell)
     first_row: dict[str, int] = {}
     for line_number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(code_at, value_at):
-            problems.append(
-                f"{origin}: row {line_number}: has {len(row)} cell(s), expected at least {max(code_at, value_at) + 1}"
-            )
+            problem("cells", line_number, f"has {len(row)} cell(s), expected at least {max(code_at, value_at) + 1}")
             continue
         raw_code, raw_value = row[code_at], row[value_at]
         code = normalise_code(raw_code)
         if code is None:
-            problems.append(
-                f"{origin}: row {line_number}: {code_column} {raw_code!r} is not a municipality code like GM0363 or 363"
-            )
+            problem("code", line_number,
+                    f"{code_column} {_shown(raw_code)} is not a municipality code like GM0363 or 363")
             continue
         if code not in known:
             hint = (
@@ -149,29 +171,18 @@ def parse_key_csv(
                 if code in later
                 else ""
             )
-            problems.append(
-                f"{origin}: row {line_number}: {code_column} {raw_code!r} is not a municipality of the "
-                f"{KEY_REGISTER_DATE} register{hint}"
-            )
+            problem("unknown", line_number,
+                    f"{code_column} {_shown(raw_code)} is not a municipality of the {KEY_REGISTER_DATE} register{hint}")
             continue
         if code in first_row:
-            problems.append(
-                f"{origin}: row {line_number}: {code} appears again (first on row {first_row[code]}); keep "
-                "one row per municipality"
-            )
+            problem("duplicate", line_number,
+                    f"{code} appears again (first on row {first_row[code]}); keep one row per municipality")
             continue
         first_row[code] = line_number
-        number = parse_number(raw_value, dutch)
-        if number is None:
-            problems.append(f"{origin}: row {line_number}: {value_column} {raw_value!r} is not a number (for {code})")
-            continue
-        if number < 0:
-            problems.append(
-                f"{origin}: row {line_number}: {value_column} {raw_value!r} is negative (for {code}); keys must be >= 0"
-            )
-            continue
-        values[code] = number
+        cells[code] = (line_number, raw_value)
 
+    values = _read_values(cells, separator, value_column, problem)
+    problems = _summarised(found, origin)
     missing = sorted(known - set(first_row))
     if missing and not missing_as_zero:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
@@ -196,6 +207,65 @@ def parse_key_csv(
         values=series,
         note=note,
     )
+
+
+def _shown(cell: str, limit: int = 40) -> str:
+    """A cell quoted in a message, cut short when long."""
+    return repr(cell if len(cell) <= limit else cell[:limit] + "...")
+
+
+def _read_values(cells: dict[str, tuple[int, str]], separator: str, value_column: str, problem) -> dict[str, float]:
+    """The value of every code, in the one number convention the whole file uses.
+
+    A cell that only a decimal point can read (``0.858``) and one that only a decimal comma
+    can read (``0,62``) in the same file are a mix: refused, naming rows of each. A cell
+    with two readings (``1.234``) takes the file's convention; in a ``;``-separated file
+    with nothing else to go by it is refused as ambiguous (a ``,``-separated file uses the
+    decimal point).
+    """
+    readings = {code: (row, raw, *number_readings(raw)) for code, (row, raw) in cells.items()}
+    only_point = [(row, raw) for row, raw, point, comma in readings.values() if point is not None and comma is None]
+    only_comma = [(row, raw) for row, raw, point, comma in readings.values() if comma is not None and point is None]
+    if only_point and only_comma:
+        def rows_of(items):
+            return ", ".join(f"{row} ({raw.strip()})" for row, raw in sorted(items)[:3])
+        first = min(only_point[0][0], only_comma[0][0])
+        problem("mixed", first, f"{value_column} mixes a decimal point (rows {rows_of(only_point)}) and a decimal "
+                                f"comma (rows {rows_of(only_comma)}); write every number in one convention")
+        return {}
+    convention = "point" if only_point else "comma" if only_comma else ("point" if separator != ";" else None)
+    values = {}
+    for code, (row, raw, point, comma) in readings.items():
+        if point is None and comma is None:
+            problem("number", row, f"{value_column} {_shown(raw)} is not a number (for {code})")
+            continue
+        if convention is None and point is not None and comma is not None and point != comma:
+            problem("ambiguous", row,
+                    f"{value_column} {raw.strip()!r} can be read as {point:g} or as {comma:g} (for {code}); write "
+                    f"it without a thousands separator, or with a decimal comma or point that makes it clear")
+            continue
+        number = point if convention == "point" or comma is None else comma
+        if number < 0:
+            problem("negative", row, f"{value_column} {_shown(raw)} is negative (for {code}); keys must be >= 0")
+            continue
+        if number > MAX_KEY_VALUE:
+            problem("large", row, f"{value_column} {_shown(raw)} is larger than {MAX_KEY_VALUE:,.0f} (for {code})")
+            continue
+        values[code] = number
+    return values
+
+
+def _summarised(found: dict[str, list[tuple[int, str]]], origin: str) -> list[str]:
+    """Per kind of problem the first rows one by one, then one line for the rest."""
+    problems = []
+    for items in found.values():
+        items = sorted(items)
+        problems += [message for _, message in items[:MAX_ROWS_LISTED]]
+        rest = items[MAX_ROWS_LISTED:]
+        if rest:
+            rows = ", ".join(str(row) for row, _ in rest[:10]) + (" ..." if len(rest) > 10 else "")
+            problems.append(f"{origin}: and {len(rest)} more row(s) with the same problem (rows {rows})")
+    return problems
 
 
 def read_key_csv(path: Path, **options) -> Key:

@@ -22,11 +22,12 @@ import numpy as np
 from allocation.common.errors import InfeasibleError
 from allocation.common.texts import euro
 from allocation.engine.bounded import (
+    ON_BOUND_TOLERANCE,
     BoundSet,
-    allocate_bounded,
     check_feasible,
     clip_and_rescale,
     round_within_bounds,
+    solve_scale,
 )
 from allocation.engine.rounding import largest_remainder
 
@@ -99,24 +100,27 @@ def _round_share_minimums(result: list[GroupLimit], specs: list[GroupRule], budg
         g.lower_text = f"at least {share:.2%} of the pot ({euro(g.lower)}, shares rounded by largest remainder)"
 
 
-def _subset(bounds: BoundSet, mask: np.ndarray) -> BoundSet:
-    return BoundSet(bounds.lower[mask], bounds.upper[mask], bounds.lower_label[mask], bounds.upper_label[mask])
+def _reach(offset: np.ndarray, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[float, float]:
+    """The least and the most a set of municipalities can get together: a municipality with a
+    zero key stays at its offset (clipped to its bounds), the others range over their bounds."""
+    fixed = ~(weight > 0)
+    fixed_amount = np.clip(offset, lower, upper)
+    low = math.fsum(np.where(fixed, fixed_amount, lower))
+    high = math.fsum(np.where(fixed, fixed_amount, upper)) if np.all(np.isfinite(upper[~fixed])) else math.inf
+    return low, high
 
 
-def allocate_with_groups(codes, names, offset, weight, bounds, budget, groups: list[GroupLimit], where: str):
-    """Clip-and-rescale with disjoint group limits (active set over the groups).
+def _group_problems(offset, weight, bounds: BoundSet, budget: int, groups: list[GroupLimit], where: str) -> list[str]:
+    """Every reason, in euros, why the bounds and the (disjoint) group limits cannot give ``budget``.
 
-    Returns (exact, amounts, scale of the rest, on_lower, on_upper, group label per
-    municipality) or raises InfeasibleError.
+    With disjoint groups the set of feasible totals is an interval per group and for the
+    rest, so these checks are exact: when they find nothing, an allocation exists.
     """
-    n = len(codes)
-    codes_arr = np.asarray(codes, dtype=object)
-    names_arr = np.asarray(names, dtype=object)
     problems = []
+    n = len(offset)
     for g in groups:
         members = g.mask
-        room_low = float(bounds.lower[members].sum())
-        room_high = float(bounds.upper[members].sum())
+        room_low, room_high = _reach(offset[members], weight[members], bounds.lower[members], bounds.upper[members])
         if g.lower > room_high:
             problems.append(
                 f"{where}: group {g.name} must get {g.lower_text}, but the maximums of its {int(members.sum())} "
@@ -130,92 +134,147 @@ def allocate_with_groups(codes, names, offset, weight, bounds, budget, groups: l
         if g.lower > g.upper:
             problems.append(f"{where}: group {g.name}: {g.lower_text} is above {g.upper_text}")
     outside = ~np.any([g.mask for g in groups], axis=0) if groups else np.ones(n, bool)
-    needed = sum(max(g.lower, float(bounds.lower[g.mask].sum())) for g in groups) + float(bounds.lower[outside].sum())
+    rest_low, rest_high = _reach(offset[outside], weight[outside], bounds.lower[outside], bounds.upper[outside])
+    reach = [_reach(offset[g.mask], weight[g.mask], bounds.lower[g.mask], bounds.upper[g.mask]) for g in groups]
+    needed = math.fsum([max(g.lower, low) for g, (low, _) in zip(groups, reach)] + [rest_low])
     if needed > budget:
         parts = ", ".join(f"{g.name} {euro(g.lower)}" for g in groups if g.lower)
         problems.append(
             f"{where}: the group minimums ({parts}) and the other municipalities' minimums need {euro(needed)}; "
             f"the budget is {euro(budget)} (short {euro(needed - budget)})"
         )
-    allowed = sum(min(g.upper, float(bounds.upper[g.mask].sum())) for g in groups) + float(bounds.upper[outside].sum())
+    allowed = math.fsum([min(g.upper, high) for g, (_, high) in zip(groups, reach)] + [rest_high])
     if allowed < budget:
         parts = ", ".join(f"{g.name} {euro(g.upper)}" for g in groups if math.isfinite(g.upper))
         problems.append(
             f"{where}: the group maximums ({parts}) and the other municipalities' maximums allow at most "
             f"{euro(allowed)}; the budget is {euro(budget)} ({euro(budget - allowed)} cannot be paid out)"
         )
+    return problems
+
+
+class _Parts:
+    """The pot-year split into its groups and the rest, with the total as a function of one factor.
+
+    ``total(mu)`` is the sum over the rest of ``clip(offset + mu * weight, L, U)`` plus, per
+    group, that sum over its members held within the group's limits. Each term is continuous
+    and non-decreasing in ``mu``, and so is the total: the budget is reached at a ``mu`` found
+    exactly by a search over the sorted breakpoints and one linear solve, in a fixed number
+    of steps (no iteration that could cycle).
+    """
+
+    def __init__(self, offset, weight, lower, upper, groups: list[GroupLimit]):
+        self.offset, self.weight, self.lower, self.upper, self.groups = offset, weight, lower, upper, groups
+        self.rest = ~np.any([g.mask for g in groups], axis=0) if groups else np.ones(len(offset), bool)
+
+    def part_sum(self, mu: float, mask: np.ndarray) -> float:
+        return math.fsum(np.clip(self.offset[mask] + mu * self.weight[mask], self.lower[mask], self.upper[mask]))
+
+    def total(self, mu: float) -> float:
+        parts = [self.part_sum(mu, self.rest)]
+        parts += [min(max(self.part_sum(mu, g.mask), g.lower), g.upper) for g in self.groups]
+        return math.fsum(parts)
+
+    def breakpoints(self) -> np.ndarray:
+        positive = self.weight > 0
+        o, w = self.offset[positive], self.weight[positive]
+        points = [(self.lower[positive] - o) / w, (self.upper[positive] - o) / w]
+        for g in self.groups:  # where a group's own sum meets its limits
+            m = g.mask
+            low, high = _reach(self.offset[m], self.weight[m], self.lower[m], self.upper[m])
+            for limit in (g.lower, g.upper):
+                if low < limit < high:
+                    points.append(np.array([solve_scale(self.offset[m], self.weight[m], self.lower[m], self.upper[m],
+                                                        float(limit))]))
+        values = np.concatenate(points) if points else np.array([])
+        return np.unique(values[np.isfinite(values)])
+
+    def slope(self, mu: float) -> float:
+        """d total / d mu on a stretch without breakpoints around ``mu``."""
+        free = self.offset + mu * self.weight
+        moving = (self.weight > 0) & (free > self.lower) & (free < self.upper)
+        slope = math.fsum(self.weight[moving & self.rest])
+        for g in self.groups:
+            if g.lower < self.part_sum(mu, g.mask) < g.upper:
+                slope += math.fsum(self.weight[moving & g.mask])
+        return slope
+
+    def solve(self, budget: float) -> float:
+        """The factor ``mu`` with ``total(mu) == budget`` (the smallest, on a flat stretch)."""
+        free = self.offset + self.weight
+        if (np.all((free >= self.lower) & (free <= self.upper))
+                and all(g.lower <= self.part_sum(1.0, g.mask) <= g.upper for g in self.groups)
+                and abs(math.fsum(free) - budget) <= 1e-6 * max(1.0, budget)):
+            return 1.0  # nothing binds: the key itself
+        points = self.breakpoints()
+        if len(points) == 0:
+            return 1.0
+        lo_index, hi_index = -1, len(points)  # total(points[lo]) <= budget < total(points[hi])
+        while hi_index - lo_index > 1:
+            middle = (lo_index + hi_index) // 2
+            if self.total(points[middle]) <= budget:
+                lo_index = middle
+            else:
+                hi_index = middle
+        anchor = points[0] - 1.0 if lo_index == -1 else points[lo_index]
+        probe = anchor + 1.0 if hi_index == len(points) else points[hi_index]
+        slope = self.slope((anchor + probe) / 2)
+        if slope <= 0:
+            return float(anchor)
+        return float(anchor + (budget - self.total(anchor)) / slope)
+
+
+def allocate_with_groups(codes, names, offset, weight, bounds, budget, groups: list[GroupLimit], where: str):
+    """The pot-year closest to the key within the bounds and the (disjoint) group limits.
+
+    One factor ``mu`` for the municipalities outside held groups; a group whose own sum at
+    ``mu`` would fall outside its limits is held at the limit, its members sharing it by
+    clip-and-rescale with a factor of their own. This is the solution of the quadratic
+    programme min sum (x - offset)^2 / weight under every constraint (the tests check it
+    against HiGHS's QP solver). Whole euros: the totals of the groups and the rest are set
+    first within their limits, then each part is rounded within its members' bounds
+    (:func:`round_with_groups`), so every group limit holds after rounding too.
+
+    Returns (exact, amounts, scale of the rest, on_lower, on_upper, group label per
+    municipality) or raises InfeasibleError with every conflict in euros. The result does
+    not depend on the order of the rows.
+    """
+    codes = list(codes)
+    offset = np.asarray(offset, dtype=float)
+    weight = np.asarray(weight, dtype=float)
+    # a municipality whose minimum is above its maximum is named first (check_feasible stops there)
+    crossed = check_feasible(codes, list(names), offset, weight, bounds, budget, where) \
+        if np.any(bounds.lower > bounds.upper) else []
+    problems = crossed or _group_problems(offset, weight, bounds, budget, groups, where)
     if problems:
         raise InfeasibleError(problems)
-
-    held: dict[int, int] = {}  # group index -> amount it is held at
-    for _ in range(4 * len(groups) + 4):
-        free_mask = np.ones(n, bool)
-        for index in held:
-            free_mask &= ~groups[index].mask
-        rest_budget = budget - sum(held.values())
-        sub = _subset(bounds, free_mask)
-        feasibility = check_feasible(
-            list(codes_arr[free_mask]), list(names_arr[free_mask]), offset[free_mask], weight[free_mask], sub,
-            rest_budget, f"{where} (outside the groups held at their limit)",
-        )
-        if feasibility:
-            raise InfeasibleError(feasibility)
-        rest = allocate_bounded(list(codes_arr[free_mask]), offset[free_mask], weight[free_mask], sub, rest_budget)
-        mu = rest.scale
-        changed = False
-        # release held groups whose limit no longer binds at the rest's factor
-        for index in list(held):
-            g = groups[index]
-            free_total = float(
-                np.clip(offset[g.mask] + mu * weight[g.mask], bounds.lower[g.mask], bounds.upper[g.mask]).sum()
-            )
-            if g.lower <= free_total <= g.upper:
-                del held[index]
-                changed = True
-        # hold groups that fall outside their limits
-        exact_rest = np.zeros(n)
-        exact_rest[free_mask] = rest.exact
-        for index, g in enumerate(groups):
-            if index in held:
-                continue
-            total = float(exact_rest[g.mask].sum())
-            if total < g.lower - 1e-6:
-                held[index] = g.lower
-                changed = True
-            elif total > g.upper + 1e-6:
-                held[index] = int(g.upper)
-                changed = True
-        if not changed:
-            break
-    else:  # pragma: no cover - the active set settles within a few rounds
-        raise InfeasibleError([f"{where}: the group limits could not be settled; check them for conflicts"])
-
-    exact = np.zeros(n)
-    amounts = np.zeros(n, dtype=np.int64)
-    on_lower = np.zeros(n, bool)
-    on_upper = np.zeros(n, bool)
-    group_label = np.full(n, "", dtype=object)
-    exact[free_mask] = rest.exact
-    amounts[free_mask] = rest.amounts
-    on_lower[free_mask] = rest.on_lower
-    on_upper[free_mask] = rest.on_upper
-    for index, amount in held.items():
-        g = groups[index]
-        sub = _subset(bounds, g.mask)
-        text = g.lower_text if amount == g.lower else g.upper_text
-        feasibility = check_feasible(
-            list(codes_arr[g.mask]), list(names_arr[g.mask]), offset[g.mask], weight[g.mask], sub, amount,
-            f"{where} (group {g.name}, {text})",
-        )
-        if feasibility:
-            raise InfeasibleError(feasibility)
-        part = allocate_bounded(list(codes_arr[g.mask]), offset[g.mask], weight[g.mask], sub, amount)
-        exact[g.mask] = part.exact
-        amounts[g.mask] = part.amounts
-        on_lower[g.mask] = part.on_lower
-        on_upper[g.mask] = part.on_upper
-        group_label[g.mask] = f"group {g.name}: {text}"
-    return exact, amounts, mu, on_lower, on_upper, group_label
+    order = np.argsort(np.asarray(codes, dtype=str), kind="stable")
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    ordered_groups = [GroupLimit(g.name, g.mask[order], g.lower, g.upper, g.lower_text, g.upper_text) for g in groups]
+    lo, hi = bounds.lower[order], bounds.upper[order]
+    o, w = offset[order], weight[order]
+    parts = _Parts(o, w, lo, hi, ordered_groups)
+    mu = parts.solve(float(budget))
+    exact = np.clip(o + mu * w, lo, hi)
+    factor = np.full(len(o), mu)
+    label = np.full(len(o), "", dtype=object)
+    for g in ordered_groups:
+        total = parts.part_sum(mu, g.mask)
+        limit, text = (g.lower, g.lower_text) if total < g.lower else (g.upper, g.upper_text)
+        if g.lower <= total <= g.upper:
+            continue
+        m = g.mask
+        own = solve_scale(o[m], w[m], lo[m], hi[m], float(limit))
+        exact[m] = np.clip(o[m] + own * w[m], lo[m], hi[m])
+        factor[m] = own
+        label[m] = f"group {g.name}: {text}"
+    ordered_bounds = BoundSet(lo, hi, bounds.lower_label[order], bounds.upper_label[order])
+    amounts = round_with_groups(exact, ordered_bounds, int(budget), [codes[i] for i in order], ordered_groups)
+    free = o + factor * w
+    on_lower = (exact <= lo + ON_BOUND_TOLERANCE) & (free < lo - ON_BOUND_TOLERANCE)
+    on_upper = (exact >= hi - ON_BOUND_TOLERANCE) & (free > hi + ON_BOUND_TOLERANCE)
+    return exact[back], amounts[back], mu, on_lower[back], on_upper[back], label[back]
 
 
 def round_with_groups(exact: np.ndarray, bounds: BoundSet, budget: int, codes, groups: list[GroupLimit]) -> np.ndarray:

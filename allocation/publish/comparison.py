@@ -3,9 +3,11 @@ a notes sheet, and one CSV per view (UTF-8, LF)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pandas as pd
+import xlsxwriter
 
 from allocation.analysis.compare import BANDS, Comparison
 from allocation.analysis.compare_text import notes_table
@@ -49,37 +51,49 @@ _FORMATS = {
 }
 
 
-def comparison_workbook(comparison: Comparison) -> bytes:
-    """The comparison as an xlsx workbook in memory: a sheet per view and a notes sheet."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+def _cells(series: pd.Series) -> list:
+    """A column as plain Python values for the workbook: numbers as numbers, missing as empty."""
+    if series.dtype.kind in "iu":
+        return series.astype("int64").tolist()
+    if series.dtype.kind == "f":
+        return [None if value != value else value for value in series.tolist()]
+    return [None if value is None or value != value else str(value) for value in series.tolist()]
 
+
+def comparison_workbook(comparison: Comparison) -> bytes:
+    """The comparison as an xlsx workbook in memory: a sheet per view and a notes sheet.
+
+    Written with XlsxWriter column by column (several times faster than openpyxl for the
+    20,000-row sheet of a comparison); number formats are set per column. The document's
+    creation date is fixed, so the same comparison gives the same bytes.
+    """
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for sheet, _, frame in comparison_views(comparison):
-            frame.to_excel(writer, sheet_name=sheet, index=False)
-            worksheet = writer.sheets[sheet]
-            worksheet.freeze_panes = "A2"
-            if len(frame):
-                worksheet.auto_filter.ref = worksheet.dimensions
-            for column_index, column in enumerate(frame.columns, start=1):
-                letter = get_column_letter(column_index)
-                worksheet[f"{letter}1"].font = Font(bold=True)
-                number_format = "#,##0" if column in _EURO_COLUMNS or column in BANDS else _FORMATS.get(column)
-                if sheet == "Notes":
-                    width = {"about": 24, "item": 26, "text": 120}[column]
-                else:
-                    sample = [len(str(v)) for v in frame[column].head(200)]
-                    width = min(60, max([len(str(column))] + sample) + 2)
-                    if number_format:
-                        width = max(width, 12)
-                worksheet.column_dimensions[letter].width = width
-                if number_format:
-                    for cell in worksheet[letter][1:]:
-                        cell.number_format = number_format
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"created": dt.datetime(2021, 4, 28)})  # the letter's date; any fixed date does
+    bold = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    formats: dict[str, object] = {}
+    for sheet, _, frame in comparison_views(comparison):
+        worksheet = book.add_worksheet(sheet)
+        worksheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
+        worksheet.freeze_panes(1, 0)
+        if len(frame):
+            worksheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+        for index, column in enumerate(frame.columns):
+            pattern = "#,##0" if column in _EURO_COLUMNS or column in BANDS else _FORMATS.get(column)
+            if pattern and pattern not in formats:
+                formats[pattern] = book.add_format({"num_format": pattern})
             if sheet == "Notes":
-                for cell in worksheet["C"][1:]:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                width = {"about": 24, "item": 26, "text": 120}[column]
+            else:
+                sample = [len(str(v)) for v in frame[column].head(200)]
+                width = min(60, max([len(str(column))] + sample) + 2)
+                if pattern:
+                    width = max(width, 12)
+            cell_format = wrap if (sheet == "Notes" and column == "text") else formats.get(pattern or "")
+            worksheet.set_column(index, index, width, cell_format)
+            worksheet.write_column(1, index, _cells(frame[column]), cell_format)
+    book.close()
     return buffer.getvalue()
 
 

@@ -21,7 +21,9 @@ from allocation.data.key_csv import read_key_csv
 from allocation.data.keys import Key, builtin_keys
 from allocation.data.registers import DATA_DIR, register_in_force
 from allocation.scenario.messages import format_errors
+from allocation.scenario.paths import scenario_file
 from allocation.scenario.schema import RESERVED_POT_IDS, Scenario
+from allocation.scenario.strict_yaml import StrictYAMLError, load_strict
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def parse_scenario(
     (the app's uploads) by name. Raises :class:`InputError` with one message per problem.
     """
     try:
-        raw = yaml.safe_load(text)
+        raw = read_yaml(text, origin)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -77,10 +79,8 @@ def parse_scenario(
         if extra_keys and name in extra_keys:
             keys[name] = extra_keys[name]
             continue
-        path = Path(spec.file)
-        if not path.is_absolute():
-            path = (base_dir or Path.cwd()) / path
         try:
+            path = scenario_file(base_dir or Path.cwd(), spec.file, "file")
             keys[name] = read_key_csv(
                 path,
                 name=name,
@@ -160,7 +160,17 @@ def to_yaml(data: Any) -> str:
 
 def scenario_data(text: str) -> dict:
     """The scenario's YAML text as plain data (validate with :func:`parse_scenario`)."""
-    data = yaml.safe_load(text)
+    data = read_yaml(text, "the scenario")
     if not isinstance(data, dict):
         raise InputError("expected a mapping with name, description and pots at the top level")
     return data
+
+
+def read_yaml(text: str, origin: str) -> Any:
+    """YAML text read strictly (:mod:`allocation.scenario.strict_yaml`); an unacceptable text is
+    an :class:`InputError` naming ``origin`` and the line. Raises ``yaml.YAMLError`` for text
+    that is not YAML at all."""
+    try:
+        return load_strict(text)
+    except StrictYAMLError as exc:
+        raise InputError(f"{origin}: {exc}") from None

@@ -62,6 +62,16 @@ def _model_at(location: tuple) -> type[BaseModel] | None:
     return None
 
 
+def _given(value) -> str:
+    """A value as a message quotes it: YAML's words for yes/no and null, long text cut short."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _describe(error: dict) -> tuple[str, str]:
     location = [str(part) for part in error["loc"] if part not in ("YearValue", "float", "int")]
     # pydantic adds the union member's type name to the location: drop it
@@ -86,22 +96,42 @@ def _describe(error: dict) -> tuple[str, str]:
     if kind in ("int_from_float", "int_parsing"):
         return ".".join(location), f"must be a whole number of euros, got {given!r}"
     if kind in ("float_parsing", "float_type", "int_type"):
-        return ".".join(location), f"must be a number, got {given!r}"
+        return ".".join(location), f"must be a number, got {_given(given)}"
     if kind == "too_short":
         return ".".join(location), "must not be empty"
+    if kind in ("model_type", "dict_type"):
+        model = _model_at(tuple(location))
+        fields = f" with the fields {', '.join(_field_names(model))}" if model else ""
+        return ".".join(location), f"must be a mapping{fields}, got {_given(given)}"
+    if kind == "list_type":
+        return ".".join(location), f"must be a list, got {_given(given)}"
+    if kind in ("string_type", "bool_type"):
+        what = "text" if kind == "string_type" else "true or false"
+        return ".".join(location), f"must be {what}, got {_given(given)}"
     message = error["msg"].removeprefix("Value error, ")
     return ".".join(location), message
 
 
+def _in_union(error: dict, errors: list[dict], besides: tuple[str, ...]) -> bool:
+    """Whether another error, of a type not in ``besides``, reports another branch of the
+    same union (number or {value, source})."""
+    return any(
+        other is not error and other["type"] not in besides
+        and other["loc"][:len(error["loc"]) - 1] == error["loc"][:-1]
+        for other in errors
+    )
+
+
 def format_errors(exc: ValidationError, origin: str) -> list[str]:
+    """One message per problem, naming the file and the field path."""
     seen, problems = set(), []
-    for error in exc.errors():
+    errors = exc.errors()
+    for error in errors:
         path, message = _describe(error)
         # A union (number or {value, source}) reports both branches; keep the clearest.
-        if error["type"] == "model_type" or (error["type"] == "float_type" and any(
-            other["type"] != "float_type" and other["loc"][:len(error["loc"]) - 1] == error["loc"][:-1]
-            for other in exc.errors()
-        )):
+        if error["type"] == "model_type" and _in_union(error, errors, ("model_type",)):
+            continue
+        if error["type"] == "float_type" and _in_union(error, errors, ("model_type", "float_type")):
             continue
         line = f"{origin}: {path}: {message}" if path else f"{origin}: {message}"
         if line not in seen:

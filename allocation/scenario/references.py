@@ -27,6 +27,7 @@ from allocation.data.registers import (
     register_dates,
 )
 from allocation.engine.restate import successor_map
+from allocation.scenario.paths import scenario_file
 
 #: Runs the scenario file at a path and returns its long allocation table (key register).
 RunReference = Callable[[Path], pd.DataFrame]
@@ -160,11 +161,9 @@ def resolve_reference(reference, pot_id: str, base_dir: Path, codes: list[str], 
     """
     pot = reference.pot or pot_id
     if reference.allocation_csv is not None:
-        path = Path(reference.allocation_csv)
-        path = path if path.is_absolute() else base_dir / path
+        path = scenario_file(base_dir, reference.allocation_csv, f"{where}.reference.allocation_csv")
         return read_reference_csv(path, pot, codes, where, data_dir), path.stem
-    path = Path(reference.scenario)
-    path = path if path.is_absolute() else base_dir / path
+    path = scenario_file(base_dir, reference.scenario, f"{where}.reference.scenario")
     if path.resolve() in chain:
         raise InputError(
             f"{where}: the reference scenario {path} refers back to this scenario; use another one or a CSV"

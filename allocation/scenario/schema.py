@@ -10,15 +10,60 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from allocation.data.registers import KEY_REGISTER_DATE
 
 FIRST_YEAR, LAST_YEAR = 2021, 2026
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 RESERVED_POT_IDS = {"allocation"}  # <id>-allocation.csv is the long table
+
+#: The largest amount of euros a scenario may state anywhere (a budget, a year, a bound):
+#: far above any budget of this kind, far below where floating point loses whole euros.
+MAX_EUR = 10**12
+#: The largest number a scenario may state where no euros are meant (a weight, a share).
+MAX_NUMBER = 10**9
+
+
+def _plain_number(value: Any) -> Any:
+    """Refuse what YAML reads as a number but is none: true/false, NaN, infinities, and
+    integers too large to mean anything here (they would lose digits as floats)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, got {str(value).lower()} (a yes/no value)")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value}")
+    if isinstance(value, int) and abs(value) > 10 * MAX_EUR:
+        raise ValueError(f"must be at most {MAX_EUR:,}, got a number of {len(str(abs(value)))} digits")
+    return value
+
+
+def _at_most(limit: int):
+    def check(value: float) -> float:
+        if value > limit:
+            raise ValueError(f"must be at most {limit:,}, got {value:g}")
+        return value
+    return check
+
+
+#: Whole euros, 0 to :data:`MAX_EUR`.
+Euros = Annotated[int, BeforeValidator(_plain_number), Field(ge=0), AfterValidator(_at_most(MAX_EUR))]
+#: An amount in euros that may have cents (a bound per municipality or per inhabitant).
+Amount = Annotated[float, BeforeValidator(_plain_number), Field(ge=0), AfterValidator(_at_most(MAX_EUR))]
+#: A weight, a share or a percentage: a finite number >= 0.
+Number = Annotated[float, BeforeValidator(_plain_number), Field(ge=0), AfterValidator(_at_most(MAX_NUMBER))]
+#: A year written as a number in a profile (euros or a share), before the profile's checks.
+YearNumber = Annotated[float, BeforeValidator(_plain_number), AfterValidator(_at_most(MAX_EUR))]
 
 
 def provenance_parts(provenance: str) -> tuple[str, str]:
@@ -60,18 +105,18 @@ class Sourced(Strict):
 
 
 class Budget(Sourced):
-    amount_eur: int = Field(ge=0, description="total of the pot in whole euros")
+    amount_eur: Euros = Field(description="total of the pot in whole euros")
 
 
 class YearValue(Sourced):
-    value: float = Field(ge=0)
+    value: Annotated[float, BeforeValidator(_plain_number), Field(ge=0), AfterValidator(_at_most(MAX_EUR))]
 
 
 class YearProfile(Strict):
     """Payment years: whole ``euros`` per year, or ``shares`` that are normalised."""
 
-    euros: dict[int, float | YearValue] | None = None
-    shares: dict[int, float | YearValue] | None = None
+    euros: dict[int, YearNumber | YearValue] | None = None
+    shares: dict[int, YearNumber | YearValue] | None = None
     source: str | None = None
     assumption: str | None = None
 
@@ -132,8 +177,8 @@ class YearProfile(Strict):
 class KeySpec(Sourced):
     """A weighted combination of keys, optionally after a vast bedrag per municipality."""
 
-    weights: dict[str, float] = Field(min_length=1)
-    vast_bedrag_eur: int = Field(default=0, ge=0, description="euros per municipality per payment year")
+    weights: dict[str, Annotated[float, BeforeValidator(_plain_number)]] = Field(min_length=1)
+    vast_bedrag_eur: Euros = Field(default=0, description="euros per municipality per payment year")
 
     @field_validator("weights")
     @classmethod
@@ -153,9 +198,9 @@ class KeySpec(Sourced):
 class AmountBound(Sourced):
     """A minimum or maximum per municipality per payment year."""
 
-    eur: float | None = Field(default=None, ge=0, description="euros per municipality per year")
-    eur_per_inhabitant: float | None = Field(default=None, ge=0, description="euros per inhabitant per year")
-    nonzero_key_only: bool = False
+    eur: Amount | None = Field(default=None, description="euros per municipality per year")
+    eur_per_inhabitant: Amount | None = Field(default=None, description="euros per inhabitant per year")
+    nonzero_key_only: StrictBool = False
     years: list[int] | None = None
 
     @model_validator(mode="after")
@@ -185,8 +230,8 @@ class Reference(Strict):
 class Band(Sourced):
     """At most ``max_decrease_pct`` less and ``max_increase_pct`` more than a reference amount."""
 
-    max_decrease_pct: float | None = Field(default=None, ge=0, le=100)
-    max_increase_pct: float | None = Field(default=None, ge=0)
+    max_decrease_pct: Number | None = Field(default=None, le=100)
+    max_increase_pct: Number | None = None
 
     @model_validator(mode="after")
     def _some_limit(self):
@@ -207,10 +252,10 @@ class GroupConstraint(Sourced):
     veiligheidsregio: str | None = None
     size_class: str | None = None
     codes: list[str] | None = None
-    min_eur: int | None = Field(default=None, ge=0)
-    max_eur: int | None = Field(default=None, ge=0)
-    min_share: float | None = Field(default=None, ge=0, le=1)
-    max_share: float | None = Field(default=None, ge=0, le=1)
+    min_eur: Euros | None = None
+    max_eur: Euros | None = None
+    min_share: Number | None = Field(default=None, le=1)
+    max_share: Number | None = Field(default=None, le=1)
     years: list[int] | None = None
 
     @model_validator(mode="after")
@@ -241,8 +286,8 @@ class CrossPotCap(Sourced):
     """A maximum per municipality per payment year for several pots together."""
 
     pots: list[str] | None = None
-    eur: float | None = Field(default=None, ge=0)
-    eur_per_inhabitant: float | None = Field(default=None, ge=0)
+    eur: Amount | None = None
+    eur_per_inhabitant: Amount | None = None
 
     @model_validator(mode="after")
     def _one_amount(self):
@@ -266,7 +311,7 @@ class UserKeySpec(Strict):
     file: str
     value_column: str
     code_column: str = "gm_code"
-    missing_as_zero: bool = False
+    missing_as_zero: StrictBool = False
     label: str
     unit: str = ""
     source: str
