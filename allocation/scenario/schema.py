@@ -43,6 +43,8 @@ def _plain_number(value: Any) -> Any:
         raise ValueError(f"must be a number, got {str(value).lower()} (a yes/no value)")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"must be a finite number, got {value}")
+    if isinstance(value, float) and abs(value) > 10 * MAX_EUR:
+        raise ValueError(f"must be at most {MAX_EUR:,}, got {value:g}")
     if isinstance(value, int) and abs(value) > 10 * MAX_EUR:
         raise ValueError(f"must be at most {MAX_EUR:,}, got a number of {len(str(abs(value)))} digits")
     return value
