@@ -187,6 +187,23 @@ def test_uploaded_scenario_is_used():
     assert sum(amounts(at)) == 3_500_001
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("shares: {2021: 1,", "shares: {2021: 1, 2021: 5,", "the key `2021` is given twice"),
+        ("amount_eur: 21000000", "amount_eur: true", "must be a number, got true"),
+        ("shares: {2021: 1,", "shares: {2021: .inf,", "must be a finite number, got inf"),
+    ],
+)
+def test_an_uploaded_scenario_with_bad_input_shows_the_command_lines_message(old, new, message):
+    at = start()
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace(old, new, 1)
+    at.sidebar.radio(key="source").set_value("Upload a YAML file").run()
+    at.sidebar.file_uploader(key="scenario_upload").set_value(("mine.yaml", text.encode(), "application/x-yaml")).run()
+    assert not at.exception
+    assert message in errors(at)
+
+
 def test_export_view_offers_the_allocation_csv():
     at = start("kamerbrief-2021")
     at.sidebar.radio(key="view").set_value("Export").run()
