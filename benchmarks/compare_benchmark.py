@@ -41,7 +41,9 @@ def main() -> None:
         chosen = results[:count]
         comparison = compare(chosen)
         rows.append((f"compare, baseline + {count - 1}", median_seconds(lambda: compare(chosen), repeats)))
-        rows.append((f"summary_text, baseline + {count - 1}", median_seconds(lambda: comparison_summary(comparison), repeats)))
+        rows.append(
+            (f"summary_text, baseline + {count - 1}", median_seconds(lambda: comparison_summary(comparison), repeats))
+        )
         rows.append(
             (
                 f"comparison_workbook (xlsx), baseline + {count - 1}",

@@ -62,7 +62,11 @@ def test_a_key_weight_given_twice_as_number_and_text_is_refused():
     [
         ("amount_eur: 21000000", "amount_eur: true", "pots.ondertussengroep.budget.amount_eur"),
         ("vast_bedrag_eur: 5000", "vast_bedrag_eur: yes", "pots.invoering.key.vast_bedrag_eur"),
-        ("weights: {inwoners: 1.0}\n      vast", "weights: {inwoners: true}\n      vast", "pots.invoering.key.weights.inwoners"),
+        (
+            "weights: {inwoners: 1.0}\n      vast",
+            "weights: {inwoners: true}\n      vast",
+            "pots.invoering.key.weights.inwoners",
+        ),
     ],
 )
 def test_a_yes_no_value_where_a_number_goes_is_refused(old, new, field):
@@ -85,7 +89,9 @@ def test_non_finite_and_absurd_numbers_are_refused(old, new, message):
 
 def test_an_infinite_amount_per_inhabitant_is_refused():
     text = BASELINE_TEXT.replace(
-        "  elip:\n", "  elip:\n    constraints:\n      minimum:\n        - {eur_per_inhabitant: .inf, assumption: x}\n", 1
+        "  elip:\n",
+        "  elip:\n    constraints:\n      minimum:\n        - {eur_per_inhabitant: .inf, assumption: x}\n",
+        1,
     )
     assert any("eur_per_inhabitant: must be a finite number, got inf" in p for p in problems(text))
 
@@ -172,7 +178,9 @@ def test_a_key_path_outside_the_scenario_folder_is_refused_without_reading_it(tm
 
 def test_a_per_inhabitant_bound_is_quoted_with_the_value_that_applies():
     text = BASELINE_TEXT.replace(
-        "  elip:\n", "  elip:\n    constraints:\n      minimum:\n        - {eur_per_inhabitant: 0.015, assumption: x}\n", 1
+        "  elip:\n",
+        "  elip:\n    constraints:\n      minimum:\n        - {eur_per_inhabitant: 0.015, assumption: x}\n",
+        1,
     )
     from allocation import run_scenario
 
