@@ -8,7 +8,9 @@ from allocation import load_scenario
 from tests.conftest import SCENARIOS
 
 BASELINE = load_scenario(SCENARIOS / "kamerbrief-2021.yaml").scenario
-VARIANTS = sorted(SCENARIOS.glob("variant-*.yaml"))
+#: variants that change keys; the profile variant changes a year profile (tested below)
+PROFILE_VARIANT = SCENARIOS / "variant-profiel-instroom.yaml"
+VARIANTS = sorted(p for p in SCENARIOS.glob("variant-*.yaml") if p != PROFILE_VARIANT)
 
 
 def test_there_are_variants_to_put_on_the_table():
@@ -35,3 +37,41 @@ def test_variant_states_its_position_and_labels_changed_keys_as_assumptions(path
     for pot_id in changed:
         key = variant.pots[pot_id].key
         assert key.kind == "assumption" and "VARIANT ASSUMPTION" in key.assumption
+
+
+def test_the_profile_variant_changes_only_the_ondertussengroep_years_and_labels_each_year():
+    variant = load_scenario(PROFILE_VARIANT).scenario
+    assert "position" in variant.description and "ASSUMPTION" in variant.description
+    for pot_id, pot in BASELINE.pots.items():
+        other = variant.pots[pot_id]
+        assert other.budget == pot.budget and other.key == pot.key
+        assert (other.years == pot.years) == (pot_id != "ondertussengroep")
+    years = variant.pots["ondertussengroep"].years
+    # the derived intake counts: the maatschappelijke begeleiding totals / EUR 2,370
+    assert years.values() == {2021: 8789, 2022: 14763, 2023: 5424, 2024: 579, 2025: 579, 2026: 579}
+    for year in (2021, 2022, 2023, 2024):
+        assert years.provenance(year).startswith("source: DERIVED") and "2,370" in years.provenance(year)
+    for year in (2025, 2026):
+        assert years.provenance(year).startswith("ASSUMPTION: VARIANT ASSUMPTION")
+    for year, total in ((2021, 20_830_000), (2022, 34_988_000), (2023, 12_855_000), (2024, 1_372_230)):
+        assert round(total / 2370) == years.values()[year]
+
+
+def test_the_whole_letter_shows_the_46_5_million_for_the_ondertussengroep_in_one_table():
+    from tests.conftest import shipped
+
+    result = shipped("kamerbrief-2021-volledig")
+    totals = result.allocation.groupby("pot")["amount_eur"].sum()
+    assert totals.to_dict() == {"ondertussengroep": 21_000_000, "ondertussengroep_eerder": 16_500_000,
+                                "elip": 9_000_000, "invoering": 9_000_000}
+    ondertussengroep_money = totals[["ondertussengroep", "ondertussengroep_eerder", "elip"]].sum()
+    assert ondertussengroep_money == 46_500_000
+    assert set(result.allocation["year"]) == set(range(2021, 2027))
+    # the baseline's three pots are unchanged
+    baseline = shipped("kamerbrief-2021").allocation
+    for pot in ("ondertussengroep", "elip", "invoering"):
+        assert (result.allocation[result.allocation["pot"] == pot]["amount_eur"].to_numpy()
+                == baseline[baseline["pot"] == pot]["amount_eur"].to_numpy()).all()
+    fourth = result.scenario.pots["ondertussengroep_eerder"]
+    assert "25,5 miljoen" in fourth.budget.source and fourth.years.kinds_text() == "assumption"
+    assert fourth.key.kind == "assumption"
