@@ -4,16 +4,92 @@ the constraints, and the rounding."""
 
 from __future__ import annotations
 
+from allocation.common.errors import InputError
 from allocation.common.texts import euro
 from allocation.scenario.result import ScenarioResult
 
+ROUNDING_NOTE = (
+    "Rounding: largest remainder. Each municipality gets the whole euros of its exact amount; the "
+    "euros left over go one each to the largest fractions (ties: lowest code first)."
+)
 
-def explanation_text(result: ScenarioResult, gm_code: str) -> str:
-    """How a municipality's amounts follow from the keys, so that it can recompute them."""
+
+def explanation_text(result: ScenarioResult, gm_code: str, year: int | None = None) -> str:
+    """How a municipality's amounts follow from the keys, so that it can recompute them.
+
+    Without ``year``: every payment year, on the 2021 key register the amounts are computed
+    on. With ``year``: that payment year on the register in force on its peildatum, as the
+    circular publishes it; a municipality formed by a herindeling is explained as the sum of
+    its predecessors on the key register, each with its share and its own computation.
+    """
+    if year is None:
+        lines = _key_register_lines(result, gm_code, None)
+        if not lines:
+            return f"{gm_code} is not a municipality of the 2021 register\n"
+        return "\n".join(lines + [ROUNDING_NOTE]) + "\n"
+    return _payment_year_text(result, gm_code, year)
+
+
+def _payment_year_text(result: ScenarioResult, gm_code: str, year: int) -> str:
+    if year not in result.peildata:
+        raise InputError(f"--year {year}: no pot of this scenario pays in {year}; payment years: "
+                         f"{', '.join(map(str, sorted(result.peildata)))}")
+    date, provenance = result.peildata[year]
+    register = result.registers[year].set_index("gm_code")
+    if gm_code not in register.index:
+        mapping = result.successors.get(year)
+        into = [] if mapping is None or mapping.empty else list(mapping[mapping["predecessor"] == gm_code]["successor"])
+        names = [f"{register.loc[code, 'gm_name']} ({code})" for code in into]
+        hint = f"; it is part of {', '.join(names)} then" if names else ""
+        raise InputError(f"{gm_code} is not on the register of {date} that payment year {year} is published on{hint}")
+    name = register.loc[gm_code, "gm_name"]
+    mapping = result.successors.get(year)
+    parts = mapping[mapping["successor"] == gm_code] if mapping is not None and not mapping.empty else None
+    published = result.published[(result.published["year"] == year) & (result.published["gm_code"] == gm_code)]
+    lines = [f"{name} ({gm_code}), payment year {year}, on the register of {date} ({provenance})"]
+    if parts is None or parts.empty:
+        lines.append("  unchanged since the 2021 key register: its amounts are computed on it directly")
+        lines.append("")
+        lines += _key_register_lines(result, gm_code, year)
+    else:
+        names_2021 = result.municipalities.set_index("gm_code")["gm_name"]
+        lines.append("  formed by herindeling: the sum of its predecessors on the 2021 key register")
+        for row in parts.itertuples(index=False):
+            share = "" if row.share == "1" else f" x {row.share} (split weight)"
+            lines.append(f"    {row.predecessor} {names_2021.get(row.predecessor, '')}{share}: {row.steps}")
+        lines.append("")
+        for row in parts.itertuples(index=False):
+            lines += _key_register_lines(result, row.predecessor, year)
+    lines.append("Published amounts:")
+    for pot_id, pot in result.scenario.pots.items():
+        amount = published[published["pot"] == pot_id]["amount_eur"]
+        if amount.empty:
+            continue
+        if parts is not None and not parts.empty:
+            allocation = result.allocation
+            rows = allocation[(allocation["pot"] == pot_id) & (allocation["year"] == year)].set_index("gm_code")
+            terms = " + ".join(
+                f"{euro(rows.loc[p.predecessor, 'amount_eur'])}" + ("" if p.share == "1" else f" x {p.share}")
+                for p in parts.itertuples(index=False)
+            )
+            lines.append(f"  {pot.label} ({pot_id}) {year}: {terms} = {euro(int(amount.iloc[0]))}")
+        else:
+            lines.append(f"  {pot.label} ({pot_id}) {year}: {euro(int(amount.iloc[0]))}")
+    if parts is not None and (parts["share"] != "1").any():
+        lines.append("  (a split divides whole euros by largest remainder over the parts, with exact fractions)")
+    lines.append("")
+    lines.append(ROUNDING_NOTE)
+    return "\n".join(lines) + "\n"
+
+
+def _key_register_lines(result: ScenarioResult, gm_code: str, only_year: int | None) -> list[str]:
+    """The computation of a municipality of the key register, per pot, every year or one."""
     lines = []
     for pot_id, pot in result.scenario.pots.items():
         detail = result.explanation(pot_id)
         rows = detail[detail["gm_code"] == gm_code]
+        if only_year is not None:
+            rows = rows[rows["year"] == only_year]
         if rows.empty:
             continue
         first = rows.iloc[0]
@@ -56,10 +132,4 @@ def explanation_text(result: ScenarioResult, gm_code: str) -> str:
                     f"{factor:.10f} is the pot-year's factor for municipalities no constraint holds)"
                 )
         lines.append("")
-    if not lines:
-        return f"{gm_code} is not a municipality of the 2021 register\n"
-    lines.append(
-        "Rounding: largest remainder. Each municipality gets the whole euros of its exact amount; the "
-        "euros left over go one each to the largest fractions (ties: lowest code first)."
-    )
-    return "\n".join(lines) + "\n"
+    return lines

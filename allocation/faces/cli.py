@@ -17,8 +17,9 @@ from allocation.analysis.explain import explanation_text
 from allocation.analysis.summary import summary_text
 from allocation.common.errors import InputError
 from allocation.common.version import __version__
-from allocation.data.key_csv import normalise_code
 from allocation.data.keys import builtin_keys
+from allocation.data.municipality_names import find_municipality
+from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.publish.comparison import comparison_files
 from allocation.publish.files import write_files
 from allocation.publish.run_files import export_files
@@ -85,11 +86,14 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    code = normalise_code(args.gm_code)
-    if code is None:
-        raise InputError(f"{args.gm_code!r} is not a municipality code like GM0363 or 363")
+    municipality = find_municipality(args.municipality)
     result = run_scenario(load_scenario(args.scenario))
-    print(explanation_text(result, code), end="")
+    if args.year is None and municipality.first != KEY_REGISTER_DATE:
+        raise InputError(
+            f"{municipality.name} ({municipality.code}) exists from {municipality.first}; amounts are computed on the "
+            f"{KEY_REGISTER_DATE} register: add --year YEAR to explain a payment year as the sum of its predecessors"
+        )
+    print(explanation_text(result, municipality.code, args.year), end="")
     return 0
 
 
@@ -128,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = commands.add_parser("explain", help="show how a municipality's amounts follow from the keys")
     explain.add_argument("scenario")
-    explain.add_argument("gm_code", help="municipality code, e.g. GM0363 or 363")
+    explain.add_argument("municipality", help="name, number or code: Amsterdam, 363 or GM0363")
+    explain.add_argument("--year", type=int, help="explain this payment year on the register it is published on")
     explain.set_defaults(handler=_explain)
     return parser
 

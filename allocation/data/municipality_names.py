@@ -1,0 +1,73 @@
+"""Layer 1 (data): finding a municipality by what a user types: a name, a number or a code.
+
+``Amsterdam``, ``amsterdam``, ``363``, ``0363`` and ``GM0363`` all find GM0363; accents and
+case are ignored (``Sudwest-Fryslan`` finds Súdwest-Fryslân). Every register from 2021 to
+2026 is searched, so a municipality that exists only later (Voorne aan Zee, 2023) is found
+with the date it exists from. A name that fits several municipalities is refused with the
+candidates; a typo gets the closest names as a suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from allocation.common.errors import InputError
+from allocation.data.key_csv import normalise_code
+from allocation.data.registers import DATA_DIR, load_register, register_dates
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """A municipality found: its code, its latest name, and the first and last register date it is on."""
+
+    code: str
+    name: str
+    first: str
+    last: str
+
+
+def plain(text: str) -> str:
+    """Text for matching: accents, case, punctuation and extra spaces ignored."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in letters)
+    return " ".join(cleaned.split())
+
+
+def municipalities(data_dir: Path = DATA_DIR) -> dict[str, Municipality]:
+    """Every municipality of every register, by code (the name of its latest register)."""
+    found: dict[str, Municipality] = {}
+    for date in register_dates(data_dir):
+        for code, name in load_register(date, data_dir)[["gm_code", "gm_name"]].itertuples(index=False):
+            first = found[code].first if code in found else date
+            found[code] = Municipality(code, name, first, date)
+    return found
+
+
+def find_municipality(text: str, data_dir: Path = DATA_DIR) -> Municipality:
+    """The municipality ``text`` names; :class:`InputError` with candidates or suggestions otherwise."""
+    known = municipalities(data_dir)
+    code = normalise_code(text)
+    if code is not None:
+        if code in known:
+            return known[code]
+        raise InputError(f"{text!r}: no municipality has code {code} on the registers of 2021-2026")
+    wanted = plain(text)
+    if not wanted:
+        raise InputError("give a municipality's name, number (363) or code (GM0363)")
+    exact = [m for m in known.values() if plain(m.name) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    partial = exact or [m for m in known.values() if f" {wanted}" in f" {plain(m.name)}"]  # from a word's start
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        listed = ", ".join(f"{m.name} ({m.code})" for m in sorted(partial, key=lambda m: m.code)[:10])
+        raise InputError(f"{text!r} fits several municipalities: {listed}; give the code or the full name")
+    names = {plain(m.name): m for m in known.values()}
+    close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(f'{names[c].name} ({names[c].code})' for c in close)}?" if close else ""
+    raise InputError(f"{text!r} is not a municipality of the registers of 2021-2026{hint}")
