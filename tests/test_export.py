@@ -232,8 +232,12 @@ def test_pot_csvs_hold_every_amount_and_total(result, dutch):
     for pot_id in result.scenario.pots:
         content = pot_csv(result, pot_id, dutch=dutch)
         rows = read_csv_rows(content, dutch)
-        assert rows[0][:4] == ["gm_code", "gm_number", "gm_name", "province"] and rows[0][-1] == "total"
-        assert rows[-1][2] == "Total"
+        if dutch:  # the circulars' headers, as in the workbook
+            assert rows[0][:4] == ["Code", "Nummer", "Gemeente", "Provincie"] and rows[0][-1] == "Totaal"
+            assert rows[-1][2] == "Totaal"
+        else:
+            assert rows[0][:4] == ["gm_code", "gm_number", "gm_name", "province"] and rows[0][-1] == "total"
+            assert rows[-1][2] == "Total"
         check_pot_rows(rows, result, pot_id)
         assert b"\r" not in content
 
@@ -303,7 +307,7 @@ def test_run_writes_the_xlsx_and_csvs_and_dutch_flag_changes_only_the_pot_csvs(t
     assert (plain / "kamerbrief-2021-allocation.csv").read_bytes() == (
         dutch / "kamerbrief-2021-allocation.csv"
     ).read_bytes()
-    assert (dutch / "kamerbrief-2021-elip.csv").read_bytes().startswith("\ufeffgm_code;".encode("utf-8"))
+    assert (dutch / "kamerbrief-2021-elip.csv").read_bytes().startswith("\ufeffCode;Nummer;Gemeente;".encode())
 
 
 # --- LibreOffice: the workbook opens in a real spreadsheet program ------------------------
@@ -402,8 +406,9 @@ def test_constrained_scenario_lists_each_constraint_with_provenance_and_the_boun
     notes = [row for row in book["Toelichting"].iter_rows(values_only=True) if str(row[1]).startswith("beperking")]
     assert notes, "the floor must be listed among the parameters"
     assert all(row[3] in ("ASSUMPTION", "source") and row[4] for row in notes)
-    assert any("EUR 2,500" in str(row[2]) for row in notes)
+    assert any("EUR 2.500" in str(row[2]) for row in notes)  # in Dutch, like the rest of the workbook
     rows = list(book["Begrenzingen"].iter_rows(min_row=2, values_only=True))
+    assert all(str(row[4]).startswith("een minimum van EUR 2.500") for row in rows), rows[0][4]
     report = constrained.bound_report("elip")
     assert len(rows) == len(report)
     assert sum(row[7] for row in rows) == int(report["effect_eur"].sum())
@@ -425,3 +430,23 @@ def test_each_constraint_in_the_toelichting_carries_its_own_provenance():
         notes["beperking (constraint): transition band (ingroeiregeling)"] == constraints.transition.assumption.strip()
     )
     assert notes["beperking (constraint): year band"] == constraints.year_band.assumption.strip()
+
+
+@pytest.mark.parametrize(
+    ("english", "dutch"),
+    [
+        ("a minimum of EUR 2,500", "een minimum van EUR 2.500"),
+        ("a maximum of EUR 0.205 per inhabitant (municipalities with a non-zero key)",
+         "een maximum van EUR 0,205 per inwoner (gemeenten met een sleutel boven nul)"),
+        ("the transition band (at most 5% less than kamerbrief-2021)",
+         "de ingroeiregeling (ten hoogste 5% minder dan kamerbrief-2021)"),
+        ("group Drenthe: at least 1.02% of the pot (EUR 29,438)",
+         "groep Drenthe: ten minste 1,02% van de pot (EUR 29.438)"),
+        ("the year band (at most 10% more than 2022) (pot allocated jointly over all payment years)",
+         "de jaarband (ten hoogste 10% meer dan 2022) (pot gezamenlijk over alle betaaljaren verdeeld)"),
+    ],
+)
+def test_the_workbook_words_constraints_in_dutch(english, dutch):
+    from allocation.publish.dutch import dutch_constraint
+
+    assert dutch_constraint(english) == dutch

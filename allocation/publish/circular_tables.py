@@ -99,20 +99,29 @@ def _format_cell(value, dutch: bool) -> str:
     return neutralise(str(value))
 
 
+#: The headers of a pot's table as the circulars write them (the workbook and ``--dutch``).
+DUTCH_HEADERS = {"gm_code": "Code", "gm_number": "Nummer", "gm_name": "Gemeente", "province": "Provincie",
+                 "total": "Totaal"}
+
+
 def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False) -> bytes:
     """``<scenario-id>-<pot>.csv``: the pot's wide table with a total row, UTF-8, LF.
 
-    ``dutch=True``: the Dutch spreadsheet flavour, ``;`` separated with decimal commas and
-    a UTF-8 byte-order mark. Amounts are whole euros without thousands separators.
+    ``dutch=False``: ``gm_code,gm_number,gm_name,province,<years>,total`` and a ``Total``
+    row. ``dutch=True``: the Dutch spreadsheet flavour of the circulars,
+    ``Code;Nummer;Gemeente;Provincie;<years>;Totaal`` and a ``Totaal`` row, ``;`` separated
+    with decimal commas and a UTF-8 byte-order mark. Amounts are whole euros without
+    thousands separators.
     """
     table = pot_table(result, pot_id)
     year_columns = [c for c in table.columns if c.isdigit()]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if dutch else ",", lineterminator="\n")
-    writer.writerow(list(table.columns))
+    writer.writerow([DUTCH_HEADERS.get(c, c) for c in table.columns] if dutch else list(table.columns))
     for row in table.itertuples(index=False):
         writer.writerow([_format_cell(value, dutch) for value in row])
-    totals = ["", "", "Total", ""] + [int(table[c].sum()) for c in year_columns] + [int(table["total"].sum())]
+    total_label = "Totaal" if dutch else "Total"
+    totals = ["", "", total_label, ""] + [int(table[c].sum()) for c in year_columns] + [int(table["total"].sum())]
     writer.writerow([_format_cell(value, dutch) for value in totals])
     text = buffer.getvalue()
     return (("\ufeff" if dutch else "") + text).encode("utf-8")

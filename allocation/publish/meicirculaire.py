@@ -37,6 +37,7 @@ from allocation.publish.circular_tables import (
     pot_table,
     sort_name,
 )
+from allocation.publish.dutch import dutch_constraint
 from allocation.publish.files import write_files
 from allocation.scenario.describe import describe_constraints
 from allocation.scenario.result import ScenarioResult, used_keys
@@ -315,7 +316,8 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
             ]
         )
         for item, value, constraint in describe_constraints(pot_id, pot, scenario):
-            rows.append([section, f"beperking (constraint): {item}", value, *provenance_parts(constraint.provenance)])
+            rows.append([section, f"beperking (constraint): {item}", dutch_constraint(value),
+                         *provenance_parts(constraint.provenance)])
     for key in used_keys(loaded):
         section = f"Sleutel {key.name}"
         rows.append([section, "omschrijving", key.label, key.kind.upper(), key.source])
@@ -421,7 +423,7 @@ def _bounds_sheet(sheet, bounds: pd.DataFrame) -> None:
             "Jaar",
             "Code",
             "Gemeente",
-            "Beperking (constraint)",
+            "Beperking",
             "Volgens sleutel (EUR)",
             "Bedrag (EUR)",
             "Effect (EUR)",
@@ -429,7 +431,10 @@ def _bounds_sheet(sheet, bounds: pd.DataFrame) -> None:
     )
     for r, values in enumerate(bounds.itertuples(index=False), start=2):
         for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=c, value=neutralise(value.item() if hasattr(value, "item") else value))
+            value = value.item() if hasattr(value, "item") else value
+            if c == 5:
+                value = dutch_constraint(str(value))
+            cell = sheet.cell(row=r, column=c, value=neutralise(value))
             if c >= 6:
                 cell.number_format = "#,##0"
     sheet.freeze_panes = "A2"
