@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -251,7 +252,7 @@ def test_dutch_flavour_writes_decimal_commas():
 
 def test_export_files_names_every_file_run_writes(result, files):
     assert sorted(files) == sorted(
-        ["kamerbrief-2021-allocation.csv", "kamerbrief-2021-meicirculaire.xlsx"]
+        ["kamerbrief-2021-allocation.csv", "kamerbrief-2021-meicirculaire.xlsx", "kamerbrief-2021-meicirculaire.ods"]
         + [f"kamerbrief-2021-{pot}.csv" for pot in result.scenario.pots]
     )
     assert files["kamerbrief-2021-elip.csv"] == pot_csv(result, "elip")
@@ -398,6 +399,96 @@ def test_libreoffice_opens_the_workbook_and_every_total_holds(soffice, result, f
     shown = convert_with_libreoffice(soffice, workbook, tmp_path / "shown", as_shown=True)
     total_row = shown["ondertussengroep"][-1]
     assert total_row[2] == "Totaal" and total_row[4] == "3,500,000" and total_row[-1] == "21,000,000"
+
+
+def test_libreoffice_opens_the_ods_with_every_amount_and_total_of_the_long_csv(soffice, result, files, tmp_path):
+    ods = tmp_path / "kamerbrief-2021-meicirculaire.ods"
+    ods.write_bytes(files[ods.name])
+    raw = convert_with_libreoffice(soffice, ods, tmp_path / "raw", as_shown=False)
+    assert set(raw) == set(result.scenario.pots) | {"Verdeelsleutels", "Toelichting"}
+    for pot_id in result.scenario.pots:  # every amount and total against the long CSV
+        check_pot_rows(raw[pot_id], result, pot_id)
+    toelichting = "\n".join(";".join(row) for row in raw["Toelichting"])
+    assert result.loaded.content_hash in toelichting and "ASSUMPTION" in toelichting
+    shown = convert_with_libreoffice(soffice, ods, tmp_path / "shown", as_shown=True)
+    total_row = shown["ondertussengroep"][-1]
+    assert total_row[2] == "Totaal" and total_row[4] == "3,500,000" and total_row[-1] == "21,000,000"
+
+
+def test_the_ods_has_the_same_cells_as_the_xlsx(files):
+    from python_calamine import CalamineWorkbook
+
+    xlsx = CalamineWorkbook.from_filelike(io.BytesIO(files["kamerbrief-2021-meicirculaire.xlsx"]))
+    ods = CalamineWorkbook.from_filelike(io.BytesIO(files["kamerbrief-2021-meicirculaire.ods"]))
+    assert ods.sheet_names == xlsx.sheet_names
+    for name in xlsx.sheet_names:
+        ods_rows = ods.get_sheet_by_name(name).to_python()
+        xlsx_rows = xlsx.get_sheet_by_name(name).to_python()
+        assert len(ods_rows) == len(xlsx_rows), name
+        for ods_row, xlsx_row in zip(ods_rows, xlsx_rows):  # xlsx keeps floats to 15 digits
+            assert len(ods_row) == len(xlsx_row), name
+            for a, b in zip(ods_row, xlsx_row):
+                assert a == (pytest.approx(b, rel=1e-14) if isinstance(b, float) else b), (name, a, b)
+
+
+def test_the_ods_is_deterministic(result):
+    from allocation.publish.meicirculaire import meicirculaire_ods
+
+    assert meicirculaire_ods(result, FIXED_DATE) == meicirculaire_ods(result, FIXED_DATE)
+
+
+def test_run_format_writes_xlsx_ods_or_both(tmp_path):
+    from tests.test_cli import cli
+
+    for chosen, suffixes in (("xlsx", {".xlsx"}), ("ods", {".ods"}), ("both", {".xlsx", ".ods"})):
+        out = tmp_path / chosen
+        done = cli("run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(out), "--format", chosen)
+        assert done.returncode == 0, done.stderr
+        assert {p.suffix for p in out.glob("*-meicirculaire.*")} == suffixes
+
+
+def pdf_pages(soffice: str, workbook: Path, out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{out / 'profile'}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(out), str(workbook)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    data = (out / f"{workbook.stem}.pdf").read_bytes()
+    return len(re.findall(rb"/Type\s*/Page[^s]", data))
+
+
+#: Pages of the baseline's workbook printed by LibreOffice before the print layout (A4 portrait,
+#: the amounts on other pages than the names), measured on 2026-11-29 at commit 93d91b6.
+PAGES_BEFORE = 107
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_the_workbook_prints_landscape_one_page_wide_with_the_header_row_on_every_page(soffice, files, tmp_path,
+                                                                                      suffix):
+    book = tmp_path / f"kamerbrief-2021-meicirculaire{suffix}"
+    book.write_bytes(files[book.name])
+    pages = pdf_pages(soffice, book, tmp_path / "pdf")
+    # one page wide: the three pot sheets of 352 rows need 27 pages at a readable size,
+    # the keys and notes a few more; before, 107 pages
+    assert pages <= PAGES_BEFORE // 3, pages
+    if suffix == ".xlsx":
+        sheet = openpyxl.load_workbook(book)["elip"]
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
+        assert sheet.print_title_rows == "$1:$1"
+        assert "Kamerbrief" in sheet.oddHeader.center.text and "gegenereerd 2026-05-31" in sheet.oddHeader.right.text
+    else:
+        import zipfile
+
+        with zipfile.ZipFile(book) as archive:
+            content = archive.read("content.xml").decode()
+            styles = content + archive.read("styles.xml").decode()
+        assert 'style:print-orientation="landscape"' in styles and 'style:scale-to-X="1"' in styles
+        assert content.count("<table:table-header-rows>") == len(openpyxl.load_workbook(
+            io.BytesIO(files["kamerbrief-2021-meicirculaire.xlsx"])).sheetnames)
+        assert "gegenereerd 2026-05-31" in styles
 
 
 def test_constrained_scenario_lists_each_constraint_with_provenance_and_the_bound_report():

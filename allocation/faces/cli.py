@@ -58,7 +58,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     result = run_scenario(loaded)
-    files = export_files(result, dutch=args.dutch)
+    files = export_files(result, dutch=args.dutch, workbook_format=args.format)
     written = write_files(files, Path(args.out))
     print(summary_text(result), end="")
     print()
@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--dutch",
         action="store_true",
         help="write the per-pot CSVs in the Dutch spreadsheet flavour (';' separator, decimal comma)",
+    )
+    run.add_argument(
+        "--format", choices=["xlsx", "ods", "both"], default="both",
+        help="the meicirculaire workbook as xlsx, as ODS (OpenDocument, the Gemeentefonds' format) or both (default)",
     )
     run.set_defaults(handler=_run)
 

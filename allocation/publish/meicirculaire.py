@@ -39,6 +39,7 @@ from allocation.publish.circular_tables import (
 )
 from allocation.publish.dutch import dutch_constraint
 from allocation.publish.files import write_files
+from allocation.publish.ods import PrintLayout, workbook_to_ods
 from allocation.scenario.describe import describe_constraints
 from allocation.scenario.result import ScenarioResult, used_keys
 from allocation.scenario.schema import provenance_parts
@@ -454,24 +455,56 @@ def _deterministic_zip(content: bytes, replace: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None = None) -> bytes:
-    """``<scenario-id>-meicirculaire.xlsx`` as bytes (for the app and for ``run --out``).
-
-    ``generated_on``: the generation date written in the "Toelichting" sheet and the
-    document properties (default: the ``SOURCE_DATE_EPOCH`` environment variable if set,
-    else today, UTC). With a fixed date the bytes are identical for the same input.
-    """
-    generated_on = generated_on or generation_date()
+def _build_workbook(result: ScenarioResult, generated_on: dt.date) -> tuple[Workbook, dict[str, PrintLayout]]:
+    """The workbook's sheets in memory (openpyxl), and the print layout of each pot sheet."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken = {"verdeelsleutels", "toelichting", "begrenzingen"}
-    for pot_id in result.scenario.pots:
-        _pot_sheet(workbook.create_sheet(_sheet_title(pot_id, taken)), result, pot_id)
+    layouts = {}
+    for pot_id, pot in result.scenario.pots.items():
+        sheet = workbook.create_sheet(_sheet_title(pot_id, taken))
+        _pot_sheet(sheet, result, pot_id)
+        layouts[sheet.title] = PrintLayout(f"{result.scenario.name}: {pot.label}", generated_on.isoformat())
+        _print_layout(sheet, layouts[sheet.title])
     _keys_sheet(workbook.create_sheet("Verdeelsleutels"), result)
     bounds = bound_table(result)
     if not bounds.empty:
         _bounds_sheet(workbook.create_sheet("Begrenzingen"), bounds)
     _explanation_sheet(workbook.create_sheet("Toelichting"), result, generated_on)
+    for sheet in workbook.worksheets:  # the other sheets print the same way
+        if sheet.title not in layouts:
+            layouts[sheet.title] = PrintLayout(f"{result.scenario.name}: {sheet.title}", generated_on.isoformat())
+            _print_layout(sheet, layouts[sheet.title])
+    return workbook, layouts
+
+
+def _print_layout(sheet, layout: PrintLayout) -> None:
+    """Landscape A4, one page wide, the header row on every page, title and date in the page header:
+    a municipality's name and its amounts print on the same page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.page_margins.left = sheet.page_margins.right = 0.4  # inches: 1 cm
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.page_margins.header = sheet.page_margins.footer = 0.25
+    sheet.oddHeader.center.text = layout.title
+    sheet.oddHeader.right.text = f"gegenereerd {layout.date}"
+    sheet.oddFooter.center.text = "pagina &P van &N"
+
+
+def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None = None) -> bytes:
+    """``<scenario-id>-meicirculaire.xlsx`` as bytes (for the app and for ``run --out``).
+
+    ``generated_on``: the generation date written in the "Toelichting" sheet, the page
+    headers and the document properties (default: the ``SOURCE_DATE_EPOCH`` environment
+    variable if set, else today, UTC). With a fixed date the bytes are identical for the
+    same input.
+    """
+    generated_on = generated_on or generation_date()
+    workbook, _ = _build_workbook(result, generated_on)
     stamp = dt.datetime.combine(generated_on, dt.time())
     properties = workbook.properties
     properties.creator = f"inburgering-allocation {__version__}"
@@ -482,6 +515,14 @@ def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None 
     # openpyxl stamps the save time as 'modified': write the generation date instead
     properties.modified = stamp
     return _deterministic_zip(buffer.getvalue(), {"docProps/core.xml": tostring(properties.to_tree())})
+
+
+def meicirculaire_ods(result: ScenarioResult, generated_on: dt.date | None = None) -> bytes:
+    """``<scenario-id>-meicirculaire.ods``: the same sheets and contents as the xlsx, as an
+    OpenDocument spreadsheet (the Gemeentefonds' format since 2017). Deterministic like the xlsx."""
+    generated_on = generated_on or generation_date()
+    workbook, layouts = _build_workbook(result, generated_on)
+    return workbook_to_ods(workbook, layouts)
 
 
 def write_workbook(result: ScenarioResult, path: Path | str, generated_on: dt.date | None = None) -> Path:
