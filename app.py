@@ -23,6 +23,7 @@ from allocation.common.errors import InputError
 from allocation.data.registers import KEY_REGISTER_DATE, load_geojson
 from allocation.faces import views
 from allocation.publish.comparison import comparison_files
+from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files, export_names
 from allocation.scenario import edits as scenario_edits
 from allocation.scenario.build import KeyUpload, build
@@ -582,11 +583,13 @@ def compare_view(current_args: tuple, edited: bool) -> None:
     entries, baseline, names = compare_selection(current_args, edited, widgets=True)
     if not entries:
         st.info("Choose at least two scenarios.")
+        mutaties_panel(current_args)
         return
     with st.spinner("Comparing"):
         comparison, problems = comparison_of(entries, baseline)
     if problems:
         show_problems(problems, "These scenarios cannot be compared:")
+        mutaties_panel(current_args)
         return
     for note in comparison.notes:
         st.info(note)
@@ -646,6 +649,52 @@ def compare_view(current_args: tuple, edited: bool) -> None:
     with st.expander("Summary as text"):
         st.code(comparison_summary(comparison), language=None)
     st.caption("Download the comparison workbook and its CSVs in the Export view.")
+    mutaties_panel(current_args)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def mutaties_of(current_args: tuple, content: bytes, filename: str, pot: str | None):
+    """(mutaties, problems) of the scenario as shown against an uploaded published table."""
+    result, problems = compute(*current_args)
+    if result is None:
+        return None, problems
+    try:
+        return views.published_mutaties(result, content, filename, pot), []
+    except InputError as exc:
+        return None, exc.problems
+
+
+def mutaties_panel(current_args: tuple) -> None:
+    """The scenario as shown against a table already published (the mutatie per municipality and year)."""
+    st.markdown("**Mutaties against a published table**")
+    upload = st.file_uploader(
+        "Published table: the long CSV of `run`, or a wide table (a row per municipality, a column per payment "
+        "year) as CSV, xlsx or ODS", type=["csv", "xlsx", "ods"], key="published_table",
+    )
+    if upload is None:
+        st.caption("Compared on each payment year's register; a table on an earlier register is restated "
+                   "(merged municipalities summed).")
+        return
+    pot = None
+    if upload.name.lower().endswith(".csv"):
+        result, _ = compute(*current_args)
+        pots = list(result.scenario.pots) if result is not None else []
+        pot = st.selectbox("Pot of a wide CSV (a long CSV names its pots)", [None] + pots, key="published_pot",
+                           format_func=lambda p: "from the file" if p is None else p)
+    found, problems = mutaties_of(current_args, upload.getvalue(), upload.name, pot)
+    if problems:
+        show_problems(problems, "The published table cannot be used:")
+        return
+    for note in found.notes:
+        st.info(note)
+    st.dataframe(found.totals, hide_index=True, column_config={
+        column: st.column_config.NumberColumn(format="localized") for column in
+        ("baseline_eur", "scenario_eur", "mutatie_eur")})
+    table = found.table.assign(_abs=found.table["mutatie_eur"].abs()).sort_values(
+        ["_abs", "gm_code"], ascending=[False, True]).drop(columns="_abs")
+    st.dataframe(table.head(200), hide_index=True)
+    for name, content in mutaties_files(found).items():
+        st.download_button(f"Download {name}", content, file_name=name, key=f"dl_{name}")
 
 
 def export_view(result, edited: bool, text: str, origin: str, scenario_id: str, uploads: tuple) -> None:

@@ -430,3 +430,20 @@ def test_a_cross_pot_cap_added_in_the_app_binds_and_is_listed():
     cap = yaml.safe_load(at.code[0].value)["cross_pot"][0]
     assert cap["pots"] == ["ondertussengroep", "elip"] and cap["eur_per_inhabitant"] == 0.5
     assert cap["assumption"].startswith("Edited in the app: cross-pot cap added")
+
+
+def test_compare_view_shows_the_mutaties_against_an_uploaded_published_table():
+    from allocation.publish.run_files import export_files
+    from tests.conftest import shipped
+
+    published = export_files(shipped("variant-inwoners"), workbook_format="ods")
+    at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Compare").run()
+    name = "variant-inwoners-meicirculaire.ods"
+    at.file_uploader(key="published_table").set_value((name, published[name], "application/octet-stream")).run()
+    assert not at.exception and not at.error, errors(at)
+    totals = at.main.dataframe[-2].value
+    assert set(totals["pot"]) == {"ondertussengroep", "elip", "invoering"}
+    assert (totals["mutatie_eur"] == 0).all()  # same budgets: only redistribution
+    labels = [b.label for b in at.download_button]
+    assert "Download mutaties-variant-inwoners-meicirculaire-vs-kamerbrief-2021.xlsx" in labels

@@ -130,7 +130,7 @@ def parse_key_csv(
     for wanted, role in ((code_column, "code"), (value_column, "value")):
         if wanted not in columns:
             problems.append(
-                f"{origin}: no {role} column {wanted!r}; the columns are {', '.join(map(_shown, columns[:20]))}"
+                f"{origin}: no {role} column {wanted!r}; the columns are {', '.join(map(quoted_cell, columns[:20]))}"
                 f"{' ...' if len(columns) > 20 else ''}. "
                 f"Rename the column or set {role}_column in the scenario"
             )
@@ -162,7 +162,7 @@ def parse_key_csv(
         code = normalise_code(raw_code)
         if code is None:
             problem("code", line_number,
-                    f"{code_column} {_shown(raw_code)} is not a municipality code like GM0363 or 363")
+                    f"{code_column} {quoted_cell(raw_code)} is not a municipality code like GM0363 or 363")
             continue
         if code not in known:
             hint = (
@@ -171,8 +171,12 @@ def parse_key_csv(
                 if code in later
                 else ""
             )
-            problem("unknown", line_number,
-                    f"{code_column} {_shown(raw_code)} is not a municipality of the {KEY_REGISTER_DATE} register{hint}")
+            problem(
+                "unknown",
+                line_number,
+                f"{code_column} {quoted_cell(raw_code)} is not a municipality of the {KEY_REGISTER_DATE} "
+                f"register{hint}",
+            )
             continue
         if code in first_row:
             problem("duplicate", line_number,
@@ -209,7 +213,7 @@ def parse_key_csv(
     )
 
 
-def _shown(cell: str, limit: int = 40) -> str:
+def quoted_cell(cell: str, limit: int = 40) -> str:
     """A cell quoted in a message, cut short when long."""
     return repr(cell if len(cell) <= limit else cell[:limit] + "...")
 
@@ -237,7 +241,7 @@ def _read_values(cells: dict[str, tuple[int, str]], separator: str, value_column
     values = {}
     for code, (row, raw, point, comma) in readings.items():
         if point is None and comma is None:
-            problem("number", row, f"{value_column} {_shown(raw)} is not a number (for {code})")
+            problem("number", row, f"{value_column} {quoted_cell(raw)} is not a number (for {code})")
             continue
         if convention is None and point is not None and comma is not None and point != comma:
             problem("ambiguous", row,
@@ -246,10 +250,10 @@ def _read_values(cells: dict[str, tuple[int, str]], separator: str, value_column
             continue
         number = point if convention == "point" or comma is None else comma
         if number < 0:
-            problem("negative", row, f"{value_column} {_shown(raw)} is negative (for {code}); keys must be >= 0")
+            problem("negative", row, f"{value_column} {quoted_cell(raw)} is negative (for {code}); keys must be >= 0")
             continue
         if number > MAX_KEY_VALUE:
-            problem("large", row, f"{value_column} {_shown(raw)} is larger than {MAX_KEY_VALUE:,.0f} (for {code})")
+            problem("large", row, f"{value_column} {quoted_cell(raw)} is larger than {MAX_KEY_VALUE:,.0f} (for {code})")
             continue
         values[code] = number
     return values

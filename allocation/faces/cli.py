@@ -14,14 +14,17 @@ from pathlib import Path
 from allocation.analysis.compare import compare
 from allocation.analysis.compare_text import summary_text as comparison_summary
 from allocation.analysis.explain import explanation_text
+from allocation.analysis.mutaties import mutaties, mutaties_text
 from allocation.analysis.summary import summary_text
 from allocation.common.errors import InputError
 from allocation.common.version import __version__
 from allocation.data.keys import builtin_keys
 from allocation.data.municipality_names import find_municipality
+from allocation.data.published_table import is_table, pot_from_name, read_published_table
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.publish.comparison import comparison_files
 from allocation.publish.files import write_files
+from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
 from allocation.scenario.loading import load_scenario
 from allocation.scenario.running import run_scenario
@@ -68,17 +71,46 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    baseline_table = is_table(args.scenarios[0])
+    paths = args.scenarios[1:] if baseline_table else args.scenarios
     results, problems = [], []
-    for path in args.scenarios:  # report the problems of every file, not just the first
+    for path in paths:  # report the problems of every file, not just the first
         try:
             results.append(run_scenario(load_scenario(path)))
         except InputError as exc:
             problems += exc.problems
     if problems:
         raise InputError(problems)
+    if baseline_table:
+        return _compare_with_table(Path(args.scenarios[0]), results, args)
     comparison = compare(results, baseline=0)
-    written = write_files(comparison_files(comparison), Path(args.out))
+    found = ([mutaties(results[0].published, other, results[0].loaded.scenario_id) for other in results[1:]]
+             if args.registers == "payment" else [])
+    written = write_files(comparison_files(comparison, found), Path(args.out))
     print(comparison_summary(comparison), end="")
+    for item in found:
+        print()
+        print(mutaties_text(item), end="")
+    print()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _compare_with_table(table: Path, results: list, args: argparse.Namespace) -> int:
+    if not results:
+        raise InputError(f"{table}: compare a published table with at least one scenario file")
+    if not table.is_file():
+        raise InputError(f"{table}: published table not found")
+    files, texts = {}, []
+    for result in results:
+        pot = args.pot or pot_from_name(table.name, list(result.scenario.pots))
+        baseline = read_published_table(table.read_bytes(), str(table), pot)
+        found = mutaties(baseline, result, table.name)
+        files.update(mutaties_files(found))
+        texts.append(mutaties_text(found))
+    written = write_files(files, Path(args.out))
+    print("\n".join(texts), end="")
     print()
     for path in written:
         print(f"wrote {path}")
@@ -130,8 +162,17 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare", help="compare scenarios with a baseline (the first): who gains, who loses, by how much"
     )
-    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml", help="the baseline first, then the others")
+    compare.add_argument(
+        "scenarios", nargs="+", metavar="BASELINE",
+        help="the baseline first (a scenario, or a published table: the long CSV of run, or a wide table in CSV, "
+             "xlsx or ODS), then the scenarios to compare with it",
+    )
     compare.add_argument("--out", required=True, help="output folder for the workbook and CSVs (created if needed)")
+    compare.add_argument("--pot", help="the pot of a wide CSV baseline (default: from a <id>-<pot>.csv name)")
+    compare.add_argument(
+        "--registers", choices=["key", "payment"], default="key",
+        help="between scenarios: also compare on the payment-year registers (mutaties, sheet Mutaties)",
+    )
     compare.set_defaults(handler=_compare)
 
     explain = commands.add_parser("explain", help="show how a municipality's amounts follow from the keys")

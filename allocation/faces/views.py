@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from allocation.analysis.compare import ALL, BANDS, Comparison
+from allocation.analysis.mutaties import Mutaties, mutaties
 from allocation.common.texts import euro
+from allocation.data.published_table import pot_from_name, read_published_table
 from allocation.data.registers import (
     KEY_REGISTER_DATE,
     SIZE_CLASSES,
@@ -330,3 +332,10 @@ def colour_limit(values: pd.Series, quantile: float = 0.95) -> float:
         return 1.0
     limit = float(magnitude.quantile(quantile))
     return limit if limit > 0 else (float(magnitude.max()) or 1.0)
+
+
+def published_mutaties(result: ScenarioResult, content: bytes, filename: str, pot: str | None = None) -> Mutaties:
+    """The scenario against an uploaded published table (see :mod:`allocation.analysis.mutaties`);
+    the pot of a wide CSV is ``pot`` or read from a ``<id>-<pot>.csv`` name."""
+    pot = pot or pot_from_name(filename, list(result.scenario.pots))
+    return mutaties(read_published_table(content, filename, pot), result, filename)

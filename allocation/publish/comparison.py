@@ -11,6 +11,7 @@ import xlsxwriter
 
 from allocation.analysis.compare import BANDS, Comparison
 from allocation.analysis.compare_text import notes_table
+from allocation.analysis.mutaties import Mutaties
 
 
 def comparison_views(comparison: Comparison) -> list[tuple[str, str, pd.DataFrame]]:
@@ -38,7 +39,8 @@ def file_stem(comparison: Comparison) -> str:
     return f"comparison-{comparison.baseline.label}-vs-{others}"
 
 
-_EURO_COLUMNS = {"base_eur", "other_eur", "diff_eur", "redistributed_eur"}
+_EURO_COLUMNS = {"base_eur", "other_eur", "diff_eur", "redistributed_eur", "baseline_eur", "scenario_eur",
+                 "mutatie_eur"}
 _FORMATS = {
     "diff_pct": "0.00",
     "diff_per_inhabitant": "0.000",
@@ -48,6 +50,7 @@ _FORMATS = {
     "gini_other": "0.0000",
     "gini_eur_per_inhabitant": "0.0000",
     "population": "#,##0",
+    "mutatie_pct": "0.00",
 }
 
 
@@ -60,7 +63,7 @@ def _cells(series: pd.Series) -> list:
     return [None if value is None or value != value else str(value) for value in series.tolist()]
 
 
-def comparison_workbook(comparison: Comparison) -> bytes:
+def comparison_workbook(comparison: Comparison, views: list | None = None) -> bytes:
     """The comparison as an xlsx workbook in memory: a sheet per view and a notes sheet.
 
     Written with XlsxWriter column by column (several times faster than openpyxl for the
@@ -73,7 +76,7 @@ def comparison_workbook(comparison: Comparison) -> bytes:
     bold = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     formats: dict[str, object] = {}
-    for sheet, _, frame in comparison_views(comparison):
+    for sheet, _, frame in views or comparison_views(comparison):
         worksheet = book.add_worksheet(sheet)
         worksheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
         worksheet.freeze_panes(1, 0)
@@ -101,10 +104,17 @@ def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.6f").encode("utf-8")
 
 
-def comparison_files(comparison: Comparison) -> dict[str, bytes]:
-    """The workbook and one CSV per view (UTF-8, LF), by file name."""
+def comparison_files(comparison: Comparison, found: list[Mutaties] | None = None) -> dict[str, bytes]:
+    """The workbook and one CSV per view (UTF-8, LF), by file name. With ``found`` (the
+    mutaties on the payment-year registers, ``compare --registers payment``) the workbook
+    gets a sheet "Mutaties" and a CSV ``<stem>-mutaties.csv``."""
     stem = file_stem(comparison)
-    files = {f"{stem}.xlsx": comparison_workbook(comparison)}
-    for _, suffix, frame in comparison_views(comparison):
+    views = comparison_views(comparison)
+    if found:
+        table = pd.concat([item.table.assign(scenario=item.scenario) for item in found], ignore_index=True)
+        table = table[["scenario"] + [c for c in table.columns if c != "scenario"]]
+        views = views[:-1] + [("Mutaties", "mutaties", table)] + views[-1:]
+    files = {f"{stem}.xlsx": comparison_workbook(comparison, views)}
+    for _, suffix, frame in views:
         files[f"{stem}-{suffix}.csv"] = _csv(frame)
     return files

@@ -1,0 +1,211 @@
+"""Layer 1 (data): reading a published allocation table, the baseline of a mutatie (change).
+
+Municipalities read each circular against the table they already booked. Accepted:
+
+* the long CSV that ``run`` writes (``pot,year,gm_code,gm_name,amount_eur``);
+* a wide table, as a circular annex prints it: a row per municipality, a code column
+  (``gm_code``, ``Code``, ``Gemeentecode``: ``GM0363`` or ``363``) or a number column
+  (``gm_number``, ``Nummer``), optionally a name column, and one column per payment year
+  (``2021`` ... ``2026``); a total row or column is skipped. As CSV (``,`` or ``;``), or
+  as a workbook (xlsx or ODS, read with python-calamine): every sheet with a code or
+  number column and year columns is a pot, named by the sheet (the meicirculaire workbook
+  this product writes reads back as it is).
+
+Amounts must be whole euros. Every problem names the file, the sheet, the row and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from allocation.common.errors import InputError
+from allocation.data.key_csv import normalise_code, number_readings, quoted_cell
+
+LONG_COLUMNS = ["pot", "year", "gm_code", "amount_eur"]
+CODE_HEADERS = {"gm_code", "code", "gemeentecode", "cbs code", "cbscode"}
+NUMBER_HEADERS = {"gm_number", "nummer", "gemeentenummer", "number"}
+TOTAL_WORDS = {"totaal", "total", "totalen", "som"}
+YEAR = re.compile(r"^(20[2-3]\d)(\.0)?$")
+TABLE_SUFFIXES = (".csv", ".xlsx", ".ods")
+
+
+def is_table(path: str | Path) -> bool:
+    """Whether a path names a published table rather than a scenario file."""
+    return Path(path).suffix.lower() in TABLE_SUFFIXES
+
+
+def pot_from_name(filename: str, pots: list[str]) -> str | None:
+    """The pot of a wide CSV named the way ``run`` names it (``<id>-<pot>.csv``), if any."""
+    path = Path(filename)
+    if path.suffix.lower() != ".csv":
+        return None
+    return next((pot for pot in sorted(pots, key=len, reverse=True) if path.stem.endswith(f"-{pot}")), None)
+
+
+def _code(cell: object, by_number: bool) -> str | None:
+    text = str(cell).strip()
+    if by_number and re.fullmatch(r"\d+(\.0)?", text):
+        text = text.removesuffix(".0")
+    return normalise_code(text)
+
+
+def _amount(cell: object) -> float | None:
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return float(cell)
+    point, comma = number_readings(str(cell))
+    if point is not None and comma is not None and point != comma:
+        # 3.500.000 has one reading only; 3.500 could be 3.5 or 3500: whole euros decide
+        return point if float(point).is_integer() and not float(comma).is_integer() else comma
+    return point if point is not None else comma
+
+
+def _wide(rows: list[list[object]], origin: str, pot: str) -> tuple[pd.DataFrame, list[str]]:
+    """A wide table (header in the first row) as long rows; problems named by row."""
+    header = [str(h).strip() for h in rows[0]]
+    lowered = [h.casefold() for h in header]
+    code_at = next((i for i, h in enumerate(lowered) if h in CODE_HEADERS), None)
+    number_at = next((i for i, h in enumerate(lowered) if h in NUMBER_HEADERS), None)
+    years = {i: int(YEAR.match(h).group(1)) for i, h in enumerate(header) if YEAR.match(h)}
+    if code_at is None and number_at is None:
+        return pd.DataFrame(columns=LONG_COLUMNS), [
+            f"{origin}: no code column (gm_code, Code, Gemeentecode) or number column (gm_number, Nummer); "
+            f"the columns are {', '.join(map(quoted_cell, header[:12]))}"]
+    if not years:
+        return pd.DataFrame(columns=LONG_COLUMNS), [
+            f"{origin}: no payment-year column (2021 ... 2026); the columns are "
+            f"{', '.join(map(quoted_cell, header[:12]))}"
+        ]
+    records, problems = [], []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        cells = list(row) + [""] * (len(header) - len(row))
+        if not any(str(c).strip() for c in cells):
+            continue
+        if any(str(c).strip().casefold() in TOTAL_WORDS for c in cells[:4]):
+            continue  # the total row
+        at = code_at if code_at is not None else number_at
+        code = _code(cells[at], by_number=at == number_at)
+        if code is None:
+            problems.append(f"{origin}: row {line}: {quoted_cell(str(cells[at]))} is not a municipality code or number")
+            continue
+        if code in seen:
+            problems.append(f"{origin}: row {line}: {code} appears again (first on row {seen[code]})")
+            continue
+        seen[code] = line
+        for index, year in years.items():
+            cell = cells[index]
+            if cell is None or str(cell).strip() == "":
+                continue  # the municipality does not exist in that year
+            amount = _amount(cell)
+            if amount is None or amount < 0 or not float(amount).is_integer():
+                problems.append(
+                    f"{origin}: row {line}, {year}: {quoted_cell(str(cell))} is not a whole number of euros"
+                )
+                continue
+            records.append((pot, year, code, int(amount)))
+    return pd.DataFrame(records, columns=LONG_COLUMNS), problems
+
+
+def _csv_rows(content: bytes, origin: str) -> list[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{origin}: not UTF-8 text; save it as 'CSV UTF-8'") from None
+    header = text.splitlines()[0] if text.strip() else ""
+    separator = ";" if header.count(";") > header.count(",") else ","
+    try:
+        return [row for row in csv.reader(io.StringIO(text), delimiter=separator)]
+    except csv.Error as exc:
+        raise InputError(f"{origin}: cannot be read as CSV ({exc})") from None
+
+
+def read_published_table(content: bytes, origin: str, pot: str | None = None) -> pd.DataFrame:
+    """The amounts of a published table as long rows: pot, year, gm_code, amount_eur.
+
+    ``origin`` is the file name (its suffix decides the format). ``pot`` names the pot of a
+    wide CSV (a wide CSV written by ``run`` is named ``<id>-<pot>.csv``; the caller may pass
+    that pot). Raises :class:`InputError` with one message per problem.
+    """
+    suffix = Path(origin).suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(content, origin)
+        if not rows:
+            raise InputError(f"{origin}: the file is empty")
+        header = [h.strip() for h in rows[0]]
+        if all(c in header for c in LONG_COLUMNS):
+            return _long(rows, header, origin)
+        if pot is None:
+            raise InputError(f"{origin}: a wide table holds one pot; say which (--pot POT)")
+        frame, problems = _wide(rows, origin, pot)
+    elif suffix in (".xlsx", ".ods"):
+        frame, problems = _workbook(content, origin, pot)
+    else:
+        raise InputError(f"{origin}: a published table must be .csv, .xlsx or .ods")
+    if problems:
+        raise InputError(problems[:20] + ([f"{origin}: and {len(problems) - 20} more problems"]
+                                          if len(problems) > 20 else []))
+    if frame.empty:
+        raise InputError(f"{origin}: no amounts found")
+    return frame
+
+
+def _long(rows: list[list[str]], header: list[str], origin: str) -> pd.DataFrame:
+    at = {name: header.index(name) for name in LONG_COLUMNS}
+    records, problems = [], []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            pot, year, code_text, amount_text = (row[at[c]].strip() for c in LONG_COLUMNS)
+        except IndexError:
+            problems.append(f"{origin}: row {line}: too few cells")
+            continue
+        code = normalise_code(code_text)
+        amount = _amount(amount_text)
+        if code is None or not year.isdigit() or amount is None or amount < 0 or not float(amount).is_integer():
+            problems.append(f"{origin}: row {line}: expected pot, payment year, municipality code and whole euros")
+            continue
+        records.append((pot, int(year), code, int(amount)))
+    if problems:
+        raise InputError(problems[:20] + ([f"{origin}: and {len(problems) - 20} more rows like these"]
+                                          if len(problems) > 20 else []))
+    frame = pd.DataFrame(records, columns=LONG_COLUMNS)
+    duplicated = frame.duplicated(["pot", "year", "gm_code"])
+    if duplicated.any():
+        first = frame[duplicated].iloc[0]
+        raise InputError(f"{origin}: {first['gm_code']} appears more than once in pot {first['pot']} {first['year']}")
+    return frame
+
+
+def _workbook(content: bytes, origin: str, pot: str | None) -> tuple[pd.DataFrame, list[str]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise InputError(f"{origin}: cannot be read as a workbook ({type(exc).__name__}); save it again as "
+                         ".xlsx or .ods") from None
+    frames, problems, used = [], [], []
+    for name in book.sheet_names:
+        rows = book.get_sheet_by_name(name).to_python()
+        if not rows:
+            continue
+        header = [str(h).strip().casefold() for h in rows[0]]
+        has_code = any(h in CODE_HEADERS | NUMBER_HEADERS for h in header)
+        has_years = any(YEAR.match(str(h).strip()) for h in rows[0])
+        if not (has_code and has_years):
+            continue  # notes, keys: not a pot table
+        used.append(name)
+        frame, found = _wide(rows, f"{origin} (sheet {name})", pot if pot and len(book.sheet_names) == 1 else name)
+        frames.append(frame)
+        problems += found
+    if not used:
+        problems.append(f"{origin}: no sheet with a code or number column and payment-year columns")
+    if pot is not None and len(used) > 1:
+        frames = [f[f["pot"] == pot] for f in frames]
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LONG_COLUMNS)), problems

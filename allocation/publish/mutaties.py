@@ -1,0 +1,62 @@
+"""Layer 4 (publishing): mutaties as files: a workbook with the sheets "Mutaties" (per
+municipality, pot and payment year), "Totalen" (per pot and year) and "Notes", and the
+mutaties as CSV (UTF-8, LF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from allocation.analysis.mutaties import Mutaties
+
+DEFINITIONS = [
+    ("baseline_eur", "Whole euros in the published table (restated to the payment year's register when it is on an "
+                     "earlier one: a merged municipality is the sum of its predecessors)."),
+    ("scenario_eur", "Whole euros in the scenario, on the register in force on the payment year's peildatum."),
+    ("mutatie_eur", "scenario_eur - baseline_eur."),
+    ("mutatie_pct", "mutatie_eur / baseline_eur x 100; 0 when both are 0; empty when only the baseline is 0."),
+]
+FORMATS = {"baseline_eur": "#,##0", "scenario_eur": "#,##0", "mutatie_eur": "#,##0", "mutatie_pct": "0.00"}
+
+
+def file_stem(found: Mutaties) -> str:
+    """``mutaties-<baseline>-vs-<scenario>`` (the baseline's file name without its suffix)."""
+    return f"mutaties-{Path(found.baseline).stem}-vs-{found.scenario}"
+
+
+def _sheet(book, name: str, frame: pd.DataFrame, bold) -> None:
+    sheet = book.add_worksheet(name)
+    sheet.write_row(0, 0, list(frame.columns), bold)
+    sheet.freeze_panes(1, 0)
+    for index, column in enumerate(frame.columns):
+        pattern = FORMATS.get(column)
+        cell_format = book.add_format({"num_format": pattern}) if pattern else None
+        values = frame[column].tolist()
+        values = [None if isinstance(v, float) and v != v else v for v in values]
+        sheet.set_column(index, index, 14 if pattern else max(10, min(40, len(column) + 4)), cell_format)
+        sheet.write_column(1, index, values, cell_format)
+    if len(frame):
+        sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+
+
+def mutaties_files(found: Mutaties) -> dict[str, bytes]:
+    """The workbook and the CSV, by file name."""
+    stem = file_stem(found)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"created": dt.datetime(2021, 4, 28)})  # fixed: the same input gives the same bytes
+    bold = book.add_format({"bold": True})
+    _sheet(book, "Mutaties", found.table, bold)
+    _sheet(book, "Totalen", found.totals, bold)
+    notes = [("baseline", found.baseline), ("scenario", found.scenario)]
+    notes += [("note", note) for note in found.notes] + [
+        ("definition", f"{term}: {text}") for term, text in DEFINITIONS
+    ]
+    _sheet(book, "Notes", pd.DataFrame(notes, columns=["about", "text"]), bold)
+    book.close()
+    csv = found.table.to_csv(index=False, lineterminator="\n", float_format="%.6f").encode("utf-8")
+    return {f"{stem}.xlsx": buffer.getvalue(), f"{stem}.csv": csv}
