@@ -329,6 +329,15 @@ def _order(frame: pd.DataFrame, pots: list[str], labels: list[str], extra: list[
     )
 
 
+def shared_pot_years(
+    reference: ScenarioResult, other: ScenarioResult
+) -> tuple[list[str], dict[str, list[int]], list[str]]:
+    """The pots and, per pot, the payment years two scenarios share (as :func:`compare` uses
+    them), and a note for each left out. Raises :class:`InputError` without any overlap."""
+    labels = _labels([reference, other])
+    return _overlap([_info(reference, labels[0]), _info(other, labels[1])])
+
+
 def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> Comparison:
     """Compare every scenario result with ``results[baseline]``.
 

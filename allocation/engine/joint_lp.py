@@ -94,7 +94,7 @@ class JointDiagnosis:
 
 
 @contextlib.contextmanager
-def _quiet():
+def quiet():
     """HiGHS prints a banner on the process's stdout when it starts: keep the CLI output clean."""
     try:
         sys.stdout.flush()
@@ -204,7 +204,7 @@ def solve_joint_pulp(
             backend = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
     else:
         raise ValueError(f"unknown solver {solver!r}; use 'highs' or 'cbc'")
-    with _quiet():
+    with quiet():
         model.solve(backend)
     solved = time.perf_counter()
     status = pulp.LpStatus[model.status]
@@ -301,7 +301,7 @@ def solve_joint_highspy(
     lp.a_matrix_.start_ = matrix.indptr
     lp.a_matrix_.index_ = matrix.indices
     lp.a_matrix_.value_ = matrix.data
-    with _quiet():
+    with quiet():
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
         # The primal simplex solves these band-chain models several times faster than HiGHS's
@@ -314,7 +314,7 @@ def solve_joint_highspy(
         highs.setOptionValue("time_limit", float(time_limit))
     highs.passModel(lp)
     built = time.perf_counter()
-    with _quiet():
+    with quiet():
         highs.run()
     solved = time.perf_counter()
     status = highs.modelStatusToString(highs.getModelStatus())

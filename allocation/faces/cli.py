@@ -7,13 +7,28 @@ and without writing anything.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import sys
 from pathlib import Path
 
 from allocation.analysis.compare import compare
 from allocation.analysis.compare_text import summary_text as comparison_summary
+from allocation.analysis.compromise import LEVELS as COMPROMISE_LEVELS
+from allocation.analysis.compromise import (
+    compromise_problem,
+    compromise_scenario,
+    frontier,
+    frontier_table,
+    frontier_text,
+    least_max_loss,
+)
+from allocation.analysis.decompose import decompose, decomposition_text
+from allocation.analysis.decompose import file_name as decomposition_file_name
 from allocation.analysis.explain import explanation_text
+from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
+from allocation.analysis.guarantee import LEVELS as GUARANTEE_LEVELS
+from allocation.analysis.guarantee import apply_guarantee, guarantee_table, guarantee_text
 from allocation.analysis.mutaties import mutaties, mutaties_text
 from allocation.analysis.summary import summary_text
 from allocation.common.errors import InputError
@@ -22,12 +37,13 @@ from allocation.data.keys import builtin_keys
 from allocation.data.municipality_names import find_municipality
 from allocation.data.published_table import is_table, pot_from_name, read_published_table
 from allocation.data.registers import KEY_REGISTER_DATE
+from allocation.publish.circular_tables import allocation_csv
 from allocation.publish.comparison import comparison_files
 from allocation.publish.files import write_files
 from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
-from allocation.scenario.loading import load_scenario
-from allocation.scenario.running import run_scenario
+from allocation.scenario.loading import load_scenario, parse_scenario
+from allocation.scenario.running import refresh_published, run_scenario
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -117,6 +133,91 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
     return 0
 
 
+def _two(args: argparse.Namespace, first: str, second: str) -> tuple:
+    results, problems = [], []
+    for path in (getattr(args, first), getattr(args, second)):
+        try:
+            results.append(run_scenario(load_scenario(path)))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return tuple(results)
+
+
+def _levels(values: list[float]) -> list[float]:
+    bad = [v for v in values if not 0 <= v <= 100]
+    if bad:
+        raise InputError(f"--max-loss-pct: levels must lie between 0 and 100, got {', '.join(map(str, bad))}")
+    return sorted(set(values))
+
+
+def _print_written(written: list[Path]) -> None:
+    print()
+    for path in written:
+        print(f"wrote {path}")
+
+
+def _guarantee(args: argparse.Namespace) -> int:
+    reference, scenario = _two(args, "reference", "scenario")
+    levels = _levels(args.max_loss_pct)
+    table = guarantee_table(reference, scenario, levels)
+    ids = reference.loaded.scenario_id, scenario.loaded.scenario_id
+    csv = table[GUARANTEE_COLUMNS].to_csv(index=False, lineterminator="\n", float_format="%.2f").encode("utf-8")
+    files = {f"guarantee-{ids[0]}-vs-{ids[1]}.csv": csv}
+    if args.apply is not None:
+        applied = copy.deepcopy(scenario)  # the scenario with the guarantee paid, on the payment-year registers
+        paid = apply_guarantee(reference, scenario, _levels([args.apply])[0]).set_index(["pot", "year", "gm_code"])
+        keyed = applied.allocation.set_index(["pot", "year", "gm_code"])
+        keyed.loc[paid.index, "amount_eur"] = paid["amount_eur"]
+        applied.allocation = keyed.reset_index()[applied.allocation.columns]
+        refresh_published(applied)
+        files[f"{ids[1]}-guarantee-{args.apply:g}-allocation.csv"] = allocation_csv(applied)
+    written = write_files(files, Path(args.out))
+    print(guarantee_text(table, *ids), end="")
+    _print_written(written)
+    return 0
+
+
+def _compromise(args: argparse.Namespace) -> int:
+    reference, target = _two(args, "reference", "target")
+    levels = _levels(args.max_loss_pct)
+    problem, year = compromise_problem(reference, target, args.pot, args.keys, args.year)
+    points = frontier(problem, levels)
+    least = least_max_loss(problem)
+    ids = reference.loaded.scenario_id, target.loaded.scenario_id
+    files = {f"compromise-{args.pot}-frontier.csv": frontier_table(points, problem).to_csv(
+        index=False, lineterminator="\n").encode("utf-8")}
+    feasible = [p for p in points if p.feasible]
+    chosen = feasible[0] if feasible and len(levels) > 1 else (points[0] if points[0].feasible else None)
+    if chosen is not None:
+        text = compromise_scenario(reference, args.pot, chosen, ids[1], year)
+        parse_scenario(text, origin=f"compromise-{args.pot}.yaml", scenario_id=f"compromise-{args.pot}",
+                       base_dir=reference.loaded.base_dir)  # it must be a valid scenario
+        files[f"compromise-{args.pot}.yaml"] = text.encode("utf-8")
+    written = write_files(files, Path(args.out))
+    print(frontier_text(points, problem, least, args.pot, year, *ids), end="")
+    if chosen is None:
+        print(f"No level given is feasible; the least achievable largest loss is {least:.4f}%: no scenario written.")
+    else:
+        print(f"Compromise scenario: the level of {chosen.max_loss_pct:g}% "
+              f"({'the smallest feasible' if len(levels) > 1 else 'as asked'}).")
+    _print_written(written)
+    return 0
+
+
+def _decompose(args: argparse.Namespace) -> int:
+    base, other = _two(args, "base", "other")
+    table, notes = decompose(base, other)
+    csv = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    written = write_files({decomposition_file_name(base, other): csv}, Path(args.out))
+    for note in notes:
+        print(f"NOTE: {note}")
+    print(decomposition_text(table, base.loaded.scenario_id, other.loaded.scenario_id), end="")
+    _print_written(written)
+    return 0
+
+
 def _explain(args: argparse.Namespace) -> int:
     municipality = find_municipality(args.municipality)
     result = run_scenario(load_scenario(args.scenario))
@@ -174,6 +275,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="between scenarios: also compare on the payment-year registers (mutaties, sheet Mutaties)",
     )
     compare.set_defaults(handler=_compare)
+
+    guarantee = commands.add_parser(
+        "guarantee", help="what 'nobody loses more than X%' costs: the top-up, or the cap on gains that pays for it")
+    guarantee.add_argument("reference", metavar="REFERENCE.yaml", help="the distribution losses are measured against")
+    guarantee.add_argument("scenario", metavar="SCENARIO.yaml")
+    guarantee.add_argument("--out", required=True, help="output folder (created if needed)")
+    guarantee.add_argument("--max-loss-pct", type=float, nargs="+", default=list(GUARANTEE_LEVELS),
+                           help="guarantee levels in %% (default: 0 1 2 5 10 20)")
+    guarantee.add_argument("--apply", type=float, metavar="X",
+                           help="also write the scenario with the X%% guarantee paid by capping gains")
+    guarantee.set_defaults(handler=_guarantee)
+
+    compromise_ = commands.add_parser(
+        "compromise", help="the key closest to TARGET with nobody more than X%% below REFERENCE (linear programming)")
+    compromise_.add_argument("reference", metavar="REFERENCE.yaml")
+    compromise_.add_argument("target", metavar="TARGET.yaml", help="the needs-based scenario to stay close to")
+    compromise_.add_argument("--pot", required=True)
+    compromise_.add_argument("--out", required=True, help="output folder (created if needed)")
+    compromise_.add_argument("--keys", nargs="+", help="keys to mix (default: the keys both scenarios use in the pot)")
+    compromise_.add_argument("--max-loss-pct", type=float, nargs="+", default=list(COMPROMISE_LEVELS),
+                             help="levels in %% (default: 0 1 2 5 10); one level: write the compromise at it")
+    compromise_.add_argument("--year", type=int, help="the payment year to work on (default: the largest budget)")
+    compromise_.set_defaults(handler=_compromise)
+
+    decompose_ = commands.add_parser(
+        "decompose", help="split each municipality's change into budget, key, key data, constraints and peildata")
+    decompose_.add_argument("base", metavar="BASE.yaml")
+    decompose_.add_argument("other", metavar="OTHER.yaml")
+    decompose_.add_argument("--out", required=True, help="output folder (created if needed)")
+    decompose_.set_defaults(handler=_decompose)
 
     explain = commands.add_parser("explain", help="show how a municipality's amounts follow from the keys")
     explain.add_argument("scenario")
