@@ -105,23 +105,25 @@ def solve_level(problem: CompromiseProblem, max_loss_pct: float, names: bool = T
             h.passColName(1 + j, f"u_{key}")
         for i, code in enumerate(problem.codes):
             h.passColName(1 + k + i, f"d_{code}")
-    x_index = np.arange(1 + k, dtype=np.int32)
-    budget_row = (x_index, np.concatenate([[n], np.ones(k)]))
     floor = (1 - max_loss_pct / 100) * problem.reference
-    rows, lower, upper = [budget_row], [problem.budget], [problem.budget]
-    for i in range(n):
-        coefficients = np.concatenate([[1.0], problem.shares[i]])
-        rows.append((x_index, coefficients))  # x_i >= floor_i
-        lower.append(floor[i])
-        upper.append(inf)
-        d = np.int32(1 + k + i)
-        rows.append((np.append(x_index, d), np.append(coefficients, -1.0)))  # x_i - d_i <= t_i
-        lower.append(-inf)
-        upper.append(problem.target[i])
-        rows.append((np.append(x_index, d), np.append(coefficients, 1.0)))  # x_i + d_i >= t_i
-        lower.append(problem.target[i])
-        upper.append(inf)
-    _add_rows(h, lower, upper, rows)
+    # rows in CSR form, built in arrays: the budget, then per municipality x_i >= floor_i,
+    # x_i - d_i <= t_i and x_i + d_i >= t_i (x_i = v + sum_k u_k s_ik)
+    x_coefficients = np.column_stack([np.ones(n), problem.shares])  # (n, 1 + k)
+    x_columns = np.tile(np.arange(1 + k, dtype=np.int32), (n, 1))
+    d_columns = (1 + k + np.arange(n, dtype=np.int32))[:, None]
+    floor_index, floor_value = x_columns, x_coefficients
+    abs_index = np.hstack([x_columns, d_columns])
+    below_value = np.hstack([x_coefficients, -np.ones((n, 1))])
+    above_value = np.hstack([x_coefficients, np.ones((n, 1))])
+    indices = [np.arange(1 + k, dtype=np.int32)] + [floor_index, abs_index, abs_index]
+    values = [np.concatenate([[n], np.ones(k)])] + [floor_value, below_value, above_value]
+    lengths = [1 + k] + [1 + k] * n + [2 + k] * n + [2 + k] * n
+    lower = np.concatenate([[problem.budget], floor, np.full(n, -inf), problem.target])
+    upper = np.concatenate([[problem.budget], np.full(n, inf), problem.target, np.full(n, inf)])
+    starts = np.concatenate([[0], np.cumsum(lengths[:-1])]).astype(np.int32)
+    flat_index = np.concatenate([indices[0]] + [block.ravel() for block in indices[1:]]).astype(np.int32)
+    flat_value = np.concatenate([values[0]] + [block.ravel() for block in values[1:]]).astype(float)
+    h.addRows(len(lengths), lower, upper, len(flat_index), starts, flat_index, flat_value)
     built = time.perf_counter()
     h.run()
     solved = time.perf_counter()
