@@ -18,11 +18,21 @@ import streamlit as st
 
 from allocation.analysis.compare import BANDS, compare
 from allocation.analysis.compare_text import summary_text as comparison_summary
+from allocation.analysis.compromise import (
+    compromise_problem,
+    compromise_scenario,
+    frontier,
+    frontier_table,
+    least_max_loss,
+)
+from allocation.analysis.decompose import FACTORS as DECOMPOSITION_FACTORS
+from allocation.analysis.decompose import decompose
 from allocation.analysis.explain import explanation_text
+from allocation.analysis.guarantee import guarantee_table
 from allocation.common.errors import InputError
 from allocation.data.registers import KEY_REGISTER_DATE, load_geojson
 from allocation.faces import views
-from allocation.publish.comparison import comparison_files
+from allocation.publish.comparison import comparison_files, negotiation_views
 from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files, export_names
 from allocation.scenario import edits as scenario_edits
@@ -527,8 +537,8 @@ def compare_entries(current_args: tuple, edited: bool) -> tuple[list[str], dict[
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def comparison_of(entries: tuple, baseline: int):
-    """(comparison, problems) for scenarios given as (text, origin, id, uploads[, label]) tuples."""
+def results_of(entries: tuple) -> tuple[list, list[str]]:
+    """(results, problems) for scenarios given as (text, origin, id, uploads[, label]) tuples."""
     results, problems = [], []
     for entry in entries:
         result, more = compute(*entry[:4])
@@ -536,6 +546,12 @@ def comparison_of(entries: tuple, baseline: int):
         if result is not None and len(entry) > 4:  # relabel without recomputing
             result = replace(result, loaded=replace(result.loaded, scenario_id=entry[4]))
         results.append(result)
+    return results, problems
+
+
+def comparison_of(entries: tuple, baseline: int):
+    """(comparison, problems) for scenarios given as (text, origin, id, uploads[, label]) tuples."""
+    results, problems = results_of(entries)
     if problems:
         return None, problems
     try:
@@ -547,7 +563,87 @@ def comparison_of(entries: tuple, baseline: int):
 @st.cache_data(show_spinner=False, max_entries=4)
 def comparison_file_bytes(entries: tuple, baseline: int) -> dict[str, bytes]:
     comparison, _ = comparison_of(entries, baseline)
-    return comparison_files(comparison)
+    results, _ = results_of(entries)
+    extra = negotiation_views(results[baseline], [r for i, r in enumerate(results) if i != baseline])
+    return comparison_files(comparison, extra=extra)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys: tuple[str, ...]):
+    """(guarantee table, decomposition, compromise frontier, least max loss, compromise YAML, year, problems)."""
+    (reference, scenario), problems = results_of((reference_entry, scenario_entry))
+    if problems:
+        return None, None, None, None, None, None, problems
+    try:
+        guarantee = guarantee_table(reference, scenario)
+        parts, _ = decompose(reference, scenario)
+        problem, year = compromise_problem(reference, scenario, pot, list(keys) or None, None)
+        points = frontier(problem, (0, 1, 2, 5, 10, 20))
+        feasible = [p for p in points if p.feasible]
+        text = (compromise_scenario(reference, pot, feasible[0], scenario.loaded.scenario_id, year)
+                if feasible else None)
+        return (guarantee, parts, frontier_table(points, problem), least_max_loss(problem), text, year, [])
+    except InputError as exc:
+        return None, None, None, None, None, None, exc.problems
+
+
+def negotiation_panel(entries: tuple, baseline: int, scenario: str, pot: str, comparison) -> None:
+    """The three questions of a negotiation, for the chosen scenario against the baseline."""
+    st.markdown(f"**Negotiating: {scenario} against {comparison.baseline.label}**")
+    others = [i for i in range(len(entries)) if i != baseline]  # the comparison's order of the others
+    other_entry = entries[others[[info.label for info in comparison.others].index(scenario)]]
+    pots = list(comparison.pots)
+    chosen_pot = pot if pot in pots else pots[0]
+    guarantee, parts, frontier_frame, least, text, year, problems = negotiation_of(
+        entries[baseline], other_entry, chosen_pot, ())
+    if problems:
+        show_problems(problems, "The negotiation figures cannot be computed:")
+        return
+    costs, compromise_tab, why = st.tabs(["What a guarantee costs", "The compromise key", "Why a municipality loses"])
+    with costs:
+        overall = guarantee[guarantee["year"] == "all"]
+        chart = px.line(overall, x="max_loss_pct", y="top_up_eur", color="pot", markers=True,
+                        labels={"max_loss_pct": "nobody loses more than X%", "top_up_eur": "top-up (EUR)"},
+                        title="Extra money a guarantee needs (all shared years)")
+        chart.update_layout(height=320, margin=dict(l=0, r=0, t=40, b=0))
+        st.plotly_chart(chart, key="guarantee_chart")
+        st.dataframe(overall.drop(columns=["year"]), hide_index=True, column_config={
+            "top_up_eur": st.column_config.NumberColumn("top-up (EUR)", format="localized"),
+            "budget_neutral_gain_cap_pct": st.column_config.NumberColumn("gain cap that pays it (%)", format="%.2f"),
+        })
+        st.caption("Without extra money the guarantee is paid by capping gains: the cap shown skims exactly the "
+                   "top-up (rounded down to 0.01 point). Empty: nothing to pay, or skimming every gain is not enough.")
+    with compromise_tab:
+        st.caption(f"Pot {chosen_pot}, payment year {year}: the key mix (and vast bedrag) closest to {scenario} with "
+                   f"nobody more than X% below {comparison.baseline.label}. Least achievable largest loss: "
+                   f"{least:.4f}%.")
+        feasible = frontier_frame[frontier_frame["feasible"]]
+        chart = px.line(feasible, x="max_loss_pct", y="distance_eur", markers=True,
+                        labels={"max_loss_pct": "nobody loses more than X%", "distance_eur": "distance (EUR)"},
+                        title="Distance to the target key")
+        chart.update_layout(height=300, margin=dict(l=0, r=0, t=40, b=0))
+        st.plotly_chart(chart, key="compromise_chart")
+        st.dataframe(frontier_frame, hide_index=True)
+        if text:
+            st.download_button("Download the compromise scenario (YAML); upload it in the sidebar to edit it further",
+                               text, file_name=f"compromise-{chosen_pot}.yaml", key="dl_compromise")
+    with why:
+        overall = parts[parts["year"] == "all"]
+        if pot != "all":
+            overall = overall[overall["pot"] == pot]
+        totals = overall.groupby(["gm_code", "gm_name", "factor"], as_index=False)["effect_eur"].sum()
+        by_code = totals.groupby(["gm_code", "gm_name"])["effect_eur"].sum().sort_values()
+        labels = [f"{name} ({code}): {int(value):+,}" for (code, name), value in by_code.items()]
+        picked = st.selectbox("Municipality (largest loss first)", labels, key="why_municipality")
+        code = picked.split("(")[-1].split(")")[0]
+        rows = totals[totals["gm_code"] == code].set_index("factor").reindex(list(DECOMPOSITION_FACTORS))
+        figure = go.Figure(go.Waterfall(
+            x=list(DECOMPOSITION_FACTORS) + ["difference"], measure=["relative"] * len(DECOMPOSITION_FACTORS)
+            + ["total"], y=list(rows["effect_eur"].fillna(0).astype(int)) + [0]))
+        figure.update_layout(height=320, margin=dict(l=0, r=0, t=30, b=0), title=f"{picked}, all shared years")
+        st.plotly_chart(figure, key="why_chart")
+        st.caption("Each part is the factor's Shapley value: its effect averaged over every order of switching the "
+                   "factors from the baseline to the scenario; the parts add up to the difference.")
 
 
 def compare_selection(current_args: tuple, edited: bool, widgets: bool) -> tuple[tuple, int, list[str]]:
@@ -648,6 +744,7 @@ def compare_view(current_args: tuple, edited: bool) -> None:
         st.dataframe(part["by_province"], hide_index=True)
     with st.expander("Summary as text"):
         st.code(comparison_summary(comparison), language=None)
+    negotiation_panel(entries, baseline, scenario, pot, comparison)
     st.caption("Download the comparison workbook and its CSVs in the Export view.")
     mutaties_panel(current_args)
 

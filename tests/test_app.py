@@ -447,3 +447,18 @@ def test_compare_view_shows_the_mutaties_against_an_uploaded_published_table():
     assert (totals["mutatie_eur"] == 0).all()  # same budgets: only redistribution
     labels = [b.label for b in at.download_button]
     assert "Download mutaties-variant-inwoners-meicirculaire-vs-kamerbrief-2021.xlsx" in labels
+
+
+def test_compare_view_answers_the_three_negotiation_questions():
+    at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Compare").run()
+    at.multiselect(key="compare_chosen").set_value(["this scenario (as edited)", "kamerbrief-2021-ingroei"]).run()
+    assert not at.exception and not at.error, errors(at)
+    tables = [frame.value for frame in at.main.dataframe]
+    guarantee = next(t for t in tables if "top_up_eur" in t.columns)
+    assert set(guarantee["max_loss_pct"]) == {0.0, 1.0, 2.0, 5.0, 10.0, 20.0}
+    frontier = next(t for t in tables if "distance_eur" in t.columns)
+    assert frontier["feasible"].any()
+    picked = at.selectbox(key="why_municipality")
+    assert picked.value.split(": ")[-1].startswith("-")  # the largest loser first
+    assert any(b.label.startswith("Download the compromise scenario") for b in at.download_button)

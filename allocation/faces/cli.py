@@ -38,7 +38,7 @@ from allocation.data.municipality_names import find_municipality
 from allocation.data.published_table import is_table, pot_from_name, read_published_table
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.publish.circular_tables import allocation_csv
-from allocation.publish.comparison import comparison_files
+from allocation.publish.comparison import comparison_files, negotiation_views
 from allocation.publish.files import write_files
 from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
@@ -102,7 +102,9 @@ def _compare(args: argparse.Namespace) -> int:
     comparison = compare(results, baseline=0)
     found = ([mutaties(results[0].published, other, results[0].loaded.scenario_id) for other in results[1:]]
              if args.registers == "payment" else [])
-    written = write_files(comparison_files(comparison, found), Path(args.out))
+    base_index = 0
+    extra = negotiation_views(results[base_index], [r for i, r in enumerate(results) if i != base_index])
+    written = write_files(comparison_files(comparison, found, extra), Path(args.out))
     print(comparison_summary(comparison), end="")
     for item in found:
         print()

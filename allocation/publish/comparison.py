@@ -11,7 +11,12 @@ import xlsxwriter
 
 from allocation.analysis.compare import BANDS, Comparison
 from allocation.analysis.compare_text import notes_table
+from allocation.analysis.compromise import compromise_problem, frontier, frontier_table
+from allocation.analysis.decompose import decompose
+from allocation.analysis.guarantee import guarantee_table
 from allocation.analysis.mutaties import Mutaties
+from allocation.common.errors import InputError
+from allocation.scenario.result import ScenarioResult
 
 
 def comparison_views(comparison: Comparison) -> list[tuple[str, str, pd.DataFrame]]:
@@ -40,7 +45,7 @@ def file_stem(comparison: Comparison) -> str:
 
 
 _EURO_COLUMNS = {"base_eur", "other_eur", "diff_eur", "redistributed_eur", "baseline_eur", "scenario_eur",
-                 "mutatie_eur"}
+                 "mutatie_eur", "top_up_eur", "shortfall_eur", "effect_eur", "distance_eur", "vast_bedrag_eur"}
 _FORMATS = {
     "diff_pct": "0.00",
     "diff_per_inhabitant": "0.000",
@@ -104,16 +109,50 @@ def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.6f").encode("utf-8")
 
 
-def comparison_files(comparison: Comparison, found: list[Mutaties] | None = None) -> dict[str, bytes]:
+def negotiation_views(base: ScenarioResult, others: list[ScenarioResult]) -> list[tuple[str, str, pd.DataFrame]]:
+    """The negotiation sheets for every scenario against the baseline: "Garantie" (the cost of
+    guarantees, :mod:`allocation.analysis.guarantee`), "Compromis" (the compromise frontier of
+    each shared pot with the keys both use, :mod:`allocation.analysis.compromise`) and
+    "Decompositie" (each change split into its factors, :mod:`allocation.analysis.decompose`)."""
+    guarantees, frontiers, parts = [], [], []
+    for other in others:
+        label = other.loaded.scenario_id
+        guarantees.append(guarantee_table(base, other).assign(scenario=label))
+        table, _ = decompose(base, other)
+        parts.append(table.assign(scenario=label))
+        for pot in [p for p in other.scenario.pots if p in base.scenario.pots]:
+            try:
+                problem, year = compromise_problem(base, other, pot, None, None)
+            except InputError:
+                continue
+            frame = frontier_table(frontier(problem), problem)
+            frontiers.append(frame.assign(scenario=label, pot=pot, year=year))
+
+    def first(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+        return frame[list(columns) + [c for c in frame.columns if c not in columns]]
+
+    views = [("Garantie", "guarantee", first(pd.concat(guarantees, ignore_index=True), "scenario"))]
+    if frontiers:
+        views.append(("Compromis", "compromise", first(pd.concat(frontiers, ignore_index=True), "scenario", "pot",
+                                                        "year")))
+    views.append(("Decompositie", "decomposition", first(pd.concat(parts, ignore_index=True), "scenario")))
+    return views
+
+
+def comparison_files(comparison: Comparison, found: list[Mutaties] | None = None,
+                     extra: list[tuple[str, str, pd.DataFrame]] | None = None) -> dict[str, bytes]:
     """The workbook and one CSV per view (UTF-8, LF), by file name. With ``found`` (the
     mutaties on the payment-year registers, ``compare --registers payment``) the workbook
-    gets a sheet "Mutaties" and a CSV ``<stem>-mutaties.csv``."""
+    gets a sheet "Mutaties" and a CSV ``<stem>-mutaties.csv``; ``extra`` views (the
+    negotiation sheets, :func:`negotiation_views`) come before the notes."""
     stem = file_stem(comparison)
     views = comparison_views(comparison)
     if found:
         table = pd.concat([item.table.assign(scenario=item.scenario) for item in found], ignore_index=True)
         table = table[["scenario"] + [c for c in table.columns if c != "scenario"]]
         views = views[:-1] + [("Mutaties", "mutaties", table)] + views[-1:]
+    if extra:
+        views = views[:-1] + list(extra) + views[-1:]
     files = {f"{stem}.xlsx": comparison_workbook(comparison, views)}
     for _, suffix, frame in views:
         files[f"{stem}-{suffix}.csv"] = _csv(frame)
