@@ -140,14 +140,16 @@ def _static_bounds(problem: PotProblem, year: int, cross_pot_used: dict[int, dic
 
 
 def allocate_constrained_pot(
-    problem: PotProblem, cross_pot_used: dict[int, dict[int, np.ndarray]], joint_fallback: bool = True
+    problem: PotProblem, cross_pot_used: dict[int, dict[int, np.ndarray]], joint_fallback: bool = True,
+    explain: bool = True,
 ) -> tuple[PotAllocation, ConstrainedPot]:
     """Allocate a pot within its constraints, every payment year.
 
     ``cross_pot_used[c][year]`` holds what earlier pots already pay under cross-pot cap
     ``c``; it is updated with this pot's amounts. Raises :class:`InfeasibleError` with
     every conflict in euros. ``joint_fallback=False`` keeps to the year-by-year path (no
-    joint allocation when the year band cannot hold year by year).
+    joint allocation when the year band cannot hold year by year). ``explain=False`` skips the
+    joint programme that explains an infeasible year band in euros (for many draws).
     """
     codes, names = list(problem.codes), list(problem.names)
     shares, budgets, vast, label = problem.shares, problem.budgets, problem.vast_bedrag, problem.label
@@ -196,8 +198,9 @@ def allocate_constrained_pot(
                     exact, amounts, rows, scales, solver_name = joint
                     break
                 problems += exc.problems
-                what = "the year band and the other constraints"
-                problems += joint_lp.explain(label, joint_lp.diagnose(joint_problem, problem.solver), what)
+                if explain:
+                    what = "the year band and the other constraints"
+                    problems += joint_lp.explain(label, joint_lp.diagnose(joint_problem, problem.solver), what)
             else:
                 problems += exc.problems
             break  # later years depend on this one (year band)

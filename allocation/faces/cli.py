@@ -30,6 +30,7 @@ from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
 from allocation.analysis.guarantee import LEVELS as GUARANTEE_LEVELS
 from allocation.analysis.guarantee import apply_guarantee, guarantee_table, guarantee_text
 from allocation.analysis.mutaties import mutaties, mutaties_text
+from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
 from allocation.analysis.summary import summary_text
 from allocation.common.errors import InputError
 from allocation.common.version import __version__
@@ -44,6 +45,7 @@ from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
 from allocation.scenario.loading import load_scenario, parse_scenario
 from allocation.scenario.running import refresh_published, run_scenario
+from allocation.scenario.sensitivity import run_draws, spread_spec
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -77,7 +79,11 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     result = run_scenario(loaded)
-    files = export_files(result, dutch=args.dutch, workbook_format=args.format)
+    bands = None
+    if args.with_sensitivity:
+        spec = _spread(args, result)
+        bands = band_table(result, run_draws(result, spec))
+    files = export_files(result, dutch=args.dutch, workbook_format=args.format, bands=bands)
     written = write_files(files, Path(args.out))
     print(summary_text(result), end="")
     print()
@@ -220,6 +226,34 @@ def _decompose(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key_spreads(values: list[str] | None) -> dict[str, float]:
+    spreads, problems = {}, []
+    for value in values or []:
+        name, _, number = value.partition("=")
+        try:
+            spreads[name.strip()] = float(number)
+        except ValueError:
+            problems.append(f"--relative-sd {value!r}: write KEY=SPREAD, e.g. migratieachtergrond=0.25")
+    if problems:
+        raise InputError(problems)
+    return spreads
+
+
+def _spread(args: argparse.Namespace, result):
+    return spread_spec(result, args.draws, args.seed, _key_spreads(args.relative_sd), args.profile_sd)
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    result = run_scenario(load_scenario(args.scenario))
+    spec = _spread(args, result)
+    draws = run_draws(result, spec)
+    table = band_table(result, draws)
+    written = write_files({f"{result.loaded.scenario_id}-sensitivity.csv": band_csv(table)}, Path(args.out))
+    print(sensitivity_text(table, draws, spec), end="")
+    _print_written(written)
+    return 0
+
+
 def _explain(args: argparse.Namespace) -> int:
     municipality = find_municipality(args.municipality)
     result = run_scenario(load_scenario(args.scenario))
@@ -230,6 +264,14 @@ def _explain(args: argparse.Namespace) -> int:
         )
     print(explanation_text(result, municipality.code, args.year), end="")
     return 0
+
+
+def _spread_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--draws", type=int, help="number of draws (default: the uncertainty block, else 1000)")
+    parser.add_argument("--seed", type=int, help="seed of the draws (default: the block's, else 20210428)")
+    parser.add_argument("--relative-sd", nargs="+", metavar="KEY=SD",
+                        help="relative spread of a key's values, e.g. migratieachtergrond=0.25 (overrides the block)")
+    parser.add_argument("--profile-sd", type=float, help="relative spread of every pot's year profile")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -260,7 +302,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=["xlsx", "ods", "both"], default="both",
         help="the meicirculaire workbook as xlsx, as ODS (OpenDocument, the Gemeentefonds' format) or both (default)",
     )
+    run.add_argument(
+        "--with-sensitivity",
+        action="store_true",
+        help="add a sheet 'Zekerheid' with the p5-p95 bands (from the uncertainty block or the flags below)",
+    )
+    _spread_arguments(run)
     run.set_defaults(handler=_run)
+
+    sensitivity = commands.add_parser(
+        "sensitivity", help="how sure each amount is: percentiles over draws of the key data (and year profiles)")
+    sensitivity.add_argument("scenario")
+    sensitivity.add_argument("--out", required=True, help="output folder (created if needed)")
+    _spread_arguments(sensitivity)
+    sensitivity.set_defaults(handler=_sensitivity)
 
     compare = commands.add_parser(
         "compare", help="compare scenarios with a baseline (the first): who gains, who loses, by how much"

@@ -455,11 +455,30 @@ def _deterministic_zip(content: bytes, replace: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def _build_workbook(result: ScenarioResult, generated_on: dt.date) -> tuple[Workbook, dict[str, PrintLayout]]:
+def _bands_sheet(sheet, bands: pd.DataFrame) -> None:
+    """The sensitivity bands: per municipality, pot and year the amount and its p5-p95 range."""
+    _header(sheet, 1, ["Pot", "Jaar", "Code", "Gemeente", "Bedrag (EUR)", "P5 (EUR)", "P50 (EUR)", "P95 (EUR)",
+                       "Bandbreedte (%)"])
+    for r, values in enumerate(bands.itertuples(index=False), start=2):
+        for c, value in enumerate(values, start=1):
+            value = value.item() if hasattr(value, "item") else value
+            if isinstance(value, float) and value != value:
+                continue
+            cell = sheet.cell(row=r, column=c, value=neutralise(value))
+            if 5 <= c <= 8:
+                cell.number_format = EURO_FORMAT
+            elif c == 9:
+                cell.number_format = "0.0"
+    sheet.freeze_panes = "A2"
+    _autosize(sheet, {1: 18, 2: 6, 3: 9, 4: 24, 5: 14, 6: 14, 7: 14, 8: 14, 9: 16})
+
+
+def _build_workbook(result: ScenarioResult, generated_on: dt.date,
+                    bands: pd.DataFrame | None = None) -> tuple[Workbook, dict[str, PrintLayout]]:
     """The workbook's sheets in memory (openpyxl), and the print layout of each pot sheet."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    taken = {"verdeelsleutels", "toelichting", "begrenzingen"}
+    taken = {"verdeelsleutels", "toelichting", "begrenzingen", "zekerheid"}
     layouts = {}
     for pot_id, pot in result.scenario.pots.items():
         sheet = workbook.create_sheet(_sheet_title(pot_id, taken))
@@ -470,6 +489,8 @@ def _build_workbook(result: ScenarioResult, generated_on: dt.date) -> tuple[Work
     bounds = bound_table(result)
     if not bounds.empty:
         _bounds_sheet(workbook.create_sheet("Begrenzingen"), bounds)
+    if bands is not None:
+        _bands_sheet(workbook.create_sheet("Zekerheid"), bands)
     _explanation_sheet(workbook.create_sheet("Toelichting"), result, generated_on)
     for sheet in workbook.worksheets:  # the other sheets print the same way
         if sheet.title not in layouts:
@@ -495,7 +516,8 @@ def _print_layout(sheet, layout: PrintLayout) -> None:
     sheet.oddFooter.center.text = "pagina &P van &N"
 
 
-def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None = None) -> bytes:
+def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None = None,
+                          bands: pd.DataFrame | None = None) -> bytes:
     """``<scenario-id>-meicirculaire.xlsx`` as bytes (for the app and for ``run --out``).
 
     ``generated_on``: the generation date written in the "Toelichting" sheet, the page
@@ -504,7 +526,7 @@ def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None 
     same input.
     """
     generated_on = generated_on or generation_date()
-    workbook, _ = _build_workbook(result, generated_on)
+    workbook, _ = _build_workbook(result, generated_on, bands)
     stamp = dt.datetime.combine(generated_on, dt.time())
     properties = workbook.properties
     properties.creator = f"inburgering-allocation {__version__}"
@@ -517,11 +539,12 @@ def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None 
     return _deterministic_zip(buffer.getvalue(), {"docProps/core.xml": tostring(properties.to_tree())})
 
 
-def meicirculaire_ods(result: ScenarioResult, generated_on: dt.date | None = None) -> bytes:
+def meicirculaire_ods(result: ScenarioResult, generated_on: dt.date | None = None,
+                      bands: pd.DataFrame | None = None) -> bytes:
     """``<scenario-id>-meicirculaire.ods``: the same sheets and contents as the xlsx, as an
     OpenDocument spreadsheet (the Gemeentefonds' format since 2017). Deterministic like the xlsx."""
     generated_on = generated_on or generation_date()
-    workbook, layouts = _build_workbook(result, generated_on)
+    workbook, layouts = _build_workbook(result, generated_on, bands)
     return workbook_to_ods(workbook, layouts)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from allocation.publish.circular_tables import allocation_csv, pot_csv
 from allocation.publish.meicirculaire import meicirculaire_ods, meicirculaire_workbook
 from allocation.scenario.result import ScenarioResult
@@ -21,12 +23,13 @@ def export_names(scenario_id: str, pot_ids: list[str], workbook_format: str = "b
 
 
 def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.date | None = None,
-                 workbook_format: str = "both") -> dict[str, bytes]:
+                 workbook_format: str = "both", bands: pd.DataFrame | None = None) -> dict[str, bytes]:
     """Every file ``run --out`` writes, by file name: ``<id>-allocation.csv`` (long, on the
     payment-year registers), ``<id>-meicirculaire.xlsx`` and/or ``.ods`` (``workbook_format``:
     ``xlsx``, ``ods`` or ``both``) and ``<id>-<pot>.csv`` per pot.
 
     ``dutch`` applies to the per-pot CSVs only; the long CSV keeps its fixed format.
+    ``bands`` (:func:`allocation.analysis.sensitivity.band_table`) adds the sheet "Zekerheid".
     """
     pot_ids = list(result.scenario.pots)
     formats = FORMATS[workbook_format]
@@ -35,7 +38,7 @@ def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.d
     builders = {"xlsx": meicirculaire_workbook, "ods": meicirculaire_ods}
     files = {long_name: allocation_csv(result)}
     for suffix, name in zip(formats, workbook_names):
-        files[name] = builders[suffix](result, generated_on)
+        files[name] = builders[suffix](result, generated_on, bands)
     for pot_id, name in zip(pot_ids, pot_names):
         files[name] = pot_csv(result, pot_id, dutch=dutch)
     return files

@@ -125,6 +125,10 @@ def parse_scenario(
             register_in_force(peildatum.date.isoformat(), data_dir)
         except DataError as exc:
             problems += [f"{origin}: peildata.{year}.date: {p}" for p in exc.problems]
+    if scenario.uncertainty is not None:
+        for name in scenario.uncertainty.keys:
+            if name not in keys:
+                problems.append(f"{origin}: uncertainty.keys.{name}: unknown key; available: {', '.join(sorted(keys))}")
     for index, cap in enumerate(scenario.cross_pot):
         if cap.pots is not None and not cap.pots:
             problems.append(f"{origin}: cross_pot.{index}.pots: no pots listed; list the pots the cap is for, "

@@ -21,7 +21,9 @@ from allocation.scenario.schema import (
     PotConstraints,
     Reference,
     Scenario,
+    Spread,
     TransitionBand,
+    Uncertainty,
     UserKeySpec,
     YearProfile,
     YearValue,
@@ -50,6 +52,9 @@ _MODELS_BY_PATH_END = {
     "pots.*.constraints.year_band": Band,
     "pots.*.constraints.groups.*": GroupConstraint,
     "cross_pot.*": CrossPotCap,
+    "uncertainty": Uncertainty,
+    "uncertainty.keys.*": Spread,
+    "uncertainty.year_profiles": Spread,
 }
 
 

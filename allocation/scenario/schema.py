@@ -328,6 +328,22 @@ class Peildatum(Sourced):
     date: dt.date
 
 
+class Spread(Sourced):
+    """The spread of a figure: each municipality's value times an independent mean-one
+    log-normal factor with this relative standard deviation (0.25: 25%)."""
+
+    relative_sd: Number = Field(le=5)
+
+
+class Uncertainty(Strict):
+    """How sure the key data and year profiles are, for ``sensitivity`` (README, "How sure")."""
+
+    draws: Annotated[int, BeforeValidator(_plain_number)] = Field(default=1000, ge=1, le=100_000)
+    seed: Annotated[int, BeforeValidator(_plain_number)] = Field(default=20210428, ge=0, le=2**32 - 1)
+    keys: dict[str, Spread] = Field(default_factory=dict)
+    year_profiles: Spread | None = None
+
+
 class Scenario(Strict):
     name: str
     description: str
@@ -338,6 +354,7 @@ class Scenario(Strict):
     pots: dict[str, Pot] = Field(min_length=1)
     cross_pot: list[CrossPotCap] = Field(default_factory=list)
     solver: Literal["highs", "cbc"] = "highs"  # for the joint LP: year-band fallback, and explaining coupled conflicts
+    uncertainty: Uncertainty | None = None  # for `sensitivity`; no effect on the allocation itself
 
     @field_validator("peildata")
     @classmethod

@@ -1,0 +1,65 @@
+"""Layer 4 (analysis): the bands of the draws (:mod:`allocation.scenario.sensitivity`): per
+municipality, pot and payment year (on its payment-year register, like ``run``), the
+scenario's own amount and the 5th, 50th and 95th percentile of the draws in whole euros
+(each an amount some draw gave: the inverted-CDF percentile), and the band width
+``(p95 - p5) / amount x 100``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from allocation.common.texts import text_table
+from allocation.scenario.result import ScenarioResult
+from allocation.scenario.sensitivity import Draws, SpreadSpec
+
+COLUMNS = ["pot", "year", "gm_code", "gm_name", "amount_eur", "p5_eur", "p50_eur", "p95_eur", "band_pct"]
+
+
+def band_table(result: ScenarioResult, draws: Draws) -> pd.DataFrame:
+    """A row per municipality, pot and payment year: :data:`COLUMNS` (refused draws left out)."""
+    published = result.published.set_index(["pot", "year", "gm_code"]).sort_index()
+    frames = []
+    for (pot, year), values in draws.amounts.items():
+        kept = values[~draws.refused[(pot, year)]]
+        codes = draws.codes[(pot, year)]
+        rows = published.loc[(pot, year)].reindex(codes)
+        if len(kept):
+            p5, p50, p95 = np.percentile(kept, [5, 50, 95], axis=0, method="inverted_cdf").astype(np.int64)
+        else:
+            p5 = p50 = p95 = np.full(len(codes), np.nan)
+        amount = rows["amount_eur"].to_numpy(dtype=np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            band = np.where(amount > 0, (p95 - p5) / amount * 100, np.nan)
+        frames.append(pd.DataFrame({"pot": pot, "year": year, "gm_code": codes, "gm_name": rows["gm_name"].to_numpy(),
+                                    "amount_eur": amount, "p5_eur": p5, "p50_eur": p50, "p95_eur": p95,
+                                    "band_pct": band}))
+    return pd.concat(frames, ignore_index=True)[COLUMNS]
+
+
+def band_csv(table: pd.DataFrame) -> bytes:
+    """The bands as CSV (UTF-8, LF; the band to four decimals): byte-identical for the same seed."""
+    return table.to_csv(index=False, lineterminator="\n", float_format="%.4f").encode("utf-8")
+
+
+def sensitivity_text(table: pd.DataFrame, draws: Draws, spec: SpreadSpec, top: int = 5) -> str:
+    """Per pot: the widest bands, how many amounts may move more than 10%, and refused draws."""
+    spreads = ", ".join(f"{name} {sd:g}" for name, sd in sorted(spec.keys.items()) if sd > 0)
+    lines = [f"Sensitivity: {draws.draws:,} draws (seed {spec.seed}); relative spread per key: {spreads or 'none'}"
+             + (f"; year profiles {spec.profile_sd:g}" if spec.profile_sd > 0 else "")]
+    for figure, provenance in sorted(spec.provenance.items()):
+        lines.append(f"  {figure}: {provenance}")
+    for pot, part in table.groupby("pot", sort=False):
+        outside = part[(part["p5_eur"] < 0.9 * part["amount_eur"]) | (part["p95_eur"] > 1.1 * part["amount_eur"])]
+        refused = {year: int(draws.refused[(pot, year)].sum()) for year in sorted(set(part["year"]))}
+        alone = draws.one_by_one.get(pot, 0)
+        lines.append(f"{pot}: {len(outside)} of {len(part)} amounts (municipality-years) may move more than +-10% "
+                     f"(p5 or p95 beyond it); draws refused (constraints cannot hold): "
+                     + ", ".join(f"{y} {n / draws.draws:.1%}" for y, n in refused.items())
+                     + (f"; {alone} draws computed one by one" if alone else ""))
+        widest = part.dropna(subset=["band_pct"]).nlargest(top, "band_pct")
+        rows = [["year", "code", "name", "amount EUR", "p5 EUR", "p95 EUR", "band"]]
+        rows += [[str(r.year), r.gm_code, r.gm_name, f"{r.amount_eur:,}", f"{int(r.p5_eur):,}", f"{int(r.p95_eur):,}",
+                  f"{r.band_pct:.1f}%"] for r in widest.itertuples(index=False)]
+        lines += text_table(rows, right={3, 4, 5, 6})
+    return "\n".join(lines) + "\n"

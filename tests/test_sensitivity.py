@@ -1,0 +1,154 @@
+"""How sure each amount is: draws of the key data with every rule applied in every draw.
+The spreads and the uncertainty blocks written here are FICTITIOUS test settings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from allocation import InputError, parse_scenario, run_scenario
+from allocation.analysis.sensitivity import band_csv, band_table
+from allocation.engine.bounded import combine_bounds
+from allocation.engine.constrained_pot import allocate_constrained_pot
+from allocation.scenario.sensitivity import _Runner, lognormal, run_draws, spread_spec
+from tests.conftest import SCENARIOS, shipped
+from tests.test_cli import cli
+
+
+def published_of(result, pot, year, codes):
+    rows = result.published[(result.published["pot"] == pot) & (result.published["year"] == year)]
+    return rows.set_index("gm_code")["amount_eur"].reindex(codes).to_numpy()
+
+
+def test_with_zero_spread_every_draw_equals_the_scenario():
+    result = shipped("kamerbrief-2021-floor")
+    # a spread on a key no pot uses: nothing moves
+    draws = run_draws(result, spread_spec(result, draws=5, seed=1, key_sd={"oppervlakte": 0.5}))
+    for (pot, year), values in draws.amounts.items():
+        assert (values == published_of(result, pot, year, draws.codes[(pot, year)])[None, :]).all()
+
+
+@pytest.mark.parametrize("stem", ["kamerbrief-2021", "kamerbrief-2021-floor", "kamerbrief-2021-ingroei"])
+def test_every_draw_adds_up_to_each_budget(stem):
+    result = shipped(stem)
+    draws = run_draws(result, spread_spec(result, draws=300, seed=2,
+                                          key_sd={"migratieachtergrond": 0.3, "inwoners": 0.05}))
+    for (pot, year), values in draws.amounts.items():
+        budget = int(result.allocation[(result.allocation["pot"] == pot) & (result.allocation["year"] == year)]
+                     ["amount_eur"].sum())
+        kept = values[~draws.refused[(pot, year)]]
+        assert (kept.sum(axis=1) == budget).all() and (kept >= 0).all()
+
+
+def test_every_draw_keeps_every_constraint_and_matches_the_engine_draw_by_draw():
+    # the batched solve against the engine itself, draw by draw (an independent path)
+    result = shipped("kamerbrief-2021-floor")
+    spec = spread_spec(result, draws=40, seed=3, key_sd={"migratieachtergrond": 0.4, "inwoners": 0.1})
+    runner = _Runner(result, spec)
+    amounts, refused = runner.chunk(np.random.default_rng(3), 40)
+    rng = np.random.default_rng(3)
+    factors = {k: lognormal(rng, spec.keys[k], (40, len(runner.codes))) for k in sorted(spec.keys)}
+    for pot_id, problem in runner.problems.items():
+        pot = result.scenario.pots[pot_id]
+        shares = runner._shares({k: w for k, w in pot.key.weights.items() if w > 0}, factors, 40)
+        for row in range(40):
+            engine, _ = allocate_constrained_pot(replace(problem, shares=shares[row]), {})
+            batch = np.column_stack([amounts[(pot_id, year)][row] for year in problem.years])
+            assert (engine.amounts == batch).all()
+            for column, year in enumerate(problem.years):  # every bound holds in every draw
+                bounds = combine_bounds(len(runner.codes), *problem.fixed_bounds[year])
+                assert (batch[:, column] >= bounds.lower).all() and (batch[:, column] <= bounds.upper).all()
+
+
+def test_a_key_with_weight_zero_has_no_effect():
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace(
+        "weights: {inwoners: 1.0}\n      assumption: >-\n        The ondertussengroep",
+        "weights: {inwoners: 1.0, oppervlakte: 0.0}\n      assumption: >-\n        The ondertussengroep", 1)
+    result = run_scenario(parse_scenario(text, origin="w.yaml", scenario_id="w", base_dir=SCENARIOS))
+    draws = run_draws(result, spread_spec(result, draws=20, seed=4, key_sd={"oppervlakte": 1.0}))
+    for year in range(2021, 2027):
+        codes = draws.codes[("ondertussengroep", year)]
+        assert (draws.amounts[("ondertussengroep", year)] == published_of(result, "ondertussengroep", year, codes)).all()
+
+
+def test_the_band_widens_with_the_spread():
+    result = shipped("kamerbrief-2021")
+    widths = []
+    for sd in (0.05, 0.15, 0.45):
+        table = band_table(result, run_draws(result, spread_spec(result, draws=400, seed=5,
+                                                                 key_sd={"migratieachtergrond": sd})))
+        elip = table[(table["pot"] == "elip") & (table["year"] == 2022)]
+        widths.append(float(elip["band_pct"].median()))
+    # the median band grows roughly in proportion (3.3 sd for a log-normal): far beyond noise
+    assert widths[0] * 2 < widths[1] and widths[1] * 2 < widths[2]
+
+
+def test_percentiles_are_in_order_and_the_same_seed_gives_the_same_bytes():
+    result = shipped("kamerbrief-2021-ingroei")
+    spec = spread_spec(result, draws=250, seed=6, key_sd={"inwoners": 0.1, "migratieachtergrond": 0.2})
+    table = band_table(result, run_draws(result, spec))
+    assert ((table["p5_eur"] <= table["p50_eur"]) & (table["p50_eur"] <= table["p95_eur"])).all()
+    again = band_table(result, run_draws(result, spec))
+    assert band_csv(table) == band_csv(again)
+    other = band_table(result, run_draws(result, replace(spec, seed=7)))
+    assert band_csv(table) != band_csv(other)
+
+
+def test_a_year_profile_spread_moves_money_between_years_but_keeps_each_pot_total():
+    result = shipped("kamerbrief-2021")
+    draws = run_draws(result, spread_spec(result, draws=100, seed=8, key_sd={}, profile_sd=0.2))
+    per_year = np.column_stack([draws.amounts[("ondertussengroep", y)].sum(axis=1) for y in range(2021, 2027)])
+    assert (per_year.sum(axis=1) == 21_000_000).all()
+    assert per_year.std(axis=0).min() > 0
+
+
+def test_draws_that_need_the_joint_programme_are_computed_one_by_one_and_counted():
+    # FICTITIOUS: year profiles moved 10% under a transition band and a year band
+    result = shipped("kamerbrief-2021-ingroei")
+    draws = run_draws(result, spread_spec(result, draws=12, seed=6, key_sd={}, profile_sd=0.1))
+    assert draws.one_by_one["ondertussengroep"] > 0
+    assert draws.one_by_one["elip"] == draws.one_by_one["invoering"] == 0
+
+
+def test_infeasible_draws_are_counted_not_dropped_silently():
+    # FICTITIOUS: a floor that fits the scenario's year profile exactly, so profile draws break it
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace(
+        "  elip:\n", "  elip:\n    constraints:\n      minimum:\n        - {eur: 1130, assumption: test}\n", 1)
+    result = run_scenario(parse_scenario(text, origin="f.yaml", scenario_id="f", base_dir=SCENARIOS))
+    draws = run_draws(result, spread_spec(result, draws=200, seed=9, key_sd={}, profile_sd=0.3))
+    refused = draws.refused[("elip", 2026)]
+    assert 0 < refused.sum() < 200
+    table = band_table(result, draws)
+    assert table["p5_eur"].notna().all()
+
+
+def test_the_uncertainty_block_is_validated_and_labelled():
+    base = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
+    text = base + ("uncertainty:\n  draws: 100\n  seed: 11\n  keys:\n"
+                   "    migratieachtergrond: {relative_sd: 0.25, assumption: \"proxy for DUO's ELIP counts\"}\n")
+    result = run_scenario(parse_scenario(text, origin="u.yaml", scenario_id="u", base_dir=SCENARIOS))
+    spec = spread_spec(result)
+    assert spec.draws == 100 and spec.seed == 11 and spec.keys == {"migratieachtergrond": 0.25}
+    assert spec.provenance["key migratieachtergrond"].startswith("ASSUMPTION")
+    with pytest.raises(InputError, match="uncertainty.keys.migratieachtergrond: give a `source:`"):
+        parse_scenario(base + "uncertainty:\n  keys:\n    migratieachtergrond: {relative_sd: 0.25}\n",
+                       origin="u.yaml", scenario_id="u", base_dir=SCENARIOS)
+    with pytest.raises(InputError, match="uncertainty.keys.onbekend: unknown key"):
+        parse_scenario(base + "uncertainty:\n  keys:\n    onbekend: {relative_sd: 0.2, assumption: x}\n",
+                       origin="u.yaml", scenario_id="u", base_dir=SCENARIOS)
+
+
+def test_the_sensitivity_command_writes_the_bands(tmp_path):
+    done = cli("sensitivity", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path), "--draws", "200",
+               "--relative-sd", "migratieachtergrond=0.25")
+    assert done.returncode == 0, done.stderr
+    frame = pd.read_csv(tmp_path / "kamerbrief-2021-sensitivity.csv")
+    assert list(frame.columns) == ["pot", "year", "gm_code", "gm_name", "amount_eur", "p5_eur", "p50_eur",
+                                   "p95_eur", "band_pct"]
+    assert frame.groupby("year")["gm_code"].nunique()[2023] == 342  # payment-year registers, like run
+    assert "may move more than +-10%" in done.stdout
+    missing = cli("sensitivity", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path / "x"))
+    assert missing.returncode == 2 and "no spread to draw from" in missing.stderr
