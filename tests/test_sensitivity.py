@@ -71,7 +71,9 @@ def test_a_key_with_weight_zero_has_no_effect():
     draws = run_draws(result, spread_spec(result, draws=20, seed=4, key_sd={"oppervlakte": 1.0}))
     for year in range(2021, 2027):
         codes = draws.codes[("ondertussengroep", year)]
-        assert (draws.amounts[("ondertussengroep", year)] == published_of(result, "ondertussengroep", year, codes)).all()
+        assert (
+            draws.amounts[("ondertussengroep", year)] == published_of(result, "ondertussengroep", year, codes)
+        ).all()
 
 
 def test_the_band_widens_with_the_spread():
