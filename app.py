@@ -12,6 +12,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
@@ -29,6 +30,7 @@ from allocation.analysis.decompose import FACTORS as DECOMPOSITION_FACTORS
 from allocation.analysis.decompose import decompose
 from allocation.analysis.explain import explanation_text
 from allocation.analysis.guarantee import guarantee_table
+from allocation.analysis.sensitivity import band_table, sensitivity_text
 from allocation.common.errors import InputError
 from allocation.data.registers import KEY_REGISTER_DATE, load_geojson
 from allocation.faces import views
@@ -38,10 +40,11 @@ from allocation.publish.run_files import export_files, export_names
 from allocation.scenario import edits as scenario_edits
 from allocation.scenario.build import KeyUpload, build
 from allocation.scenario.loading import scenario_data, to_yaml
+from allocation.scenario.sensitivity import run_draws, spread_spec
 
 ROOT = Path(__file__).resolve().parent
 SCENARIO_DIR = ROOT / "scenarios"
-VIEWS = ["Allocation", "Scenario", "Compare", "Export"]
+VIEWS = ["Allocation", "Zekerheid", "Scenario", "Compare", "Export"]
 DEFAULT = "kamerbrief-2021"  # the baseline scenario, shown first
 # plotly's geo maps fetch a base-map file even when it is hidden; serve an empty one
 # locally (static/world_110m.json, enableStaticServing in .streamlit/config.toml).
@@ -377,17 +380,91 @@ def edit_widgets(base, scenario_key: str) -> dict:
 
 
 def municipality_map(date: str, frame, value: str, hover_columns: list[str], hover: str, title: str,
-                     *, key: str, height: int, **colours) -> None:
+                     *, key: str, height: int, colorbar: str = "EUR per<br>inhabitant", **colours) -> None:
     """A choropleth of the municipalities in force on ``date`` (euros per inhabitant)."""
     figure = go.Figure(go.Choropleth(
         geojson=geojson(date), featureidkey="properties.statcode",
         locations=frame["gm_code"], z=frame[value], marker_line_width=0.3,
         customdata=frame[hover_columns].to_numpy(), hovertemplate=hover,
-        colorbar_title="EUR per<br>inhabitant", **colours,
+        colorbar_title=colorbar, **colours,
     ))
     figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
     figure.update_layout(margin=dict(l=0, r=0, t=30, b=0), height=height, title=title)
     st.plotly_chart(figure, key=key, config=MAP_CONFIG)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def bands_of(current_args: tuple, spreads: tuple, profile_sd: float, draws: int, seed: int):
+    """(band table, summary, problems) of the scenario as shown under the given spreads."""
+    result, problems = compute(*current_args)
+    if result is None:
+        return None, "", problems
+    try:
+        spec = spread_spec(result, draws, seed, dict(spreads), profile_sd)
+        found = run_draws(result, spec)
+        table = band_table(result, found)
+        return table, sensitivity_text(table, found, spec), []
+    except InputError as exc:
+        return None, "", exc.problems
+
+
+def sensitivity_view(result, current_args: tuple) -> None:
+    """How sure each amount is: the p5-p95 band of draws of the key data, per municipality."""
+    st.subheader("Zekerheid: how sure each amount is")
+    st.caption("Each draw multiplies every municipality's key value by an independent mean-one log-normal factor "
+               "with the spread given, and runs the whole scenario again: vast bedrag, every constraint, whole "
+               "euros. The band is the 5th to 95th percentile of the draws.")
+    block = result.scenario.uncertainty
+    used = sorted({name for pot in result.scenario.pots.values() for name, w in pot.key.weights.items() if w > 0})
+    defaults = {name: (block.keys[name].relative_sd if block and name in block.keys else
+                       (0.25 if result.loaded.keys[name].kind == "proxy" else 0.02)) for name in used}
+    columns = st.columns(len(used) + 2)
+    spreads = tuple((name, columns[i].number_input(
+        f"Spread {name} [{result.loaded.keys[name].kind}]", 0.0, 2.0, float(defaults[name]), 0.01,
+        key=f"spread_{name}")) for i, name in enumerate(used))
+    profile = columns[len(used)].number_input("Spread of the year profiles", 0.0, 1.0, 0.0, 0.01, key="spread_years")
+    draws = columns[len(used) + 1].number_input("Draws", 100, 10_000, int(block.draws if block else 1000), 100,
+                                                key="spread_draws")
+    st.caption("Spreads not from the scenario's `uncertainty:` block are this view's ASSUMPTION: 25% for a proxy "
+               "key, 2% for real data.")
+    with st.spinner("Drawing"):
+        table, summary, problems = bands_of(current_args, spreads, float(profile), int(draws),
+                                            int(block.seed if block else 20210428))
+    if problems:
+        show_problems(problems, "The draws cannot be made:")
+        return
+    scenario = result.scenario
+    left, right = st.columns(2)
+    pot_id = left.selectbox("Pot", list(scenario.pots), key="band_pot", format_func=lambda p: scenario.pots[p].label)
+    years = sorted(set(table.loc[table["pot"] == pot_id, "year"]))
+    year = right.selectbox("Payment year", years, key=f"band_year_{pot_id}")
+    part = table[(table["pot"] == pot_id) & (table["year"] == year)].reset_index(drop=True)
+    top = part.nlargest(15, "amount_eur")
+    names = list(part.sort_values("gm_name")["gm_name"])
+    chosen = st.selectbox("And this municipality", names, key="band_municipality")
+    shown = pd.concat([top, part[part["gm_name"] == chosen]]).drop_duplicates("gm_code")
+    figure = go.Figure(go.Scatter(
+        x=shown["amount_eur"], y=shown["gm_name"], mode="markers", name="amount",
+        error_x=dict(type="data", symmetric=False, array=shown["p95_eur"] - shown["amount_eur"],
+                     arrayminus=shown["amount_eur"] - shown["p5_eur"]),
+    ))
+    figure.update_layout(height=480, margin=dict(l=0, r=0, t=30, b=0), title=f"{pot_id} {year}: amount and p5-p95",
+                         xaxis_title="EUR")
+    band_map, band_chart = st.columns([3, 2])
+    with band_chart:
+        st.plotly_chart(figure, key="band_chart")
+    with band_map:
+        date, _ = views.payment_register(result, year)
+        municipality_map(date, part, "band_pct", ["gm_name", "amount_eur", "p5_eur", "p95_eur"],
+                         "%{customdata[0]} (%{location})<br>EUR %{customdata[1]:,} (p5 %{customdata[2]:,}, p95 "
+                         "%{customdata[3]:,})<br>band %{z:.1f}%<extra></extra>",
+                         f"{pot_id} {year}: band width in % of the amount", key="band_map", height=480,
+                         colorbar="band<br>(%)", colorscale="Viridis")
+    st.dataframe(part.sort_values("band_pct", ascending=False), hide_index=True, column_config={
+        column: st.column_config.NumberColumn(format="localized") for column in
+        ("amount_eur", "p5_eur", "p50_eur", "p95_eur")})
+    with st.expander("Summary as text"):
+        st.code(summary, language=None)
 
 
 def show_problems(problems: list[str], heading: str) -> None:
@@ -892,6 +969,8 @@ def main() -> None:
         result = base
     if view == "Allocation":
         allocation_view(result)
+    elif view == "Zekerheid":
+        sensitivity_view(result, args)
     elif view == "Scenario":
         scenario_view(result, text, edit_problems)
     elif view == "Compare":

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT, SCENARIOS
 
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
-VIEWS = ["Allocation", "Scenario", "Compare", "Export"]
+VIEWS = ["Allocation", "Zekerheid", "Scenario", "Compare", "Export"]
 
 
 @pytest.fixture(autouse=True)
@@ -462,3 +462,16 @@ def test_compare_view_answers_the_three_negotiation_questions():
     picked = at.selectbox(key="why_municipality")
     assert picked.value.split(": ")[-1].startswith("-")  # the largest loser first
     assert any(b.label.startswith("Download the compromise scenario") for b in at.download_button)
+
+
+def test_the_zekerheid_view_shows_bands_that_follow_the_spread():
+    at = start("kamerbrief-2021")
+    at.sidebar.radio(key="view").set_value("Zekerheid").run()
+    assert not at.exception and not at.error, errors(at)
+    at.number_input(key="spread_draws").set_value(200).run()
+    at.selectbox(key="band_pot").set_value("elip").run()
+    narrow = at.main.dataframe[0].value["band_pct"].median()
+    at.number_input(key="spread_migratieachtergrond").set_value(0.5).run()
+    assert not at.exception and not at.error, errors(at)
+    wide = at.main.dataframe[0].value["band_pct"].median()
+    assert wide > narrow > 0

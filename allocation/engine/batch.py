@@ -6,8 +6,8 @@ column". Each function gives, row by row, what its one-draw counterpart gives:
 
 * :func:`largest_remainder_rows` as :func:`allocation.engine.rounding.largest_remainder`;
 * :func:`clip_and_rescale_rows` as :func:`allocation.engine.bounded.clip_and_rescale`
-  (one factor per draw, found for all draws together by bisection and then solved exactly
-  on the segment that holds the budget);
+  (one factor per draw, found for all draws together by safeguarded Newton steps on the
+  piecewise-linear sum, exact on the stretch that holds the budget);
 * :func:`round_within_bounds_rows` as :func:`allocation.engine.bounded.round_within_bounds`.
 
 Rows they cannot settle in the batch (a rare floating-point leftover outside the usual
@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Bisection steps before the exact solve on the segment (each halves the bracket).
-BISECTION_STEPS = 64
+#: At most this many steps per solve (each a Newton step on the linear stretch, or a halving
+#: of the bracket); a few suffice.
+BISECTION_STEPS = 100
 
 
 def _give_to_largest(base: np.ndarray, fractions: np.ndarray, leftover: np.ndarray) -> np.ndarray:
@@ -47,13 +48,28 @@ def _clipped_sum(mu: np.ndarray, offset: np.ndarray, weight: np.ndarray, lower: 
     return np.clip(offset + mu[:, None] * weight, lower, upper).sum(axis=1)
 
 
+def _linear_step(mu: np.ndarray, offset: np.ndarray, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                 budget: np.ndarray) -> np.ndarray:
+    """The ``mu`` that gives the budget if the municipalities between their bounds at ``mu``
+    stayed between them (exact on the stretch around ``mu``); NaN where none moves."""
+    free = offset + mu[:, None] * weight
+    moving = (weight > 0) & (free > lower) & (free < upper)
+    fixed = np.where(moving, 0.0, np.clip(free, lower, upper)).sum(axis=1)
+    slope = np.where(moving, weight, 0.0).sum(axis=1)
+    base = np.where(moving, offset, 0.0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(slope > 0, (budget - fixed - base) / slope, np.nan)
+
+
 def clip_and_rescale_rows(offset: np.ndarray, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                           budget: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row ``clip(offset + mu * weight, lower, upper)`` summing to the row's budget, and ``mu``.
 
-    Assumes every row is feasible. The sum is non-decreasing in ``mu``: the bracket is
-    found by doubling, narrowed by bisection, and ``mu`` solved exactly on the final
-    stretch, where the municipalities strictly between their bounds move linearly.
+    Assumes every row is feasible. The sum is non-decreasing and piecewise linear in ``mu``:
+    a bracket that holds the budget is kept, and each step solves the linear stretch around
+    the current ``mu`` exactly (a Newton step), falling back to halving the bracket when that
+    step leaves it. When the set of municipalities between their bounds stops changing, the
+    step is exact: a handful of steps, each one pass over the array.
     """
     rows = weight.shape[0]
     budget = np.broadcast_to(np.asarray(budget, dtype=float), (rows,))
@@ -69,20 +85,20 @@ def clip_and_rescale_rows(offset: np.ndarray, weight: np.ndarray, lower: np.ndar
         if not over.any():
             break
         low = np.where(over, low / 2 - 1, low)
+    mu = np.clip(np.ones(rows), low, high)  # the key itself, where no bound binds
+    tolerance = 1e-9 * np.maximum(budget, 1.0)
     for _ in range(BISECTION_STEPS):
-        middle = (low + high) / 2
-        below = _clipped_sum(middle, offset, weight, lower, upper) <= budget
-        low = np.where(below, middle, low)
-        high = np.where(below, high, middle)
-    middle = (low + high) / 2
-    free = offset + middle[:, None] * weight
-    moving = (weight > 0) & (free > lower) & (free < upper)
-    fixed = np.where(moving, 0.0, np.clip(free, lower, upper)).sum(axis=1)
-    slope = np.where(moving, weight, 0.0).sum(axis=1)
-    base = np.where(moving, offset, 0.0).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mu = np.where(slope > 0, (budget - fixed - base) / slope, middle)
-    mu = np.clip(mu, low, high)
+        total = _clipped_sum(mu, offset, weight, lower, upper)
+        done = np.abs(total - budget) <= tolerance
+        if done.all():
+            break
+        low = np.where(~done & (total < budget), mu, low)
+        high = np.where(~done & (total > budget), mu, high)
+        step = _linear_step(mu, offset, weight, lower, upper, budget)
+        inside = np.isfinite(step) & (step > low) & (step < high)
+        mu = np.where(done, mu, np.where(inside, step, (low + high) / 2))
+    step = _linear_step(mu, offset, weight, lower, upper, budget)  # exact on the final stretch
+    mu = np.where(np.isfinite(step), np.clip(step, low, high), mu)
     return np.clip(offset + mu[:, None] * weight, lower, upper), mu
 
 
