@@ -666,7 +666,9 @@ def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys
 
 def negotiation_panel(entries: tuple, baseline: int, scenario: str, pot: str, comparison) -> None:
     """The three questions of a negotiation, for the chosen scenario against the baseline."""
-    st.markdown(f"**Negotiating: {scenario} against {comparison.baseline.label}**")
+    if not st.toggle(f"Negotiate: what a guarantee costs, the compromise key, why a municipality loses "
+                     f"({scenario} against {comparison.baseline.label})", key="negotiate"):
+        return
     others = [i for i in range(len(entries)) if i != baseline]  # the comparison's order of the others
     other_entry = entries[others[[info.label for info in comparison.others].index(scenario)]]
     pots = list(comparison.pots)

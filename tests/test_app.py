@@ -453,6 +453,8 @@ def test_compare_view_answers_the_three_negotiation_questions():
     at = start("kamerbrief-2021")
     at.sidebar.radio(key="view").set_value("Compare").run()
     at.multiselect(key="compare_chosen").set_value(["this scenario (as edited)", "kamerbrief-2021-ingroei"]).run()
+    assert not any("top_up_eur" in frame.value.columns for frame in at.main.dataframe)  # only on request
+    at.toggle(key="negotiate").set_value(True).run()
     assert not at.exception and not at.error, errors(at)
     tables = [frame.value for frame in at.main.dataframe]
     guarantee = next(t for t in tables if "top_up_eur" in t.columns)

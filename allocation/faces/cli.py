@@ -86,23 +86,27 @@ def _run(args: argparse.Namespace) -> int:
     files = export_files(result, dutch=args.dutch, workbook_format=args.format, bands=bands)
     written = write_files(files, Path(args.out))
     print(summary_text(result), end="")
-    print()
-    for path in written:
-        print(f"wrote {path}")
+    _print_written(written)
     return 0
 
 
-def _compare(args: argparse.Namespace) -> int:
-    baseline_table = is_table(args.scenarios[0])
-    paths = args.scenarios[1:] if baseline_table else args.scenarios
+def _run_all(paths: list[str]) -> list:
+    """Every scenario run; the problems of every file reported together, not just the first's."""
     results, problems = [], []
-    for path in paths:  # report the problems of every file, not just the first
+    for path in paths:
         try:
             results.append(run_scenario(load_scenario(path)))
         except InputError as exc:
             problems += exc.problems
     if problems:
         raise InputError(problems)
+    return results
+
+
+def _compare(args: argparse.Namespace) -> int:
+    baseline_table = is_table(args.scenarios[0])
+    paths = args.scenarios[1:] if baseline_table else args.scenarios
+    results = _run_all(paths)
     if baseline_table:
         return _compare_with_table(Path(args.scenarios[0]), results, args)
     comparison = compare(results, baseline=0)
@@ -115,9 +119,7 @@ def _compare(args: argparse.Namespace) -> int:
     for item in found:
         print()
         print(mutaties_text(item), end="")
-    print()
-    for path in written:
-        print(f"wrote {path}")
+    _print_written(written)
     return 0
 
 
@@ -135,22 +137,12 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
         texts.append(mutaties_text(found))
     written = write_files(files, Path(args.out))
     print("\n".join(texts), end="")
-    print()
-    for path in written:
-        print(f"wrote {path}")
+    _print_written(written)
     return 0
 
 
 def _two(args: argparse.Namespace, first: str, second: str) -> tuple:
-    results, problems = [], []
-    for path in (getattr(args, first), getattr(args, second)):
-        try:
-            results.append(run_scenario(load_scenario(path)))
-        except InputError as exc:
-            problems += exc.problems
-    if problems:
-        raise InputError(problems)
-    return tuple(results)
+    return tuple(_run_all([getattr(args, first), getattr(args, second)]))
 
 
 def _levels(values: list[float]) -> list[float]:
