@@ -133,3 +133,36 @@ def test_an_output_path_that_is_a_file_exits_2_with_the_fix(tmp_path):
     assert f"error: {occupied}: cannot be used as the output folder" in result.stderr
     assert "Traceback" not in result.stderr
     assert occupied.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_the_help_of_every_command_prints():
+    assert cli_process("--help").returncode == 0
+    for command in ("keys", "validate", "run", "compare", "guarantee", "compromise", "decompose", "sensitivity",
+                    "explain"):
+        assert cli(command, "--help").returncode == 0, command
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--draws", "0"], "--draws 0: give between 1 and 100,000 draws"),
+        (["--draws", "100000000"], "give between 1 and 100,000 draws"),
+        (["--seed", "-1"], "--seed -1"),
+        (["--profile-sd", "nan"], "--profile-sd nan"),
+        (["--relative-sd", "inwoners=0.1", "inwoners=0.2"], "inwoners is given twice"),
+    ],
+)
+def test_sensitivity_flags_outside_their_range_are_refused(tmp_path, args, message):
+    done = cli("sensitivity", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path), *args,
+               *([] if "--relative-sd" in args else ["--relative-sd", "inwoners=0.1"]))
+    assert done.returncode == 2 and message in done.stderr
+
+
+def test_an_empty_output_folder_name_is_refused(tmp_path):
+    done = cli("run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", "")
+    assert done.returncode == 2 and "give an output folder" in done.stderr
+
+
+def test_spread_flags_without_with_sensitivity_are_refused(tmp_path):
+    done = cli("run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path), "--draws", "10")
+    assert done.returncode == 2 and "--with-sensitivity" in done.stderr

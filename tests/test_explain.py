@@ -77,3 +77,8 @@ def test_amsterdam_in_2022_on_the_register_after_weesp_joined():
 def test_a_predecessor_in_a_later_year_points_to_its_successor():
     with pytest.raises(InputError, match=r"it is part of Voorne aan Zee \(GM1992\) then"):
         explanation_text(shipped("kamerbrief-2021"), "GM0501", 2023)
+
+
+@pytest.mark.parametrize(("typed", "code"), [("Den Haag", "GM0518"), ("den bosch", "GM0796")])
+def test_names_in_common_use_are_found(typed, code):
+    assert find_municipality(typed).code == code

@@ -115,3 +115,17 @@ def test_compare_two_scenarios_on_the_payment_registers_adds_a_mutaties_sheet(tm
     from openpyxl import load_workbook
 
     assert "Mutaties" in load_workbook(io.BytesIO((out / f"{stem}.xlsx").read_bytes()), read_only=True).sheetnames
+
+
+@pytest.mark.parametrize(("cell", "message"), [("9" * 31, "is larger than EUR 1,000,000,000,000"),
+                                               ("-728", "is negative")])
+def test_absurd_or_negative_published_amounts_are_refused(cell, message):
+    text = f"Code,2022\nGM0363,{cell}\n"
+    with pytest.raises(InputError, match=message):
+        read_published_table(text.encode(), "wide.csv", pot="elip")
+
+
+def test_a_total_row_that_does_not_match_the_rows_is_refused():
+    text = "Code;2022\nGM0363;10\nGM0014;5\n;Totaal;1\n".replace(";Totaal;1", "Totaal;1")
+    with pytest.raises(InputError, match="the total says 1 but the rows add up to 15"):
+        read_published_table(text.encode(), "wide.csv", pot="elip")

@@ -8,7 +8,9 @@ key while nobody loses more than X%." With a vast bedrag ``v`` and euros ``u_k``
 
 For each level X the programme minimises the sum of absolute differences (in euros) to the
 TARGET's allocation of the pot, ``sum_i |x_i - t_i|``, subject to ``x_i >= (1 - X/100) r_i``
-for every municipality, ``r`` being the REFERENCE's allocation. The vast bedrag is a whole
+for every municipality, ``r`` being the REFERENCE's allocation. The reference's amounts are
+whole euros, which no key reproduces exactly: a level of 0% is then infeasible by a fraction
+of a euro, and the least achievable largest loss (a few thousandths of a percent) says so. The vast bedrag is a whole
 number of euros (the scenario format's), so ``v`` is an integer variable; a looser level
 never lands farther from the target. A second programme finds the least achievable largest
 loss (maximise ``m`` with ``x_i >= m r_i``). One payment year is used (the pot's year with
@@ -242,7 +244,8 @@ def compromise_scenario(reference: ScenarioResult, pot: str, point: CompromisePo
 
 def frontier_text(points: list[CompromisePoint], problem: CompromiseProblem, least: float, pot: str, year: int,
                   reference: str, target: str) -> str:
-    lines = [f"Least achievable largest loss against {reference}: {least:.4f}% ({pot}, {year})",
+    rounding = " (the reference's whole euros are not matched exactly by any key)" if 0 < least < 0.01 else ""
+    lines = [f"Least achievable largest loss against {reference}: {least:.4f}% ({pot}, {year}){rounding}",
              f"Compromise keys for {pot} {year}: closest to {target}, nobody more than X% below {reference}"]
     rows = [["max loss", "feasible", "distance EUR", "distance", "vast bedrag EUR"] + [f"w {k}" for k in problem.keys]]
     for point in points:

@@ -47,6 +47,10 @@ def municipalities(data_dir: Path = DATA_DIR) -> dict[str, Municipality]:
     return found
 
 
+#: Names in common use that differ from the CBS register's (``'s-Gravenhage`` is Den Haag).
+ALIASES = {"den haag": "GM0518", "the hague": "GM0518", "den bosch": "GM0796", "s hertogenbosch": "GM0796"}
+
+
 def find_municipality(text: str, data_dir: Path = DATA_DIR) -> Municipality:
     """The municipality ``text`` names; :class:`InputError` with candidates or suggestions otherwise."""
     known = municipalities(data_dir)
@@ -56,6 +60,8 @@ def find_municipality(text: str, data_dir: Path = DATA_DIR) -> Municipality:
             return known[code]
         raise InputError(f"{text!r}: no municipality has code {code} on the registers of 2021-2026")
     wanted = plain(text)
+    if wanted in ALIASES:
+        return known[ALIASES[wanted]]
     if not wanted:
         raise InputError("give a municipality's name, number (363) or code (GM0363)")
     exact = [m for m in known.values() if plain(m.name) == wanted]

@@ -64,6 +64,23 @@ def _amount(cell: object) -> float | None:
     return point if point is not None else comma
 
 
+#: A published amount above this is refused as absurd (the scenario format's limit for amounts).
+MAX_AMOUNT = 10**12
+
+
+def _amount_problem(amount: float | None) -> str:
+    """Why a cell is not a published amount ("" when it is one)."""
+    if amount is None:
+        return "is not a number"
+    if amount < 0:
+        return "is negative; amounts are >= 0"
+    if not float(amount).is_integer():
+        return "is not a whole number of euros"
+    if amount > MAX_AMOUNT:
+        return f"is larger than EUR {MAX_AMOUNT:,}"
+    return ""
+
+
 def _wide(rows: list[list[object]], origin: str, pot: str) -> tuple[pd.DataFrame, list[str]]:
     """A wide table (header in the first row) as long rows; problems named by row."""
     header = [str(h).strip() for h in rows[0]]
@@ -81,13 +98,15 @@ def _wide(rows: list[list[object]], origin: str, pot: str) -> tuple[pd.DataFrame
             f"{', '.join(map(quoted_cell, header[:12]))}"
         ]
     records, problems = [], []
+    totals: list[tuple[int, list]] = []
     seen: dict[str, int] = {}
     for line, row in enumerate(rows[1:], start=2):
         cells = list(row) + [""] * (len(header) - len(row))
         if not any(str(c).strip() for c in cells):
             continue
         if any(str(c).strip().casefold() in TOTAL_WORDS for c in cells[:4]):
-            continue  # the total row
+            totals.append((line, cells))  # the total row: checked against the sums below
+            continue
         at = code_at if code_at is not None else number_at
         code = _code(cells[at], by_number=at == number_at)
         if code is None:
@@ -102,13 +121,20 @@ def _wide(rows: list[list[object]], origin: str, pot: str) -> tuple[pd.DataFrame
             if cell is None or str(cell).strip() == "":
                 continue  # the municipality does not exist in that year
             amount = _amount(cell)
-            if amount is None or amount < 0 or not float(amount).is_integer():
-                problems.append(
-                    f"{origin}: row {line}, {year}: {quoted_cell(str(cell))} is not a whole number of euros"
-                )
+            problem = _amount_problem(amount)
+            if problem:
+                problems.append(f"{origin}: row {line}, {year}: {quoted_cell(str(cell))} {problem}")
                 continue
             records.append((pot, year, code, int(amount)))
-    return pd.DataFrame(records, columns=LONG_COLUMNS), problems
+    frame = pd.DataFrame(records, columns=LONG_COLUMNS)
+    for line, cells in totals:
+        for index, year in years.items():
+            stated = _amount(cells[index]) if str(cells[index]).strip() else None
+            summed = int(frame.loc[frame["year"] == year, "amount_eur"].sum())
+            if stated is not None and not problems and stated != summed:
+                problems.append(f"{origin}: row {line} (total), {year}: the total says {stated:,.0f} but the rows add "
+                                f"up to {summed:,}; check the rows")
+    return frame, problems
 
 
 def _csv_rows(content: bytes, origin: str) -> list[list[str]]:
@@ -167,8 +193,12 @@ def _long(rows: list[list[str]], header: list[str], origin: str) -> pd.DataFrame
             continue
         code = normalise_code(code_text)
         amount = _amount(amount_text)
-        if code is None or not year.isdigit() or amount is None or amount < 0 or not float(amount).is_integer():
-            problems.append(f"{origin}: row {line}: expected pot, payment year, municipality code and whole euros")
+        if code is None or not year.isdigit():
+            problems.append(f"{origin}: row {line}: expected a pot, a payment year and a municipality code")
+            continue
+        problem = _amount_problem(amount)
+        if problem:
+            problems.append(f"{origin}: row {line}: amount_eur {quoted_cell(amount_text)} {problem}")
             continue
         records.append((pot, int(year), code, int(amount)))
     if problems:

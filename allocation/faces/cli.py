@@ -80,6 +80,11 @@ def _run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     result = run_scenario(loaded)
     bands = None
+    given = [flag for flag, value in (("--draws", args.draws), ("--seed", args.seed),
+                                      ("--relative-sd", args.relative_sd), ("--profile-sd", args.profile_sd))
+             if value is not None]
+    if given and not args.with_sensitivity:
+        raise InputError(f"{', '.join(given)} only apply with --with-sensitivity; add it or leave them out")
     if args.with_sensitivity:
         spec = _spread(args, result)
         bands = band_table(result, run_draws(result, spec))
@@ -106,6 +111,8 @@ def _run_all(paths: list[str]) -> list:
 def _compare(args: argparse.Namespace) -> int:
     baseline_table = is_table(args.scenarios[0])
     paths = args.scenarios[1:] if baseline_table else args.scenarios
+    if args.pot is not None and not baseline_table:
+        raise InputError("--pot names the pot of a wide CSV baseline; the baseline here is a scenario file")
     results = _run_all(paths)
     if baseline_table:
         return _compare_with_table(Path(args.scenarios[0]), results, args)
@@ -145,10 +152,10 @@ def _two(args: argparse.Namespace, first: str, second: str) -> tuple:
     return tuple(_run_all([getattr(args, first), getattr(args, second)]))
 
 
-def _levels(values: list[float]) -> list[float]:
-    bad = [v for v in values if not 0 <= v <= 100]
+def _levels(values: list[float], flag: str = "--max-loss-pct") -> list[float]:
+    bad = [v for v in values if not 0 <= v <= 100]  # NaN fails too
     if bad:
-        raise InputError(f"--max-loss-pct: levels must lie between 0 and 100, got {', '.join(map(str, bad))}")
+        raise InputError(f"{flag}: levels must lie between 0 and 100, got {', '.join(map(str, bad))}")
     return sorted(set(values))
 
 
@@ -161,13 +168,15 @@ def _print_written(written: list[Path]) -> None:
 def _guarantee(args: argparse.Namespace) -> int:
     reference, scenario = _two(args, "reference", "scenario")
     levels = _levels(args.max_loss_pct)
+    if args.apply is not None:
+        levels = sorted(set(levels) | set(_levels([args.apply], "--apply")))  # the level applied is in the table too
     table = guarantee_table(reference, scenario, levels)
     ids = reference.loaded.scenario_id, scenario.loaded.scenario_id
     csv = table[GUARANTEE_COLUMNS].to_csv(index=False, lineterminator="\n", float_format="%.2f").encode("utf-8")
     files = {f"guarantee-{ids[0]}-vs-{ids[1]}.csv": csv}
     if args.apply is not None:
         applied = copy.deepcopy(scenario)  # the scenario with the guarantee paid, on the payment-year registers
-        paid = apply_guarantee(reference, scenario, _levels([args.apply])[0]).set_index(["pot", "year", "gm_code"])
+        paid = apply_guarantee(reference, scenario, args.apply).set_index(["pot", "year", "gm_code"])
         keyed = applied.allocation.set_index(["pot", "year", "gm_code"])
         keyed.loc[paid.index, "amount_eur"] = paid["amount_eur"]
         applied.allocation = keyed.reset_index()[applied.allocation.columns]
@@ -222,6 +231,9 @@ def _key_spreads(values: list[str] | None) -> dict[str, float]:
     spreads, problems = {}, []
     for value in values or []:
         name, _, number = value.partition("=")
+        if name.strip() in spreads:
+            problems.append(f"--relative-sd: {name.strip()} is given twice; give each key once")
+            continue
         try:
             spreads[name.strip()] = float(number)
         except ValueError:
@@ -326,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.set_defaults(handler=_compare)
 
     guarantee = commands.add_parser(
-        "guarantee", help="what 'nobody loses more than X%' costs: the top-up, or the cap on gains that pays for it")
+        "guarantee", help="what 'nobody loses more than X%%' costs: the top-up, or the cap on gains that pays for it")
     guarantee.add_argument("reference", metavar="REFERENCE.yaml", help="the distribution losses are measured against")
     guarantee.add_argument("scenario", metavar="SCENARIO.yaml")
     guarantee.add_argument("--out", required=True, help="output folder (created if needed)")
@@ -366,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "out", None) is not None and not args.out.strip():
+            raise InputError("--out: give an output folder; an empty name would write into the current folder")
         return args.handler(args)
     except InputError as exc:
         for problem in exc.problems:

@@ -37,6 +37,8 @@ def _output_folder(out_dir: Path) -> None:
 
 def write_files(files: dict[str, bytes], out_dir: Path) -> list[Path]:
     """Write every file into ``out_dir`` (created if needed), all or nothing; returns the paths."""
+    if isinstance(out_dir, str) and not out_dir.strip():
+        raise InputError("give an output folder: an empty name would write into the current folder")
     out_dir = Path(out_dir)
     _output_folder(out_dir)
     problems = []

@@ -99,7 +99,8 @@ def _describe(error: dict) -> tuple[str, str]:
         sign = ">=" if kind == "greater_than_equal" else ">"
         return ".".join(location), f"must be {sign} {bound:g}, got {given}"
     if kind in ("int_from_float", "int_parsing"):
-        return ".".join(location), f"must be a whole number of euros, got {given!r}"
+        what = "a whole number of euros" if location and location[-1].endswith("eur") else "a whole number"
+        return ".".join(location), f"must be {what}, got {given!r}"
     if kind in ("float_parsing", "float_type", "int_type"):
         return ".".join(location), f"must be a number, got {_given(given)}"
     if kind == "too_short":

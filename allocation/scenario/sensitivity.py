@@ -69,7 +69,19 @@ def spread_spec(result: ScenarioResult, draws: int | None = None, seed: int | No
         if not 0 <= sd <= 5 or not math.isfinite(sd):
             raise InputError(f"--relative-sd {name}={sd}: give a relative spread between 0 and 5 (0.25 is 25%)")
         keys[name] = sd
-        provenance[f"key {name}"] = "ASSUMPTION: given on the command line"
+        unused = not any(w > 0 and name == key for pot in result.scenario.pots.values()
+                         for key, w in pot.key.weights.items())
+        provenance[f"key {name}"] = "ASSUMPTION: given on the command line" + (
+            " (no pot of this scenario uses this key: it changes nothing)" if unused else "")
+    problems = []
+    if draws is not None and not 1 <= draws <= 100_000:
+        problems.append(f"--draws {draws}: give between 1 and 100,000 draws")
+    if seed is not None and not 0 <= seed <= 2**32 - 1:
+        problems.append(f"--seed {seed}: give a whole number from 0 to {2**32 - 1:,}")
+    if profile_sd is not None and not (math.isfinite(profile_sd) and 0 <= profile_sd <= 5):
+        problems.append(f"--profile-sd {profile_sd}: give a relative spread between 0 and 5 (0.1 is 10%)")
+    if problems:
+        raise InputError(problems)
     profile = profile_sd if profile_sd is not None else (block.year_profiles.relative_sd
                                                          if block and block.year_profiles else 0.0)
     if profile_sd is not None:
