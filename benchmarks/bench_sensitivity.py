@@ -53,7 +53,7 @@ def batched_solve(shares: np.ndarray, budgets: np.ndarray, floor: np.ndarray) ->
         weight = shares * budget
         lower = np.broadcast_to(floor, (draws, n))
         upper = np.full((draws, n), np.inf)
-        exact, _ = clip_and_rescale_rows(np.zeros(n), weight, lower, upper, np.full(draws, float(budget)))
+        exact, _, _ = clip_and_rescale_rows(np.zeros(n), weight, lower, upper, np.full(draws, float(budget)))
         round_within_bounds_rows(exact, lower, upper, np.full(draws, budget, dtype=np.int64))
 
 

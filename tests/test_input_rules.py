@@ -246,3 +246,25 @@ def test_group_shares_that_fill_the_pot_are_rounded_to_fit():
     rules = [GroupRule(f"g{i}", masks[i], min_share=1 / 3) for i in range(3)]
     limits = groups_for_year(rules, 2021, 1000)
     assert sum(g.lower for g in limits) == 1000 and all(math.isfinite(g.upper) is False for g in limits)
+
+
+def test_a_quoted_nan_in_a_year_profile_is_refused():
+    text = BASELINE_TEXT.replace("euros: {2021: 9000000}", 'euros: {2021: "nan"}')
+    assert any("must be a finite number" in p or "must be a number" in p for p in problems(text))
+
+
+def test_an_alias_bomb_is_answered_without_expanding_it():
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for level in range(1, 10):
+        previous = f"*a{level - 1}"
+        lines.append(f"a{level}: &a{level} [{', '.join([previous] * 9)}]")
+    text = "\n".join(lines) + "\nname: x\ndescription: *a9\npots: {}\n"
+    found = problems(text)  # returns at once: the value is quoted in short, never expanded
+    assert any(p.startswith("s.yaml: description: must be text") for p in found)
+    assert sum(len(p) for p in found) < 5_000
+
+
+def test_a_tab_separated_key_file_with_only_ambiguous_dots_is_refused():
+    lines = ["gm_code\taantal"] + [f"{code}\t12.345" for code in CODES]
+    with pytest.raises(InputError, match="can be read as"):
+        read(("\n".join(lines) + "\n").encode())

@@ -129,3 +129,29 @@ def test_a_total_row_that_does_not_match_the_rows_is_refused():
     text = "Code;2022\nGM0363;10\nGM0014;5\n;Totaal;1\n".replace(";Totaal;1", "Totaal;1")
     with pytest.raises(InputError, match="the total says 1 but the rows add up to 15"):
         read_published_table(text.encode(), "wide.csv", pot="elip")
+
+
+def test_english_thousands_separators_are_read_as_thousands():
+    text = 'gm_code,gm_name,2022,2023\nGM0014,Groningen,"2,000","1,250,000"\nGM0034,Almere,"12,000",500\n'
+    table = read_published_table(text.encode(), "wide.csv", pot="elip")
+    assert table.set_index(["gm_code", "year"])["amount_eur"].to_dict() == {
+        ("GM0014", 2022): 2000, ("GM0014", 2023): 1250000, ("GM0034", 2022): 12000, ("GM0034", 2023): 500}
+
+
+def test_a_semicolon_table_with_only_ambiguous_amounts_is_refused():
+    with pytest.raises(InputError, match="can be read two ways"):
+        read_published_table(b"Code;2022\nGM0363;2.000\n", "wide.csv", pot="elip")
+
+
+def test_a_workbook_with_one_table_sheet_takes_the_pot_given(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Blad1"
+    book.active.append(["Code", "2022"])
+    book.active.append(["GM0363", 100])
+    book.create_sheet("Notes").append(["text"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = read_published_table(buffer.getvalue(), "table.xlsx", pot="elip")
+    assert set(table["pot"]) == {"elip"}

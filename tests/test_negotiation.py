@@ -213,7 +213,8 @@ def test_two_factors_split_the_difference_and_the_parts_add_up():
     _check_sums(table, base, other)
     moved = table[table["year"] == "all"].groupby("factor")["effect_eur"].apply(lambda s: s.abs().sum())
     assert moved["key"] > 0 and moved["constraints"] > 0 and moved["budget"] == 0
-    assert set(table["factor"]) == set(FACTORS)
+    assert set(table["factor"]) == set(FACTORS) | {"other"}
+    assert (table.loc[table["factor"] == "other", "effect_eur"] == 0).all()
 
 
 def test_each_part_is_the_average_of_both_orders_of_switching():
@@ -245,3 +246,21 @@ def test_the_decompose_command_writes_the_table(tmp_path):
     frame = pd.read_csv(tmp_path / "decomposition-kamerbrief-2021-vs-kamerbrief-2021-floor.csv")
     assert list(frame.columns) == ["pot", "year", "gm_code", "gm_name", "factor", "effect_eur"]
     assert "Amsterdam" in done.stdout
+
+
+def test_a_difference_outside_the_factors_is_reported_as_other_not_as_zero():
+    # FICTITIOUS: the same pots in another order under a cap for all pots: the order decides
+    data = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
+    cap = [{"eur": 50_000, "assumption": "test"}]
+    first = dict(data, cross_pot=cap)
+    pots = data["pots"]
+    second = dict(data, cross_pot=cap, pots={"ondertussengroep": pots["ondertussengroep"],
+                                             "invoering": pots["invoering"], "elip": pots["elip"]})
+    a = run_scenario(parse_scenario(yaml.safe_dump(first, sort_keys=False), origin="a.yaml", scenario_id="a",
+                                    base_dir=SCENARIOS))
+    b = run_scenario(parse_scenario(yaml.safe_dump(second, sort_keys=False), origin="b.yaml", scenario_id="b",
+                                    base_dir=SCENARIOS))
+    table, notes = decompose(a, b)
+    _check_sums(table, a, b)
+    moved = table[table["factor"] == "other"]["effect_eur"].abs().sum()
+    assert moved > 0 and any("outside the factors" in note for note in notes)

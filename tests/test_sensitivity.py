@@ -154,3 +154,29 @@ def test_the_sensitivity_command_writes_the_bands(tmp_path):
     assert "may move more than +-10%" in done.stdout
     missing = cli("sensitivity", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path / "x"))
     assert missing.returncode == 2 and "no spread to draw from" in missing.stderr
+
+
+def test_a_draw_one_pot_cannot_allocate_is_refused_for_every_pot():
+    # FICTITIOUS: an ELIP floor that year profile draws break, under a cap shared with invoering
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace(
+        "  elip:\n", "  elip:\n    constraints:\n      minimum:\n        - {eur: 8000, years: [2021], assumption: t}\n",
+        1) + "cross_pot:\n  - {pots: [elip, invoering], eur: 60000, assumption: test}\n"
+    result = run_scenario(parse_scenario(text, origin="c.yaml", scenario_id="c", base_dir=SCENARIOS))
+    draws = run_draws(result, spread_spec(result, draws=100, seed=12, key_sd={}, profile_sd=0.3))
+    elip, invoering = draws.refused[("elip", 2021)], draws.refused[("invoering", 2021)]
+    assert elip.any() and (elip == invoering).all()
+    kept = draws.amounts[("invoering", 2021)][~invoering]
+    assert kept.max() <= 60_000
+
+
+def test_the_batched_factor_is_found_far_below_minus_two():
+    from allocation.engine.batch import clip_and_rescale_rows
+    from allocation.engine.bounded import clip_and_rescale
+
+    offset = np.array([100.0, 100.0, 100.0])
+    weight = np.array([[10.0, 20.0, 30.0]])
+    lower, upper = np.zeros((1, 3)), np.full((1, 3), np.inf)
+    exact, mu, unsettled = clip_and_rescale_rows(offset, weight, lower, upper, np.array([15.0]))
+    expected, expected_mu = clip_and_rescale(offset, weight[0], lower[0], upper[0], 15.0)
+    assert not unsettled.any() and mu[0] == pytest.approx(expected_mu)
+    np.testing.assert_allclose(exact[0], expected, atol=1e-9)

@@ -38,6 +38,9 @@ from allocation.scenario.result import ScenarioResult
 from allocation.scenario.running import run_scenario
 
 FACTORS = ("budget", "key", "key_data", "constraints", "peildata")
+#: What no factor explains: the order of the pots, pots only one scenario has under a cap for
+#: all pots, the solver. Reported as a part of its own (not a Shapley value), normally zero.
+OTHER = "other"
 COLUMNS = ["pot", "year", "gm_code", "gm_name", "factor", "effect_eur"]
 
 
@@ -130,8 +133,6 @@ def decompose(base: ScenarioResult, other: ScenarioResult) -> tuple[pd.DataFrame
         if taken not in runs:
             if not taken:
                 result = base
-            elif taken == frozenset(factors):
-                result = other
             else:
                 try:
                     result = _hybrid(base, other, pots, taken)
@@ -144,6 +145,7 @@ def decompose(base: ScenarioResult, other: ScenarioResult) -> tuple[pd.DataFrame
 
     k = len(factors)
     total = value(frozenset(factors)) - value(frozenset())
+    residual = (_amounts(other, index) - value(frozenset(factors))).astype(np.int64)
     parts = np.zeros((len(index), max(k, 1)))
     for j, factor in enumerate(factors):
         rest = [f for f in factors if f != factor]
@@ -155,8 +157,11 @@ def decompose(base: ScenarioResult, other: ScenarioResult) -> tuple[pd.DataFrame
     whole = shapley_round(parts[:, :k], total) if k else np.zeros((len(index), 0), dtype=np.int64)
     names = base.municipalities.set_index("gm_code")["gm_name"]
     frames = []
-    for factor in FACTORS:
-        effect = whole[:, factors.index(factor)] if factor in factors else np.zeros(len(index), dtype=np.int64)
+    for factor in FACTORS + (OTHER,):
+        if factor == OTHER:
+            effect = residual
+        else:
+            effect = whole[:, factors.index(factor)] if factor in factors else np.zeros(len(index), dtype=np.int64)
         frames.append(pd.DataFrame({
             "pot": index.get_level_values("pot"), "year": index.get_level_values("year").astype(str),
             "gm_code": index.get_level_values("gm_code"), "factor": factor, "effect_eur": effect}))
@@ -164,8 +169,12 @@ def decompose(base: ScenarioResult, other: ScenarioResult) -> tuple[pd.DataFrame
     all_years = table.groupby(["pot", "gm_code", "factor"], as_index=False, sort=False)["effect_eur"].sum()
     table = pd.concat([table, all_years.assign(year="all")], ignore_index=True)
     table["gm_name"] = table["gm_code"].map(names)
-    if not factors:
+    if not factors and not residual.any():
         notes = notes + ["The scenarios differ in none of the factors: every part is zero."]
+    if residual.any():
+        notes = notes + [f"EUR {int(np.abs(residual).sum()):,} of the differences come from outside the factors (the "
+                         "order of the pots under a cross-pot cap, pots only one scenario has, the solver): part "
+                         f"'{OTHER}'."]
     return table[COLUMNS], notes
 
 
@@ -174,10 +183,11 @@ def decomposition_text(table: pd.DataFrame, base: str, other: str, top: int = 5)
     lines = [f"Decomposition of {other} minus {base} (Shapley values over the factors; whole euros)"]
     overall = table[table["year"] == "all"]
     for pot, part in overall.groupby("pot", sort=False):
-        wide = part.pivot(index="gm_code", columns="factor", values="effect_eur")[list(FACTORS)]
+        wide = part.pivot(index="gm_code", columns="factor", values="effect_eur")[list(FACTORS) + [OTHER]]
         wide["difference"] = wide.sum(axis=1)
         moved = wide.abs().sum()
-        lines.append(f"{pot}: euros moved per factor: " + ", ".join(f"{f} {int(moved[f]):,}" for f in FACTORS))
+        lines.append(f"{pot}: euros moved per factor: " + ", ".join(f"{f} {int(moved[f]):,}" for f in FACTORS)
+                     + (f", {OTHER} {int(moved[OTHER]):,}" if moved[OTHER] else ""))
         losers = wide.nsmallest(top, "difference")
         losers = losers[losers["difference"] < 0]
         if losers.empty:

@@ -223,9 +223,9 @@ def _read_values(cells: dict[str, tuple[int, str]], separator: str, value_column
 
     A cell that only a decimal point can read (``0.858``) and one that only a decimal comma
     can read (``0,62``) in the same file are a mix: refused, naming rows of each. A cell
-    with two readings (``1.234``) takes the file's convention; in a ``;``-separated file
-    with nothing else to go by it is refused as ambiguous (a ``,``-separated file uses the
-    decimal point).
+    with two readings (``1.234``) takes the file's convention; in a ``;``- or tab-separated
+    file with nothing else to go by it is refused as ambiguous (a ``,``-separated file uses
+    the decimal point).
     """
     readings = {code: (row, raw, *number_readings(raw)) for code, (row, raw) in cells.items()}
     only_point = [(row, raw) for row, raw, point, comma in readings.values() if point is not None and comma is None]
@@ -237,7 +237,7 @@ def _read_values(cells: dict[str, tuple[int, str]], separator: str, value_column
         problem("mixed", first, f"{value_column} mixes a decimal point (rows {rows_of(only_point)}) and a decimal "
                                 f"comma (rows {rows_of(only_comma)}); write every number in one convention")
         return {}
-    convention = "point" if only_point else "comma" if only_comma else ("point" if separator != ";" else None)
+    convention = "point" if only_point else "comma" if only_comma else ("point" if separator == "," else None)
     values = {}
     for code, (row, raw, point, comma) in readings.items():
         if point is None and comma is None:

@@ -54,13 +54,47 @@ def _code(cell: object, by_number: bool) -> str | None:
     return normalise_code(text)
 
 
-def _amount(cell: object) -> float | None:
+AMBIGUOUS = "ambiguous"
+
+
+def convention_of(cells: list[object], separator: str | None) -> tuple[str | None, list[str]]:
+    """The number convention of a table's text cells: ``point`` (``1,250,000``), ``comma``
+    (``1.250.000``), or None when nothing tells; and a problem when the cells mix the two.
+    Amounts are whole euros, so ``1.234`` tells (only 1234 is whole) and ``2.000`` does not.
+    A ``,``-separated CSV writes decimal points unless its cells say otherwise."""
+    only_point, only_comma = [], []
+    for cell in cells:
+        if isinstance(cell, (int, float)) or cell is None or not str(cell).strip():
+            continue
+        point, comma = number_readings(str(cell))
+        # amounts are whole euros: a reading that is not a whole number is no reading ("1.234" is 1234)
+        point = point if point is not None and float(point).is_integer() else None
+        comma = comma if comma is not None and float(comma).is_integer() else None
+        if point is not None and comma is None:
+            only_point.append(str(cell).strip())
+        elif comma is not None and point is None:
+            only_comma.append(str(cell).strip())
+    if only_point and only_comma:
+        return None, [f"mixes thousands commas or decimal points ({', '.join(only_point[:3])}) with thousands dots or "
+                      f"decimal commas ({', '.join(only_comma[:3])}); write every amount in one convention"]
+    if only_point:
+        return "point", []
+    if only_comma:
+        return "comma", []
+    return ("point" if separator == "," else None), []
+
+
+def _amount(cell: object, convention: str | None) -> float | str | None:
+    """A cell as a number in the table's convention; :data:`AMBIGUOUS` when nothing decides."""
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return float(cell)
     point, comma = number_readings(str(cell))
+    if convention == "point":
+        return point
+    if convention == "comma":
+        return comma
     if point is not None and comma is not None and point != comma:
-        # 3.500.000 has one reading only; 3.500 could be 3.5 or 3500: whole euros decide
-        return point if float(point).is_integer() and not float(comma).is_integer() else comma
+        return AMBIGUOUS
     return point if point is not None else comma
 
 
@@ -68,8 +102,11 @@ def _amount(cell: object) -> float | None:
 MAX_AMOUNT = 10**12
 
 
-def _amount_problem(amount: float | None) -> str:
+def _amount_problem(amount: float | str | None) -> str:
     """Why a cell is not a published amount ("" when it is one)."""
+    if amount == AMBIGUOUS:
+        return ("can be read two ways (a thousands separator or a decimal one); write it without separators, "
+                "or let the table show its convention")
     if amount is None:
         return "is not a number"
     if amount < 0:
@@ -81,7 +118,8 @@ def _amount_problem(amount: float | None) -> str:
     return ""
 
 
-def _wide(rows: list[list[object]], origin: str, pot: str) -> tuple[pd.DataFrame, list[str]]:
+def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None = None
+          ) -> tuple[pd.DataFrame, list[str]]:
     """A wide table (header in the first row) as long rows; problems named by row."""
     header = [str(h).strip() for h in rows[0]]
     lowered = [h.casefold() for h in header]
@@ -97,7 +135,9 @@ def _wide(rows: list[list[object]], origin: str, pot: str) -> tuple[pd.DataFrame
             f"{origin}: no payment-year column (2021 ... 2026); the columns are "
             f"{', '.join(map(quoted_cell, header[:12]))}"
         ]
-    records, problems = [], []
+    convention, problems = convention_of([row[i] for row in rows[1:] for i in years if i < len(row)], separator)
+    problems = [f"{origin}: {p}" for p in problems]
+    records = []
     totals: list[tuple[int, list]] = []
     seen: dict[str, int] = {}
     for line, row in enumerate(rows[1:], start=2):
@@ -120,7 +160,7 @@ def _wide(rows: list[list[object]], origin: str, pot: str) -> tuple[pd.DataFrame
             cell = cells[index]
             if cell is None or str(cell).strip() == "":
                 continue  # the municipality does not exist in that year
-            amount = _amount(cell)
+            amount = _amount(cell, convention)
             problem = _amount_problem(amount)
             if problem:
                 problems.append(f"{origin}: row {line}, {year}: {quoted_cell(str(cell))} {problem}")
@@ -129,15 +169,15 @@ def _wide(rows: list[list[object]], origin: str, pot: str) -> tuple[pd.DataFrame
     frame = pd.DataFrame(records, columns=LONG_COLUMNS)
     for line, cells in totals:
         for index, year in years.items():
-            stated = _amount(cells[index]) if str(cells[index]).strip() else None
+            stated = _amount(cells[index], convention) if str(cells[index]).strip() else None
             summed = int(frame.loc[frame["year"] == year, "amount_eur"].sum())
-            if stated is not None and not problems and stated != summed:
+            if isinstance(stated, float) and not problems and stated != summed:
                 problems.append(f"{origin}: row {line} (total), {year}: the total says {stated:,.0f} but the rows add "
                                 f"up to {summed:,}; check the rows")
     return frame, problems
 
 
-def _csv_rows(content: bytes, origin: str) -> list[list[str]]:
+def _csv_rows(content: bytes, origin: str) -> tuple[list[list[str]], str]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -145,7 +185,7 @@ def _csv_rows(content: bytes, origin: str) -> list[list[str]]:
     header = text.splitlines()[0] if text.strip() else ""
     separator = ";" if header.count(";") > header.count(",") else ","
     try:
-        return [row for row in csv.reader(io.StringIO(text), delimiter=separator)]
+        return [row for row in csv.reader(io.StringIO(text), delimiter=separator)], separator
     except csv.Error as exc:
         raise InputError(f"{origin}: cannot be read as CSV ({exc})") from None
 
@@ -159,15 +199,15 @@ def read_published_table(content: bytes, origin: str, pot: str | None = None) ->
     """
     suffix = Path(origin).suffix.lower()
     if suffix == ".csv":
-        rows = _csv_rows(content, origin)
+        rows, separator = _csv_rows(content, origin)
         if not rows:
             raise InputError(f"{origin}: the file is empty")
         header = [h.strip() for h in rows[0]]
         if all(c in header for c in LONG_COLUMNS):
-            return _long(rows, header, origin)
+            return _long(rows, header, origin, separator)
         if pot is None:
             raise InputError(f"{origin}: a wide table holds one pot; say which (--pot POT)")
-        frame, problems = _wide(rows, origin, pot)
+        frame, problems = _wide(rows, origin, pot, separator)
     elif suffix in (".xlsx", ".ods"):
         frame, problems = _workbook(content, origin, pot)
     else:
@@ -180,9 +220,13 @@ def read_published_table(content: bytes, origin: str, pot: str | None = None) ->
     return frame
 
 
-def _long(rows: list[list[str]], header: list[str], origin: str) -> pd.DataFrame:
+def _long(rows: list[list[str]], header: list[str], origin: str, separator: str = ",") -> pd.DataFrame:
     at = {name: header.index(name) for name in LONG_COLUMNS}
-    records, problems = [], []
+    convention, problems = convention_of([row[at["amount_eur"]] for row in rows[1:] if len(row) > at["amount_eur"]],
+                                         separator)
+    if problems:
+        raise InputError([f"{origin}: {p}" for p in problems])
+    records = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -192,7 +236,7 @@ def _long(rows: list[list[str]], header: list[str], origin: str) -> pd.DataFrame
             problems.append(f"{origin}: row {line}: too few cells")
             continue
         code = normalise_code(code_text)
-        amount = _amount(amount_text)
+        amount = _amount(amount_text, convention)
         if code is None or not year.isdigit():
             problems.append(f"{origin}: row {line}: expected a pot, a payment year and a municipality code")
             continue
@@ -231,11 +275,13 @@ def _workbook(content: bytes, origin: str, pot: str | None) -> tuple[pd.DataFram
         if not (has_code and has_years):
             continue  # notes, keys: not a pot table
         used.append(name)
-        frame, found = _wide(rows, f"{origin} (sheet {name})", pot if pot and len(book.sheet_names) == 1 else name)
+        frame, found = _wide(rows, f"{origin} (sheet {name})", name)
         frames.append(frame)
         problems += found
     if not used:
         problems.append(f"{origin}: no sheet with a code or number column and payment-year columns")
-    if pot is not None and len(used) > 1:
+    if pot is not None and len(used) == 1:  # one table: it is the pot named
+        frames = [f.assign(pot=pot) for f in frames]
+    elif pot is not None:
         frames = [f[f["pot"] == pot] for f in frames]
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LONG_COLUMNS)), problems

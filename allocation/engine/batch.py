@@ -62,8 +62,9 @@ def _linear_step(mu: np.ndarray, offset: np.ndarray, weight: np.ndarray, lower: 
 
 
 def clip_and_rescale_rows(offset: np.ndarray, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                          budget: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row ``clip(offset + mu * weight, lower, upper)`` summing to the row's budget, and ``mu``.
+                          budget: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row ``clip(offset + mu * weight, lower, upper)`` summing to the row's budget, ``mu``, and
+    a mask of the rows whose sum misses the budget (left to the one-by-one solve).
 
     Assumes every row is feasible. The sum is non-decreasing and piecewise linear in ``mu``:
     a bracket that holds the budget is kept, and each step solves the linear stretch around
@@ -84,7 +85,7 @@ def clip_and_rescale_rows(offset: np.ndarray, weight: np.ndarray, lower: np.ndar
         over = _clipped_sum(low, offset, weight, lower, upper) > budget
         if not over.any():
             break
-        low = np.where(over, low / 2 - 1, low)
+        low = np.where(over, 2 * low - 1, low)
     mu = np.clip(np.ones(rows), low, high)  # the key itself, where no bound binds
     tolerance = 1e-9 * np.maximum(budget, 1.0)
     for _ in range(BISECTION_STEPS):
@@ -99,7 +100,9 @@ def clip_and_rescale_rows(offset: np.ndarray, weight: np.ndarray, lower: np.ndar
         mu = np.where(done, mu, np.where(inside, step, (low + high) / 2))
     step = _linear_step(mu, offset, weight, lower, upper, budget)  # exact on the final stretch
     mu = np.where(np.isfinite(step), np.clip(step, low, high), mu)
-    return np.clip(offset + mu[:, None] * weight, lower, upper), mu
+    exact = np.clip(offset + mu[:, None] * weight, lower, upper)
+    unsettled = np.abs(exact.sum(axis=1) - budget) > 1e-6 * np.maximum(budget, 1.0)
+    return exact, mu, unsettled
 
 
 def round_within_bounds_rows(exact: np.ndarray, lower: np.ndarray, upper: np.ndarray,

@@ -67,9 +67,16 @@ def write_files(files: dict[str, bytes], out_dir: Path) -> list[Path]:
         for _, temporary in staged:
             temporary.unlink(missing_ok=True)
         raise
-    written = []
+    written: list[Path] = []
     for name, temporary in staged:
         target = out_dir / name
-        os.replace(temporary, target)
+        try:
+            os.replace(temporary, target)  # a rename in one folder: this does not fail once the files are written
+        except OSError as exc:  # pragma: no cover - the folder changed under us
+            for _, left in staged:
+                left.unlink(missing_ok=True)
+            done = ", ".join(path.name for path in written) or "none"
+            raise InputError(f"{target}: cannot be moved into place ({exc.strerror}); already in place: {done}. "
+                             "Check the output folder and run again") from None
         written.append(target)
     return written

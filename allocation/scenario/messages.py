@@ -6,6 +6,7 @@ For example ``pots.elip.key.wieghts: unknown field; did you mean `weights`?``.
 from __future__ import annotations
 
 import difflib
+import reprlib
 
 from pydantic import BaseModel, ValidationError
 
@@ -67,13 +68,17 @@ def _model_at(location: tuple) -> type[BaseModel] | None:
     return None
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 60, 60
+
+
 def _given(value) -> str:
     """A value as a message quotes it: YAML's words for yes/no and null, long text cut short."""
     if isinstance(value, bool):
         return str(value).lower()
     if value is None:
         return "nothing (null)"
-    text = repr(value)
+    text = _SHORT.repr(value)  # bounded: never the whole of a huge value
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -50,6 +50,13 @@ def _plain_number(value: Any) -> Any:
     return value
 
 
+def _finite(value: float) -> float:
+    """After conversion (a quoted "nan" becomes NaN only then): a finite number."""
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value}")
+    return value
+
+
 def _at_most(limit: int):
     def check(value: float) -> float:
         if value > limit:
@@ -61,11 +68,14 @@ def _at_most(limit: int):
 #: Whole euros, 0 to :data:`MAX_EUR`.
 Euros = Annotated[int, BeforeValidator(_plain_number), Field(ge=0), AfterValidator(_at_most(MAX_EUR))]
 #: An amount in euros that may have cents (a bound per municipality or per inhabitant).
-Amount = Annotated[float, BeforeValidator(_plain_number), Field(ge=0), AfterValidator(_at_most(MAX_EUR))]
+Amount = Annotated[float, BeforeValidator(_plain_number), AfterValidator(_finite), Field(ge=0),
+                   AfterValidator(_at_most(MAX_EUR))]
 #: A weight, a share or a percentage: a finite number >= 0.
-Number = Annotated[float, BeforeValidator(_plain_number), Field(ge=0), AfterValidator(_at_most(MAX_NUMBER))]
+Number = Annotated[float, BeforeValidator(_plain_number), AfterValidator(_finite), Field(ge=0),
+                   AfterValidator(_at_most(MAX_NUMBER))]
 #: A year written as a number in a profile (euros or a share), before the profile's checks.
-YearNumber = Annotated[float, BeforeValidator(_plain_number), AfterValidator(_at_most(MAX_EUR))]
+YearNumber = Annotated[float, BeforeValidator(_plain_number), AfterValidator(_finite),
+                       AfterValidator(_at_most(MAX_EUR))]
 
 
 def provenance_parts(provenance: str) -> tuple[str, str]:
@@ -111,7 +121,8 @@ class Budget(Sourced):
 
 
 class YearValue(Sourced):
-    value: Annotated[float, BeforeValidator(_plain_number), Field(ge=0), AfterValidator(_at_most(MAX_EUR))]
+    value: Annotated[float, BeforeValidator(_plain_number), AfterValidator(_finite), Field(ge=0),
+                     AfterValidator(_at_most(MAX_EUR))]
 
 
 class YearProfile(Strict):
@@ -179,7 +190,7 @@ class YearProfile(Strict):
 class KeySpec(Sourced):
     """A weighted combination of keys, optionally after a vast bedrag per municipality."""
 
-    weights: dict[str, Annotated[float, BeforeValidator(_plain_number)]] = Field(min_length=1)
+    weights: dict[str, Annotated[float, BeforeValidator(_plain_number), AfterValidator(_finite)]] = Field(min_length=1)
     vast_bedrag_eur: Euros = Field(default=0, description="euros per municipality per payment year")
 
     @field_validator("weights")

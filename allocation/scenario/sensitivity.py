@@ -164,7 +164,8 @@ class _Runner:
         spec, result, n = self.spec, self.result, len(self.codes)
         factors = {name: lognormal(rng, spec.keys.get(name, 0.0), (size, n)) for name in sorted(spec.keys)}
         used: dict[int, dict[int, np.ndarray]] = {}
-        amounts, refused = {}, {}
+        amounts = {}
+        refused_any = np.zeros(size, bool)
         for pot_id, pot in result.scenario.pots.items():
             allocated = result.pots[pot_id]
             years = list(allocated.years)
@@ -191,8 +192,10 @@ class _Runner:
                         cap_used[year] = cap_used.get(year, np.zeros((size, n))) + pot_amounts[:, :, column]
             for column, year in enumerate(years):
                 amounts[(pot_id, year)] = pot_amounts[:, :, column]
-                refused[(pot_id, year)] = bad
-        return amounts, refused
+            refused_any |= bad
+        # a draw that one pot cannot allocate is refused as a whole, as the engine would refuse the scenario
+        # (later pots under a shared cap saw this pot's zeros: their amounts of that draw are void too)
+        return amounts, {pot_year: refused_any.copy() for pot_year in amounts}
 
     def _shares(self, weights: dict[str, float], factors: dict, size: int) -> np.ndarray:
         combined = np.zeros((size, len(self.codes)))
@@ -256,11 +259,11 @@ class _Runner:
                 else:
                     refused |= failed  # the engine's first check would refuse it just the same
                 if ok.any():
-                    exact, _ = clip_and_rescale_rows(np.full(n, float(vast)), weight[ok], lower[ok], upper[ok],
-                                                     budget[ok])
+                    exact, _, missed = clip_and_rescale_rows(np.full(n, float(vast)), weight[ok], lower[ok],
+                                                             upper[ok], budget[ok])
                     rounded, unsettled = round_within_bounds_rows(exact, lower[ok], upper[ok], budgets[ok, column])
                     amounts[ok, :, column] = rounded
-                    alone[np.flatnonzero(ok)[unsettled]] = True
+                    alone[np.flatnonzero(ok)[unsettled | missed]] = True
         bad = refused.copy()
         for row in np.flatnonzero(alone & ~refused):
             self.one_by_one[problem.pot_id] += 1

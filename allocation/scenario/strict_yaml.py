@@ -20,6 +20,9 @@ import yaml
 
 #: Deeper nesting than this is refused (the deepest scenario field is about eight levels).
 MAX_DEPTH = 40
+#: More aliases (``*name``) than this are refused: a scenario needs few, and many can expand
+#: into an enormous structure from a small file (an alias bomb).
+MAX_ALIASES = 100
 
 
 class StrictYAMLError(ValueError):
@@ -32,8 +35,15 @@ class StrictLoader(yaml.SafeLoader):
     def __init__(self, stream: Any):
         super().__init__(stream)
         self._depth = 0
+        self._aliases = 0
 
     def compose_node(self, parent, index):  # noqa: ANN001 (PyYAML's signature)
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise StrictYAMLError(f"line {mark.line + 1}: more than {MAX_ALIASES} aliases (*name); write the "
+                                      "values out")
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
