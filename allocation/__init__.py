@@ -10,8 +10,9 @@ written) is shared by all:
    groups, the joint LP, restatement on later registers;
 3. ``scenario/``: the scenario file format, validation and messages, references, running,
    edits with provenance;
-4. ``analysis/`` (comparison, summaries, explanations) and ``publish/`` (the circular
-   tables, the meicirculaire workbook, comparison files, writing all or nothing);
+4. ``analysis/`` (comparison, mutaties, guarantee, compromise, decomposition, bands,
+   summaries, explanations) and, above it, ``publish/`` (the circular tables, the
+   meicirculaire workbook as xlsx and ODS, comparison files, writing all or nothing);
 5. ``faces/``: the command line (``python -m allocation``) and the app's views
    (``app.py`` at the top).
 
