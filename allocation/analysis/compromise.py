@@ -140,7 +140,7 @@ def solve_level(problem: CompromiseProblem, max_loss_pct: float, names: bool = T
     )
 
 
-def least_max_loss(problem: CompromisePoint | CompromiseProblem) -> float:
+def least_max_loss(problem: CompromiseProblem) -> float:
     """The smallest X (in %) for which some key keeps every municipality within X% of the reference."""
     n, k = problem.shares.shape
     h = _highs()

@@ -77,6 +77,7 @@ class ConstrainedPot:
     key_amounts: np.ndarray | None = None  # whole euros by the pure key, shape (n, years)
     joint: bool = False
     solver: str = ""
+    problem: PotProblem | None = field(default=None, repr=False)  # what was solved (reused by the draws)
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,8 @@ def allocate_constrained_pot(
     report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     report = report.sort_values(["year", "gm_code"], kind="stable").reset_index(drop=True)
     return allocation, ConstrainedPot(
-        report=report, scales=scales, key_amounts=key_pot.amounts, joint=bool(solver_name), solver=solver_name
+        report=report, scales=scales, key_amounts=key_pot.amounts, joint=bool(solver_name), solver=solver_name,
+        problem=problem,
     )
 
 

@@ -119,8 +119,7 @@ def _compare(args: argparse.Namespace) -> int:
     comparison = compare(results, baseline=0)
     found = ([mutaties(results[0].published, other, results[0].loaded.scenario_id) for other in results[1:]]
              if args.registers == "payment" else [])
-    base_index = 0
-    extra = negotiation_views(results[base_index], [r for i, r in enumerate(results) if i != base_index])
+    extra = negotiation_views(results[0], results[1:])
     written = write_files(comparison_files(comparison, found, extra), Path(args.out))
     print(comparison_summary(comparison), end="")
     for item in found:

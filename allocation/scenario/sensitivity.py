@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,8 +36,6 @@ from allocation.engine.batch import (
 from allocation.engine.bounded import combine_bounds
 from allocation.engine.constrained_pot import PotProblem, allocate_constrained_pot
 from allocation.engine.restate import restate
-from allocation.scenario.loading import load_scenario
-from allocation.scenario.pot_problem import is_constrained, pot_problem
 from allocation.scenario.result import ScenarioResult
 
 #: Draws are made and computed in chunks of this many (a fixed number: the same seed gives
@@ -139,24 +136,9 @@ class _Runner:
     def __init__(self, result: ScenarioResult, spec: SpreadSpec):
         self.result, self.spec = result, spec
         self.codes = list(result.municipalities["gm_code"])
-        self.problems: dict[str, PotProblem] = {}
-        loaded = result.loaded
-        base_dir = loaded.base_dir or (Path(loaded.origin).parent if loaded.origin else Path.cwd())
-        chain = (Path(loaded.origin).resolve(),)
-
-        def run_reference(path: Path) -> pd.DataFrame:
-            from allocation.scenario.running import run_scenario
-
-            return run_scenario(load_scenario(path), chain=chain).allocation
-
-        for pot_id, pot in result.scenario.pots.items():
-            if is_constrained(pot_id, pot, result.scenario):
-                allocated = result.pots[pot_id]
-                self.problems[pot_id] = pot_problem(
-                    pot_id=pot_id, pot=pot, scenario=result.scenario, origin=loaded.origin, base_dir=base_dir,
-                    municipalities=result.municipalities, shares=allocated.shares,
-                    budgets=dict(zip(allocated.years, allocated.budgets)), run_reference=run_reference, chain=chain,
-                )
+        # the problems the scenario's own run solved (references already resolved, its data folder used)
+        self.problems: dict[str, PotProblem] = {
+            pot_id: info.problem for pot_id, info in result.constrained.items() if info.problem is not None}
         self.one_by_one = {pot_id: 0 for pot_id in result.scenario.pots}
 
     def chunk(self, rng: np.random.Generator, size: int) -> tuple[dict, dict]:
