@@ -336,10 +336,15 @@ def test_infeasible_group_edit_is_explained_in_euros():
                                                                "min_share": 0.9}]}})
     with pytest.raises(InputError) as raised:
         build(edited, origin="floor.yaml", scenario_id="floor")
-    assert raised.value.problems == [
+    assert raised.value.problems[0] == (
         "floor.yaml: pots.elip: ELIP (Einde Lening nog Inburgeringsplichtig) 2021: the group minimums "
         "(Zeeland EUR 2,597,400) and the other municipalities' minimums need EUR 3,444,900; the budget is "
-        "EUR 2,886,000 (short EUR 558,900)"]
+        "EUR 2,886,000 (short EUR 558,900)")
+    # every failing year (the floor holds in 2021-2023), then the floor that fits them all
+    assert [p.split(": ")[2].rsplit(" ", 1)[-1] for p in raised.value.problems[:3]] == ["2021", "2022", "2023"]
+    assert raised.value.problems[3:] == [
+        "floor.yaml: pots.elip: ELIP (Einde Lening nog Inburgeringsplichtig): a minimum of at most EUR 486 per "
+        "municipality fits every year (2021-2023)"]
 
 
 def test_group_of_an_unknown_province_gives_the_command_line_message():
@@ -404,3 +409,16 @@ def test_a_new_cross_pot_cap_starts_where_it_does_not_bind_yet(baseline):
     lower = edits.set_cross_pot(baseline_data(), None, None, "eur_per_inhabitant", start - 0.5)
     assert build(lower, origin="edited", scenario_id="k").allocation["amount_eur"].tolist() != \
         baseline.allocation["amount_eur"].tolist()
+
+
+def test_a_rate_that_differs_only_by_rounding_is_uniform():
+    result = shipped("kamerbrief-2021")
+    pure = views.pot_year_table(result, "ondertussengroep", 2021)  # inhabitants key: only rounding differs
+    rate = views.uniform_rate(pure)
+    assert rate is not None and abs(rate - 3_500_000 / pure["inhabitants"].sum()) < 1e-12
+    assert views.uniform_rate(views.pot_year_table(result, "elip", 2021)) is None  # a real key differs
+    skewed = pure.copy()
+    skewed.loc[0, "amount_eur"] += 2  # two euros off: not rounding any more, unless within 0.1%
+    skewed["eur_per_inhabitant"] = skewed["amount_eur"] / skewed["inhabitants"]
+    narrow = (skewed["eur_per_inhabitant"].max() - skewed["eur_per_inhabitant"].min()) < 0.001 * rate
+    assert (views.uniform_rate(skewed) is not None) == narrow

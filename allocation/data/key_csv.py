@@ -83,6 +83,29 @@ def _decode(content: bytes, origin: str) -> str:
         ) from None
 
 
+def _separator(header: str) -> str:
+    separator = ";" if header.count(";") > header.count(",") else ","
+    if "\t" in header and separator not in header:
+        separator = "\t"
+    return separator
+
+
+def header_columns(content: bytes, origin: str) -> list[str]:
+    """The column names of a key CSV's header row (to choose the code and value columns
+    from); :class:`InputError` for a file that is too large, not UTF-8 or empty."""
+    if len(content) > MAX_FILE_BYTES:
+        raise InputError(f"{origin}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; a key file is a few kB")
+    text = _decode(content, origin)
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first.strip():
+        raise InputError(f"{origin}: the file is empty; it needs a header row naming its columns")
+    try:
+        row = next(csv.reader(io.StringIO(first), delimiter=_separator(first)))
+    except (csv.Error, StopIteration):
+        raise InputError(f"{origin}: the header row cannot be read as CSV") from None
+    return [column.strip() for column in row if column.strip()]
+
+
 def parse_key_csv(
     content: bytes | str,
     *,
@@ -113,10 +136,7 @@ def parse_key_csv(
         raise InputError(
             f"{origin}: the file is empty; it needs a header row with {code_column!r} and {value_column!r}"
         )
-    header = lines[0]
-    separator = ";" if header.count(";") > header.count(",") else ","
-    if "\t" in header and separator not in header:
-        separator = "\t"
+    separator = _separator(lines[0])
     reader = csv.reader(io.StringIO(text), delimiter=separator)
     try:
         rows = list(reader)

@@ -132,10 +132,13 @@ def register_in_force(date: str, data_dir: Path = DATA_DIR) -> str:
 
 def load_register(date: str = KEY_REGISTER_DATE, data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """The municipalities in force on ``date``: gm_code, gm_name, province_code, province_name."""
-    frame = _registers(Path(data_dir))
-    valid_from = register_in_force(date, data_dir)
-    selected = frame[frame["valid_from"] == valid_from].drop(columns="valid_from")
-    return selected.reset_index(drop=True).copy()
+    return _register_from(Path(data_dir), register_in_force(date, data_dir)).copy()
+
+
+@lru_cache(maxsize=16)
+def _register_from(data_dir: Path, valid_from: str) -> pd.DataFrame:
+    frame = _registers(data_dir)
+    return frame[frame["valid_from"] == valid_from].drop(columns="valid_from").reset_index(drop=True)
 
 
 @lru_cache(maxsize=4)

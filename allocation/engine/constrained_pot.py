@@ -17,20 +17,23 @@ The rules (README, "Constraints"):
 * a cross-pot cap is charged in the scenario's pot order: a pot's room is the cap minus
   what the earlier pots in the cap already pay in that year (``cross_pot_used``).
 
-Messages for infeasible settings name the pot, the year, the constraint and the euros.
+Messages for infeasible settings name the pot, the year, the constraint and the euros, for
+every failing payment year (with a year band: the first year that fails, and each later year
+whose own constraints fail without the band); when one minimum or maximum of the scenario is
+the cause, one more line names the value that fits every year (:mod:`allocation.engine.fits`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from allocation.common.errors import InfeasibleError
 from allocation.common.texts import euro
-from allocation.engine import joint_lp
+from allocation.engine import fits, joint_lp
 from allocation.engine.bands import BandLimits
 from allocation.engine.bounded import (
     BoundSet,
@@ -41,6 +44,7 @@ from allocation.engine.bounded import (
 from allocation.engine.groups import (
     GroupRule,
     allocate_with_groups,
+    check_feasible_with_groups,
     groups_for_year,
     round_with_groups,
 )
@@ -57,6 +61,12 @@ JOINT_MOVED = "the year band in other years (moved off the key by the joint allo
 
 #: LP amounts within this many euros of a bound count as sitting on it (solver tolerance).
 JOINT_TOLERANCE = 1e-3
+
+#: A pot with a year band: how many values next to the joint programme's best are tried by
+#: allocating the whole pot, to name a minimum or maximum that fits (none of them allocates:
+#: no line). Models of more municipality-years than
+#: :data:`allocation.engine.joint_lp.DIRECT_HIGHS_ABOVE` try one.
+FIT_TRIALS = 3
 
 #: A labelled bound: (the constraint in words, a value per municipality; nan: does not apply).
 LabelledBound = tuple[str, np.ndarray]
@@ -97,6 +107,8 @@ class PotProblem:
     ``fixed_bounds[year]`` holds the bounds of that payment year that depend on nothing
     else: ``(lowers, uppers)``, each a list of :data:`LabelledBound`. ``groups`` includes
     the transition band of municipalities merged on the reference's register.
+    ``adjustable`` lists the scenario's minimums and maximums as single values, so that an
+    infeasible pot can say which value would fit (:mod:`allocation.engine.fits`).
     """
 
     pot_id: str
@@ -111,6 +123,7 @@ class PotProblem:
     year_band: BandLimits | None = None
     groups: tuple[GroupRule, ...] = ()
     solver: str = "highs"
+    adjustable: tuple[fits.AdjustableBound, ...] = ()
 
     @property
     def years(self) -> list[int]:
@@ -148,9 +161,10 @@ def allocate_constrained_pot(
 
     ``cross_pot_used[c][year]`` holds what earlier pots already pay under cross-pot cap
     ``c``; it is updated with this pot's amounts. Raises :class:`InfeasibleError` with
-    every conflict in euros. ``joint_fallback=False`` keeps to the year-by-year path (no
-    joint allocation when the year band cannot hold year by year). ``explain=False`` skips the
-    joint programme that explains an infeasible year band in euros (for many draws).
+    every conflict in euros, for every failing payment year. ``joint_fallback=False`` keeps to
+    the year-by-year path (no joint allocation when the year band cannot hold year by year).
+    ``explain=False`` skips the joint programme that explains an infeasible year band in euros
+    and the search for the minimum or maximum that would fit (for many draws).
     """
     codes, names = list(problem.codes), list(problem.names)
     shares, budgets, vast, label = problem.shares, problem.budgets, problem.vast_bedrag, problem.label
@@ -190,21 +204,28 @@ def allocate_constrained_pot(
                 year_exact, year_amounts, mu = solved.exact, solved.amounts, solved.scale
                 on_lower, on_upper = solved.on_lower, solved.on_upper
         except InfeasibleError as exc:
-            if band is not None:
-                joint_problem = _joint_problem(problem, static)
-                joint = None
-                if column > 0 and joint_fallback:  # the year band took part: try the pot jointly
+            if band is None:
+                problems += exc.problems
+                continue  # years are independent: check every one
+            joint_problem = _joint_problem(problem, static)
+            joint = None
+            if column > 0 and joint_fallback:  # the year band took part: try the pot jointly
+                try:
                     joint = _allocate_jointly(problem, joint_problem, static, key_pot.amounts)
-                if joint is not None:
-                    exact, amounts, rows, scales, solver_name = joint
+                except InfeasibleError as rounding:  # the constraints hold jointly, but not in whole euros
+                    problems += rounding.problems
                     break
-                problems += exc.problems
-                if explain:
-                    what = "the year band and the other constraints"
-                    problems += joint_lp.explain(label, joint_lp.diagnose(joint_problem, problem.solver), what)
-            else:
-                problems += exc.problems
-            break  # later years depend on this one (year band)
+            if joint is not None:
+                exact, amounts, rows, scales, solver_name = joint
+                break
+            problems += exc.problems
+            # later years depend on this one through the year band: check their own constraints only
+            for later in range(column + 1, len(years)):
+                problems += _year_problems(problem, years[later], *static[later])
+            if explain:
+                what = "the year band and the other constraints"
+                problems += joint_lp.explain(label, joint_lp.diagnose(joint_problem, problem.solver), what)
+            break
         exact[:, column] = year_exact
         amounts[:, column] = year_amounts
         scales[year] = mu
@@ -221,6 +242,8 @@ def allocate_constrained_pot(
                  int(year_amounts[i] - key_amounts[i]))
             )
     if problems:
+        if explain:
+            problems += _what_fits(problem, static, cross_pot_used, joint_fallback)
         raise InfeasibleError(problems)
     for cap in problem.caps:
         for column, year in enumerate(years):
@@ -240,6 +263,106 @@ def allocate_constrained_pot(
         report=report, scales=scales, key_amounts=key_pot.amounts, joint=bool(solver_name), solver=solver_name,
         problem=problem,
     )
+
+
+def _year_problems(problem: PotProblem, year: int, lowers: list[LabelledBound], uppers: list[LabelledBound]
+                   ) -> list[str]:
+    """Every reason, in euros, why one payment year cannot hold within ``lowers`` and
+    ``uppers`` and the group limits of that year (no year band); empty when it can."""
+    n, budget, vast = len(problem.codes), problem.budgets[year], problem.vast_bedrag
+    bounds = combine_bounds(n, lowers, uppers)
+    offset = np.full(n, float(vast))
+    weight = problem.shares * (budget - vast * n)
+    where = f"{problem.label} {year}"
+    year_groups = groups_for_year(list(problem.groups), year, budget)
+    if year_groups:
+        return check_feasible_with_groups(problem.codes, problem.names, offset, weight, bounds, budget, year_groups,
+                                          where)
+    return check_feasible(problem.codes, problem.names, offset, weight, bounds, budget, where)
+
+
+def _with_bound(lowers: list[LabelledBound], uppers: list[LabelledBound], bound: fits.AdjustableBound,
+                values: np.ndarray) -> tuple[list[LabelledBound], list[LabelledBound]]:
+    """``lowers`` and ``uppers`` with the values of ``bound`` (found by its label) replaced."""
+    def swap(entries: list[LabelledBound]) -> list[LabelledBound]:
+        return [(text, values if text == bound.label else old) for text, old in entries]
+
+    return (swap(lowers), list(uppers)) if bound.kind == "minimum" else (list(lowers), swap(uppers))
+
+
+def _what_fits(problem: PotProblem, static, cross_pot_used: dict[int, dict[int, np.ndarray]],
+               joint_fallback: bool) -> list[str]:
+    """For an infeasible pot: per kind (minimum, maximum), when the scenario states exactly one,
+    the line naming the largest minimum (smallest maximum) that fits every payment year with
+    the pot's other constraints as they are; nothing where no value of it would fit.
+
+    Without a year band the years are checked one by one (the allocation's own checks, in a
+    bisection). With one, the value so found is tried by allocating the whole pot; when it
+    does not fit, the joint programme names the best value and the whole pot is allocated
+    with it (should whole-euro rounding refuse it: with the :data:`FIT_TRIALS` values next
+    to it, and no line when none of them allocates).
+    """
+    lines = []
+    years = problem.years
+    trials = FIT_TRIALS if len(problem.codes) * len(years) <= joint_lp.DIRECT_HIGHS_ABOVE else 1
+    for kind in ("minimum", "maximum"):
+        stated = [bound for bound in problem.adjustable if bound.kind == kind]
+        if len(stated) != 1:
+            continue  # none, or several constraints: no single value to name
+        bound = stated[0]
+        held = [column for column, year in enumerate(years) if year in bound.years]
+        if not held or any(_year_problems(problem, year, *static[column])
+                           for column, year in enumerate(years) if year not in bound.years):
+            continue  # another year fails whatever this value is
+
+        def static_fit(units: int, bound=bound, held=held) -> bool:
+            values = bound.values(units)
+            return not any(_year_problems(problem, years[column], *_with_bound(static[column][0], static[column][1],
+                                                                             bound, values))
+                           for column in held)
+
+        def whole_pot_fits(units: int, bound=bound) -> bool:
+            fixed = {}
+            for year, (lowers, uppers) in problem.fixed_bounds.items():
+                fixed[year] = _with_bound(lowers, uppers, bound, bound.values(units)) if year in bound.years \
+                    else (lowers, uppers)
+            trial = replace(problem, fixed_bounds=fixed, adjustable=())
+            try:
+                allocate_constrained_pot(trial, {cap: dict(used) for cap, used in cross_pot_used.items()},
+                                         joint_fallback, explain=False)
+            except InfeasibleError:
+                return False
+            return True
+
+        current, steps = bound.current_units(), bound.steps_per_euro
+        if kind == "minimum":
+            units = fits.largest_that_fits(static_fit, 0, current - 1)
+            if units is not None and problem.year_band is not None and not whole_pot_fits(units):
+                best = joint_lp.extreme_bound(*_without(problem, static, bound), "minimum", bound.amount(units))
+                units = None if best is None else fits.nearest_that_fits(
+                    whole_pot_fits, min(units - 1, math.floor(best * steps + 1e-6)), 0, trials)
+        else:
+            most = bound.most_units(max(problem.budgets.values()))
+            if most is None:
+                continue
+            units = fits.smallest_that_fits(static_fit, current + 1, most)
+            if units is not None and problem.year_band is not None and not whole_pot_fits(units):
+                best = joint_lp.extreme_bound(*_without(problem, static, bound), "maximum")
+                units = None if best is None else fits.nearest_that_fits(
+                    whole_pot_fits, max(units + 1, math.ceil(best * steps - 1e-6)), most, trials)
+        if units is not None:
+            lines.append(fits.fits_text(problem.label, bound, units))
+    return lines
+
+
+def _without(problem: PotProblem, static, bound: fits.AdjustableBound) -> tuple[joint_lp.JointProblem, np.ndarray]:
+    """The pot's joint programme without ``bound``, and ``bound`` per municipality-year for a
+    value of 1 (nan where it does not hold): for :func:`allocation.engine.joint_lp.extreme_bound`."""
+    others = [([e for e in lowers if e[0] != bound.label], [e for e in uppers if e[0] != bound.label])
+              for lowers, uppers in static]
+    per = np.column_stack([bound.per if year in bound.years else np.full(len(problem.codes), np.nan)
+                           for year in problem.years])
+    return _joint_problem(problem, others), per
 
 
 def _joint_problem(problem: PotProblem, static) -> joint_lp.JointProblem:

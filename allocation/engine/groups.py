@@ -153,6 +153,19 @@ def _group_problems(offset, weight, bounds: BoundSet, budget: int, groups: list[
     return problems
 
 
+def check_feasible_with_groups(codes, names, offset, weight, bounds: BoundSet, budget: int,
+                               groups: list[GroupLimit], where: str) -> list[str]:
+    """Messages, in euros, for every reason the bounds and the (disjoint) group limits cannot
+    give exactly ``budget`` (:func:`allocation.engine.bounded.check_feasible` with groups).
+    Empty when an allocation exists."""
+    offset = np.asarray(offset, dtype=float)
+    weight = np.asarray(weight, dtype=float)
+    # a municipality whose minimum is above its maximum is named first (check_feasible stops there)
+    crossed = check_feasible(list(codes), list(names), offset, weight, bounds, budget, where) \
+        if np.any(bounds.lower > bounds.upper) else []
+    return crossed or _group_problems(offset, weight, bounds, budget, groups, where)
+
+
 class _Parts:
     """The pot-year split into its groups and the rest, with the total as a function of one factor.
 
@@ -242,10 +255,7 @@ def allocate_with_groups(codes, names, offset, weight, bounds, budget, groups: l
     codes = list(codes)
     offset = np.asarray(offset, dtype=float)
     weight = np.asarray(weight, dtype=float)
-    # a municipality whose minimum is above its maximum is named first (check_feasible stops there)
-    crossed = check_feasible(codes, list(names), offset, weight, bounds, budget, where) \
-        if np.any(bounds.lower > bounds.upper) else []
-    problems = crossed or _group_problems(offset, weight, bounds, budget, groups, where)
+    problems = check_feasible_with_groups(codes, names, offset, weight, bounds, budget, groups, where)
     if problems:
         raise InfeasibleError(problems)
     order = np.argsort(np.asarray(codes, dtype=str), kind="stable")

@@ -224,7 +224,6 @@ def solve_joint_highspy(
     """The same joint LP (elastic, or closest to ``target``), built directly in HiGHS's
     sparse arrays (fast for large models)."""
     import highspy
-    from scipy import sparse
 
     start = time.perf_counter()
     n, years = len(problem.codes), problem.years
@@ -240,7 +239,6 @@ def solve_joint_highspy(
         col_lower = np.concatenate([col_lower, np.zeros(2 * N)])
         col_upper = np.concatenate([col_upper, np.full(2 * N, inf)])
         cost = np.concatenate([cost, costs, costs])
-    columns = len(cost)
     rows_i, cols_i, vals = [], [], []
     row_lower, row_upper = [], []
     row = 0
@@ -251,9 +249,44 @@ def solve_joint_highspy(
         row_lower.append(np.array([problem.budgets[t]], float))
         row_upper.append(np.array([problem.budgets[t]], float))
         row += 1
+    row = _band_and_group_rows(problem, row, inf, rows_i, cols_i, vals, row_lower, row_upper)
+    if target is not None:  # x - above + below == target
+        block = np.arange(row, row + N)
+        above = N + 2 * T + np.arange(N)
+        rows_i += [block, block, block]
+        cols_i += [np.arange(N), above, above + N]
+        vals += [np.ones(N), -np.ones(N), np.ones(N)]
+        goal = np.asarray(target, dtype=float).T.ravel()
+        row_lower.append(goal)
+        row_upper.append(goal)
+        row += N
+    highs = _highs_model(cost, col_lower, col_upper, rows_i, cols_i, vals, row_lower, row_upper, row, method,
+                         time_limit)
+    built = time.perf_counter()
+    with quiet():
+        highs.run()
+    solved = time.perf_counter()
+    status = highs.modelStatusToString(highs.getModelStatus())
+    if status != "Optimal":
+        return JointDiagnosis(False, {}, {}, status, SOLVER_NAMES["highspy"], built - start, solved - built)
+    values = np.asarray(highs.getSolution().col_value)
+    short_values = {year: max(0.0, values[N + t]) for t, year in enumerate(years)}
+    over_values = {year: max(0.0, values[N + T + t]) for t, year in enumerate(years)}
+    feasible = all(v <= 0.5 for v in short_values.values()) and all(v <= 0.5 for v in over_values.values())
+    amounts = values[:N].reshape(T, n).T
+    return JointDiagnosis(
+        feasible, short_values, over_values, status, SOLVER_NAMES["highspy"], built - start, solved - built, amounts
+    )
+
+
+def _band_and_group_rows(problem: JointProblem, row: int, inf: float, rows_i: list, cols_i: list, vals: list,
+                         row_lower: list, row_upper: list) -> int:
+    """Append the year band's and the group limits' rows (``x[i, t]`` in column ``t * n + i``),
+    numbered from ``row``; returns the next free row."""
+    n, years = len(problem.codes), problem.years
     low, high = _band_factors(problem)
     index = np.arange(n)
-    for t in range(1, T):
+    for t in range(1, len(years)):
         for factor, is_low in ((low, True), (high, False)):
             if factor is None:
                 continue
@@ -276,22 +309,21 @@ def solve_joint_highspy(
             row_lower.append(np.array([lo if lo > 0 else -inf]))
             row_upper.append(np.array([hi if math.isfinite(hi) else inf]))
             row += 1
-    if target is not None:  # x - above + below == target
-        block = np.arange(row, row + N)
-        above = N + 2 * T + np.arange(N)
-        rows_i += [block, block, block]
-        cols_i += [np.arange(N), above, above + N]
-        vals += [np.ones(N), -np.ones(N), np.ones(N)]
-        goal = np.asarray(target, dtype=float).T.ravel()
-        row_lower.append(goal)
-        row_upper.append(goal)
-        row += N
+    return row
+
+
+def _highs_model(cost, col_lower, col_upper, rows_i, cols_i, vals, row_lower, row_upper, rows: int,
+                 method: str = "primal", time_limit: float = 120.0):
+    """A HiGHS model of the LP in these arrays (rows as coordinate lists), ready to run."""
+    import highspy
+    from scipy import sparse
+
     matrix = sparse.csc_matrix(
-        (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_i))), shape=(row, columns)
+        (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_i))), shape=(rows, len(cost))
     )
     lp = highspy.HighsLp()
-    lp.num_col_ = columns
-    lp.num_row_ = row
+    lp.num_col_ = len(cost)
+    lp.num_row_ = rows
     lp.col_cost_ = cost
     lp.col_lower_ = col_lower
     lp.col_upper_ = col_upper
@@ -313,21 +345,50 @@ def solve_joint_highspy(
             highs.setOptionValue("solver", method)  # "choose", "simplex" or "ipm"
         highs.setOptionValue("time_limit", float(time_limit))
     highs.passModel(lp)
-    built = time.perf_counter()
+    return highs
+
+
+def extreme_bound(problem: JointProblem, per: np.ndarray, kind: str, most: float = math.inf,
+                  time_limit: float = 120.0) -> float | None:
+    """The largest ``m`` (``kind`` "minimum") with ``x >= m * per`` where ``per`` is not nan,
+    or the smallest ``m`` (``kind`` "maximum") with ``x <= m * per`` there, such that every
+    constraint of ``problem`` holds jointly with the year budgets exact (continuous amounts;
+    HiGHS, built directly), with ``0 <= m <= most``. ``per`` has the shape of ``problem.lower``.
+    None when no such ``m`` fits or the programme does not finish.
+    """
+    import highspy
+
+    n, T = len(problem.codes), len(problem.years)
+    N = n * T  # column of x[i, t]: t * n + i; column N: m
+    inf = highspy.kHighsInf
+    upper = np.asarray(problem.upper, dtype=float).T.ravel()
+    col_lower = np.concatenate([np.asarray(problem.lower, dtype=float).T.ravel(), [0.0]])
+    col_upper = np.concatenate([np.where(np.isinf(upper), inf, upper), [most if math.isfinite(most) else inf]])
+    cost = np.concatenate([np.zeros(N), [-1.0 if kind == "minimum" else 1.0]])
+    rows_i, cols_i, vals, row_lower, row_upper = [], [], [], [], []
+    for t in range(T):
+        rows_i.append(np.full(n, t))
+        cols_i.append(np.arange(t * n, (t + 1) * n))
+        vals.append(np.ones(n))
+        row_lower.append(np.array([problem.budgets[t]], float))
+        row_upper.append(np.array([problem.budgets[t]], float))
+    row = _band_and_group_rows(problem, T, inf, rows_i, cols_i, vals, row_lower, row_upper)
+    flat = np.asarray(per, dtype=float).T.ravel()
+    cells = np.flatnonzero(~np.isnan(flat))
+    block = np.arange(row, row + len(cells))
+    rows_i += [block, block]
+    cols_i += [cells, np.full(len(cells), N)]
+    vals += [np.ones(len(cells)), -flat[cells]]  # x - m * per >= 0 (a minimum) or <= 0 (a maximum)
+    row_lower.append(np.zeros(len(cells)) if kind == "minimum" else np.full(len(cells), -inf))
+    row_upper.append(np.full(len(cells), inf) if kind == "minimum" else np.zeros(len(cells)))
+    row += len(cells)
+    highs = _highs_model(cost, col_lower, col_upper, rows_i, cols_i, vals, row_lower, row_upper, row,
+                         time_limit=time_limit)
     with quiet():
         highs.run()
-    solved = time.perf_counter()
-    status = highs.modelStatusToString(highs.getModelStatus())
-    if status != "Optimal":
-        return JointDiagnosis(False, {}, {}, status, SOLVER_NAMES["highspy"], built - start, solved - built)
-    values = np.asarray(highs.getSolution().col_value)
-    short_values = {year: max(0.0, values[N + t]) for t, year in enumerate(years)}
-    over_values = {year: max(0.0, values[N + T + t]) for t, year in enumerate(years)}
-    feasible = all(v <= 0.5 for v in short_values.values()) and all(v <= 0.5 for v in over_values.values())
-    amounts = values[:N].reshape(T, n).T
-    return JointDiagnosis(
-        feasible, short_values, over_values, status, SOLVER_NAMES["highspy"], built - start, solved - built, amounts
-    )
+    if highs.modelStatusToString(highs.getModelStatus()) != "Optimal":
+        return None  # infeasible (no value fits), or it did not finish
+    return float(highs.getSolution().col_value[N])
 
 
 def diagnose(problem: JointProblem, solver: str = "highs", time_limit: float = 120.0) -> JointDiagnosis:

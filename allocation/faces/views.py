@@ -339,3 +339,18 @@ def published_mutaties(result: ScenarioResult, content: bytes, filename: str, po
     the pot of a wide CSV is ``pot`` or read from a ``<id>-<pot>.csv`` name."""
     pot = pot or pot_from_name(filename, list(result.scenario.pots))
     return mutaties(read_published_table(content, filename, pot), result, filename)
+
+
+def uniform_rate(frame: pd.DataFrame) -> float | None:
+    """The one rate in euros per inhabitant when the differences between municipalities are
+    only whole-euro rounding (every amount within one euro of rate x inhabitants) or under
+    0.1% of the median; None when the amounts really differ (a map should show them)."""
+    inhabitants = frame["inhabitants"].to_numpy(dtype=float)
+    amounts = frame["amount_eur"].to_numpy(dtype=float)
+    if len(frame) == 0 or inhabitants.sum() <= 0 or amounts.sum() <= 0:
+        return None
+    rate = float(amounts.sum() / inhabitants.sum())
+    per = frame["eur_per_inhabitant"]
+    within_rounding = bool(np.all(np.abs(amounts - rate * inhabitants) <= 1.0))
+    narrow = float(per.max() - per.min()) < 0.001 * float(per.median())
+    return rate if within_rounding or narrow else None

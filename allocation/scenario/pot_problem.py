@@ -26,6 +26,7 @@ from allocation.engine.constrained_pot import (
     PotProblem,
     overlapping_groups,
 )
+from allocation.engine.fits import AdjustableBound
 from allocation.engine.groups import GroupRule
 from allocation.scenario.references import (
     ReferenceAmounts,
@@ -47,19 +48,36 @@ def amount_text(spec) -> str:
     return money(spec.eur) if spec.eur is not None else per_inhabitant(spec.eur_per_inhabitant)
 
 
+def _bound_base(spec: AmountBound, population: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """The bound per municipality for a value of 1: 1 per municipality or its population (nan: not bound)."""
+    base = np.ones(len(population)) if spec.eur is not None else population.astype(float)
+    return np.where(shares > 0, base, np.nan) if spec.nonzero_key_only else base
+
+
+def _bound_value(spec: AmountBound) -> float:
+    return float(spec.eur if spec.eur is not None else spec.eur_per_inhabitant)
+
+
 def _bound_values(spec: AmountBound, population: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    if spec.eur is not None:
-        values = np.full(len(population), float(spec.eur))
-    else:
-        values = spec.eur_per_inhabitant * population.astype(float)
-    if spec.nonzero_key_only:
-        values = np.where(shares > 0, values, np.nan)
-    return values
+    return _bound_value(spec) * _bound_base(spec, population, shares)
+
+
+def _bound_note(spec: AmountBound) -> str:
+    return " (municipalities with a non-zero key)" if spec.nonzero_key_only else ""
 
 
 def _bound_label(kind: str, spec: AmountBound) -> str:
-    suffix = " (municipalities with a non-zero key)" if spec.nonzero_key_only else ""
-    return f"a {kind} of {amount_text(spec)}{suffix}"
+    return f"a {kind} of {amount_text(spec)}{_bound_note(spec)}"
+
+
+def _adjustable(kind: str, spec: AmountBound, population: np.ndarray, shares: np.ndarray,
+                years: list[int]) -> AdjustableBound:
+    """The bound as one value the engine may vary, to say which value would fit."""
+    return AdjustableBound(
+        kind=kind, label=_bound_label(kind, spec), value=_bound_value(spec),
+        per=_bound_base(spec, population, shares), per_inhabitant=spec.eur is None,
+        years=tuple(sorted(spec.years or years)), note=_bound_note(spec),
+    )
 
 
 def group_members(spec, municipalities: pd.DataFrame, where: str) -> np.ndarray:
@@ -207,4 +225,9 @@ def pot_problem(
         year_band=band_limits(spec.year_band) if spec and spec.year_band is not None else None,
         groups=tuple(groups),
         solver=scenario.solver,
+        adjustable=tuple(
+            _adjustable(kind, entry, population, shares, years)
+            for kind, entries in (("minimum", spec.minimum if spec else []), ("maximum", spec.maximum if spec else []))
+            for entry in entries
+        ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from allocation.common.errors import DataError, InfeasibleError
@@ -118,51 +119,93 @@ def refresh_published(result: ScenarioResult, data_dir: Path = DATA_DIR) -> None
     result.published, result.peildata, result.registers, result.successors = published, peildata, registers, successors
 
 
+#: successor maps by (data folder, codes, peildatum): they do not change with a scenario's
+#: numbers, so an edited scenario reuses them (the frames are only read)
+_SUCCESSORS: dict[tuple, pd.DataFrame] = {}
+
+
+def _successors(codes: list[str], mergers: pd.DataFrame, data_dir: Path, date: str) -> pd.DataFrame:
+    key = (str(Path(data_dir).resolve()), tuple(codes), date, len(mergers))
+    if key not in _SUCCESSORS:
+        if len(_SUCCESSORS) >= 64:
+            _SUCCESSORS.clear()
+        _SUCCESSORS[key] = successor_map(codes, mergers, after=KEY_REGISTER_DATE, until=date)
+    return _SUCCESSORS[key]
+
+
+def _merge_targets(codes: list[str], successors: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes of the target register, sorted; the position of each key-register code in it)
+    when every step hands a municipality whole to one successor (mergers and renames); None
+    when a municipality is split (then :func:`restate` divides it in exact fractions)."""
+    if (successors["share"] != "1").any() or successors["predecessor"].duplicated().any():
+        return None
+    target = dict(zip(successors["predecessor"], successors["successor"]))
+    mapped = [target.get(code, code) for code in codes]
+    targets = np.array(sorted(set(mapped)), dtype=object)
+    position = {code: i for i, code in enumerate(targets)}
+    return targets, np.array([position[code] for code in mapped], dtype=np.int64)
+
+
 def _publish(allocation: pd.DataFrame, scenario: Scenario, codes: list[str], data_dir: Path):
     """Restate the key-register amounts on each payment year's register (see allocation.engine.restate)."""
     mergers = load_mergers(data_dir)
     path = Path(data_dir) / "herindelingen.csv"
     frames, peildata, registers, successors = [], {}, {}, {}
-    for year in sorted(allocation["year"].unique()):
-        year = int(year)
+    row = pd.Index(codes).get_indexer(allocation["gm_code"])
+    pot_of_row = allocation["pot"].to_numpy(dtype=object)
+    year_of_row = allocation["year"].to_numpy(dtype=np.int64)
+    amount_of_row = allocation["amount_eur"].to_numpy(dtype=np.int64)
+    pots = list(dict.fromkeys(pot_of_row))
+    for year in sorted(set(year_of_row.tolist())):
         date, provenance = scenario.peildatum(year)
         register = load_register(date, data_dir)
         peildata[year], registers[year] = (date, provenance), register
-        in_year = allocation[allocation["year"] == year]
-        wide = in_year.pivot(index="gm_code", columns="pot", values="amount_eur").reindex(codes)
+        in_year = year_of_row == year
+        columns = {}
+        for pot_id in pots:
+            chosen = in_year & (pot_of_row == pot_id)
+            if chosen.any():
+                amounts = np.zeros(len(codes), dtype=np.int64)
+                amounts[row[chosen]] = amount_of_row[chosen]
+                columns[pot_id] = amounts
         try:
-            restated = restate(wide, mergers, after=KEY_REGISTER_DATE, until=date)
-            successors[year] = successor_map(codes, mergers, after=KEY_REGISTER_DATE, until=date)
+            successors[year] = _successors(codes, mergers, data_dir, date)
+            merged = _merge_targets(codes, successors[year])
+            if merged is None:
+                wide = pd.DataFrame(columns, index=pd.Index(codes, name="gm_code"))
+                restated = restate(wide, mergers, after=KEY_REGISTER_DATE, until=date)
+                target = restated.index.to_numpy()
+                restated_columns = {pot_id: restated[pot_id].to_numpy(dtype=np.int64) for pot_id in columns}
+            else:
+                target, position = merged
+                # whole euros summed per successor (exact: amounts far below 2**53)
+                restated_columns = {
+                    pot_id: np.bincount(position, weights=amounts, minlength=len(target)).astype(np.int64)
+                    for pot_id, amounts in columns.items()
+                }
         except RestatementError as exc:
             raise DataError([f"{path}: {p}" for p in exc.problems]) from None
         expected = set(register["gm_code"])
-        if set(restated.index) != expected:
-            extra = sorted(set(restated.index) - expected)
-            missing = sorted(expected - set(restated.index))
+        if set(target) != expected:
+            extra = sorted(set(target) - expected)
+            missing = sorted(expected - set(target))
             raise DataError(
                 f"{path}: restating the {KEY_REGISTER_DATE} register to {date} gives "
-                f"{len(restated)} municipalities, the register in force has {len(expected)} "
+                f"{len(target)} municipalities, the register in force has {len(expected)} "
                 f"(not in the register: {', '.join(extra) or 'none'}; missing: {', '.join(missing) or 'none'}); "
                 "fix herindelingen.csv or register.csv"
             )
-        names = register.set_index("gm_code")["gm_name"]
-        for pot_id in wide.columns:
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "pot": pot_id,
-                        "year": year,
-                        "gm_code": restated.index,
-                        "gm_name": names.reindex(restated.index).to_numpy(),
-                        "amount_eur": restated[pot_id].to_numpy(),
-                    }
-                )
-            )
+        names = register.set_index("gm_code")["gm_name"].reindex(target).to_numpy()
+        for pot_id, amounts in restated_columns.items():
+            frames.append((pot_id, year, target, names, amounts))
     pot_order = {pot_id: i for i, pot_id in enumerate(scenario.pots)}
-    published = pd.concat(frames, ignore_index=True)
-    published["amount_eur"] = published["amount_eur"].astype("int64")
-    published["year"] = published["year"].astype("int64")
-    published = published.sort_values(
-        ["pot", "year", "gm_code"], key=lambda c: c.map(pot_order) if c.name == "pot" else c, kind="stable"
-    ).reset_index(drop=True)
+    frames.sort(key=lambda part: (pot_order[part[0]], part[1]))  # pot, year; codes are sorted within
+    sizes = [len(part[2]) for part in frames]
+    published = pd.DataFrame({
+        "pot": np.repeat([part[0] for part in frames], sizes),
+        "year": np.repeat(np.array([part[1] for part in frames], dtype=np.int64), sizes),
+        "gm_code": np.concatenate([part[2] for part in frames]),
+        "gm_name": np.concatenate([part[3] for part in frames]),
+        "amount_eur": np.concatenate([part[4] for part in frames]).astype(np.int64),
+    })
     return published, peildata, registers, successors

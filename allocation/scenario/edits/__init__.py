@@ -25,14 +25,17 @@ from allocation.scenario.edits.groups import (
 from allocation.scenario.edits.key import set_vast_bedrag, set_weights
 from allocation.scenario.edits.review import changes
 from allocation.scenario.edits.user_keys import add_user_key
+from allocation.scenario.edits.valid import UNITS, apply_valid_edits, split_edits
 
 __all__ = [
     "CROSS_POT",
     "EDITED",
     "GROUP_FIELDS",
     "GROUP_LIMITS",
+    "UNITS",
     "add_user_key",
     "apply_edits",
+    "apply_valid_edits",
     "changes",
     "remove_cross_pot",
     "remove_group",
@@ -45,5 +48,6 @@ __all__ = [
     "set_group",
     "set_vast_bedrag",
     "set_weights",
+    "split_edits",
     "set_year_value",
 ]

@@ -1,0 +1,218 @@
+"""Layer 6 (faces): the Verdeling (allocation) view: one pot and payment year per
+municipality, with the effect of the edits beside it (the headline strip, a ``verschil``
+column and a map of the difference)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from allocation.analysis.edit_effect import EditEffect, edit_effect
+from allocation.analysis.explain import explanation_text
+from allocation.data.registers import KEY_REGISTER_DATE
+from allocation.faces import views
+from allocation.faces.web.charts import municipality_map, table
+from allocation.faces.web.labels import Lang, key_label, pot_year_title
+from allocation.faces.web.page import Page
+from allocation.publish.dutch import dutch_constraint
+
+KIND_COLOUR = {"real": "green", "proxy": "orange", "assumption": "red"}
+
+
+def allocation_page(page: Page) -> None:
+    lang, result = page.lang, page.result
+    pot_id, year = page.pot_id, page.year
+    pot = result.scenario.pots[pot_id]
+    keys = ", ".join(
+        f"{key_label(lang, result.loaded.keys[name])} {lang.n.pct(weight * 100, 0)} "
+        f":{KIND_COLOUR[result.loaded.keys[name].kind]}[{lang('kind_' + result.loaded.keys[name].kind)}]"
+        for name, weight in sorted(pot.key.weights.items())
+    )
+    vast = (lang("vast_bedrag_line", amount=lang.n.eur(pot.key.vast_bedrag_eur)) if pot.key.vast_bedrag_eur else "")
+    budget_kind = lang("budget_sourced") if pot.budget.kind == "sourced" else f":red[{lang('kind_assumption')}]"
+    st.markdown(f"**{lang('key')}:** {keys}{vast} &nbsp; **{lang('budget')}:** {budget_kind}")
+    st.caption(lang("budget_of_year", year=year, provenance=pot.years.provenance(year)))
+    on_key_register = st.checkbox(lang("on_key_register"), key="key_register")
+    date, date_provenance = views.payment_register(result, year)
+    register_date = KEY_REGISTER_DATE if on_key_register else date
+    shown = views.pot_year_table(result, pot_id, year, key_register=on_key_register)
+    effect = None
+    if page.edited and pot_id in page.origin.scenario.pots and year in views.pot_years(page.origin, pot_id):
+        before = views.pot_year_table(page.origin, pot_id, year, key_register=on_key_register)
+        effect = edit_effect(before, shown)
+        shown = shown.merge(effect.table[["gm_code", "diff_eur", "diff_pct"]], on="gm_code", how="left")
+        shown["diff_per_inhabitant"] = shown["diff_eur"] / shown["inhabitants"]
+    headline(lang, page, shown, effect)
+
+    left, right = st.columns([1, 1], gap="medium")
+    with left:
+        map_of(lang, page, shown, effect, register_date)
+        where = (lang("where_key_register") if on_key_register else
+                 lang("where_payment_register", date=date, provenance=date_provenance))
+        st.caption(lang("map_caption", where=where))
+    with right:
+        search = st.text_input(lang("search"), key="search", placeholder=lang("search_placeholder"))
+        rows = views.filter_rows(shown, search)
+        columns = {"gm_name": ("col_municipality", "text"), "amount_eur": ("col_amount", "eur"),
+                   "eur_per_inhabitant": ("col_per_inhabitant", "eur3")}
+        if effect is not None:
+            columns.update({"diff_eur": ("col_verschil", "signed_eur"), "diff_pct": ("col_verschil_pct", "pct")})
+        else:
+            columns.update({"province_name": ("col_province", "text"), "inhabitants": ("col_inhabitants", "int")})
+        table(lang, rows, columns, key="allocation_table", max_height=520)
+        st.caption(lang("rows_shown", shown=len(rows), total=len(shown)))
+
+    constraints_section(lang, page, search)
+    with st.expander(lang("explain_header")):
+        codes = result.municipalities[["gm_code", "gm_name"]]
+        options = list(codes["gm_code"])
+        names = dict(zip(codes["gm_code"], codes["gm_name"]))
+        default = effect.largest_loss.code if effect is not None and effect.largest_loss is not None else "GM0363"
+        if st.session_state.get("explain_code") not in options:
+            st.session_state["explain_code"] = default if default in options else options[0]
+        code = st.selectbox(lang("explain_municipality"), options, key="explain_code",
+                            format_func=lambda c: f"{names[c]} ({c})")
+        st.caption(lang("explain_caption"))
+        st.code(explanation_text(result, code), language=None)
+    phasing_section(lang, result)
+    provenance_section(lang, result)
+
+
+def headline(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | None) -> None:
+    """The strip under the title: against the scenario it started from when edited."""
+    total = int(shown["amount_eur"].sum())
+    metrics = st.columns(4)
+    if effect is None:
+        metrics[0].metric(lang("metric_total", year=page.year), lang.n.eur(total))
+        metrics[1].metric(lang("metric_municipalities"), lang.n.number(len(shown)))
+        metrics[2].metric(
+            lang("metric_median_per_inhabitant"), lang.n.eur(float(shown["eur_per_inhabitant"].median()), 3)
+        )
+        metrics[3].metric(lang("metric_edits"), lang("metric_no_edits"), help=lang("help_no_edits"))
+        return
+    metrics[0].metric(
+        lang("metric_redistributed"),
+        lang.n.eur(effect.redistributed_eur),
+        delta=lang("metric_total_change", amount=lang.n.delta_eur(effect.total_after - effect.total_before))
+        if effect.total_after != effect.total_before
+        else None,
+        delta_color="off",
+        help=lang("help_redistributed"),
+    )
+    metrics[1].metric(lang("metric_losing_5"), lang.n.number(effect.losing_over_5pct),
+                      help=lang("help_losing_5", gaining=lang.n.number(effect.gaining_over_5pct)))
+    for column, change, label in ((metrics[2], effect.largest_loss, "metric_largest_loss"),
+                                  (metrics[3], effect.largest_gain, "metric_largest_gain")):
+        if change is None:
+            column.metric(lang(label), lang("metric_nobody"))
+        else:
+            eur = lang.n.delta_eur(change.eur)
+            delta = eur if change.pct is None else f"{lang.n.pct(change.pct, 1, signed=True)} ({eur})"
+            column.metric(lang(label), change.name, delta=delta,
+                          help=change.code)
+    st.caption(lang("strip_caption", origin=page.origin.scenario.name, year=page.year))
+
+
+def map_of(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | None, register_date: str) -> None:
+    pot = page.result.scenario.pots[page.pot_id]
+    what = "level"
+    if effect is not None:
+        what = st.radio(lang("map_show"), ["diff", "level"], key="map_what", horizontal=True,
+                        format_func=lambda w: lang(f"map_show_{w}"))
+    title_base = pot_year_title(pot.label, page.year)
+    if what == "diff":
+        limit = views.colour_limit(shown["diff_per_inhabitant"])
+        frame = shown.assign(
+            _eur=lang.n.column(shown["diff_eur"]), _rate=lang.n.column(shown["diff_per_inhabitant"], 3)
+        )
+        municipality_map(
+            lang, register_date, frame, "diff_per_inhabitant", ["gm_name", "_eur", "_rate"],
+            "%{customdata[0]} (%{location})<br>€ %{customdata[1]}<br>€ %{customdata[2]} " + lang("per_inhabitant")
+            + "<extra></extra>",
+            lang("map_title_diff", title=title_base), key="map_diff", height=560, colorbar=lang("map_colorbar_diff"),
+            colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
+        )
+        st.caption(lang("map_diff_caption", limit=lang.n.number(limit, 3)))
+        return
+    uniform = views.uniform_rate(shown)
+    frame = shown.assign(_eur=lang.n.column(shown["amount_eur"]), _rate=lang.n.column(shown["eur_per_inhabitant"], 3))
+    title = (lang("map_title_uniform", title=title_base, rate=lang.n.eur(uniform, 2)) if uniform is not None else
+             lang("map_title_level", title=title_base, count=len(shown)))
+    municipality_map(
+        lang, register_date, frame, "eur_per_inhabitant", ["gm_name", "_eur", "_rate"],
+        "%{customdata[0]} (%{location})<br>€ %{customdata[1]}<br>€ %{customdata[2]} " + lang("per_inhabitant")
+        + "<extra></extra>",
+        title, key="map", height=560, colorbar=lang("map_colorbar_level"), uniform=uniform, colorscale="Viridis",
+    )
+    if uniform is not None:
+        st.info(lang("map_uniform", rate=lang.n.eur(uniform, 2)))
+
+
+def constraints_section(lang: Lang, page: Page, search: str) -> None:
+    result, pot_id, year = page.result, page.pot_id, page.year
+    pot = result.scenario.pots[pot_id]
+    constraints = views.constraint_table(result)
+    constraints = constraints[constraints["pot"] == pot_id]
+    if constraints.empty:
+        return
+    dutch = (lambda text: dutch_constraint(text)) if lang.lang == "nl" else (lambda text: text)
+    st.markdown(f"#### {lang('constraints_header', pot=pot.label, year=year)}")
+    for row in constraints.itertuples(index=False):
+        badge = f":red[{lang('kind_assumption')}]" if row.kind == "assumption" else lang("budget_sourced")
+        st.markdown(f"- **{dutch(row.constraint)}** ({badge}): {row.provenance}")
+    summary = views.bound_summary(result, pot_id, year)
+    if summary.empty:
+        st.caption(lang("no_bound", year=year))
+        return
+    summary = summary.assign(constraint=summary["constraint"].map(dutch))
+    table(lang, summary, {"constraint": ("col_constraint", "text"), "municipalities": ("col_municipalities", "int"),
+                          "effect_eur": ("col_effect", "signed_eur")}, key="bound_summary", max_height=220)
+    report = result.bound_report(pot_id)
+    report = views.filter_rows(report[report["year"] == year].reset_index(drop=True), search)
+    report = report.assign(constraint=report["constraint"].map(dutch))
+    table(lang, report, {"gm_name": ("col_municipality", "text"), "constraint": ("col_constraint", "text"),
+                         "key_amount_eur": ("col_key_amount", "eur"), "amount_eur": ("col_amount", "eur"),
+                         "effect_eur": ("col_effect", "signed_eur")}, key="bound_report", max_height=260)
+    st.caption(lang("bound_caption"))
+
+
+def phasing_section(lang: Lang, result) -> None:
+    st.markdown(f"#### {lang('phasing_header')}")
+    phasing = views.year_phasing(result)
+    phasing = phasing.assign(kind_text=phasing["kind"].map(lambda k: lang(f"year_kind_{k}")))
+    figure = go.Figure()
+    for label, rows in phasing.groupby("label", sort=False):
+        figure.add_bar(x=rows["year"], y=rows["amount_eur"], name=label,
+                       marker_pattern_shape=["" if k == "sourced" else "/" for k in rows["kind"]],
+                       customdata=rows[["kind_text"]].to_numpy(),
+                       hovertemplate="%{x}: € %{y:,.0f} (%{customdata[0]})<extra>" + label + "</extra>")
+    figure.update_layout(
+        barmode="group",
+        height=320,
+        margin=dict(l=0, r=0, t=10, b=0),
+        separators=lang.n.separators,
+        yaxis_title=lang("col_amount"),
+        xaxis_title=lang("col_year"),
+        legend_title_text=lang("col_pot"),
+    )
+    st.plotly_chart(figure, key="phasing")
+    st.caption(lang("phasing_caption"))
+    table(lang, phasing, {"label": ("col_pot", "text"), "year": ("col_year", "text"),
+                          "amount_eur": ("col_amount", "eur"), "kind_text": ("col_year_kind", "text"),
+                          "provenance": ("col_provenance", "text")}, key="phasing_table", static=True)
+
+
+def provenance_section(lang: Lang, result) -> None:
+    st.markdown(f"#### {lang('provenance_header')}")
+    table(lang, views.provenance_table(result),
+          {"label": ("col_pot", "text"), "budget_eur": ("col_budget", "eur"), "budget": ("col_budget_source", "text"),
+           "years": ("col_years", "text"), "key": ("col_key_source", "text"), "keys": ("col_keys", "text")},
+          key="provenance_table", static=True)
+    keys = views.key_table(result.loaded)
+    keys = keys.assign(kind=keys["kind"].map(lambda k: lang(f"kind_{k}")),
+                       used=keys["used"].map(lambda u: lang("yes") if u else lang("no")))
+    table(lang, keys, {"name": ("col_key_name", "text"), "label": ("col_label", "text"), "kind": ("col_kind", "text"),
+                       "unit": ("col_unit", "text"), "source": ("col_source", "text"),
+                       "vintage": ("col_vintage", "text"), "used": ("col_used", "text")},
+          key="key_table", static=True)

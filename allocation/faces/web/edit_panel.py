@@ -1,0 +1,258 @@
+"""Layer 6 (faces): the sidebar editors of the pot chosen in the view, and the edits they make.
+
+The edits of every pot live in session state (so switching pots keeps them); each rerun
+reads the widgets of the chosen pot into them. The edits are applied by
+:mod:`allocation.scenario.edits`; a unit that makes the scenario invalid is left out and its
+messages are written under its field (:func:`mark_rejected`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from allocation.faces import views
+from allocation.faces.web import state
+from allocation.faces.web.inputs import forget, number_field
+from allocation.faces.web.labels import Lang, key_label
+from allocation.scenario import edits as scenario_edits
+
+EDIT_PREFIX = "e_"
+
+
+def edit_panel(lang: Lang, base, pot_id: str, scenario_key: str) -> tuple[dict, dict]:
+    """(edits of every pot, {(pot, unit): container for its messages})."""
+    all_edits = st.session_state.setdefault("edits", {})
+    edits = all_edits.setdefault(scenario_key, {})
+    side = st.sidebar
+    pot = base.scenario.pots[pot_id]
+    side.header(lang("edit_header", pot=pot.label))
+    side.caption(lang("edit_choose_pot"))
+    if side.button(lang("edit_reset"), key="reset"):
+        edits.clear()
+        forget(EDIT_PREFIX)
+    change = edits.setdefault(pot_id, {})
+    prefix = f"{EDIT_PREFIX}{scenario_key}_{pot_id}"
+    marks: dict = {}
+    _budget_fields(lang, pot, change, prefix)
+    marks[(pot_id, "budget")] = side.container()
+    vast, _ = number_field(lang, side, lang("field_vast_bedrag"), f"{prefix}_vast",
+                           change.get("vast_bedrag_eur", pot.key.vast_bedrag_eur), whole=True,
+                           help=lang("help_vast_bedrag"))
+    change["vast_bedrag_eur"] = int(vast)
+    marks[(pot_id, "vast_bedrag")] = side.container()
+    _weight_fields(lang, base, pot_id, pot, change, prefix)
+    marks[(pot_id, "weights")] = side.container()
+    _constraint_fields(lang, pot, change, prefix, marks, pot_id)
+    _group_fields(lang, base, pot, change, prefix)
+    marks[(pot_id, "groups")] = side.container()
+    change["source"] = side.text_input(lang("field_source"), value=change.get("source", ""), key=f"{prefix}_source",
+                                       help=lang("help_source"))
+    _cross_pot_fields(lang, base, scenario_key, edits)
+    marks[(scenario_edits.CROSS_POT, "caps")] = side.container()
+    return edits, marks
+
+
+def mark_rejected(lang: Lang, rejected: dict, marks: dict, base) -> list[str]:
+    """Write each left-out unit's messages under its field; the lines for the main page."""
+    lines = []
+    for (pot_id, unit), problems in rejected.items():
+        where = lang(f"unit_{unit}")
+        pot = base.scenario.pots[pot_id].label if pot_id in base.scenario.pots else lang("unit_caps")
+        text = lang("edit_not_applied", what=where, pot=pot) + "\n\n" + "\n".join(f"- {p}" for p in problems)
+        if (pot_id, unit) in marks:
+            marks[(pot_id, unit)].error(text)
+        lines.append(text)
+    return lines
+
+
+def _budget_fields(lang: Lang, pot, change: dict, prefix: str) -> None:
+    side = st.sidebar
+    years = change.setdefault("years", {})
+    profile = pot.years.values()
+    euros = pot.years.kind == "euros"
+    previous = change.get("budget_eur", pot.budget.amount_eur)
+    budget, _ = number_field(lang, side, lang("field_budget"), f"{prefix}_budget", previous, whole=True)
+    change["budget_eur"] = int(budget)
+    if euros:
+        scale = side.checkbox(lang("field_scale_years"), value=True, key=f"{prefix}_scale")
+        change["scale_years"] = scale
+        if scale and budget != previous:
+            current = {year: years.get(year, value) for year, value in profile.items()}
+            for year, value in scenario_edits.scaled_profile(current, int(budget)).items():
+                years[year] = value
+                st.session_state[f"{prefix}_y{year}"] = lang.n.number(value)
+                st.session_state.setdefault("_number_fields", {})[f"{prefix}_y{year}"] = (value, 0, True)
+    side.caption(lang("field_years_euros") if euros else lang("field_years_shares"))
+    columns = side.columns(2)
+    for index, (year, value) in enumerate(profile.items()):
+        current = years.get(year, value)
+        found, _ = number_field(lang, columns[index % 2], str(year), f"{prefix}_y{year}", current, whole=euros,
+                                decimals=None if euros else 4)
+        years[year] = int(found) if euros else float(found)
+
+
+def _weight_fields(lang: Lang, base, pot_id: str, pot, change: dict, prefix: str) -> None:
+    side = st.sidebar
+    side.caption(lang("field_weights"))
+    weights = change.get("weights", dict(pot.key.weights))
+    new_weights = {}
+    for name in sorted(base.loaded.keys):
+        key = base.loaded.keys[name]
+        label = f"{key_label(lang, key)} ({lang('kind_' + key.kind)})"
+        value, _ = number_field(lang, side, label, f"{prefix}_w_{name}", float(weights.get(name, 0.0)),
+                                decimals=4, maximum=1000, help=lang("help_weight", name=name))
+        new_weights[name] = float(value)
+    if any(w > 0 for w in new_weights.values()):
+        change["weights"] = new_weights
+    else:
+        side.error(lang("weights_all_zero", pot=pot_id))
+
+
+def _constraint_fields(lang: Lang, pot, change: dict, prefix: str, marks: dict, pot_id: str) -> None:
+    side = st.sidebar
+    constraints = getattr(pot, "constraints", None)
+    side.caption(lang("field_constraints"))
+    for which in ("minimum", "maximum"):
+        bounds = getattr(constraints, which, None) or []
+        first = bounds[0] if bounds else None
+        unit = "eur_per_inhabitant" if first is not None and first.eur is None else "eur"
+        initial = None if first is None else (first.eur if unit == "eur" else first.eur_per_inhabitant)
+        current = change.get(which, (unit, initial))
+        label = lang(f"field_{which}_{unit}")
+        if first is not None and first.years:
+            label += lang("field_in_years", years=", ".join(map(str, first.years)))
+        value, _ = number_field(lang, side, label, f"{prefix}_{which}", current[1], whole=unit == "eur",
+                                decimals=2, optional=True, help=lang("help_empty_is_none"))
+        change[which] = (unit, value)
+        marks[(pot_id, which)] = side.container()
+    bands = [("year_band", lang("field_year_band"))]
+    if constraints is not None and constraints.transition is not None:
+        bands.append(("transition", lang("field_transition")))
+    for which, title in bands:
+        band = getattr(constraints, which, None) if constraints is not None else None
+        current = change.get(
+            which, (band.max_decrease_pct, band.max_increase_pct) if band is not None else (None, None)
+        )
+        left, right = side.columns(2)
+        decrease, _ = number_field(lang, left, f"{title}: {lang('field_max_less')}", f"{prefix}_{which}_dec",
+                                   current[0], decimals=2, optional=True, help=lang("help_empty_is_none"))
+        increase, _ = number_field(lang, right, f"{title}: {lang('field_max_more')}", f"{prefix}_{which}_inc",
+                                   current[1], decimals=2, optional=True, help=lang("help_empty_is_none"))
+        change[which] = (decrease, increase)
+        marks[(pot_id, which)] = side.container()
+
+
+def _limit_fields(lang: Lang, label: str, key: str, spec: dict, side_: str):
+    """A group's minimum or maximum: (field, value) with field min_/max_ share or eur, or (None, None)."""
+    units = {"none": lang("limit_none"), "share": lang("limit_share"), "eur": lang("limit_eur")}
+    initial = next((u for u in ("share", "eur") if spec.get(f"{side_}_{u}") is not None), "none")
+    left, right = st.columns([2, 3])
+    if f"{key}_unit" not in st.session_state:
+        st.session_state[f"{key}_unit"] = initial
+    unit = left.selectbox(label, list(units), key=f"{key}_unit", format_func=units.get)
+    if unit == "none":
+        return None, None
+    start = spec.get(f"{side_}_{unit}") or 0
+    value, _ = number_field(lang, right, f"{label}: {units[unit]}", f"{key}_{unit}", start, whole=unit == "eur",
+                            decimals=4, maximum=1 if unit == "share" else None)
+    return f"{side_}_{unit}", value
+
+
+def _group_editor(lang: Lang, base, spec: dict, key: str, choices: dict) -> dict | None:
+    """Widgets for one group limit; the edited spec, or None when ticked for removal."""
+    group_by = {"province": lang("group_province"), "veiligheidsregio": lang("group_veiligheidsregio"),
+                "size_class": lang("group_size_class"), "codes": lang("group_codes")}
+    field = next((f for f in scenario_edits.GROUP_FIELDS if spec.get(f) is not None), "province")
+    options = list(group_by) if field == "codes" else [f for f in group_by if f != "codes"]
+    if f"{key}_by" not in st.session_state:
+        st.session_state[f"{key}_by"] = field
+    by = st.selectbox(lang("group_by"), options, key=f"{key}_by", format_func=group_by.get)
+    if by == "codes":
+        initial = ", ".join(spec.get("codes") or [])
+        codes = st.text_input(lang("group_codes_field"), value=initial, key=f"{key}_codes")
+        value = [c.strip() for c in codes.split(",") if c.strip()]
+    else:
+        values = list(choices[by])
+        current = spec.get(by) if spec.get(by) in values else values[0]
+        if f"{key}_{by}" not in st.session_state:
+            st.session_state[f"{key}_{by}"] = current
+        value = st.selectbox(group_by[by], values, key=f"{key}_{by}", format_func=choices[by].get)
+    default = views.group_name(by, value, base.municipalities)
+    name = st.text_input(lang("group_name"), key=f"{key}_name",
+                         value=spec.get("name") if spec.get("name") not in (None, default) else "")
+    edited = {"name": name.strip() or default, by: value}
+    for side_, label in (("min", lang("group_min")), ("max", lang("group_max"))):
+        limit, amount = _limit_fields(lang, label, f"{key}_{side_}", spec, side_)
+        if limit is not None:
+            edited[limit] = amount
+    if spec.get("years"):
+        st.caption(lang("group_years", years=", ".join(map(str, spec["years"]))))
+    removed = st.checkbox(lang("group_remove"), key=f"{key}_remove")
+    return None if removed else edited
+
+
+def _group_fields(lang: Lang, base, pot, change: dict, prefix: str) -> None:
+    """Add, edit and remove the pot's group limits (a group's total per payment year)."""
+    groups = (pot.constraints.groups if getattr(pot, "constraints", None) is not None else []) or []
+    choices = state.group_choices(str(base.scenario.key_register), base.municipalities)
+    edited = change.setdefault("groups", {})
+    added = change.setdefault("new_groups", [])
+    count = len(groups) + sum(s is not None for s in added)
+    with st.sidebar.expander(lang("groups_header", count=count)):
+        st.caption(lang("groups_caption"))
+        if st.button(lang("group_add"), key=f"{prefix}_add_group"):
+            first = next(iter(choices["province"]))
+            added.append({"name": views.group_name("province", first, base.municipalities), "province": first,
+                          "min_share": 0.0})
+        for index, group in enumerate(groups):
+            st.markdown(f"**{group.name}**")
+            spec = group.model_dump(
+                include={"name", *scenario_edits.GROUP_FIELDS, *scenario_edits.GROUP_LIMITS, "years"}, exclude_none=True
+            )
+            edited[index] = _group_editor(lang, base, spec, f"{prefix}_g{index}", choices)
+        for number, spec in enumerate(added):
+            if spec is None:
+                continue
+            st.markdown(f"**{lang('group_new', number=number + 1)}**")
+            added[number] = _group_editor(lang, base, spec, f"{prefix}_new{number}", choices)
+
+
+def _cross_pot_fields(lang: Lang, base, scenario_key: str, edits: dict) -> None:
+    """Add, edit and remove the scenario's cross-pot caps (several pots together)."""
+    change = edits.setdefault(scenario_edits.CROSS_POT, {})
+    edited = change.setdefault("caps", {})
+    added = change.setdefault("new_caps", [])
+    pots = list(base.scenario.pots)
+    prefix = f"{EDIT_PREFIX}{scenario_key}_xpot"
+    caps = base.scenario.cross_pot
+    units = {"eur": lang("unit_eur"), "eur_per_inhabitant": lang("unit_eur_per_inhabitant")}
+    with st.sidebar.expander(lang("caps_header", count=len(caps) + sum(c is not None for c in added))):
+        st.caption(lang("caps_caption"))
+
+        def editor(key: str, chosen, unit: str, value):
+            if f"{key}_pots" not in st.session_state:
+                st.session_state[f"{key}_pots"] = list(chosen) if chosen else pots
+            selected = st.multiselect(lang("caps_pots"), pots, key=f"{key}_pots",
+                                      format_func=lambda p: base.scenario.pots[p].label)
+            if f"{key}_unit" not in st.session_state:
+                st.session_state[f"{key}_unit"] = unit
+            unit = st.selectbox(lang("caps_unit"), list(units), key=f"{key}_unit", format_func=units.get)
+            amount, _ = number_field(lang, st, lang("caps_amount"), f"{key}_{unit}",
+                                     float(value) if value is not None else 0.0, decimals=2)
+            if st.checkbox(lang("caps_remove"), key=f"{key}_remove"):
+                return None
+            return (selected, unit, amount)
+
+        if st.button(lang("caps_add"), key=f"{prefix}_add"):
+            added.append((pots, "eur_per_inhabitant", views.cap_start(base)))  # does not bind yet
+        for index, cap in enumerate(caps):
+            unit = "eur" if cap.eur is not None else "eur_per_inhabitant"
+            st.markdown(f"**{lang('caps_cap', number=index + 1)}**")
+            edited[index] = editor(f"{prefix}{index}", cap.pots, unit, getattr(cap, unit))
+        for number, cap in enumerate(added):
+            if cap is None:
+                continue
+            st.markdown(f"**{lang('caps_new', number=number + 1)}**")
+            added[number] = editor(f"{prefix}_new{number}", *cap)
+        change["source"] = st.text_input(lang("field_source"), value=change.get("source", ""), key=f"{prefix}_source",
+                                         help=lang("help_source"))

@@ -1,0 +1,140 @@
+"""Layer 6 (faces): the page. Language first, then the scenario, the one pot-and-year selection
+(the view shows it and the sidebar edits it), the edits, and the chosen view."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+from allocation.faces import views
+from allocation.faces.web import state
+from allocation.faces.web.allocation_page import allocation_page
+from allocation.faces.web.certainty_page import certainty_page
+from allocation.faces.web.compare_page import compare_page, show_problems
+from allocation.faces.web.edit_panel import edit_panel, mark_rejected
+from allocation.faces.web.export_page import export_page
+from allocation.faces.web.inputs import rewrite_for_language
+from allocation.faces.web.key_upload import key_uploads
+from allocation.faces.web.labels import LANGUAGES, Lang
+from allocation.faces.web.page import Page
+from allocation.faces.web.scenario_page import scenario_page
+
+VIEWS = ["allocation", "certainty", "scenario", "compare", "export"]
+DEFAULT = "kamerbrief-2021"  # the baseline scenario, shown first
+
+
+def main() -> None:
+    st.set_page_config(page_title="Inburgeringsgelden verdelen", layout="wide")
+    choice = st.sidebar.radio("Taal / Language", list(LANGUAGES), key="lang", horizontal=True,
+                              format_func=LANGUAGES.get)
+    lang = Lang(choice)
+    rewrite_for_language(lang)
+    header, chooser = st.container(), st.container()
+    view = st.sidebar.radio(lang("view"), VIEWS, key="view", horizontal=True, format_func=lambda v: lang(f"view_{v}"))
+    chosen = choose_scenario(lang)
+    if chosen is None:
+        header.header(lang("app_title"), anchor=False)
+        return
+    text, origin, scenario_id = chosen
+    uploads = key_uploads(lang)
+    with st.spinner(lang("allocating")):
+        base, problems = state.compute(text, origin, scenario_id, ())
+    if uploads:
+        with_keys, key_problems = state.compute(text, origin, scenario_id, uploads)
+        if with_keys is None:
+            show_problems(key_problems, lang("key_upload_cannot") + (lang("runs_without") if base is not None else ""))
+            uploads = ()
+        else:
+            base = with_keys
+            st.sidebar.success(lang("key_loaded", name=uploads[0][0]))
+    if base is None:
+        header.header(lang("app_title"), anchor=False)
+        show_problems(problems, lang("scenario_invalid", origin=origin))
+        return
+    origin_entry = (text, origin, scenario_id, uploads)
+    pot_id, year = selection(lang, base, chooser)
+    scenario_key = f"{scenario_id}:{base.loaded.content_hash[:12]}"
+    edits, marks = edit_panel(lang, base, pot_id, scenario_key)
+    with st.spinner(lang("allocating")):
+        edited_text, result, problems, rejected, changes = state.edited_run(text, origin, scenario_id, uploads,
+                                                                   json.dumps(edits, sort_keys=True, default=list))
+    rejected_lines = mark_rejected(lang, rejected, marks, base)
+    entry = origin_entry
+    if edited_text is not None and result is not None:
+        entry = (edited_text, f"{origin} (bewerkt)", f"{scenario_id}{state.EDITED_SUFFIX}", uploads)
+    if result is None:  # cannot happen when the origin runs; kept as a guard
+        show_problems(problems, lang("edits_invalid"))
+        result, entry, edited_text = base, origin_entry, None
+    page = Page(lang=lang, result=result, origin=base, entry=entry, origin_entry=origin_entry, pot_id=pot_id,
+                year=year, changes=changes)
+    title(page, header, rejected_lines)
+    if view == "allocation":
+        allocation_page(page)
+    elif view == "certainty":
+        certainty_page(page)
+    elif view == "scenario":
+        scenario_page(page, rejected_lines)
+    elif view == "compare":
+        compare_page(page)
+    else:
+        export_page(page)
+
+
+def choose_scenario(lang: Lang) -> tuple[str, str, str] | None:
+    """(yaml text, origin, scenario id) of the chosen base scenario."""
+    st.sidebar.header(lang("scenario_header"))
+    source = st.sidebar.radio(lang("start_from"), ["shipped", "upload"], key="source",
+                              format_func=lambda s: lang(f"start_{s}"))
+    if source == "shipped":
+        files = state.shipped()
+        names = list(files)
+        if st.session_state.get("shipped") not in names:
+            st.session_state["shipped"] = DEFAULT if DEFAULT in names else names[0]
+        scenario_id = st.sidebar.selectbox(lang("shipped_scenario"), names, key="shipped")
+        path = files[scenario_id]
+        return path.read_text(encoding="utf-8"), state.shipped_origin(path), scenario_id
+    upload = st.sidebar.file_uploader(lang("scenario_file"), type=["yaml", "yml"], key="scenario_upload")
+    if upload is None:
+        st.sidebar.info(lang("upload_or_shipped"))
+        return None
+    try:
+        text = upload.getvalue().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        st.sidebar.error(lang("not_utf8", name=upload.name))
+        return None
+    return text, upload.name, Path(upload.name).stem
+
+
+def selection(lang: Lang, base, header) -> tuple[str, int]:
+    """The one pot and payment year: chosen under the title, shown by every view and edited in the sidebar."""
+    pots = base.scenario.pots
+    if st.session_state.get("pot") not in pots:
+        st.session_state["pot"] = next(iter(pots))
+    left, right, _ = header.columns([3, 1, 2])
+    pot_id = left.selectbox(lang("pot"), list(pots), key="pot", format_func=lambda p: pots[p].label)
+    years = views.pot_years(base, pot_id)
+    if st.session_state.get("year") not in years:
+        st.session_state["year"] = years[0]
+    year = right.selectbox(lang("payment_year"), years, key="year")
+    return pot_id, int(year)
+
+
+def title(page: Page, header, rejected_lines: list[str]) -> None:
+    """The scenario's name, and when edited: 'bewerkt', the number of edits and their list."""
+    lang = page.lang
+    name = page.origin.scenario.name
+    with header:
+        if page.edited:
+            st.header(lang("title_edited", name=name, count=len(page.changes)), anchor=False)
+            left, right = st.columns([1, 3], vertical_alignment="center")
+            with left.popover(lang("edits_show", count=len(page.changes))):
+                st.markdown("\n".join(f"- `{line}`" for line in page.changes) or lang("no_edits_yet"))
+                st.caption(lang("edits_show_caption"))
+            right.caption(lang("app_caption"))
+        else:
+            st.header(name, anchor=False)
+            st.caption(lang("app_caption"))
+        if rejected_lines:
+            st.warning(lang("edits_partly", count=len(rejected_lines)))

@@ -1,0 +1,24 @@
+"""Layer 6 (faces): what every view of the app gets: the scenario as shown, the scenario it
+started from, the one pot-and-year selection, and the language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from allocation.faces.web.labels import Lang
+
+
+@dataclass(frozen=True)
+class Page:
+    lang: Lang
+    result: object  # ScenarioResult as shown (every valid edit applied)
+    origin: object  # ScenarioResult the edits started from
+    entry: tuple  # (text, origin, scenario id, uploads) of the scenario as shown
+    origin_entry: tuple  # the same for the scenario it started from
+    pot_id: str
+    year: int
+    changes: list[str] = field(default_factory=list)  # the edits, one line each
+
+    @property
+    def edited(self) -> bool:
+        return self.entry != self.origin_entry
