@@ -180,8 +180,9 @@ def test_the_allocation_view_shows_key_kinds_and_provenance():
 
 def test_the_allocation_view_explains_a_municipality():
     at = start("kamerbrief-2021")
-    at.selectbox(key="explain_code").set_value("GM0014").run()
-    text = at.code[0].value
+    at.selectbox(key="explain_code").set_value("GM0014")
+    at.toggle(key="explain_show").set_value(True).run()
+    text = at.main.text[0].value
     assert "for Groningen (GM0014)" in text and "largest remainder" in text.lower()
 
 

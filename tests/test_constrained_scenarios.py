@@ -470,3 +470,27 @@ def test_every_province_at_least_its_population_share_is_feasible_and_holds_with
     exact = np.outer(budgets.to_numpy(), shares.reindex(per_province.columns).to_numpy())
     assert (per_province.to_numpy() >= np.floor(exact)).all()
     assert (np.abs(per_province.to_numpy() - exact) < 1).all()
+
+
+def test_a_changed_reference_scenario_is_run_again_not_taken_from_the_cache(tmp_path):
+    """Reference runs are reused between edits, but never after the reference file changes."""
+    import shutil
+
+    from allocation import load_scenario, run_scenario
+    from allocation.scenario import running
+
+    for name in ("kamerbrief-2021.yaml", "kamerbrief-2021-ingroei.yaml"):
+        shutil.copy(SCENARIOS / name, tmp_path / name)
+    first = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
+    again = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
+    assert again.allocation.equals(first.allocation)
+    reference = tmp_path / "kamerbrief-2021.yaml"
+    text = reference.read_text(encoding="utf-8")
+    assert text.count("weights: {inwoners: 1.0}") == 2  # ondertussengroep (the band's pot) first
+    reference.write_text(text.replace("weights: {inwoners: 1.0}", "weights: {oppervlakte: 1.0}", 1),
+                         encoding="utf-8")
+    changed = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
+    running._REFERENCE_RUNS.clear()
+    fresh = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
+    assert changed.allocation.equals(fresh.allocation)
+    assert not changed.allocation.equals(first.allocation)

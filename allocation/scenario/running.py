@@ -3,6 +3,7 @@ year restated on the register in force on its peildatum (herindelingen applied).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,21 @@ from allocation.scenario.pot_problem import is_constrained, pot_problem
 from allocation.scenario.result import ScenarioResult
 from allocation.scenario.schema import Scenario
 
+#: allocations of reference scenarios (transition bands), by everything they are computed from:
+#: an edit of the scenario that refers to one does not run the reference again (frames only read)
+_REFERENCE_RUNS: dict[tuple, pd.DataFrame] = {}
+
+
+def _reference_key(reference: LoadedScenario, path: Path, data_dir: Path, chain: tuple[Path, ...]) -> tuple:
+    """The reference's text, the values of its keys, and the size and time of every file in its
+    folder (files it names, references of its own), with the data folder and the chain."""
+    folder = path.resolve().parent
+    files = tuple(sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+                         for entry in os.scandir(folder) if entry.is_file()))
+    keys = tuple(sorted((name, int(pd.util.hash_pandas_object(key.values, index=True).sum()))
+                        for name, key in reference.keys.items()))
+    return (str(path.resolve()), reference.content_hash, keys, files, str(Path(data_dir).resolve()), chain)
+
 
 def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR, chain: tuple[Path, ...] = ()) -> ScenarioResult:
     """Allocate every pot of the scenario over the key register and its payment years.
@@ -51,7 +67,14 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR, chain: tuple
     chain = chain + (Path(loaded.origin).resolve(),)
 
     def run_reference(path: Path) -> pd.DataFrame:
-        return run_scenario(load_scenario(path, data_dir), data_dir, chain).allocation
+        reference = load_scenario(path, data_dir)
+        key = _reference_key(reference, path, data_dir, chain)
+        if key not in _REFERENCE_RUNS:
+            if len(_REFERENCE_RUNS) >= 16:
+                _REFERENCE_RUNS.clear()
+            _REFERENCE_RUNS[key] = run_scenario(reference, data_dir, chain).allocation
+        return _REFERENCE_RUNS[key]
+
     for pot_id, pot in scenario.pots.items():
         used = {name: w for name, w in pot.key.weights.items()}
         values = {name: loaded.keys[name].values.reindex(codes).to_numpy(dtype=float) for name in used}

@@ -74,7 +74,8 @@ def allocation_page(page: Page) -> None:
         code = st.selectbox(lang("explain_municipality"), options, key="explain_code",
                             format_func=lambda c: f"{names[c]} ({c})")
         st.caption(lang("explain_caption"))
-        st.code(explanation_text(result, code), language=None)
+        if st.toggle(lang("explain_show"), key="explain_show"):  # computed only when asked for
+            st.text(explanation_text(result, code))
     phasing_section(lang, result)
     provenance_section(lang, result)
 
@@ -181,26 +182,31 @@ def phasing_section(lang: Lang, result) -> None:
     st.markdown(f"#### {lang('phasing_header')}")
     phasing = views.year_phasing(result)
     phasing = phasing.assign(kind_text=phasing["kind"].map(lambda k: lang(f"year_kind_{k}")))
-    figure = go.Figure()
-    for label, rows in phasing.groupby("label", sort=False):
-        figure.add_bar(x=rows["year"], y=rows["amount_eur"], name=label,
-                       marker_pattern_shape=["" if k == "sourced" else "/" for k in rows["kind"]],
-                       customdata=rows[["kind_text"]].to_numpy(),
-                       hovertemplate="%{x}: € %{y:,.0f} (%{customdata[0]})<extra>" + label + "</extra>")
-    figure.update_layout(
-        barmode="group",
-        height=320,
-        margin=dict(l=0, r=0, t=10, b=0),
-        separators=lang.n.separators,
-        yaxis_title=lang("col_amount"),
-        xaxis_title=lang("col_year"),
-        legend_title_text=lang("col_pot"),
-    )
+    rows = tuple(phasing[["label", "year", "amount_eur", "kind", "kind_text"]].itertuples(index=False, name=None))
+    figure = phasing_figure(rows, lang.lang)
     st.plotly_chart(figure, key="phasing")
     st.caption(lang("phasing_caption"))
     table(lang, phasing, {"label": ("col_pot", "text"), "year": ("col_year", "text"),
                           "amount_eur": ("col_amount", "eur"), "kind_text": ("col_year_kind", "text"),
                           "provenance": ("col_provenance", "text")}, key="phasing_table", static=True)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def phasing_figure(rows: tuple, language: str) -> go.Figure:
+    """The year phasing chart (built once per budget profile and language: it does not change
+    with a key edit)."""
+    lang = Lang(language)
+    phasing = pd.DataFrame(list(rows), columns=["label", "year", "amount_eur", "kind", "kind_text"])
+    figure = go.Figure()
+    for label, part in phasing.groupby("label", sort=False):
+        figure.add_bar(x=part["year"], y=part["amount_eur"], name=label,
+                       marker_pattern_shape=["" if k == "sourced" else "/" for k in part["kind"]],
+                       customdata=part[["kind_text"]].to_numpy(),
+                       hovertemplate="%{x}: € %{y:,.0f} (%{customdata[0]})<extra>" + label + "</extra>")
+    figure.update_layout(barmode="group", height=320, margin=dict(l=0, r=0, t=10, b=0), separators=lang.n.separators,
+                         yaxis_title=lang("col_amount"), xaxis_title=lang("col_year"),
+                         legend_title_text=lang("col_pot"))
+    return figure
 
 
 def provenance_section(lang: Lang, result) -> None:

@@ -352,6 +352,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Hoe de bedragen van een gemeente uit de sleutels volgen (om na te rekenen)",
         "How a municipality's amounts follow from the keys (to recompute them)",
     ),
+    "explain_show": ("Toon de berekening", "Show the computation"),
     "explain_municipality": ("Gemeente (register 2021)", "Municipality (2021 register)"),
     "explain_caption": (
         "De uitleg schrijft de bibliotheek, net als de opdrachtregel (`explain`), in het Engels.",

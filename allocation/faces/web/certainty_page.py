@@ -95,4 +95,4 @@ def certainty_page(page: Page) -> None:
           key="band_table")
     with st.expander(lang("summary_text")):
         st.caption(lang("english_text"))
-        st.code(summary, language=None)
+        st.text(summary)

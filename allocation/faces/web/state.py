@@ -50,7 +50,7 @@ def edited_run(text: str, origin: str, scenario_id: str, uploads: tuple, edits_j
     ``edits_json``: the edits of :func:`allocation.scenario.edits.apply_edits` as JSON (so the
     cache keys on their content). The edited scenario runs as ``<id>-bewerkt``.
     """
-    original = scenario_data(text)
+    original = original_data(text)
     edits = _from_json(json.loads(edits_json))
     edited_origin, edited_id = f"{origin} (bewerkt)", f"{scenario_id}{EDITED_SUFFIX}"
 
@@ -64,6 +64,12 @@ def edited_run(text: str, origin: str, scenario_id: str, uploads: tuple, edits_j
     edited_text = to_yaml(data)
     result, problems = compute(edited_text, edited_origin, edited_id, uploads)
     return edited_text, result, problems, rejected, scenario_edits.changes(original, data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def original_data(text: str) -> dict:
+    """The scenario's data as read from its text, once per text (the edits copy it, never change it)."""
+    return scenario_data(text)
 
 
 def _from_json(edits: dict) -> dict:
