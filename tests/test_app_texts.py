@@ -121,3 +121,16 @@ def test_typed_numbers_that_are_not_clear_are_refused_with_the_fix(lang, text, m
 def test_euros_must_be_whole():
     with pytest.raises(ValueError, match="geheel aantal euro"):
         Numbers("nl").parse("1,5", whole=True)
+
+
+def test_money_in_a_library_message_is_written_the_languages_way_and_nothing_else():
+    from allocation.faces.web.numbers import money_in_text
+
+    dutch = Numbers("nl")
+    assert money_in_text("a minimum of at most EUR 1,193 fits every year", dutch) == (
+        "a minimum of at most € 1.193 fits every year")
+    assert money_in_text("EUR 0.205 per inhabitant; at most 26.28% of the pot", dutch) == (
+        "€ 0,205 per inhabitant; at most 26,28% of the pot")
+    quoted = "aantal '1.234' can be read as 1.234 or as 1234 (row 3, GM0363)"
+    assert money_in_text(quoted, dutch) == quoted  # a value quoted from a file stays as written
+    assert money_in_text("EUR 1,193", Numbers("en")) == "€ 1,193"

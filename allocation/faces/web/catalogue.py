@@ -19,6 +19,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Kamerbrief 28 April 2021 (Kamerstuk 35 483 nr. 73). Per-municipality amounts are this product's own "
         "computation under the scenario's stated sources and assumptions.",
     ),
+    "language": ("Taal / Language", "Taal / Language"),
     "view": ("Weergave", "View"),
     "view_allocation": ("Verdeling", "Allocation"),
     "view_certainty": ("Zekerheid", "Certainty"),
@@ -88,7 +89,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Choose the pot and year above the view; here you edit that pot.",
     ),
     "edit_reset": ("Alle wijzigingen ongedaan maken", "Undo all changes"),
-    "edit_not_applied": ("Niet toegepast: {what} ({pot})", "Not applied: {what} ({pot})"),
+    "edit_not_applied": ("Niet toegepast: {what} ({pot}). De meldingen van de opdrachtregel (in het Engels):",
+                         "Not applied: {what} ({pot}). The command line's messages:"),
     "field_budget": ("Budget (€)", "Budget (€)"),
     "field_scale_years": ("Betaaljaren meeschalen met het budget", "Scale the payment years with the budget"),
     "field_years_euros": ("Betaaljaren (€)", "Payment years (€)"),
@@ -405,6 +407,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "col_max_loss": ("Niemand verliest meer dan", "Nobody loses more than"),
     "col_gain_cap": ("Winstgrens die het betaalt (%)", "Gain cap that pays it (%)"),
     "col_distance": ("Afstand (€)", "Distance (€)"),
+    "col_distance_pct": ("Afstand (% van het budget)", "Distance (% of the budget)"),
+    "col_feasible": ("Haalbaar", "Feasible"),
+    "col_vast_bedrag": ("Vast bedrag", "Vast bedrag"),
+    "col_weight": ("Gewicht {key}", "Weight {key}"),
     # compare view
     "compare_caption": (
         "Elk scenario wordt per gemeente van het sleutelregister 2021 vergeleken met de basis, per pot "

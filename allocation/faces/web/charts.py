@@ -50,11 +50,16 @@ def formatter(lang: Lang, kind: str):
 def table(lang: Lang, frame: pd.DataFrame, columns: dict[str, tuple[str, str]], *, key: str,
           max_height: int = 480, widths: dict[str, str] | None = None, static: bool = False) -> None:
     """Show ``frame``'s ``columns`` ({column: (label key, kind)}) with readable headers and
-    numbers; the height fits the rows (no empty rows under a short result). ``static``: a
+    numbers (a label starting with ``=`` is shown as it is); the height fits the rows (no empty
+    rows under a short result). ``static``: a
     plain table whose long texts wrap (provenance), instead of a scrolling grid."""
     formats = {column: formatter(lang, kind) for column, (_, kind) in columns.items()}
+
+    def header(label: str) -> str:  # a catalogue label, or "=" and a text already in the language
+        return label[1:] if label.startswith("=") else lang(label)
+
     if static:
-        labels = {column: lang(label) for column, (label, _) in columns.items()}
+        labels = {column: header(label) for column, (label, _) in columns.items()}
         shown = frame[list(columns)].rename(columns=labels)
         styler = shown.style.format({labels[c]: f for c, f in formats.items()}).hide(axis="index")
         st.table(styler)
@@ -63,7 +68,7 @@ def table(lang: Lang, frame: pd.DataFrame, columns: dict[str, tuple[str, str]], 
     shown = frame[list(columns) + hidden]
     styler = shown.style.format(formats)
     config = {
-        column: st.column_config.Column(lang(label), width=(widths or {}).get(column))
+        column: st.column_config.Column(header(label), width=(widths or {}).get(column))
         for column, (label, _) in columns.items()
     }
     height = table_height(len(shown), max_height)

@@ -27,7 +27,7 @@ from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.faces import views
 from allocation.faces.web import state
 from allocation.faces.web.charts import bar, municipality_map, table
-from allocation.faces.web.labels import Lang
+from allocation.faces.web.labels import Lang, key_label
 from allocation.faces.web.page import Page
 from allocation.publish.mutaties import mutaties_files
 
@@ -285,7 +285,18 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
                         title=lang("compromise_title"))
         chart.update_layout(height=300, margin=dict(l=0, r=0, t=40, b=0), separators=lang.n.separators)
         st.plotly_chart(chart, key="compromise_chart")
-        st.dataframe(frontier_frame, hide_index=True)
+        columns = {"max_loss_pct": ("col_max_loss", "plain_pct"), "feasible": ("col_feasible", "text"),
+                   "distance_eur": ("col_distance", "eur"), "distance_pct": ("col_distance_pct", "share"),
+                   "vast_bedrag_eur": ("col_vast_bedrag", "eur")}
+        for column in frontier_frame.columns:
+            if column.startswith("weight_"):
+                name = column.removeprefix("weight_")
+                known = page.result.loaded.keys.get(name)
+                columns[column] = ("=" + lang("col_weight", key=key_label(lang, known) if known else name), "share")
+        shown = frontier_frame.assign(
+            feasible=frontier_frame["feasible"].map(lambda f: lang("yes") if f else lang("no"))
+        )
+        table(lang, shown, columns, key="frontier_table")
         if text:
             st.download_button(lang("compromise_download"), text, file_name=f"compromis-{chosen_pot}.yaml",
                                key="dl_compromise")

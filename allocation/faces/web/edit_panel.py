@@ -14,6 +14,7 @@ from allocation.faces import views
 from allocation.faces.web import state
 from allocation.faces.web.inputs import forget, number_field
 from allocation.faces.web.labels import Lang, key_label
+from allocation.faces.web.numbers import money_in_text
 from allocation.scenario import edits as scenario_edits
 
 EDIT_PREFIX = "e_"
@@ -58,7 +59,8 @@ def mark_rejected(lang: Lang, rejected: dict, marks: dict, base) -> list[str]:
     for (pot_id, unit), problems in rejected.items():
         where = lang(f"unit_{unit}")
         pot = base.scenario.pots[pot_id].label if pot_id in base.scenario.pots else lang("unit_caps")
-        text = lang("edit_not_applied", what=where, pot=pot) + "\n\n" + "\n".join(f"- {p}" for p in problems)
+        lines_of = "\n".join(f"- {money_in_text(p, lang.n)}" for p in problems)
+        text = lang("edit_not_applied", what=where, pot=pot) + "\n\n" + lines_of
         if (pot_id, unit) in marks:
             marks[(pot_id, unit)].error(text)
         lines.append(text)

@@ -17,7 +17,7 @@ from allocation.faces.web.edit_panel import edit_panel, mark_rejected
 from allocation.faces.web.export_page import export_page
 from allocation.faces.web.inputs import rewrite_for_language
 from allocation.faces.web.key_upload import key_uploads
-from allocation.faces.web.labels import LANGUAGES, Lang
+from allocation.faces.web.labels import CATALOGUE, LANGUAGES, Lang
 from allocation.faces.web.page import Page
 from allocation.faces.web.scenario_page import scenario_page
 
@@ -26,8 +26,8 @@ DEFAULT = "kamerbrief-2021"  # the baseline scenario, shown first
 
 
 def main() -> None:
-    st.set_page_config(page_title="Inburgeringsgelden verdelen", layout="wide")
-    choice = st.sidebar.radio("Taal / Language", list(LANGUAGES), key="lang", horizontal=True,
+    st.set_page_config(page_title=CATALOGUE["app_title"][0], layout="wide")
+    choice = st.sidebar.radio(CATALOGUE["language"][0], list(LANGUAGES), key="lang", horizontal=True,
                               format_func=LANGUAGES.get)
     lang = Lang(choice)
     rewrite_for_language(lang)

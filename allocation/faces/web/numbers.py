@@ -112,6 +112,24 @@ class Numbers:
         return int(number) if whole else number
 
 
+_MONEY = re.compile(r"\bEUR (\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,.]*\d)")
+_PERCENT = re.compile(r"(?<![\w.,'])(\d+)\.(\d+)%")
+
+
+def money_in_text(text: str, numbers: Numbers) -> str:
+    """The euro amounts (``EUR 1,136``, ``EUR 0.50``) and percentages (``26.28%``) of a library
+    message in the language's way (``€ 1.136``, ``€ 0,50``, ``26,28%``); nothing else is
+    touched, so a value quoted from a file stays as it was written."""
+    def money(match: re.Match) -> str:
+        whole, fraction = match.group(1).replace(",", ""), match.group(2) or ""
+        return numbers.eur(float(whole + fraction), len(fraction) - 1 if fraction else 0)
+
+    def percent(match: re.Match) -> str:
+        return numbers.number(float(f"{match.group(1)}.{match.group(2)}"), len(match.group(2))) + "%"
+
+    return _PERCENT.sub(percent, _MONEY.sub(money, text))
+
+
 @lru_cache(maxsize=4)
 def _symbols(locale: str) -> tuple[str, str]:
     return get_decimal_symbol(locale), get_group_symbol(locale)
