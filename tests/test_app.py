@@ -110,6 +110,17 @@ def test_the_app_speaks_dutch_by_default_with_dutch_numbers_and_english_one_swit
     assert at.sidebar.radio(key="view").options[0] == "Allocation"
 
 
+def test_an_edit_survives_a_switch_of_language_written_the_new_way():
+    at = start("kamerbrief-2021")
+    type_in(at, "_ondertussengroep_w_oppervlakte", "0,5")
+    edited = amounts(at)
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert not at.exception and not at.error, errors(at)
+    assert by_key(at.sidebar.text_input, "_ondertussengroep_w_oppervlakte").value == "0.5"
+    assert "edited (2 changes)" in at.main.header[0].value
+    assert amounts(at) == edited
+
+
 def test_the_view_chooses_the_pot_the_sidebar_edits():
     """One selection: after choosing ELIP above the view, the sidebar edits ELIP."""
     at = start("kamerbrief-2021")

@@ -35,6 +35,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "download": ("Download {name}", "Download {name}"),
     "download_yaml": ("Download het scenario ({name})", "Download the scenario ({name})"),
     "summary_text": ("Samenvatting als tekst", "Summary as text"),
+    "summary_show": ("Toon de samenvatting", "Show the summary"),
     "english_text": (
         "Deze tekst schrijft de bibliotheek, net als de opdrachtregel, in het Engels.",
         "The library writes this text, as the command line does.",

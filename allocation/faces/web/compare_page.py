@@ -212,7 +212,8 @@ def compare_page(page: Page) -> None:
         table(lang, provinces, {"province_name": ("col_province", "text"), **group_columns}, key="province_table")
     with st.expander(lang("summary_text")):
         st.caption(lang("english_text"))
-        st.text(comparison_summary(comparison))
+        if st.toggle(lang("summary_show"), key="compare_summary_show"):  # computed only when asked for
+            st.text(comparison_summary(comparison))
     negotiation_panel(page, entries, baseline, scenario, pot, comparison)
     st.caption(lang("compare_download_hint"))
     mutaties_panel(page)
