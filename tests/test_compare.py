@@ -8,6 +8,7 @@ anyone took.
 from __future__ import annotations
 
 import copy
+import gc
 import io
 import math
 
@@ -22,7 +23,7 @@ from openpyxl import load_workbook
 from allocation import comparison_summary, parse_scenario, run_scenario
 from allocation.analysis.compare import ALL, BANDS, band_of, compare, gini, percent_change
 from allocation.common.errors import InputError
-from allocation.publish.comparison import comparison_files
+from allocation.publish.comparison import comparison_files, comparison_workbook
 from tests.conftest import SCENARIOS, shipped
 
 BASE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
@@ -347,6 +348,18 @@ def test_workbook_has_a_sheet_per_view_and_notes_naming_scenarios_and_assumption
     assert "migratieachtergrond 0.5 [proxy]" in notes  # the kind of each key shows
     assert "VARIANT ASSUMPTION" in notes and "source: Kamerbrief 28-04-2021" in notes
     assert "own computation" in notes
+
+
+def test_building_the_workbook_leaves_the_garbage_collector_as_it_was(pair):
+    assert gc.isenabled()
+    comparison_workbook(pair)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        comparison_workbook(pair)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_files_are_the_workbook_and_one_csv_per_view(pair, files):

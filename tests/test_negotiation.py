@@ -4,6 +4,7 @@ change causes each loss. Random arrays here are FICTITIOUS test data."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,22 @@ def test_the_gain_cap_pays_the_top_up_and_no_looser_cap_does(pairs, level):
 def test_floors_are_computed_exactly():
     assert list(floors(np.array([100, 101, 3333]), 5.0)) == [95, 96, 3167]  # 95.95 -> 96; 3166.35 -> 3167
     assert gain_cap(np.array([150.0, 50.0]), np.array([100.0, 100.0]), 25.0) == pytest.approx(25.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-10**7, 10**12), max_size=30),
+       st.sampled_from([0.0, 0.01, 1.0, 5.0, 33.333, 99.99, 100.0, 150.0, -5.0]))
+def test_floors_on_the_whole_array_equal_the_floors_one_at_a_time(amounts, level):
+    keep = Fraction(10_000) - Fraction(round(level * 100))
+    exact = [-((-a * keep) // 10_000) for a in amounts]
+    assert floors(np.array(amounts, dtype=np.int64), level).tolist() == exact
+    assert floors(amounts, level).tolist() == exact
+
+
+def test_floors_beyond_64_bits_are_still_exact():
+    amounts = np.array([2**61 + 7, -(2**62), 3], dtype=np.int64)
+    keep = Fraction(9_500)
+    assert floors(amounts, 5.0).tolist() == [-((-int(a) * keep) // 10_000) for a in amounts]
 
 
 def test_applying_the_guarantee_keeps_every_floor_and_every_budget():
@@ -264,3 +281,22 @@ def test_a_difference_outside_the_factors_is_reported_as_other_not_as_zero():
     _check_sums(table, a, b)
     moved = table[table["factor"] == "other"]["effect_eur"].abs().sum()
     assert moved > 0 and any("outside the factors" in note for note in notes)
+
+
+def test_the_decomposition_sheet_has_the_parts_side_by_side_adding_up_to_the_change():
+    from allocation.analysis.compare import compare
+    from allocation.publish.comparison import decomposition_sheet
+
+    base, other = shipped("kamerbrief-2021"), shipped("kamerbrief-2021-floor")
+    parts, _ = decompose(base, other)
+    sheet = decomposition_sheet(parts)
+    factors = [c for c in sheet.columns if c.endswith("_eur") and c != "difference_eur"]
+    assert len(sheet) * len(factors) == len(parts)  # the same numbers, a third of the cells
+    assert (sheet[factors].sum(axis=1) == sheet["difference_eur"]).all()
+    diff = compare([base, other]).per_municipality.set_index(["pot", "year", "gm_code"])["diff_eur"]
+    shown = sheet.set_index(["pot", "year", "gm_code"])["difference_eur"]
+    assert (diff.reindex(shown.index) == shown).all()  # each row adds up to the comparison's change
+    long = parts.set_index(["pot", "year", "gm_code", "factor"])["effect_eur"]
+    row = sheet.iloc[123]
+    for column in factors:
+        assert row[column] == long[(row["pot"], row["year"], row["gm_code"], column.removesuffix("_eur"))]

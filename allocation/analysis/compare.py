@@ -301,14 +301,19 @@ def gini(amounts: np.ndarray, population: np.ndarray) -> float:
 
 def _groups(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     keys = ["scenario", "pot", "year", by]
-    grouped = frame.groupby(keys, sort=False, as_index=False).agg(
+    # the bands tested once for the whole frame and counted per group (not a test per group)
+    counted = frame[keys + ["gm_code", "population", "base_eur", "other_eur", "diff_eur"]].assign(
+        _gaining=frame["band"].isin(BANDS[:2]).astype("int64"),
+        _losing=frame["band"].isin(BANDS[3:]).astype("int64"),
+    )
+    grouped = counted.groupby(keys, sort=False, as_index=False).agg(
         municipalities=("gm_code", "size"),
         population=("population", "sum"),
         base_eur=("base_eur", "sum"),
         other_eur=("other_eur", "sum"),
         diff_eur=("diff_eur", "sum"),
-        gaining=("band", lambda b: int(b.isin(BANDS[:2]).sum())),
-        losing=("band", lambda b: int(b.isin(BANDS[3:]).sum())),
+        gaining=("_gaining", "sum"),
+        losing=("_losing", "sum"),
     )
     grouped["diff_pct"] = percent_change(grouped["base_eur"].to_numpy(), grouped["diff_eur"].to_numpy())
     grouped["diff_per_inhabitant"] = grouped["diff_eur"] / grouped["population"]
@@ -320,7 +325,7 @@ def _order(frame: pd.DataFrame, pots: list[str], labels: list[str], extra: list[
     sort = frame.assign(
         _s=frame["scenario"].map({label: i for i, label in enumerate(labels)}),
         _p=frame["pot"].map({pot: i for i, pot in enumerate(pots + [ALL])}),
-        _y=frame["year"].map(lambda y: 9999 if y == ALL else int(y)),
+        _y=frame["year"].map({y: 9999 if y == ALL else int(y) for y in frame["year"].unique()}),
     )
     return (
         sort.sort_values(["_s", "_p", "_y"] + (extra or []), kind="stable")

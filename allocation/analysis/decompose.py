@@ -23,6 +23,7 @@ are the sums over the shared years. A factor the scenarios share gets zero every
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import math
 from pathlib import Path
@@ -55,10 +56,21 @@ def _factor_parts(data: dict, pots: list[str]) -> dict[str, object]:
     }
 
 
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str) -> dict:
+    return scenario_data(text)
+
+
+def _data(result: ScenarioResult) -> dict:
+    """The scenario's file as plain data: read once per text (the strict YAML reader is slow,
+    and a decomposition reads both files for every hybrid), a fresh copy for every caller."""
+    return copy.deepcopy(_parsed(result.loaded.text))
+
+
 def differing_factors(base: ScenarioResult, other: ScenarioResult, pots: list[str]) -> list[str]:
     """The factors in which the two scenarios differ (on their shared pots)."""
-    a = _factor_parts(scenario_data(base.loaded.text), pots)
-    b = _factor_parts(scenario_data(other.loaded.text), pots)
+    a = _factor_parts(_data(base), pots)
+    b = _factor_parts(_data(other), pots)
     found = [factor for factor in FACTORS if a[factor] != b[factor]]
     if "key_data" not in found:  # the same declarations may still read other files
         names = set(a["key_data"]) & set(b["key_data"])
@@ -69,8 +81,8 @@ def differing_factors(base: ScenarioResult, other: ScenarioResult, pots: list[st
 
 def _hybrid(base: ScenarioResult, other: ScenarioResult, pots: list[str], taken: frozenset[str]) -> ScenarioResult:
     """BASE with the factors in ``taken`` from OTHER, run on the same data."""
-    data = scenario_data(base.loaded.text)
-    source = scenario_data(other.loaded.text)
+    data = _data(base)
+    source = _data(other)
     for pot in pots:
         if "budget" in taken:
             for field in ("budget", "years"):
@@ -87,8 +99,7 @@ def _hybrid(base: ScenarioResult, other: ScenarioResult, pots: list[str], taken:
         data["peildata"] = copy.deepcopy(source.get("peildata") or {})
     # every user key either side declares, the values from the side the key_data factor names
     first, second = (other, base) if "key_data" in taken else (base, other)
-    declared = {**(scenario_data(second.loaded.text).get("user_keys") or {}),
-                **(scenario_data(first.loaded.text).get("user_keys") or {})}
+    declared = {**(_data(second).get("user_keys") or {}), **(_data(first).get("user_keys") or {})}
     if declared:
         data["user_keys"] = declared
     keys = {name: (first.loaded.keys.get(name) or second.loaded.keys[name]) for name in declared}

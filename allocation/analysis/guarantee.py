@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -50,8 +49,15 @@ class GuaranteeCost:
 
 
 def floors(reference: np.ndarray, max_loss_pct: float) -> np.ndarray:
-    """``ceil((1 - X/100) r)`` in whole euros, computed exactly (X as given, to 1/10,000 %)."""
-    keep = Fraction(10_000) - Fraction(round(max_loss_pct * 100))
+    """``ceil((1 - X/100) r)`` in whole euros, computed exactly (X as given, to 1/10,000 %).
+
+    In whole-number arithmetic: ``keep = 10,000 - 100 X`` (rounded) and the floor is
+    ``ceil(r * keep / 10,000)``, on the whole array at once while ``r * keep`` fits in 64 bits,
+    else one municipality at a time in Python's unbounded integers (the same numbers)."""
+    keep = 10_000 - round(max_loss_pct * 100)
+    values = np.asarray(reference)
+    if values.dtype.kind in "iu" and values.size and max(int(values.max()), -int(values.min())) * abs(keep) < 2**62:
+        return -((-values.astype(np.int64) * keep) // 10_000)
     return np.array([-((-int(r) * keep) // 10_000) for r in reference], dtype=np.int64)
 
 

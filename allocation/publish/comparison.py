@@ -3,8 +3,11 @@ a notes sheet, and one CSV per view (UTF-8, LF)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import io
+from collections.abc import Iterator
 
 import pandas as pd
 import xlsxwriter
@@ -68,40 +71,61 @@ def _cells(series: pd.Series) -> list:
     return [None if value is None or value != value else str(value) for value in series.tolist()]
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a workbook is built.
+
+    XlsxWriter keeps a small object per cell until the workbook is closed (about 390,000 per
+    compared scenario); the collector would walk all of them again and again as they pile up,
+    although none of them is garbage before the end. Paused, the comparison files take about
+    a sixth less time. The pause is for the whole process; the collector is switched on again
+    afterwards if it was on (nothing is left uncollected, it only waits).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def comparison_workbook(comparison: Comparison, views: list | None = None) -> bytes:
     """The comparison as an xlsx workbook in memory: a sheet per view and a notes sheet.
 
-    Written with XlsxWriter column by column (several times faster than openpyxl for the
-    20,000-row sheet of a comparison); number formats are set per column. The document's
-    creation date is fixed, so the same comparison gives the same bytes.
+    Written with XlsxWriter a column at a time (several times faster than openpyxl for the
+    20,000-row sheet of a comparison), with one format object per number format, set on the
+    column and given to its cells (an empty cell keeps the format). The document's creation
+    date is fixed, so the same comparison gives the same bytes.
     """
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    book.set_properties({"created": dt.datetime(2021, 4, 28)})  # the letter's date; any fixed date does
-    bold = book.add_format({"bold": True})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    formats: dict[str, object] = {}
-    for sheet, _, frame in views or comparison_views(comparison):
-        worksheet = book.add_worksheet(sheet)
-        worksheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
-        worksheet.freeze_panes(1, 0)
-        if len(frame):
-            worksheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
-        for index, column in enumerate(frame.columns):
-            pattern = "#,##0" if column in _EURO_COLUMNS or column in BANDS else _FORMATS.get(column)
-            if pattern and pattern not in formats:
-                formats[pattern] = book.add_format({"num_format": pattern})
-            if sheet == "Notes":
-                width = {"about": 24, "item": 26, "text": 120}[column]
-            else:
-                sample = [len(str(v)) for v in frame[column].head(200)]
-                width = min(60, max([len(str(column))] + sample) + 2)
-                if pattern:
-                    width = max(width, 12)
-            cell_format = wrap if (sheet == "Notes" and column == "text") else formats.get(pattern or "")
-            worksheet.set_column(index, index, width, cell_format)
-            worksheet.write_column(1, index, _cells(frame[column]), cell_format)
-    book.close()
+    with _collector_paused():
+        book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        book.set_properties({"created": dt.datetime(2021, 4, 28)})  # the letter's date; any fixed date does
+        bold = book.add_format({"bold": True})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        formats: dict[str, object] = {}
+        for sheet, _, frame in views or comparison_views(comparison):
+            worksheet = book.add_worksheet(sheet)
+            worksheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
+            worksheet.freeze_panes(1, 0)
+            if len(frame):
+                worksheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+            for index, column in enumerate(frame.columns):
+                pattern = "#,##0" if column in _EURO_COLUMNS or column in BANDS else _FORMATS.get(column)
+                if pattern and pattern not in formats:
+                    formats[pattern] = book.add_format({"num_format": pattern})
+                if sheet == "Notes":
+                    width = {"about": 24, "item": 26, "text": 120}[column]
+                else:
+                    sample = [len(str(v)) for v in frame[column].head(200)]
+                    width = min(60, max([len(str(column))] + sample) + 2)
+                    if pattern:
+                        width = max(width, 12)
+                cell_format = wrap if (sheet == "Notes" and column == "text") else formats.get(pattern or "")
+                worksheet.set_column(index, index, width, cell_format)
+                worksheet.write_column(1, index, _cells(frame[column]), cell_format)  # blanks keep it too
+        book.close()
     return buffer.getvalue()
 
 
@@ -109,17 +133,32 @@ def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.6f").encode("utf-8")
 
 
+def decomposition_sheet(parts: pd.DataFrame) -> pd.DataFrame:
+    """The decomposition as the workbook shows it: a row per pot, year and municipality, a
+    column per factor (``<factor>_eur``) and ``difference_eur``, their sum: the parts side by
+    side, adding up to the change (a third of the cells of the long table)."""
+    factors = list(dict.fromkeys(parts["factor"]))
+    keys = ["pot", "year", "gm_code", "gm_name"]
+    wide = parts.pivot(index=keys, columns="factor", values="effect_eur")
+    order = pd.MultiIndex.from_frame(parts.loc[parts["factor"] == factors[0], keys])  # the table's own order
+    wide = wide.reindex(order)[factors].astype("int64")
+    wide.columns = [f"{factor}_eur" for factor in factors]
+    wide["difference_eur"] = wide.sum(axis=1)
+    return wide.reset_index()
+
+
 def negotiation_views(base: ScenarioResult, others: list[ScenarioResult]) -> list[tuple[str, str, pd.DataFrame]]:
     """The negotiation sheets for every scenario against the baseline: "Garantie" (the cost of
     guarantees, :mod:`allocation.analysis.guarantee`), "Compromis" (the compromise frontier of
     each shared pot with the keys both use, :mod:`allocation.analysis.compromise`) and
-    "Decompositie" (each change split into its factors, :mod:`allocation.analysis.decompose`)."""
+    "Decompositie" (each change split into its factors, :mod:`allocation.analysis.decompose`,
+    as :func:`decomposition_sheet`)."""
     guarantees, frontiers, parts = [], [], []
     for other in others:
         label = other.loaded.scenario_id
         guarantees.append(guarantee_table(base, other).assign(scenario=label))
         table, _ = decompose(base, other)
-        parts.append(table.assign(scenario=label))
+        parts.append(decomposition_sheet(table).assign(scenario=label))
         for pot in [p for p in other.scenario.pots if p in base.scenario.pots]:
             try:
                 problem, year = compromise_problem(base, other, pot, None, None)
