@@ -256,6 +256,9 @@ def test_a_negotiator_changes_the_elip_key_and_sees_compares_and_downloads_the_e
     _no_table_cut_off(page)
     assert not page.locator('[data-testid="stException"]').count()
     page.locator('[data-testid="stMain"] h2').first.click()
+    page.get_by_text("Scenario tegenover de basis").first.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 250)  # the comparison itself, below the choice of scenarios
+    page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=False)
 
     _choose_view(page, "Exporteren")

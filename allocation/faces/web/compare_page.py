@@ -83,8 +83,9 @@ def compare_selection(page: Page, widgets: bool) -> tuple[tuple, int, list[str]]
     # widget state is dropped while the Compare view is not shown: the choice is kept here
     stored = st.session_state.setdefault("compare_choice", {}).setdefault(suffix, {})
     if widgets:
-        st.file_uploader(lang("compare_upload"), type=["yaml", "yml"], accept_multiple_files=True,
-                         key="compare_uploads")
+        with st.expander(lang("compare_upload")):
+            st.file_uploader(lang("compare_upload"), type=["yaml", "yml"], accept_multiple_files=True,
+                             key="compare_uploads", label_visibility="collapsed")
         entries = compare_entries(page)
         names = list(entries)
         start = st.session_state.get(chosen_key, stored.get("chosen", default))
