@@ -70,7 +70,7 @@ def test_numbers_are_written_the_dutch_way():
 
 
 @given(st.integers(min_value=-10**12, max_value=10**12) | st.floats(min_value=-1e9, max_value=1e9),
-       st.integers(min_value=0, max_value=3), st.sampled_from(["nl", "en"]))
+       st.integers(min_value=0, max_value=9), st.sampled_from(["nl", "en"]))
 def test_numbers_on_screen_equal_babels_formats(value, decimals, lang):
     n = Numbers(lang)
     locale = n.locale
@@ -134,3 +134,10 @@ def test_money_in_a_library_message_is_written_the_languages_way_and_nothing_els
     quoted = "aantal '1.234' can be read as 1.234 or as 1234 (row 3, GM0363)"
     assert money_in_text(quoted, dutch) == quoted  # a value quoted from a file stays as written
     assert money_in_text("EUR 1,193", Numbers("en")) == "€ 1,193"
+    # a cap typed with many decimals comes back in a message with all of them
+    assert money_in_text("at most EUR 0.1234567 per inhabitant", dutch) == "at most € 0,1234567 per inhabitant"
+
+
+def test_a_value_that_is_not_a_number_shows_as_a_dash():
+    assert Numbers("nl").number(float("nan"), 3) == "–"
+    assert Numbers("nl").eur(float("inf")) == "€ –"

@@ -494,3 +494,36 @@ def test_a_changed_reference_scenario_is_run_again_not_taken_from_the_cache(tmp_
     fresh = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
     assert changed.allocation.equals(fresh.allocation)
     assert not changed.allocation.equals(first.allocation)
+
+
+
+def test_a_changed_key_file_of_a_reference_scenario_is_read_again(tmp_path):
+    """The cache of reference runs also follows the files the reference names (here a key CSV
+    with FICTITIOUS counts), not only its own text."""
+    import shutil
+
+    from allocation.scenario import running
+
+    shutil.copy(SCENARIOS / "kamerbrief-2021-ingroei.yaml", tmp_path / "kamerbrief-2021-ingroei.yaml")
+    codes = list(load_scenario(SCENARIOS / "kamerbrief-2021.yaml").keys["inwoners"].values.index)
+    counts = tmp_path / "telling.csv"
+    counts.write_text("gm_code,aantal\n" + "".join(f"{c},{1 + i % 7}\n" for i, c in enumerate(codes)),
+                      encoding="utf-8")
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
+    text = text.replace("key_register: 2021-01-01", """key_register: 2021-01-01
+user_keys:
+  telling:
+    file: telling.csv
+    value_column: aantal
+    label: FICTITIOUS test counts
+    source: test fixture (FICTITIOUS)
+    kind: assumption""", 1).replace("weights: {inwoners: 1.0}", "weights: {telling: 1.0}", 1)
+    (tmp_path / "kamerbrief-2021.yaml").write_text(text, encoding="utf-8")
+    first = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
+    counts.write_text("gm_code,aantal\n" + "".join(f"{c},{1 + i % 5}\n" for i, c in enumerate(codes)),
+                      encoding="utf-8")
+    changed = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
+    running._REFERENCE_RUNS.clear()
+    fresh = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
+    assert changed.allocation.equals(fresh.allocation)
+    assert not changed.allocation.equals(first.allocation)

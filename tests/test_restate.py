@@ -222,3 +222,31 @@ def test_bad_peildatum_is_a_message_naming_the_field(peildata, fragment):
     assert any(fragment in problem and problem.startswith("s.yaml: peildata") for problem in info.value.problems), (
         info.value.problems
     )
+
+
+
+def test_publishing_by_summing_mergers_equals_the_general_restatement(monkeypatch):
+    """The shortcut for registers reached by mergers and renames only (each municipality whole
+    to one successor) gives the same published table as restate(), which also divides splits."""
+    from allocation.scenario import running
+    from tests.conftest import shipped
+
+    fast = shipped("kamerbrief-2021").published
+    monkeypatch.setattr(running, "_merge_targets", lambda codes, successors: None)  # always the general path
+    result = shipped("kamerbrief-2021")
+    running.refresh_published(result)
+    assert result.published.equals(fast)
+
+
+def test_the_merger_shortcut_steps_aside_for_a_split():
+    import pandas as pd
+
+    from allocation.scenario.running import _merge_targets
+
+    merged = pd.DataFrame({"predecessor": ["GM0001", "GM0002"], "successor": ["GM0009", "GM0009"],
+                           "share": ["1", "1"]})
+    targets, position = _merge_targets(["GM0001", "GM0002", "GM0003"], merged)
+    assert list(targets) == ["GM0003", "GM0009"] and list(position) == [1, 1, 0]
+    split = pd.DataFrame({"predecessor": ["GM0001", "GM0001"], "successor": ["GM0008", "GM0009"],
+                          "share": ["1/4", "3/4"]})
+    assert _merge_targets(["GM0001", "GM0002"], split) is None

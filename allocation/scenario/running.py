@@ -69,11 +69,13 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR, chain: tuple
     def run_reference(path: Path) -> pd.DataFrame:
         reference = load_scenario(path, data_dir)
         key = _reference_key(reference, path, data_dir, chain)
-        if key not in _REFERENCE_RUNS:
+        found = _REFERENCE_RUNS.get(key)  # one lookup: another session may clear the cache meanwhile
+        if found is None:
+            found = run_scenario(reference, data_dir, chain).allocation
             if len(_REFERENCE_RUNS) >= 16:
                 _REFERENCE_RUNS.clear()
-            _REFERENCE_RUNS[key] = run_scenario(reference, data_dir, chain).allocation
-        return _REFERENCE_RUNS[key]
+            _REFERENCE_RUNS[key] = found
+        return found
 
     for pot_id, pot in scenario.pots.items():
         used = {name: w for name, w in pot.key.weights.items()}
@@ -148,12 +150,15 @@ _SUCCESSORS: dict[tuple, pd.DataFrame] = {}
 
 
 def _successors(codes: list[str], mergers: pd.DataFrame, data_dir: Path, date: str) -> pd.DataFrame:
-    key = (str(Path(data_dir).resolve()), tuple(codes), date, len(mergers))
-    if key not in _SUCCESSORS:
+    content = int(pd.util.hash_pandas_object(mergers, index=False).sum())  # the table's content, not its size
+    key = (str(Path(data_dir).resolve()), tuple(codes), date, content)
+    found = _SUCCESSORS.get(key)  # one lookup: another session may clear the cache meanwhile
+    if found is None:
+        found = successor_map(codes, mergers, after=KEY_REGISTER_DATE, until=date)
         if len(_SUCCESSORS) >= 64:
             _SUCCESSORS.clear()
-        _SUCCESSORS[key] = successor_map(codes, mergers, after=KEY_REGISTER_DATE, until=date)
-    return _SUCCESSORS[key]
+        _SUCCESSORS[key] = found
+    return found
 
 
 def _merge_targets(codes: list[str], successors: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:

@@ -94,7 +94,8 @@ def headline(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | N
         return
     metrics[0].metric(
         lang("metric_redistributed"),
-        lang.n.eur(effect.redistributed_eur),
+        # a half euro when the totals differ (a budget edit): shown, not rounded away
+        lang.n.eur(effect.redistributed_eur, 0 if effect.redistributed_eur.is_integer() else 1),
         delta=lang("metric_total_change", amount=lang.n.delta_eur(effect.total_after - effect.total_before))
         if effect.total_after != effect.total_before
         else None,

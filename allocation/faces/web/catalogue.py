@@ -90,8 +90,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Choose the pot and year above the view; here you edit that pot.",
     ),
     "edit_reset": ("Alle wijzigingen ongedaan maken", "Undo all changes"),
-    "edit_not_applied": ("Niet toegepast: {what} ({pot}). De meldingen van de opdrachtregel (in het Engels):",
-                         "Not applied: {what} ({pot}). The command line's messages:"),
+    "edit_not_applied": (
+        "Niet toegepast: {what}. De meldingen van de opdrachtregel (in het Engels):",
+        "Not applied: {what}. The command line's messages:",
+    ),
     "field_budget": ("Budget (€)", "Budget (€)"),
     "field_scale_years": ("Betaaljaren meeschalen met het budget", "Scale the payment years with the budget"),
     "field_years_euros": ("Betaaljaren (€)", "Payment years (€)"),
@@ -166,6 +168,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Het totaal van een groep per betaaljaar: minstens / hoogstens een aandeel van de pot of een bedrag.",
         "A group's total per payment year: at least / at most a share of the pot or an amount.",
     ),
+    "group_choice_province": ("{name} ({code}, {count} gemeenten)", "{name} ({code}, {count} municipalities)"),
+    "group_choice_region": (
+        "{code} ({count} gemeenten, o.a. {largest})",
+        "{code} ({count} municipalities, incl. {largest})",
+    ),
+    "group_choice_size": ("{label} inwoners ({count} gemeenten)", "{label} inhabitants ({count} municipalities)"),
     "group_add": ("Groep toevoegen", "Add a group"),
     "group_new": ("Nieuwe groep {number}", "New group {number}"),
     "group_by": ("Groep volgens", "Group by"),
@@ -362,8 +370,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The library writes the explanation, as the command line's `explain` does.",
     ),
     "phasing_header": ("Verdeling over de jaren", "Year phasing"),
-    "phasing_caption": ("Gearceerd: het budget van dat jaar is een aanname; effen: uit een bron.",
-                        "Hatched: that year's budget is an assumption; plain: from a source."),
+    "phasing_caption": (
+        "Gearceerd: het budget van dat jaar is een aanname; effen: uit een bron.",
+        "Hatched: that year's budget is an assumption; plain: from a source.",
+    ),
     "provenance_header": (
         "Herkomst: welke cijfers echt, proxy of aanname zijn",
         "Provenance: which figures are real, proxy or assumption",
@@ -442,8 +452,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "all_years": ("alle jaren", "all years"),
     "compare_title": ("{scenario} tegenover {baseline}", "{scenario} against {baseline}"),
     "metric_baseline": ("Basis", "Baseline"),
-    "gini_line": ("Gini van € per inwoner: {base} in de basis, {other} in het scenario.",
-                  "Gini of € per inhabitant: {base} in the baseline, {other} in the scenario."),
+    "gini_line": (
+        "Gini van € per inwoner: {base} in de basis, {other} in het scenario.",
+        "Gini of € per inhabitant: {base} in the baseline, {other} in the scenario.",
+    ),
     "help_gini": (
         "0: elke inwoner krijgt hetzelfde; hoger: het geld is meer geconcentreerd.",
         "0: every inhabitant gets the same; higher: the money is more concentrated.",

@@ -50,11 +50,11 @@ def certainty_page(page: Page) -> None:
         key = result.loaded.keys[name]
         value, _ = number_field(lang, columns[i], lang("spread_of", key=key_label(lang, key),
                                                        kind=lang("kind_" + key.kind)),
-                                f"spread_{name}", defaults[name], decimals=3, maximum=2)
+                                f"spread_{page.scenario_key}_{name}", defaults[name], maximum=2)
         spreads.append((name, float(value)))
-    profile, _ = number_field(lang, columns[len(used)], lang("spread_years"), "spread_years", 0.0, decimals=3,
+    profile, _ = number_field(lang, columns[len(used)], lang("spread_years"), f"spread_{page.scenario_key}_years", 0.0,
                               maximum=1)
-    draws, _ = number_field(lang, columns[len(used) + 1], lang("draws"), "spread_draws",
+    draws, _ = number_field(lang, columns[len(used) + 1], lang("draws"), f"spread_{page.scenario_key}_draws",
                             int(block.draws if block else 1000), whole=True, minimum=100, maximum=10_000)
     st.caption(lang("spread_assumption", proxy=lang.n.pct(25, 0), real=lang.n.pct(2, 0)))
     with st.spinner(lang("drawing")):

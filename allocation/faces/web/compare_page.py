@@ -344,8 +344,9 @@ def mutaties_panel(page: Page) -> None:
     pot = None
     if upload.name.lower().endswith(".csv"):
         pots = list(page.result.scenario.pots)
+        labels = {p: page.result.scenario.pots[p].label for p in pots}
         pot = st.selectbox(lang("mutaties_pot"), [None] + pots, key="published_pot",
-                           format_func=lambda p: lang("from_the_file") if p is None else p)
+                           format_func=lambda p: lang("from_the_file") if p is None else labels[p])
     found, problems = mutaties_of(page.entry, upload.getvalue(), upload.name, pot)
     if problems:
         show_problems(problems, lang("mutaties_cannot"))

@@ -12,7 +12,7 @@ import streamlit as st
 
 from allocation.faces import views
 from allocation.faces.web import state
-from allocation.faces.web.inputs import forget, number_field
+from allocation.faces.web.inputs import REGISTRY, forget, number_field
 from allocation.faces.web.labels import Lang, key_label
 from allocation.faces.web.numbers import money_in_text
 from allocation.scenario import edits as scenario_edits
@@ -32,7 +32,7 @@ def edit_panel(lang: Lang, base, pot_id: str, scenario_key: str) -> tuple[dict, 
         edits.clear()
         forget(EDIT_PREFIX)
     change = edits.setdefault(pot_id, {})
-    prefix = f"{EDIT_PREFIX}{scenario_key}_{pot_id}"
+    prefix = f"{EDIT_PREFIX}{scenario_key}:{pot_id}"  # ":" cannot be in a pot id
     marks: dict = {}
     _budget_fields(lang, pot, change, prefix)
     marks[(pot_id, "budget")] = side.container()
@@ -58,9 +58,10 @@ def mark_rejected(lang: Lang, rejected: dict, marks: dict, base) -> list[str]:
     lines = []
     for (pot_id, unit), problems in rejected.items():
         where = lang(f"unit_{unit}")
-        pot = base.scenario.pots[pot_id].label if pot_id in base.scenario.pots else lang("unit_caps")
+        if pot_id in base.scenario.pots:
+            where = f"{where} ({base.scenario.pots[pot_id].label})"
         lines_of = "\n".join(f"- {money_in_text(p, lang.n)}" for p in problems)
-        text = lang("edit_not_applied", what=where, pot=pot) + "\n\n" + lines_of
+        text = lang("edit_not_applied", what=where) + "\n\n" + lines_of
         if (pot_id, unit) in marks:
             marks[(pot_id, unit)].error(text)
         lines.append(text)
@@ -83,13 +84,12 @@ def _budget_fields(lang: Lang, pot, change: dict, prefix: str) -> None:
             for year, value in scenario_edits.scaled_profile(current, int(budget)).items():
                 years[year] = value
                 st.session_state[f"{prefix}_y{year}"] = lang.n.number(value)
-                st.session_state.setdefault("_number_fields", {})[f"{prefix}_y{year}"] = (value, 0, True)
+                st.session_state.setdefault(REGISTRY, {})[f"{prefix}_y{year}"] = (value, True)
     side.caption(lang("field_years_euros") if euros else lang("field_years_shares"))
     columns = side.columns(2)
     for index, (year, value) in enumerate(profile.items()):
         current = years.get(year, value)
-        found, _ = number_field(lang, columns[index % 2], str(year), f"{prefix}_y{year}", current, whole=euros,
-                                decimals=None if euros else 4)
+        found, _ = number_field(lang, columns[index % 2], str(year), f"{prefix}_y{year}", current, whole=euros)
         years[year] = int(found) if euros else float(found)
 
 
@@ -101,8 +101,15 @@ def _weight_fields(lang: Lang, base, pot_id: str, pot, change: dict, prefix: str
     for name in sorted(base.loaded.keys):
         key = base.loaded.keys[name]
         label = f"{key_label(lang, key)} ({lang('kind_' + key.kind)})"
-        value, _ = number_field(lang, side, label, f"{prefix}_w_{name}", float(weights.get(name, 0.0)),
-                                decimals=4, maximum=1000, help=lang("help_weight", name=name))
+        value, _ = number_field(
+            lang,
+            side,
+            label,
+            f"{prefix}_w_{name}",
+            float(weights.get(name, 0.0)),
+            maximum=1000,
+            help=lang("help_weight", name=name),
+        )
         new_weights[name] = float(value)
     if any(w > 0 for w in new_weights.values()):
         change["weights"] = new_weights
@@ -123,8 +130,16 @@ def _constraint_fields(lang: Lang, pot, change: dict, prefix: str, marks: dict, 
         label = lang(f"field_{which}_{unit}")
         if first is not None and first.years:
             label += lang("field_in_years", years=", ".join(map(str, first.years)))
-        value, _ = number_field(lang, side, label, f"{prefix}_{which}", current[1], whole=unit == "eur",
-                                decimals=2, optional=True, help=lang("help_empty_is_none"))
+        value, _ = number_field(
+            lang,
+            side,
+            label,
+            f"{prefix}_{which}",
+            current[1],
+            whole=unit == "eur",
+            optional=True,
+            help=lang("help_empty_is_none"),
+        )
         change[which] = (unit, value)
         marks[(pot_id, which)] = side.container()
     bands = [("year_band", lang("field_year_band"))]
@@ -137,9 +152,9 @@ def _constraint_fields(lang: Lang, pot, change: dict, prefix: str, marks: dict, 
         )
         left, right = side.columns(2)
         decrease, _ = number_field(lang, left, f"{title}: {lang('field_max_less')}", f"{prefix}_{which}_dec",
-                                   current[0], decimals=2, optional=True, help=lang("help_empty_is_none"))
+                                   current[0], optional=True, help=lang("help_empty_is_none"))
         increase, _ = number_field(lang, right, f"{title}: {lang('field_max_more')}", f"{prefix}_{which}_inc",
-                                   current[1], decimals=2, optional=True, help=lang("help_empty_is_none"))
+                                   current[1], optional=True, help=lang("help_empty_is_none"))
         change[which] = (decrease, increase)
         marks[(pot_id, which)] = side.container()
 
@@ -155,8 +170,15 @@ def _limit_fields(lang: Lang, label: str, key: str, spec: dict, side_: str):
     if unit == "none":
         return None, None
     start = spec.get(f"{side_}_{unit}") or 0
-    value, _ = number_field(lang, right, f"{label}: {units[unit]}", f"{key}_{unit}", start, whole=unit == "eur",
-                            decimals=4, maximum=1 if unit == "share" else None)
+    value, _ = number_field(
+        lang,
+        right,
+        f"{label}: {units[unit]}",
+        f"{key}_{unit}",
+        start,
+        whole=unit == "eur",
+        maximum=1 if unit == "share" else None,
+    )
     return f"{side_}_{unit}", value
 
 
@@ -196,7 +218,7 @@ def _group_editor(lang: Lang, base, spec: dict, key: str, choices: dict) -> dict
 def _group_fields(lang: Lang, base, pot, change: dict, prefix: str) -> None:
     """Add, edit and remove the pot's group limits (a group's total per payment year)."""
     groups = (pot.constraints.groups if getattr(pot, "constraints", None) is not None else []) or []
-    choices = state.group_choices(str(base.scenario.key_register), base.municipalities)
+    choices = state.group_choices(str(base.scenario.key_register), lang.lang, base.municipalities)
     edited = change.setdefault("groups", {})
     added = change.setdefault("new_groups", [])
     count = len(groups) + sum(s is not None for s in added)
@@ -225,7 +247,7 @@ def _cross_pot_fields(lang: Lang, base, scenario_key: str, edits: dict) -> None:
     edited = change.setdefault("caps", {})
     added = change.setdefault("new_caps", [])
     pots = list(base.scenario.pots)
-    prefix = f"{EDIT_PREFIX}{scenario_key}_xpot"
+    prefix = f"{EDIT_PREFIX}{scenario_key}::xpot"
     caps = base.scenario.cross_pot
     units = {"eur": lang("unit_eur"), "eur_per_inhabitant": lang("unit_eur_per_inhabitant")}
     with st.sidebar.expander(lang("caps_header", count=len(caps) + sum(c is not None for c in added))):
@@ -240,7 +262,7 @@ def _cross_pot_fields(lang: Lang, base, scenario_key: str, edits: dict) -> None:
                 st.session_state[f"{key}_unit"] = unit
             unit = st.selectbox(lang("caps_unit"), list(units), key=f"{key}_unit", format_func=units.get)
             amount, _ = number_field(lang, st, lang("caps_amount"), f"{key}_{unit}",
-                                     float(value) if value is not None else 0.0, decimals=2)
+                                     float(value) if value is not None else 0.0)
             if st.checkbox(lang("caps_remove"), key=f"{key}_remove"):
                 return None
             return (selected, unit, amount)

@@ -12,27 +12,30 @@ import streamlit as st
 
 from allocation.faces.web.labels import Lang
 
-#: session-state key of the registry: widget key -> (last valid value, decimals, whole)
+#: session-state key of the registry: widget key -> (last valid value, whole)
 REGISTRY = "_number_fields"
 
 
-def shown(lang: Lang, value: float | None, decimals: int | None) -> str:
-    """A value as a field shows it: whole numbers with thousands marks, others with as many
-    decimals as they need (up to ``decimals``)."""
+def shown(lang: Lang, value: float | None, whole: bool = False) -> str:
+    """A value as a field shows it, exactly: whole numbers with thousands marks, others with
+    every decimal they have (``0,205``, never rounded to ``0,2``)."""
     if value is None:
         return ""
-    if decimals == 0 or float(value).is_integer():
+    if whole or float(value).is_integer():
         return lang.n.number(value, 0)
-    text = f"{float(value):.{decimals or 6}f}".rstrip("0").rstrip(".")
-    return lang.n.number(float(text), len(text.split(".")[1]) if "." in text else 0)
+    text = repr(float(value))
+    if "e" in text or "E" in text:  # tiny or huge: at most ten decimals
+        text = f"{float(value):.10f}".rstrip("0")
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return lang.n.number(float(value), decimals)
 
 
 def rewrite_for_language(lang: Lang) -> None:
     """After a switch of language, show every field's last valid value in the new convention."""
     if st.session_state.get("_lang_shown") == lang.lang:
         return
-    for key, (value, decimals, _) in st.session_state.get(REGISTRY, {}).items():
-        st.session_state[key] = shown(lang, value, decimals)
+    for key, (value, whole) in st.session_state.get(REGISTRY, {}).items():
+        st.session_state[key] = shown(lang, value, whole)
     st.session_state["_lang_shown"] = lang.lang
 
 
@@ -44,23 +47,22 @@ def number_field(
     initial: float | None,
     *,
     whole: bool = False,
-    decimals: int | None = None,
     minimum: float | None = 0,
     maximum: float | None = None,
     optional: bool = False,
     help: str | None = None,
 ) -> tuple[float | None, str | None]:
-    """(value, problem): the field's value (the last valid one while the text is wrong, the
-    initial value exactly while the text is the initial's), and the message under the field."""
+    """(value, problem): the field's value and the message under the field. While the text is
+    wrong the last valid value is used; while the text is the last valid value as shown, that
+    value itself (so showing a number never changes it)."""
     registry = st.session_state.setdefault(REGISTRY, {})
-    initial_text = shown(lang, initial, 0 if whole else decimals)
     if key not in st.session_state:
-        st.session_state[key] = initial_text
-        registry[key] = (initial, 0 if whole else decimals, whole)
+        st.session_state[key] = shown(lang, initial, whole)
+        registry[key] = (initial, whole)
+    last = registry.get(key, (initial, whole))[0]
     text = container.text_input(label, key=key, help=help)
-    last = registry.get(key, (initial, decimals, whole))[0]
-    if text.strip() == initial_text:
-        value = initial
+    if text.strip() == shown(lang, last, whole):
+        value = last
     elif optional and not text.strip():
         value = None
     else:
@@ -72,7 +74,7 @@ def number_field(
             return last, _mark(container, label, lang("field_at_least", value=lang.n.number(minimum)), lang)
         if maximum is not None and value > maximum:
             return last, _mark(container, label, lang("field_at_most", value=lang.n.number(maximum)), lang)
-    registry[key] = (value, 0 if whole else decimals, whole)
+    registry[key] = (value, whole)
     return value, None
 
 

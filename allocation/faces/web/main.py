@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -55,7 +56,9 @@ def main() -> None:
         return
     origin_entry = (text, origin, scenario_id, uploads)
     pot_id, year = selection(lang, base, chooser)
-    scenario_key = f"{scenario_id}:{base.loaded.content_hash[:12]}"
+    # the edits belong to the scenario's own text: an uploaded key (which adds user_keys to the
+    # run's text) keeps them
+    scenario_key = f"{scenario_id}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
     edits, marks = edit_panel(lang, base, pot_id, scenario_key)
     with st.spinner(lang("allocating")):
         edited_text, result, problems, rejected, changes = state.edited_run(text, origin, scenario_id, uploads,
@@ -68,7 +71,7 @@ def main() -> None:
         show_problems(problems, lang("edits_invalid"))
         result, entry, edited_text = base, origin_entry, None
     page = Page(lang=lang, result=result, origin=base, entry=entry, origin_entry=origin_entry, pot_id=pot_id,
-                year=year, changes=changes)
+                year=year, changes=changes, scenario_key=scenario_key)
     title(page, header, rejected_lines)
     if view == "allocation":
         allocation_page(page)

@@ -25,7 +25,6 @@ from babel.numbers import (
 from allocation.faces.web.catalogue import CATALOGUE
 
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}  # the catalogue's languages
-_QUANTUM = {d: Decimal(1).scaleb(-d) for d in range(0, 7)}
 _ALLOWED = re.compile(r"^[+-]?[0-9.,]+$")
 
 
@@ -48,9 +47,11 @@ class Numbers:
         """``3.500.000``; ``0,107`` with three decimals. The same text as Babel's
         ``format_decimal`` with the pattern ``#,##0.000`` (half-even rounding of the number as
         written), with Babel's decimal and group marks, at a fraction of the cost; only a value
-        that rounds to zero gets no minus sign."""
+        that rounds to zero gets no minus sign, and a value that is not a number shows as ``–``."""
+        if isinstance(value, float) and not math.isfinite(value):
+            return "–"
         rounded = Decimal(repr(float(value)) if isinstance(value, float) else str(value)).quantize(
-            _QUANTUM[decimals], rounding=ROUND_HALF_EVEN)
+            _quantum(decimals), rounding=ROUND_HALF_EVEN)
         decimal, group = _symbols(self.locale)
         text = f"{abs(rounded):,.{decimals}f}".translate(str.maketrans({",": group, ".": decimal}))
         return ("-" + text) if rounded < 0 else text
@@ -128,6 +129,11 @@ def money_in_text(text: str, numbers: Numbers) -> str:
         return numbers.number(float(f"{match.group(1)}.{match.group(2)}"), len(match.group(2))) + "%"
 
     return _PERCENT.sub(percent, _MONEY.sub(money, text))
+
+
+@lru_cache(maxsize=32)
+def _quantum(decimals: int) -> Decimal:
+    return Decimal(1).scaleb(-decimals)
 
 
 @lru_cache(maxsize=4)

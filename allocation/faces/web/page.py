@@ -18,6 +18,7 @@ class Page:
     pot_id: str
     year: int
     changes: list[str] = field(default_factory=list)  # the edits, one line each
+    scenario_key: str = ""  # the scenario's id and text hash: fields of one scenario stay with it
 
     @property
     def edited(self) -> bool:

@@ -17,6 +17,7 @@ from allocation.analysis.compare import compare
 from allocation.common.errors import InputError
 from allocation.data.registers import geojson_path, load_geojson
 from allocation.faces import views
+from allocation.faces.web.labels import Lang
 from allocation.publish.comparison import comparison_files, negotiation_views
 from allocation.publish.run_files import export_files
 from allocation.scenario import edits as scenario_edits
@@ -113,9 +114,25 @@ def geojson(date: str) -> dict | str:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def group_choices(key_register: str, _municipalities) -> dict:
-    """The provinces, veiligheidsregio's and size classes to choose a group from (per key register)."""
-    return views.group_choices(_municipalities)
+def group_choices(key_register: str, language: str, _municipalities) -> dict:
+    """The provinces, veiligheidsregio's and size classes to choose a group from (per key
+    register and language): value -> label with the number of municipalities."""
+    lang = Lang(language)
+    found = views.group_choices(_municipalities)  # the values, in the order to offer them
+    frame = _municipalities
+    labels: dict[str, dict[str, str]] = {"province": {}, "veiligheidsregio": {}, "size_class": {}}
+    for code in found["province"]:
+        members = frame[frame["province_code"] == code]
+        labels["province"][code] = lang("group_choice_province", name=members["province_name"].iloc[0], code=code,
+                                        count=len(members))
+    for code in found["veiligheidsregio"]:
+        members = frame[frame["veiligheidsregio_code"] == code].sort_values("population", ascending=False)
+        labels["veiligheidsregio"][code] = lang("group_choice_region", code=code, count=len(members),
+                                                largest=", ".join(members["gm_name"].head(2)))
+    for label in found["size_class"]:
+        labels["size_class"][label] = lang("group_choice_size", label=label,
+                                           count=int((frame["size_class"] == label).sum()))
+    return labels
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
