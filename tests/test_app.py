@@ -39,9 +39,11 @@ def start(scenario_id: str | None = None) -> AppTest:
     return at
 
 
-def by_key(widgets, suffix: str):
-    """The widget whose key ends in ``suffix`` (edit keys carry the scenario's content hash)."""
-    matches = [widget for widget in widgets if str(widget.key).endswith(suffix)]
+def by_key(widgets, suffix: str, prefix: bool = False):
+    """The widget whose key ends in ``suffix`` (edit keys carry the scenario's content hash),
+    or with ``prefix`` starts with it (the column choices carry the uploaded file's)."""
+    matches = [widget for widget in widgets if (str(widget.key).startswith(suffix) if prefix
+                                                else str(widget.key).endswith(suffix))]
     assert matches, f"no widget key ends in {suffix!r}: {[w.key for w in widgets]}"
     return matches[0]
 
@@ -260,12 +262,12 @@ def test_edits_are_labelled_in_the_downloadable_yaml():
     text = at.code[0].value
     assert "Edited in the app: key weights set to inwoners 0.5, oppervlakte 0.5" in text
     markdown = "\n".join(m.value for m in at.markdown)
-    assert "`pots.ondertussengroep.key.weights.oppervlakte: absent -> 0.5`" in markdown
+    assert "`pots.ondertussengroep.key.weights.oppervlakte: afwezig → 0,5`" in markdown  # in Dutch
     assert at.download_button(key="dl_yaml")
 
 
 def upload_key(at: AppTest, name: str, content: bytes, *, key_name="elip_duo", kind="real",
-               source="test fixture (FICTITIOUS)", value_column="aantal") -> None:
+               source="test fixture (FICTITIOUS)", value_column="aantal", code_column="gm_code") -> None:
     at.sidebar.file_uploader(key="key_upload").set_value((name, content, "text/csv")).run()
     if key_name is not None:
         at.sidebar.text_input(key="key_name").set_value(key_name)
@@ -274,7 +276,9 @@ def upload_key(at: AppTest, name: str, content: bytes, *, key_name="elip_duo", k
     if source is not None:
         at.sidebar.text_input(key="key_source").set_value(source)
     if value_column is not None:
-        at.sidebar.selectbox(key="key_value_column").set_value(value_column)
+        by_key(at.sidebar.selectbox, "key_value_column", prefix=True).set_value(value_column)
+    if code_column is not None:
+        by_key(at.sidebar.selectbox, "key_code_column", prefix=True).set_value(code_column)
     at.run()
 
 
@@ -283,13 +287,14 @@ def test_a_key_upload_starts_neutral_and_lists_every_problem_at_once_naming_the_
     assert at.sidebar.text_input(key="key_name").value == ""
     assert at.sidebar.selectbox(key="key_kind").value is None
     upload_key(at, "elip.csv", b"gm_code,aantal\nGM9999,3\n", key_name=None, kind=None, source=None,
-               value_column=None)
+               value_column=None, code_column=None)
     assert not at.exception
     message = errors(at)
     for field in ("Naam van de sleutel: vul een naam in", "Soort gegevens: kies echt", "Bron: zeg waar",
-                  "Kolom met de waarden: kies een kolom"):
+                  "Kolom met de waarden: kies een kolom", "Kolom met de gemeentecode: kies een kolom"):
         assert field in message, message
-    at.sidebar.selectbox(key="key_value_column").set_value("aantal").run()
+    by_key(at.sidebar.selectbox, "key_value_column", prefix=True).set_value("aantal")
+    by_key(at.sidebar.selectbox, "key_code_column", prefix=True).set_value("gm_code").run()
     assert "elip.csv: row 2: gm_code 'GM9999' is not a municipality of the 2021-01-01 register" in errors(at)
 
 
@@ -465,11 +470,11 @@ def test_the_bound_report_shows_where_constraints_apply_and_follows_an_edit():
     at = start("kamerbrief-2021-floor")
     choose(at, "elip")
     summary, report = bound_tables(at)
-    assert summary["constraint"].tolist() == ["een minimum van EUR 2.500"]
+    assert summary["constraint"].tolist() == ["een minimum van € 2.500"]
     assert summary["municipalities"].iloc[0] == len(report)
     type_in(at, ":elip_minimum", "3.000")
     assert not at.exception and not at.error, errors(at)
-    assert bound_tables(at)[0]["constraint"].tolist() == ["een minimum van EUR 3.000"]
+    assert bound_tables(at)[0]["constraint"].tolist() == ["een minimum van € 3.000"]
     assert min(amounts(at)) >= 3000
     view(at, "scenario")
     yaml_text = " ".join(at.code[0].value.split())  # YAML wraps long lines
@@ -613,10 +618,10 @@ def test_the_compare_view_answers_the_three_negotiation_questions():
     tables = [frame.value for frame in at.main.dataframe]
     guarantee = next(t for t in tables if "top_up_eur" in t.columns)
     assert set(guarantee["max_loss_pct"]) == {0.0, 1.0, 2.0, 5.0, 10.0, 20.0}
-    frontier = next(t for t in tables if "distance_eur" in t.columns)
-    assert (frontier["feasible"] == "ja").any()
+    frontier = next(t.value for t in at.table if "Afstand (€)" in t.value.columns)  # a plain table: it wraps
+    assert (frontier["Haalbaar"] == "ja").any()
     picked = at.selectbox(key="why_municipality")
-    assert picked.options[0].split(": ")[-1].startswith("€ -")  # the largest loser first
+    assert picked.options[0].split(": ")[-1].startswith("-€ ")  # the largest loser first
     assert at.download_button(key="dl_compromise")
 
 
@@ -689,3 +694,38 @@ def test_a_pot_whose_id_looks_like_an_app_key_does_not_clash():
     assert not at.exception and not at.error, errors(at)
     type_in(at, ":xpot_w_oppervlakte", "1")
     assert not at.exception and not at.error, errors(at)
+
+
+def test_missing_municipalities_in_a_key_upload_point_to_the_apps_check_box():
+    at = start("kamerbrief-2021")
+    upload_key(at, "few.csv", b"gm_code,aantal\nGM0363,5\nGM0014,2\n")
+    assert "350 municipalities are missing" in errors(at)
+    assert "vink 'Ontbrekende gemeenten tellen als nul' aan" in errors(at)
+    assert "missing_as_zero" not in errors(at)
+    at.sidebar.checkbox(key="key_missing").check().run()
+    assert not at.error, errors(at)
+
+
+def test_a_key_upload_keeps_its_choices_through_a_switch_of_language():
+    at = start("kamerbrief-2021")
+    codes = at.main.dataframe[0].value["gm_code"].tolist()
+    csv = "gm_code,aantal\n" + "".join(f"{c},{1 + i % 3}\n" for i, c in enumerate(codes))  # FICTITIOUS counts
+    upload_key(at, "telling.csv", csv.encode(), kind="assumption")
+    by_key(at.sidebar.text_input, "_w_elip_duo").set_value("1").run()
+    assert "bewerkt" in at.main.header[0].value
+    at.sidebar.radio(key="lang").set_value("en").run()
+    at.sidebar.radio(key="view").set_value("scenario").run()  # the next click
+    assert not at.error, errors(at)
+    assert at.sidebar.selectbox(key="key_kind").value == "assumption"
+    assert "edited" in at.main.header[0].value
+
+
+def test_switching_scenarios_keeps_each_ones_edits_and_says_so():
+    at = start("kamerbrief-2021")
+    type_in(at, ":ondertussengroep_w_oppervlakte", "1")
+    edited = amounts(at)
+    at.sidebar.selectbox(key="shipped").set_value("kamerbrief-2021-floor").run()
+    assert "bewerkt" not in at.main.header[0].value
+    assert any("kamerbrief-2021 blijven bewaard" in c.value for c in at.sidebar.caption)
+    at.sidebar.selectbox(key="shipped").set_value("kamerbrief-2021").run()
+    assert "bewerkt" in at.main.header[0].value and amounts(at) == edited

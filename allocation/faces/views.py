@@ -334,6 +334,19 @@ def colour_limit(values: pd.Series, quantile: float = 0.95) -> float:
     return limit if limit > 0 else (float(magnitude.max()) or 1.0)
 
 
+def colour_range(values: pd.Series, share: float = 0.95) -> tuple[float, float]:
+    """(low, high) of a colour scale that spans the middle ``share`` of the values (the rest
+    get the end colours); the full range when that would be empty."""
+    found = values.dropna()
+    if found.empty:
+        return 0.0, 1.0
+    tail = (1 - share) / 2
+    low, high = float(found.quantile(tail)), float(found.quantile(1 - tail))
+    if high <= low:
+        low, high = float(found.min()), float(found.max())
+    return low, high if high > low else low + 1.0
+
+
 def published_mutaties(result: ScenarioResult, content: bytes, filename: str, pot: str | None = None) -> Mutaties:
     """The scenario against an uploaded published table (see :mod:`allocation.analysis.mutaties`);
     the pot of a wide CSV is ``pot`` or read from a ``<id>-<pot>.csv`` name."""

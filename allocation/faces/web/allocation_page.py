@@ -14,8 +14,9 @@ from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.faces import views
 from allocation.faces.web.charts import municipality_map, table
 from allocation.faces.web.labels import Lang, key_label, pot_year_title
+from allocation.faces.web.numbers import money_in_text
 from allocation.faces.web.page import Page
-from allocation.publish.dutch import dutch_constraint
+from allocation.publish.dutch import PHRASES
 
 KIND_COLOUR = {"real": "green", "proxy": "orange", "assumption": "red"}
 
@@ -43,7 +44,7 @@ def allocation_page(page: Page) -> None:
         effect = edit_effect(before, shown)
         shown = shown.merge(effect.table[["gm_code", "diff_eur", "diff_pct"]], on="gm_code", how="left")
         shown["diff_per_inhabitant"] = shown["diff_eur"] / shown["inhabitants"]
-    headline(lang, page, shown, effect)
+    headline(lang, page, shown, effect, register_date)
 
     left, right = st.columns([1, 1], gap="medium")
     with left:
@@ -56,8 +57,9 @@ def allocation_page(page: Page) -> None:
         rows = views.filter_rows(shown, search)
         columns = {"gm_name": ("col_municipality", "text"), "amount_eur": ("col_amount", "eur"),
                    "eur_per_inhabitant": ("col_per_inhabitant", "eur3")}
-        if effect is not None:
-            columns.update({"diff_eur": ("col_verschil", "signed_eur"), "diff_pct": ("col_verschil_pct", "pct")})
+        if effect is not None:  # the change beside the amount (per inhabitant: on the map)
+            columns = {"gm_name": ("col_municipality", "text"), "amount_eur": ("col_amount", "eur"),
+                       "diff_eur": ("col_verschil", "signed_eur"), "diff_pct": ("col_verschil_pct", "pct")}
         else:
             columns.update({"province_name": ("col_province", "text"), "inhabitants": ("col_inhabitants", "int")})
         table(lang, rows, columns, key="allocation_table", max_height=520)
@@ -80,7 +82,7 @@ def allocation_page(page: Page) -> None:
     provenance_section(lang, result)
 
 
-def headline(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | None) -> None:
+def headline(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | None, register_date: str) -> None:
     """The strip under the title: against the scenario it started from when edited."""
     total = int(shown["amount_eur"].sum())
     metrics = st.columns(4)
@@ -113,42 +115,51 @@ def headline(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | N
             delta = eur if change.pct is None else f"{lang.n.pct(change.pct, 1, signed=True)} ({eur})"
             column.metric(lang(label), change.name, delta=delta,
                           help=change.code)
-    st.caption(lang("strip_caption", origin=page.origin.scenario.name, year=page.year))
+    st.caption(lang("strip_caption", origin=page.origin.scenario.name, year=page.year, count=len(shown),
+                    register=lang("register_of", date=register_date)))
 
 
 def map_of(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | None, register_date: str) -> None:
     pot = page.result.scenario.pots[page.pot_id]
     what = "level"
-    if effect is not None:
+    if effect is not None and effect.changed:
         what = st.radio(lang("map_show"), ["diff", "level"], key="map_what", horizontal=True,
                         format_func=lambda w: lang(f"map_show_{w}"))
-    title_base = pot_year_title(pot.label, page.year)
+    elif effect is not None:
+        st.info(lang("map_no_difference"))  # edited, but not this pot and year: nothing to colour
+    title_base = pot_year_title(lang, pot.label, page.year)
+    hover = ("%{customdata[0]} (%{location})<br>%{customdata[1]}<br>%{customdata[2]} " + lang("per_inhabitant")
+             + "<extra></extra>")
     if what == "diff":
         limit = views.colour_limit(shown["diff_per_inhabitant"])
         frame = shown.assign(
-            _eur=lang.n.column(shown["diff_eur"]), _rate=lang.n.column(shown["diff_per_inhabitant"], 3)
+            _eur=[lang("hover_difference", amount=lang.n.delta_eur(v)) for v in shown["diff_eur"]],
+            _rate=[lang.n.delta_eur(v, 3) for v in shown["diff_per_inhabitant"]],
         )
         municipality_map(
-            lang, register_date, frame, "diff_per_inhabitant", ["gm_name", "_eur", "_rate"],
-            "%{customdata[0]} (%{location})<br>€ %{customdata[1]}<br>€ %{customdata[2]} " + lang("per_inhabitant")
-            + "<extra></extra>",
+            lang, register_date, frame, "diff_per_inhabitant", ["gm_name", "_eur", "_rate"], hover,
             lang("map_title_diff", title=title_base), key="map_diff", height=560, colorbar=lang("map_colorbar_diff"),
             colorscale="RdBu", zmid=0, zmin=-limit, zmax=limit,
         )
-        st.caption(lang("map_diff_caption", limit=lang.n.number(limit, 3)))
+        st.caption(lang("map_diff_caption", limit=lang.n.eur(limit, 3)))
         return
     uniform = views.uniform_rate(shown)
-    frame = shown.assign(_eur=lang.n.column(shown["amount_eur"]), _rate=lang.n.column(shown["eur_per_inhabitant"], 3))
+    frame = shown.assign(_eur=[lang.n.eur(v) for v in shown["amount_eur"]],
+                         _rate=[lang.n.eur(v, 3) for v in shown["eur_per_inhabitant"]])
     title = (lang("map_title_uniform", title=title_base, rate=lang.n.eur(uniform, 2)) if uniform is not None else
              lang("map_title_level", title=title_base, count=len(shown)))
+    # the colours span the middle 95% of municipalities, so a few with a floor or a tiny
+    # population (the Wadden islands) do not turn the rest of the country one colour
+    low, high = views.colour_range(shown["eur_per_inhabitant"])
     municipality_map(
-        lang, register_date, frame, "eur_per_inhabitant", ["gm_name", "_eur", "_rate"],
-        "%{customdata[0]} (%{location})<br>€ %{customdata[1]}<br>€ %{customdata[2]} " + lang("per_inhabitant")
-        + "<extra></extra>",
+        lang, register_date, frame, "eur_per_inhabitant", ["gm_name", "_eur", "_rate"], hover,
         title, key="map", height=560, colorbar=lang("map_colorbar_level"), uniform=uniform, colorscale="Viridis",
+        zmin=low, zmax=high,
     )
     if uniform is not None:
         st.info(lang("map_uniform", rate=lang.n.eur(uniform, 2)))
+    else:
+        st.caption(lang("map_level_caption", low=lang.n.eur(low, 3), high=lang.n.eur(high, 3)))
 
 
 def constraints_section(lang: Lang, page: Page, search: str) -> None:
@@ -158,7 +169,13 @@ def constraints_section(lang: Lang, page: Page, search: str) -> None:
     constraints = constraints[constraints["pot"] == pot_id]
     if constraints.empty:
         return
-    dutch = (lambda text: dutch_constraint(text)) if lang.lang == "nl" else (lambda text: text)
+    def dutch(text: str) -> str:  # the engine's constraint texts with the language's numbers (and words)
+        text = money_in_text(text, lang.n)
+        if lang.lang == "nl":
+            for english, words in PHRASES:
+                text = text.replace(english, words)
+        return text
+
     st.markdown(f"#### {lang('constraints_header', pot=pot.label, year=year)}")
     for row in constraints.itertuples(index=False):
         badge = f":red[{lang('kind_assumption')}]" if row.kind == "assumption" else lang("budget_sourced")

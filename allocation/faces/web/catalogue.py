@@ -30,6 +30,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "pot": ("Pot", "Pot"),
     "payment_year": ("Betaaljaar", "Payment year"),
     "per_inhabitant": ("per inwoner", "per inhabitant"),
+    "pot_year": ("{pot}, betaaljaar {year}", "{pot}, payment year {year}"),
+    "hover_difference": ("verschil {amount}", "difference {amount}"),
+    "map_no_difference": ("Uw wijzigingen veranderen deze pot in dit jaar niet: de kaart toont het bedrag per inwoner.",
+                          "Your changes do not change this pot in this year: the map shows the amount per inhabitant."),
+    "map_level_caption": ("De kleuren lopen van {low} tot {high} per inwoner (95% van de gemeenten valt daarbinnen); "
+                          "wijs een gemeente aan voor de precieze bedragen.",
+                          "Colours run from {low} to {high} per inhabitant (95% of municipalities lie within); "
+                          "hover for the exact figures."),
     "yes": ("ja", "yes"),
     "no": ("nee", "no"),
     "download": ("Download {name}", "Download {name}"),
@@ -61,6 +69,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # the title and the edited state
     "title_edited": ("{name}, bewerkt ({count} wijzigingen)", "{name}, edited ({count} changes)"),
+    "change_absent": ("afwezig", "absent"),
+    "edits_kept_in": ("Uw wijzigingen in {scenarios} blijven bewaard: kies dat scenario weer om verder te gaan.",
+                      "Your changes to {scenarios} are kept: choose that scenario again to go on."),
     "edits_show": ("Bekijk de {count} wijzigingen", "See the {count} changes"),
     "edits_show_caption": (
         "Elke wijziging staat met de oude waarde in het scenariobestand (weergave Scenario).",
@@ -246,6 +257,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{field}: say where the numbers come from (for example: DUO, referrals 2021)",
     ),
     "upload_need_column": ("{field}: kies een kolom uit het bestand", "{field}: choose a column of the file"),
+    "upload_missing_fix": ("Vul ze aan, of vink '{field}' aan om ze als nul te tellen",
+                           "Add them, or tick '{field}' to count them as zero"),
     "upload_same_column": (
         "{code} en {value} zijn dezelfde kolom; kies voor de waarden een andere kolom",
         "{code} and {value} are the same column; choose another column for the values",
@@ -301,9 +314,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "metric_largest_loss": ("Grootste verlies", "Largest loss"),
     "metric_largest_gain": ("Grootste winst", "Largest gain"),
     "metric_nobody": ("niemand", "nobody"),
+    "register_of": ("het register van {date}", "the register of {date}"),
     "strip_caption": (
-        "Tegenover het uitgangsscenario ({origin}), {year}, per gemeente van de tabel.",
-        "Against the scenario it started from ({origin}), {year}, per municipality of the table.",
+        "Tegenover het uitgangsscenario ({origin}), betaaljaar {year}, per gemeente van de tabel: {count} gemeenten "
+        "van {register}. Vergelijken rekent op het sleutelregister 2021 (vóór herindelingen), dus daar kan "
+        "'Herverdeeld' iets anders uitvallen.",
+        "Against the scenario it started from ({origin}), payment year {year}, per municipality of the table: "
+        "{count} municipalities of {register}. Compare works on the 2021 key register (before mergers), so "
+        "'Redistributed' can come out a little different there.",
     ),
     "map_show": ("Kaart", "Map"),
     "map_show_diff": ("verschil met het uitgangsscenario", "difference from the starting scenario"),
@@ -323,9 +341,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "map_colorbar_level": ("€ per<br>inwoner", "€ per<br>inhabitant"),
     "map_colorbar_diff": ("verschil<br>€ per inwoner", "difference<br>€ per inhabitant"),
     "map_diff_caption": (
-        "Rood: minder, blauw: meer. De kleuren lopen tot ±{limit} € per inwoner (95% van de "
+        "Rood: minder, blauw: meer. De kleuren lopen tot ± {limit} per inwoner (95% van de "
         "gemeenten valt daarbinnen); wijs een gemeente aan voor de precieze bedragen.",
-        "Red: less, blue: more. Colours end at ±{limit} € per inhabitant (95% of municipalities "
+        "Red: less, blue: more. Colours end at ± {limit} per inhabitant (95% of municipalities "
         "lie within); hover for the exact figures.",
     ),
     "where_key_register": (
@@ -512,7 +530,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Download het compromisscenario (YAML); upload het in de zijbalk om verder te bewerken",
         "Download the compromise scenario (YAML); upload it in the sidebar to edit it further",
     ),
-    "why_municipality": ("Gemeente (grootste verlies eerst)", "Municipality (largest loss first)"),
+    "why_municipality": ("Gemeente (grootste verlies eerst; alle gedeelde jaren opgeteld)",
+                         "Municipality (largest loss first; all shared years summed)"),
     "factor_budget": ("budget", "budget"),
     "factor_key": ("sleutel", "key"),
     "factor_key_data": ("sleutelgegevens", "key data"),

@@ -69,7 +69,7 @@ def certainty_page(page: Page) -> None:
     names = list(part.sort_values("gm_name")["gm_name"])
     chosen = st.selectbox(lang("and_this_municipality"), names, key="band_municipality")
     shown = pd.concat([top, part[part["gm_name"] == chosen]]).drop_duplicates("gm_code")
-    title = pot_year_title(pot.label, page.year)
+    title = pot_year_title(lang, pot.label, page.year)
     figure = go.Figure(go.Scatter(
         x=shown["amount_eur"], y=shown["gm_name"], mode="markers", name=lang("col_amount"),
         error_x=dict(type="data", symmetric=False, array=shown["p95_eur"] - shown["amount_eur"],

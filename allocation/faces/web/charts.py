@@ -16,7 +16,7 @@ from allocation.faces.web.labels import Lang
 
 # plotly's geo maps fetch a base-map file even when it is hidden; serve an empty one
 # locally (static/world_110m.json, enableStaticServing in .streamlit/config.toml).
-MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False, "responsive": True}
+MAP_CONFIG = {"topojsonURL": "app/static/", "displaylogo": False, "responsive": True, "displayModeBar": False}
 ROW_HEIGHT = 35
 
 
@@ -31,9 +31,9 @@ def formatter(lang: Lang, kind: str):
 
     formats = {
         "eur": lambda v: n.eur(v),
-        "signed_eur": lambda v: n.signed_eur(v),
+        "signed_eur": lambda v: n.delta_eur(v),
         "eur3": lambda v: n.eur(v, 3),
-        "signed_eur3": lambda v: n.signed_eur(v, 3),
+        "signed_eur3": lambda v: n.delta_eur(v, 3),
         "int": lambda v: n.number(v),
         "pct": lambda v: n.pct(v, 1, signed=True),
         "plain_pct": lambda v: n.pct(v, 1),
@@ -61,12 +61,12 @@ def table(lang: Lang, frame: pd.DataFrame, columns: dict[str, tuple[str, str]], 
     if static:
         labels = {column: header(label) for column, (label, _) in columns.items()}
         shown = frame[list(columns)].rename(columns=labels)
-        styler = shown.style.format({labels[c]: f for c, f in formats.items()}).hide(axis="index")
+        styler = shown.style.format({labels[c]: f for c, f in formats.items()}, na_rep="–").hide(axis="index")
         st.table(styler)
         return
     hidden = [c for c in ("gm_code",) if c in frame.columns and c not in columns]  # kept for search and tests
     shown = frame[list(columns) + hidden]
-    styler = shown.style.format(formats)
+    styler = shown.style.format(formats, na_rep="–")
     config = {
         column: st.column_config.Column(header(label), width=(widths or {}).get(column))
         for column, (label, _) in columns.items()

@@ -169,8 +169,8 @@ def compare_page(page: Page) -> None:
     left, right = st.columns([1, 1], gap="medium")
     with left:
         limit = views.colour_limit(frame["diff_per_inhabitant"])
-        shown = frame.assign(_eur=[lang.n.signed_eur(v) for v in frame["diff_eur"]],
-                             _rate=lang.n.column(frame["diff_per_inhabitant"], 3),
+        shown = frame.assign(_eur=[lang.n.delta_eur(v) for v in frame["diff_eur"]],
+                             _rate=[lang.n.delta_eur(v, 3) for v in frame["diff_per_inhabitant"]],
                              _band=frame["band"].map(lambda b: lang(band_key(b))))
         municipality_map(
             lang, KEY_REGISTER_DATE, shown, "diff_per_inhabitant", ["gm_name", "_eur", "_rate", "_band"],
@@ -180,7 +180,7 @@ def compare_page(page: Page) -> None:
             key="diff_map", height=520, colorbar=lang("map_colorbar_diff"), colorscale="RdBu", zmid=0,
             zmin=-limit, zmax=limit,
         )
-        st.caption(lang("map_diff_caption", limit=lang.n.number(limit, 3)))
+        st.caption(lang("map_diff_caption", limit=lang.n.eur(limit, 3)))
     with right:
         bands = part["bands"].assign(band_text=part["bands"]["band"].map(lambda b: lang(band_key(b))))
         bands = bands[bands["scenario"] == scenario]
@@ -234,7 +234,8 @@ def show_problems(problems: list[str], heading: str) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys: tuple[str, ...]):
+def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys: tuple[str, ...],
+                   year: int | None = None):
     """(guarantee table, decomposition, compromise frontier, least max loss, compromise YAML, year, problems)."""
     (reference, scenario), problems = state.results_of((reference_entry, scenario_entry))
     if problems:
@@ -242,7 +243,7 @@ def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys
     try:
         guarantee = guarantee_table(reference, scenario)
         parts, _ = decompose(reference, scenario)
-        problem, year = compromise_problem(reference, scenario, pot, list(keys) or None, None)
+        problem, year = compromise_problem(reference, scenario, pot, list(keys) or None, year)
         points = frontier(problem, (0, 1, 2, 5, 10, 20))
         feasible = [p for p in points if p.feasible]
         text = (compromise_scenario(reference, pot, feasible[0], scenario.loaded.scenario_id, year)
@@ -261,14 +262,17 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
     other_entry = entries[others[[info.label for info in comparison.others].index(scenario)]]
     pots = list(comparison.pots)
     chosen_pot = pot if pot in pots else pots[0]
+    # the compromise for the year chosen above the view when the pot has it
+    wanted = page.year if chosen_pot == page.pot_id and page.year in comparison.years.get(chosen_pot, []) else None
     guarantee, parts, frontier_frame, least, text, year, problems = negotiation_of(
-        entries[baseline], other_entry, chosen_pot, ())
+        entries[baseline], other_entry, chosen_pot, (), wanted)
     if problems:
         show_problems(problems, lang("negotiate_cannot"))
         return
     costs, compromise_tab, why = st.tabs([lang("tab_guarantee"), lang("tab_compromise"), lang("tab_why")])
     with costs:
         overall = guarantee[guarantee["year"] == "all"]
+        overall = overall.assign(pot=overall["pot"].map(lambda p: comparison_pot_label(page, p)))
         chart = px.line(overall, x="max_loss_pct", y="top_up_eur", color="pot", markers=True,
                         labels={"max_loss_pct": lang("axis_max_loss"), "top_up_eur": lang("col_top_up"),
                                 "pot": lang("col_pot")}, title=lang("guarantee_title"))
@@ -279,7 +283,7 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
                               "budget_neutral_gain_cap_pct": ("col_gain_cap", "number2")}, key="guarantee_table")
         st.caption(lang("guarantee_caption"))
     with compromise_tab:
-        st.caption(lang("compromise_caption", pot=chosen_pot, year=year, scenario=scenario,
+        st.caption(lang("compromise_caption", pot=comparison_pot_label(page, chosen_pot), year=year, scenario=scenario,
                         baseline=comparison.baseline.label, least=lang.n.number(least, 4)))
         feasible = frontier_frame[frontier_frame["feasible"]]
         chart = px.line(feasible, x="max_loss_pct", y="distance_eur", markers=True,
@@ -298,7 +302,7 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
         shown = frontier_frame.assign(
             feasible=frontier_frame["feasible"].map(lambda f: lang("yes") if f else lang("no"))
         )
-        table(lang, shown, columns, key="frontier_table")
+        table(lang, shown, columns, key="frontier_table", static=True)
         if text:
             st.download_button(lang("compromise_download"), text, file_name=f"compromis-{chosen_pot}.yaml",
                                key="dl_compromise")
@@ -308,7 +312,7 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
             overall = overall[overall["pot"] == pot]
         totals = overall.groupby(["gm_code", "gm_name", "factor"], as_index=False)["effect_eur"].sum()
         by_code = totals.groupby(["gm_code", "gm_name"])["effect_eur"].sum().sort_values(kind="stable")
-        labels = {code: f"{name} ({code}): {lang.n.signed_eur(value)}" for (code, name), value in by_code.items()}
+        labels = {code: f"{name} ({code}): {lang.n.delta_eur(value)}" for (code, name), value in by_code.items()}
         code = st.selectbox(lang("why_municipality"), list(labels), key="why_municipality", format_func=labels.get)
         rows = totals[totals["gm_code"] == code].set_index("factor").reindex(list(DECOMPOSITION_FACTORS))
         factors = [lang(f"factor_{f}") for f in DECOMPOSITION_FACTORS]

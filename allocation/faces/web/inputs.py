@@ -12,6 +12,22 @@ import streamlit as st
 
 from allocation.faces.web.labels import Lang
 
+#: the app's select boxes, radios, check boxes and text fields outside the sidebar editors
+#: (buttons, uploads and tables cannot be set by a script and are left out)
+CHOICES = {"view", "source", "shipped", "pot", "year", "key_register", "search", "map_what", "explain_code",
+           "explain_show", "compare_level", "compare_scenario", "compare_summary_show", "negotiate",
+           "why_municipality", "band_municipality", "published_pot", "dutch", "key_name", "key_kind", "key_source",
+           "key_label", "key_missing"}
+CHOICE_PREFIXES = ("compare_chosen_", "compare_baseline_", "key_code_column", "key_value_column")
+
+
+def _keeps_a_choice(key: str) -> bool:
+    if key in CHOICES or key.startswith(CHOICE_PREFIXES):
+        return True
+    # the sidebar editors' own widgets, except their buttons
+    return key.startswith("e_") and not key.endswith(("_add", "_add_group"))
+
+
 #: session-state key of the registry: widget key -> (last valid value, whole)
 REGISTRY = "_number_fields"
 
@@ -34,8 +50,16 @@ def rewrite_for_language(lang: Lang) -> None:
     """After a switch of language, show every field's last valid value in the new convention."""
     if st.session_state.get("_lang_shown") == lang.lang:
         return
-    for key, (value, whole) in st.session_state.get(REGISTRY, {}).items():
+    registry = st.session_state.get(REGISTRY, {})
+    for key, (value, whole) in registry.items():
         st.session_state[key] = shown(lang, value, whole)
+    # every other widget's labels change with the language: set each value again, so the
+    # browser's new widget starts from it instead of its default (a choice in a select box
+    # would otherwise be lost on the next click)
+    if "_lang_shown" in st.session_state:
+        for key in list(st.session_state):
+            if key not in registry and _keeps_a_choice(str(key)):
+                st.session_state[key] = st.session_state[key]
     st.session_state["_lang_shown"] = lang.lang
 
 
@@ -91,3 +115,23 @@ def forget(prefix: str) -> None:
         del st.session_state[key]
     for key in [k for k in registry if k.startswith(prefix)]:
         del registry[key]
+
+
+def change_text(lang: Lang, line: str) -> str:
+    """A line of :func:`allocation.scenario.edits.changes` (``path: before -> after``) with its
+    numbers written the language's way: ``pots.elip.key.weights.inwoners: afwezig → 0,333333``."""
+    path, sep, rest = line.partition(": ")
+    before, arrow, after = rest.partition(" -> ")
+    if not sep or not arrow:
+        return line
+
+    def value(text: str) -> str:
+        if text == "absent":
+            return lang("change_absent")
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            return text
+        return shown(lang, number, number.is_integer())
+
+    return f"{path}: {value(before)} → {value(after)}"

@@ -15,7 +15,8 @@ from allocation.data.keys import builtin_keys
 from allocation.faces.web.labels import Lang
 
 KINDS = ["real", "proxy", "assumption"]
-CODE_COLUMN = "gm_code"  # the documented name of the code column, chosen when the file has it
+#: the command line's advice for missing municipalities, which the app gives as its check box
+MISSING_FIX = "Add them, or set missing_as_zero: true in the scenario to count them as zero"
 
 
 def key_uploads(lang: Lang) -> tuple:
@@ -31,13 +32,12 @@ def key_uploads(lang: Lang) -> tuple:
                 columns = header_columns(upload.getvalue(), upload.name)
             except InputError as exc:
                 file_problem = exc.problems
-        if st.session_state.get("key_code_column") not in columns:
-            st.session_state["key_code_column"] = CODE_COLUMN if CODE_COLUMN in columns else None
-        if st.session_state.get("key_value_column") not in columns:
-            st.session_state["key_value_column"] = None
-        code_column = st.selectbox(lang("upload_code_column"), columns, key="key_code_column",
+        # fresh column choices for every file: a choice made for another file never carries over
+        suffix = "" if upload is None else f"_{abs(hash((upload.name, upload.size))) % 10**8}"
+        code_key, value_key = f"key_code_column{suffix}", f"key_value_column{suffix}"
+        code_column = st.selectbox(lang("upload_code_column"), columns, index=None, key=code_key,
                                    placeholder=lang("upload_choose_column"))
-        value_column = st.selectbox(lang("upload_value_column"), columns, key="key_value_column",
+        value_column = st.selectbox(lang("upload_value_column"), columns, index=None, key=value_key,
                                     placeholder=lang("upload_choose_column"))
         kind = st.selectbox(lang("upload_kind"), KINDS, index=None, key="key_kind",
                             format_func=lambda k: lang(f"kind_{k}"), placeholder=lang("upload_choose_kind"))
@@ -72,7 +72,8 @@ def key_uploads(lang: Lang) -> tuple:
                     parse_key_csv(upload.getvalue(), origin=upload.name, name="upload", value_column=value_column,
                                   code_column=code_column, missing_as_zero=missing)
                 except InputError as exc:
-                    problems += exc.problems
+                    fix = lang("upload_missing_fix", field=lang("upload_missing_zero"))
+                    problems += [p.replace(MISSING_FIX, fix) for p in exc.problems]
         if problems:
             st.error(lang("upload_problems", name=upload.name) + "\n\n" + "\n".join(f"- {p}" for p in problems))
             return ()

@@ -40,5 +40,6 @@ def key_label(lang: Lang, key) -> str:
     return label
 
 
-def pot_year_title(pot_label: str, year: int) -> str:
-    return f"{pot_label} {year}"
+def pot_year_title(lang: Lang, pot_label: str, year: int) -> str:
+    """``ELIP, betaaljaar 2022`` (a pot label may end in a year of its own)."""
+    return lang("pot_year", pot=pot_label, year=year)

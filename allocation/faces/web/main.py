@@ -16,7 +16,7 @@ from allocation.faces.web.certainty_page import certainty_page
 from allocation.faces.web.compare_page import compare_page, show_problems
 from allocation.faces.web.edit_panel import edit_panel, mark_rejected
 from allocation.faces.web.export_page import export_page
-from allocation.faces.web.inputs import rewrite_for_language
+from allocation.faces.web.inputs import change_text, rewrite_for_language
 from allocation.faces.web.key_upload import key_uploads
 from allocation.faces.web.labels import CATALOGUE, LANGUAGES, Lang
 from allocation.faces.web.page import Page
@@ -73,6 +73,11 @@ def main() -> None:
     page = Page(lang=lang, result=result, origin=base, entry=entry, origin_entry=origin_entry, pot_id=pot_id,
                 year=year, changes=changes, scenario_key=scenario_key)
     title(page, header, rejected_lines)
+    edited_elsewhere = st.session_state.setdefault("_edited_scenarios", set())
+    (edited_elsewhere.add if page.edited else edited_elsewhere.discard)(scenario_id)
+    others = sorted(edited_elsewhere - {scenario_id})
+    if others:  # switching scenarios keeps each one's edits: say where they are
+        st.sidebar.caption(lang("edits_kept_in", scenarios=", ".join(others)))
     if view == "allocation":
         allocation_page(page)
     elif view == "certainty":
@@ -133,7 +138,8 @@ def title(page: Page, header, rejected_lines: list[str]) -> None:
             st.header(lang("title_edited", name=name, count=len(page.changes)), anchor=False)
             left, right = st.columns([1, 3], vertical_alignment="center")
             with left.popover(lang("edits_show", count=len(page.changes))):
-                st.markdown("\n".join(f"- `{line}`" for line in page.changes) or lang("no_edits_yet"))
+                st.markdown("\n".join(f"- `{change_text(lang, line)}`" for line in page.changes)
+                            or lang("no_edits_yet"))
                 st.caption(lang("edits_show_caption"))
             right.caption(lang("app_caption"))
         else:

@@ -66,11 +66,13 @@ class Numbers:
         text = self.number(value, decimals)
         return "€ " + (text if text.startswith("-") or not any(c in "123456789" for c in text) else "+" + text)
 
-    def delta_eur(self, value: float) -> str:
-        """A change with its sign first (``-€ 114.682``, ``+€ 5.367``), as a metric's delta:
-        Streamlit colours a delta by its first character."""
-        text = self.number(abs(value))
-        return ("-€ " if value < 0 and text.strip("0.,") else "+€ " if value > 0 and text.strip("0.,") else "€ ") + text
+    def delta_eur(self, value: float, decimals: int = 0) -> str:
+        """A change with its sign first (``-€ 114.682``, ``+€ 5.367``, ``€ 0``): in tables and as
+        a metric's delta (Streamlit colours a delta by its first character)."""
+        text = self.number(abs(value), decimals)
+        if not any(c in "123456789" for c in text):
+            return "€ " + text
+        return ("-€ " if value < 0 else "+€ ") + text
 
     def pct(self, value: float, decimals: int = 1, signed: bool = False) -> str:
         """A value in percent points: ``-14,1%``; ``+2,0%`` when ``signed``."""
@@ -113,7 +115,7 @@ class Numbers:
         return int(number) if whole else number
 
 
-_MONEY = re.compile(r"\bEUR (\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,.]*\d)")
+_MONEY = re.compile(r"\bEUR (-?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,.]*\d)")
 _PERCENT = re.compile(r"(?<![\w.,'])(\d+)\.(\d+)%")
 
 
@@ -122,8 +124,8 @@ def money_in_text(text: str, numbers: Numbers) -> str:
     message in the language's way (``€ 1.136``, ``€ 0,50``, ``26,28%``); nothing else is
     touched, so a value quoted from a file stays as it was written."""
     def money(match: re.Match) -> str:
-        whole, fraction = match.group(1).replace(",", ""), match.group(2) or ""
-        return numbers.eur(float(whole + fraction), len(fraction) - 1 if fraction else 0)
+        sign, whole, fraction = match.group(1), match.group(2).replace(",", ""), match.group(3) or ""
+        return numbers.eur(float(sign + whole + fraction), len(fraction) - 1 if fraction else 0)
 
     def percent(match: re.Match) -> str:
         return numbers.number(float(f"{match.group(1)}.{match.group(2)}"), len(match.group(2))) + "%"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from allocation.faces import views
+from allocation.faces.web.inputs import change_text
 from allocation.faces.web.page import Page
 
 
@@ -13,7 +14,8 @@ def scenario_page(page: Page, rejected_lines: list[str]) -> None:
     for line in rejected_lines:
         st.error(line)
     if page.changes:
-        st.markdown(f"**{lang('edits_list_header')}**\n" + "\n".join(f"- `{line}`" for line in page.changes))
+        st.markdown(f"**{lang('edits_list_header')}**\n"
+                    + "\n".join(f"- `{change_text(lang, line)}`" for line in page.changes))
     else:
         st.caption(lang("no_edits_yet"))
     name = f"{page.result.loaded.scenario_id}.yaml"
