@@ -3,6 +3,7 @@ year restated on the register in force on its peildatum (herindelingen applied).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -31,20 +32,26 @@ from allocation.scenario.pot_problem import is_constrained, pot_problem
 from allocation.scenario.result import ScenarioResult
 from allocation.scenario.schema import Scenario
 
-#: allocations of reference scenarios (transition bands), by everything they are computed from:
+#: allocations of reference scenarios (transition bands), by everything they are computed from
+#: (the files of their folder, read each time; the scenario is loaded and run only when new):
 #: an edit of the scenario that refers to one does not run the reference again (frames only read)
 _REFERENCE_RUNS: dict[tuple, pd.DataFrame] = {}
 
 
-def _reference_key(reference: LoadedScenario, path: Path, data_dir: Path, chain: tuple[Path, ...]) -> tuple:
-    """The reference's text, the values of its keys, and the size and time of every file in its
-    folder (files it names, references of its own), with the data folder and the chain."""
+def _reference_key(path: Path, data_dir: Path, chain: tuple[Path, ...]) -> tuple:
+    """Everything a reference run is computed from: the content of every file in the
+    reference's folder (its text, the key files it names and references of its own must lie
+    there), with the data folder and the chain. Files over 1 MB by size and time only."""
     folder = path.resolve().parent
-    files = tuple(sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
-                         for entry in os.scandir(folder) if entry.is_file()))
-    keys = tuple(sorted((name, int(pd.util.hash_pandas_object(key.values, index=True).sum()))
-                        for name, key in reference.keys.items()))
-    return (str(path.resolve()), reference.content_hash, keys, files, str(Path(data_dir).resolve()), chain)
+    files = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.is_file():
+            stat = entry.stat()
+            if stat.st_size <= 1_000_000:
+                files.append((entry.name, hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()))
+            else:
+                files.append((entry.name, stat.st_size, stat.st_mtime_ns))
+    return (str(path.resolve()), tuple(files), str(Path(data_dir).resolve()), chain)
 
 
 def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR, chain: tuple[Path, ...] = ()) -> ScenarioResult:
@@ -67,11 +74,10 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR, chain: tuple
     chain = chain + (Path(loaded.origin).resolve(),)
 
     def run_reference(path: Path) -> pd.DataFrame:
-        reference = load_scenario(path, data_dir)
-        key = _reference_key(reference, path, data_dir, chain)
+        key = _reference_key(path, data_dir, chain)
         found = _REFERENCE_RUNS.get(key)  # one lookup: another session may clear the cache meanwhile
         if found is None:
-            found = run_scenario(reference, data_dir, chain).allocation
+            found = run_scenario(load_scenario(path, data_dir), data_dir, chain).allocation
             if len(_REFERENCE_RUNS) >= 16:
                 _REFERENCE_RUNS.clear()
             _REFERENCE_RUNS[key] = found
@@ -149,8 +155,9 @@ def refresh_published(result: ScenarioResult, data_dir: Path = DATA_DIR) -> None
 _SUCCESSORS: dict[tuple, pd.DataFrame] = {}
 
 
-def _successors(codes: list[str], mergers: pd.DataFrame, data_dir: Path, date: str) -> pd.DataFrame:
-    content = int(pd.util.hash_pandas_object(mergers, index=False).sum())  # the table's content, not its size
+def _successors(codes: list[str], mergers: pd.DataFrame, data_dir: Path, date: str, content: int) -> pd.DataFrame:
+    """The successor map of ``codes`` up to ``date``; ``content``: a hash of the merger table's
+    content (not its size), so a corrected table is never answered from the cache."""
     key = (str(Path(data_dir).resolve()), tuple(codes), date, content)
     found = _SUCCESSORS.get(key)  # one lookup: another session may clear the cache meanwhile
     if found is None:
@@ -177,6 +184,7 @@ def _merge_targets(codes: list[str], successors: pd.DataFrame) -> tuple[np.ndarr
 def _publish(allocation: pd.DataFrame, scenario: Scenario, codes: list[str], data_dir: Path):
     """Restate the key-register amounts on each payment year's register (see allocation.engine.restate)."""
     mergers = load_mergers(data_dir)
+    content = int(pd.util.hash_pandas_object(mergers, index=False).sum())  # once per run, not per year
     path = Path(data_dir) / "herindelingen.csv"
     frames, peildata, registers, successors = [], {}, {}, {}
     row = pd.Index(codes).get_indexer(allocation["gm_code"])
@@ -197,7 +205,7 @@ def _publish(allocation: pd.DataFrame, scenario: Scenario, codes: list[str], dat
                 amounts[row[chosen]] = amount_of_row[chosen]
                 columns[pot_id] = amounts
         try:
-            successors[year] = _successors(codes, mergers, data_dir, date)
+            successors[year] = _successors(codes, mergers, data_dir, date, content)
             merged = _merge_targets(codes, successors[year])
             if merged is None:
                 wide = pd.DataFrame(columns, index=pd.Index(codes, name="gm_code"))

@@ -18,6 +18,7 @@ from allocation.faces.web.numbers import money_in_text
 from allocation.faces.web.page import Page
 from allocation.publish.dutch import PHRASES
 
+BOUND_ROWS = 100  # rows of the bound report shown at once (the largest effects)
 KIND_COLOUR = {"real": "green", "proxy": "orange", "assumption": "red"}
 
 
@@ -189,10 +190,17 @@ def constraints_section(lang: Lang, page: Page, search: str) -> None:
                           "effect_eur": ("col_effect", "signed_eur")}, key="bound_summary", max_height=220)
     report = result.bound_report(pot_id)
     report = views.filter_rows(report[report["year"] == year].reset_index(drop=True), search)
+    total = len(report)
+    # the largest effects first; a long report (a transition band holds many) is cut to the
+    # first rows, and the search finds any municipality in it
+    report = report.assign(_abs=report["effect_eur"].abs()).sort_values(
+        ["_abs", "gm_code"], ascending=[False, True], kind="stable").head(BOUND_ROWS)
     report = report.assign(constraint=report["constraint"].map(dutch))
     table(lang, report, {"gm_name": ("col_municipality", "text"), "constraint": ("col_constraint", "text"),
                          "key_amount_eur": ("col_key_amount", "eur"), "amount_eur": ("col_amount", "eur"),
                          "effect_eur": ("col_effect", "signed_eur")}, key="bound_report", max_height=260)
+    if total > BOUND_ROWS:
+        st.caption(lang("bound_rows_cut", shown=BOUND_ROWS, total=total))
     st.caption(lang("bound_caption"))
 
 

@@ -371,6 +371,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "In {year} zit geen gemeente op een grens: de bedragen volgen de sleutel.",
         "No municipality sits on a constraint in {year}: the amounts follow the key.",
     ),
+    "bound_rows_cut": ("De {shown} met het grootste effect van {total} gemeenten op een grens; zoek om een andere "
+                       "gemeente te vinden.", "The {shown} with the largest effect of {total} municipalities on a "
+                       "bound; search to find another."),
     "bound_caption": (
         "Per gemeente op een grens (sleutelregister 2021): de grens, het bedrag volgens de sleutel, het "
         "betaalde bedrag en het verschil. Het zoekveld filtert ook deze rijen.",
