@@ -65,7 +65,7 @@ def test_numbers_are_written_the_dutch_way():
     assert n.eur(0.107, 3) == "€ 0,107"
     assert n.pct(-14.1) == "-14,1%"
     assert n.pct(2, 1, signed=True) == "+2,0%"
-    assert n.signed_eur(-1234) == "€ -1.234" and n.signed_eur(1234) == "€ +1.234" and n.signed_eur(0) == "€ 0"
+    assert n.delta_eur(-1234) == "-€ 1.234" and n.delta_eur(1234) == "+€ 1.234" and n.delta_eur(0) == "€ 0"
     assert Numbers("en").eur(3_500_000) == "€ 3,500,000"
 
 

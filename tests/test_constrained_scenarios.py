@@ -472,12 +472,23 @@ def test_every_province_at_least_its_population_share_is_feasible_and_holds_with
     assert (np.abs(per_province.to_numpy() - exact) < 1).all()
 
 
+def assert_run_again(path, first) -> None:
+    """After a change to the reference, the scenario's run equals one with an empty cache and
+    differs from the run before the change."""
+    from allocation.scenario import running
+
+    changed = run_scenario(load_scenario(path))
+    running._REFERENCE_RUNS.clear()
+    fresh = run_scenario(load_scenario(path))
+    assert changed.allocation.equals(fresh.allocation)
+    assert not changed.allocation.equals(first.allocation)
+
+
 def test_a_changed_reference_scenario_is_run_again_not_taken_from_the_cache(tmp_path):
     """Reference runs are reused between edits, but never after the reference file changes."""
     import shutil
 
     from allocation import load_scenario, run_scenario
-    from allocation.scenario import running
 
     for name in ("kamerbrief-2021.yaml", "kamerbrief-2021-ingroei.yaml"):
         shutil.copy(SCENARIOS / name, tmp_path / name)
@@ -489,11 +500,7 @@ def test_a_changed_reference_scenario_is_run_again_not_taken_from_the_cache(tmp_
     assert text.count("weights: {inwoners: 1.0}") == 2  # ondertussengroep (the band's pot) first
     reference.write_text(text.replace("weights: {inwoners: 1.0}", "weights: {oppervlakte: 1.0}", 1),
                          encoding="utf-8")
-    changed = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
-    running._REFERENCE_RUNS.clear()
-    fresh = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
-    assert changed.allocation.equals(fresh.allocation)
-    assert not changed.allocation.equals(first.allocation)
+    assert_run_again(tmp_path / "kamerbrief-2021-ingroei.yaml", first)
 
 
 
@@ -502,7 +509,6 @@ def test_a_changed_key_file_of_a_reference_scenario_is_read_again(tmp_path):
     with FICTITIOUS counts), not only its own text."""
     import shutil
 
-    from allocation.scenario import running
 
     shutil.copy(SCENARIOS / "kamerbrief-2021-ingroei.yaml", tmp_path / "kamerbrief-2021-ingroei.yaml")
     codes = list(load_scenario(SCENARIOS / "kamerbrief-2021.yaml").keys["inwoners"].values.index)
@@ -522,8 +528,4 @@ user_keys:
     first = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
     counts.write_text("gm_code,aantal\n" + "".join(f"{c},{1 + i % 5}\n" for i, c in enumerate(codes)),
                       encoding="utf-8")
-    changed = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
-    running._REFERENCE_RUNS.clear()
-    fresh = run_scenario(load_scenario(tmp_path / "kamerbrief-2021-ingroei.yaml"))
-    assert changed.allocation.equals(fresh.allocation)
-    assert not changed.allocation.equals(first.allocation)
+    assert_run_again(tmp_path / "kamerbrief-2021-ingroei.yaml", first)

@@ -87,20 +87,10 @@ def largest_that_fits(fits: Callable[[int], bool], low: int, high: int) -> int |
 
 def smallest_that_fits(fits: Callable[[int], bool], low: int, high: int) -> int | None:
     """The smallest ``k`` in ``[low, high]`` with ``fits(k)``, for a ``fits`` that fails up to
-    some value and holds above it; None when nothing in the range fits. Tries ``low`` first."""
-    if high < low:
-        return None
-    if fits(low):
-        return low
-    if not fits(high):
-        return None
-    while high - low > 1:  # not fits(low), fits(high)
-        middle = (low + high) // 2
-        if fits(middle):
-            high = middle
-        else:
-            low = middle
-    return high
+    some value and holds above it; None when nothing in the range fits. Tries ``low`` first
+    (:func:`largest_that_fits` on the mirrored range)."""
+    found = largest_that_fits(lambda k: fits(-k), -high, -low)
+    return None if found is None else -found
 
 
 def nearest_that_fits(fits: Callable[[int], bool], start: int, stop: int, tries: int) -> int | None:

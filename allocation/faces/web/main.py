@@ -66,7 +66,7 @@ def main() -> None:
     rejected_lines = mark_rejected(lang, rejected, marks, base)
     entry = origin_entry
     if edited_text is not None and result is not None:
-        entry = (edited_text, f"{origin} (bewerkt)", f"{scenario_id}{state.EDITED_SUFFIX}", uploads)
+        entry = state.edited_entry(edited_text, origin, scenario_id, uploads)
     if result is None:  # cannot happen when the origin runs; kept as a guard
         show_problems(problems, lang("edits_invalid"))
         result, entry, edited_text = base, origin_entry, None

@@ -61,11 +61,6 @@ class Numbers:
         ``format_currency`` with the pattern ``¤ #,##0``."""
         return "€ " + self.number(value, decimals)
 
-    def signed_eur(self, value: float, decimals: int = 0) -> str:
-        """``€ +1.234`` or ``€ -1.234`` (a difference); ``€ 0`` for none."""
-        text = self.number(value, decimals)
-        return "€ " + (text if text.startswith("-") or not any(c in "123456789" for c in text) else "+" + text)
-
     def delta_eur(self, value: float, decimals: int = 0) -> str:
         """A change with its sign first (``-€ 114.682``, ``+€ 5.367``, ``€ 0``): in tables and as
         a metric's delta (Streamlit colours a delta by its first character)."""

@@ -53,7 +53,7 @@ def edited_run(text: str, origin: str, scenario_id: str, uploads: tuple, edits_j
     """
     original = original_data(text)
     edits = _from_json(json.loads(edits_json))
-    edited_origin, edited_id = f"{origin} (bewerkt)", f"{scenario_id}{EDITED_SUFFIX}"
+    _, edited_origin, edited_id, _ = edited_entry("", origin, scenario_id, uploads)
 
     def problems_of(data: dict) -> list[str]:
         return compute(to_yaml(data), edited_origin, edited_id, uploads)[1]
@@ -71,6 +71,12 @@ def edited_run(text: str, origin: str, scenario_id: str, uploads: tuple, edits_j
 def original_data(text: str) -> dict:
     """The scenario's data as read from its text, once per text (the edits copy it, never change it)."""
     return scenario_data(text)
+
+
+def edited_entry(edited_text: str, origin: str, scenario_id: str, uploads: tuple) -> tuple:
+    """(text, origin, id, uploads) of an edited scenario: named ``<origin> (bewerkt)`` in
+    messages and ``<id>-bewerkt`` in its files."""
+    return edited_text, f"{origin} (bewerkt)", f"{scenario_id}{EDITED_SUFFIX}", uploads
 
 
 def _from_json(edits: dict) -> dict:
