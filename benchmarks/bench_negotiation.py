@@ -36,6 +36,7 @@ from allocation.analysis.compromise import (  # noqa: E402
 )
 from allocation.analysis.decompose import decompose  # noqa: E402
 from allocation.analysis.guarantee import guarantee_table  # noqa: E402
+from allocation.analysis.negotiation import LEVELS  # noqa: E402
 
 
 def median(function, repeats: int) -> float:
@@ -68,12 +69,12 @@ def main() -> None:
     rows = []
     for name in ("variant-migratie", "kamerbrief-2021-ingroei"):
         other = run_scenario(load_scenario(ROOT / "scenarios" / f"{name}.yaml"))
-        rows.append((f"guarantee table, 6 levels, against {name}", median(lambda: guarantee_table(base, other),
+        rows.append((f"guarantee table, 6 levels, against {name}", median(lambda: guarantee_table(base, other, LEVELS),
                                                                           args.repeats)))
         rows.append((f"decompose against {name}", median(lambda: decompose(base, other), args.repeats)))
     target = run_scenario(load_scenario(ROOT / "scenarios" / "variant-migratie.yaml"))
     problem, _ = compromise_problem(base, target, "ondertussengroep", None, None)
-    levels = (0, 1, 2, 5, 10, 20)
+    levels = LEVELS
     rows.append(("compromise frontier, 6 levels + least max loss, 352 municipalities",
                  median(lambda: (frontier(problem, levels), least_max_loss(problem)), args.repeats)))
     print("| step (shipped scenarios, kamerbrief-2021 as reference) | median (s) |\n| --- | ---: |")

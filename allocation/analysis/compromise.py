@@ -38,8 +38,6 @@ from allocation.engine.pot import normalise
 from allocation.scenario.loading import scenario_data, to_yaml
 from allocation.scenario.result import ScenarioResult
 
-LEVELS = (0.0, 1.0, 2.0, 5.0, 10.0)
-
 
 @dataclass(frozen=True)
 class CompromiseProblem:
@@ -196,8 +194,9 @@ def compromise_problem(reference: ScenarioResult, target: ScenarioResult, pot: s
     return problem, year
 
 
-def frontier(problem: CompromiseProblem, levels=LEVELS) -> list[CompromisePoint]:
-    """The closest key at every level, loosest last."""
+def frontier(problem: CompromiseProblem, levels) -> list[CompromisePoint]:
+    """The closest key at every level, loosest last (the levels the faces use are
+    :data:`allocation.analysis.negotiation.LEVELS`)."""
     return [solve_level(problem, float(level)) for level in sorted(levels)]
 
 

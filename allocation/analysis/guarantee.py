@@ -33,7 +33,6 @@ from allocation.common.texts import euro, text_table
 from allocation.engine.bounded import round_within_bounds
 from allocation.scenario.result import ScenarioResult
 
-LEVELS = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0)
 COLUMNS = ["pot", "year", "max_loss_pct", "top_up_eur", "municipalities_topped_up", "budget_neutral_gain_cap_pct"]
 
 
@@ -115,7 +114,7 @@ def guarantee_cost(reference: np.ndarray, scenario: np.ndarray, max_loss_pct: fl
     return GuaranteeCost(top_up, int((need > 0).sum()), math.floor(exact * 100 + 1e-9) / 100, 0, exact)
 
 
-def _pairs(reference: ScenarioResult, scenario: ScenarioResult):
+def pot_year_amounts(reference: ScenarioResult, scenario: ScenarioResult):
     """(pot, year or "all", reference amounts, scenario amounts, codes) on the key register."""
     pots, years, _ = shared_pot_years(reference, scenario)
     codes = list(reference.municipalities["gm_code"])
@@ -132,11 +131,12 @@ def _pairs(reference: ScenarioResult, scenario: ScenarioResult):
                other[years[pot]].sum(axis=1).to_numpy(np.int64), codes)
 
 
-def guarantee_table(reference: ScenarioResult, scenario: ScenarioResult, levels=LEVELS) -> pd.DataFrame:
-    """A row per pot, payment year (and ``all``) and guarantee level: :data:`COLUMNS`, plus
+def guarantee_table(reference: ScenarioResult, scenario: ScenarioResult, levels) -> pd.DataFrame:
+    """A row per pot, payment year (and ``all``) and guarantee level (the levels the faces use
+    are :data:`allocation.analysis.negotiation.LEVELS`): :data:`COLUMNS`, plus
     ``shortfall_eur`` (what skimming every gain leaves unpaid where no cap pays)."""
     rows = []
-    for pot, year, ref, other, _ in _pairs(reference, scenario):
+    for pot, year, ref, other, _ in pot_year_amounts(reference, scenario):
         for level in levels:
             cost = guarantee_cost(ref, other, level)
             rows.append((pot, year, float(level), cost.top_up_eur, cost.topped_up, cost.gain_cap_pct,
@@ -163,28 +163,44 @@ def guarantee_text(table: pd.DataFrame, reference: str, scenario: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def unpaid_problem(pot: str, year: str, max_loss_pct: float, cost: GuaranteeCost) -> str:
+    """Why skimming gains cannot pay this pot-year's guarantee (one sentence)."""
+    return (f"{pot} {year}: the guarantee of at most {max_loss_pct:g}% loss needs {euro(cost.top_up_eur)}; "
+            f"skimming every gain pays {euro(cost.top_up_eur - cost.shortfall_eur)} (short "
+            f"{euro(cost.shortfall_eur)})")
+
+
+def paid_amounts(reference: np.ndarray, scenario: np.ndarray, max_loss_pct: float, codes: list[str],
+                 cost: GuaranteeCost | None = None) -> np.ndarray | None:
+    """One pot-year with the guarantee paid by skimming gains (whole euros summing to the
+    scenario's budget), or None where skimming every gain does not pay for it."""
+    ref, other = np.asarray(reference, dtype=np.int64), np.asarray(scenario, dtype=np.int64)
+    cost = cost or guarantee_cost(ref, other, max_loss_pct)
+    if cost.exact_cap_pct is None:
+        return None
+    if cost.top_up_eur == 0:  # nobody below the floor: nothing moves
+        return other.copy()
+    floor = floors(ref, max_loss_pct).astype(float)
+    cap = np.where(ref > 0, (1 + cost.exact_cap_pct / 100) * ref, np.inf)
+    exact = np.clip(other.astype(float), floor, np.maximum(cap, floor))
+    upper = np.where(other > cap, np.ceil(np.maximum(cap, floor) - 1e-9), np.inf)
+    return round_within_bounds(exact, floor, upper, int(other.sum()), codes)
+
+
 def apply_guarantee(reference: ScenarioResult, scenario: ScenarioResult, max_loss_pct: float) -> pd.DataFrame:
     """The scenario with the guarantee paid by skimming gains, per pot-year (key register):
     long table pot, year, gm_code, gm_name, amount_eur. Raises :class:`InputError` where
     skimming every gain does not pay for the guarantee."""
     frames, problems = [], []
     names = scenario.municipalities.set_index("gm_code")["gm_name"]
-    for pot, year, ref, other, codes in _pairs(reference, scenario):
+    for pot, year, ref, other, codes in pot_year_amounts(reference, scenario):
         if year == "all":
             continue
         cost = guarantee_cost(ref, other, max_loss_pct)
-        if cost.exact_cap_pct is None:
-            problems.append(
-                f"{pot} {year}: the guarantee of at most {max_loss_pct:g}% loss needs {euro(cost.top_up_eur)}; "
-                f"skimming every gain pays {euro(cost.top_up_eur - cost.shortfall_eur)} (short "
-                f"{euro(cost.shortfall_eur)})")
+        amounts = paid_amounts(ref, other, max_loss_pct, codes, cost)
+        if amounts is None:
+            problems.append(unpaid_problem(pot, year, max_loss_pct, cost))
             continue
-        floor = floors(ref, max_loss_pct).astype(float)
-        cap = np.where(ref > 0, (1 + cost.exact_cap_pct / 100) * ref, np.inf)
-        exact = np.clip(other.astype(float), floor, np.maximum(cap, floor))
-        budget = int(other.sum())
-        upper = np.where(other > cap, np.ceil(np.maximum(cap, floor) - 1e-9), np.inf)
-        amounts = round_within_bounds(exact, floor, upper, budget, codes)
         frames.append(pd.DataFrame({"pot": pot, "year": int(year), "gm_code": codes,
                                     "gm_name": names.reindex(codes).to_numpy(), "amount_eur": amounts}))
     if problems:

@@ -14,25 +14,18 @@ from pathlib import Path
 
 from allocation.analysis.compare import compare
 from allocation.analysis.compare_text import summary_text as comparison_summary
-from allocation.analysis.compromise import LEVELS as COMPROMISE_LEVELS
-from allocation.analysis.compromise import (
-    compromise_problem,
-    compromise_scenario,
-    frontier,
-    frontier_table,
-    frontier_text,
-    least_max_loss,
-)
+from allocation.analysis.compromise import frontier_text
 from allocation.analysis.decompose import decompose, decomposition_text
 from allocation.analysis.decompose import file_name as decomposition_file_name
 from allocation.analysis.explain import explanation_text
 from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
-from allocation.analysis.guarantee import LEVELS as GUARANTEE_LEVELS
-from allocation.analysis.guarantee import apply_guarantee, guarantee_table, guarantee_text
+from allocation.analysis.guarantee import apply_guarantee, guarantee_text
 from allocation.analysis.mutaties import mutaties, mutaties_text
+from allocation.analysis.negotiation import DEFAULT_MAX_LOSS_PCT, LEVELS, compromise_of, guarantee_of
 from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
 from allocation.analysis.summary import summary_text
 from allocation.common.errors import InputError
+from allocation.common.texts import euro
 from allocation.common.version import __version__
 from allocation.data.keys import builtin_keys
 from allocation.data.municipality_names import find_municipality
@@ -166,13 +159,18 @@ def _print_written(written: list[Path]) -> None:
 
 def _guarantee(args: argparse.Namespace) -> int:
     reference, scenario = _two(args, "reference", "scenario")
-    levels = _levels(args.max_loss_pct)
+    given = _levels(args.max_loss_pct) if args.max_loss_pct is not None else None
+    level = args.max_loss_pct[0] if given else DEFAULT_MAX_LOSS_PCT  # the per-municipality file's level
+    levels = given or list(LEVELS)
     if args.apply is not None:
         levels = sorted(set(levels) | set(_levels([args.apply], "--apply")))  # the level applied is in the table too
-    table = guarantee_table(reference, scenario, levels)
+    guarantee = guarantee_of(reference, scenario, level, levels)
+    table = guarantee.table[guarantee.table["max_loss_pct"].isin([float(v) for v in levels])]
     ids = reference.loaded.scenario_id, scenario.loaded.scenario_id
     csv = table[GUARANTEE_COLUMNS].to_csv(index=False, lineterminator="\n", float_format="%.2f").encode("utf-8")
-    files = {f"guarantee-{ids[0]}-vs-{ids[1]}.csv": csv}
+    municipalities = guarantee.municipalities.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    files = {f"guarantee-{ids[0]}-vs-{ids[1]}.csv": csv,
+             f"guarantee-{ids[0]}-vs-{ids[1]}-municipalities.csv": municipalities}
     if args.apply is not None:
         applied = copy.deepcopy(scenario)  # the scenario with the guarantee paid, on the payment-year registers
         paid = apply_guarantee(reference, scenario, args.apply).set_index(["pot", "year", "gm_code"])
@@ -183,33 +181,48 @@ def _guarantee(args: argparse.Namespace) -> int:
         files[f"{ids[1]}-guarantee-{args.apply:g}-allocation.csv"] = allocation_csv(applied)
     written = write_files(files, Path(args.out))
     print(guarantee_text(table, *ids), end="")
+    print(f"\nPer payment year at {level:g}% (the municipalities file; budget-neutral: the gains skimmed pay the "
+          "top-ups):")
+    for item in guarantee.years:
+        if item.year == "all":
+            continue
+        if item.costs_nothing:
+            said = f"costs nothing: nobody loses more than {level:g}%"
+        elif item.payers is None:
+            said = (f"{euro(item.top_up_eur)} for {item.cost.topped_up} municipalities; skimming every gain "
+                    "does not pay it")
+        else:
+            said = (f"{euro(item.top_up_eur)} for {item.cost.topped_up} municipalities, paid by {item.payers} "
+                    f"municipalities (gains capped at {item.cost.gain_cap_pct:.2f}%)")
+        print(f"  {item.pot} {item.year}: {said}")
+    for problem in guarantee.unpaid:
+        print(f"NOTE: {problem}: left out of the municipalities file")
     _print_written(written)
     return 0
 
 
 def _compromise(args: argparse.Namespace) -> int:
     reference, target = _two(args, "reference", "target")
-    levels = _levels(args.max_loss_pct)
-    problem, year = compromise_problem(reference, target, args.pot, args.keys, args.year)
-    points = frontier(problem, levels)
-    least = least_max_loss(problem)
+    levels = _levels(args.max_loss_pct) if args.max_loss_pct is not None else list(LEVELS)
+    one = levels[0] if len(levels) == 1 else None  # one level: write the compromise at it
+    found = compromise_of(reference, target, args.pot, one, year=args.year, keys=args.keys, levels=levels)
+    points, problem, least, year = list(found.points), found.problem, found.least_max_loss_pct, found.year
     ids = reference.loaded.scenario_id, target.loaded.scenario_id
-    files = {f"compromise-{args.pot}-frontier.csv": frontier_table(points, problem).to_csv(
+    files = {f"compromise-{args.pot}-frontier.csv": found.frontier.to_csv(
         index=False, lineterminator="\n").encode("utf-8")}
-    feasible = [p for p in points if p.feasible]
-    chosen = feasible[0] if feasible and len(levels) > 1 else (points[0] if points[0].feasible else None)
-    if chosen is not None:
-        text = compromise_scenario(reference, args.pot, chosen, ids[1], year)
+    if found.scenario_yaml is not None:
+        text = found.scenario_yaml
         parse_scenario(text, origin=f"compromise-{args.pot}.yaml", scenario_id=f"compromise-{args.pot}",
                        base_dir=reference.loaded.base_dir)  # it must be a valid scenario
         files[f"compromise-{args.pot}.yaml"] = text.encode("utf-8")
     written = write_files(files, Path(args.out))
     print(frontier_text(points, problem, least, args.pot, year, *ids), end="")
-    if chosen is None:
+    if found.scenario_yaml is None:
         print(f"No level given is feasible; the least achievable largest loss is {least:.4f}%: no scenario written.")
     else:
-        print(f"Compromise scenario: the level of {chosen.max_loss_pct:g}% "
+        print(f"Compromise scenario: the level of {found.max_loss_pct:g}% "
               f"({'the smallest feasible' if len(levels) > 1 else 'as asked'}).")
+        print(f"Key in words: {found.words}")
     _print_written(written)
     return 0
 
@@ -341,8 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     guarantee.add_argument("reference", metavar="REFERENCE.yaml", help="the distribution losses are measured against")
     guarantee.add_argument("scenario", metavar="SCENARIO.yaml")
     guarantee.add_argument("--out", required=True, help="output folder (created if needed)")
-    guarantee.add_argument("--max-loss-pct", type=float, nargs="+", default=list(GUARANTEE_LEVELS),
-                           help="guarantee levels in %% (default: 0 1 2 5 10 20)")
+    guarantee.add_argument("--max-loss-pct", type=float, nargs="+",
+                           help="guarantee levels in %% for the table (default: 0 1 2 5 10 20); the first is the "
+                                "level of the per-municipality file (default: 5)")
     guarantee.add_argument("--apply", type=float, metavar="X",
                            help="also write the scenario with the X%% guarantee paid by capping gains")
     guarantee.set_defaults(handler=_guarantee)
@@ -354,8 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     compromise_.add_argument("--pot", required=True)
     compromise_.add_argument("--out", required=True, help="output folder (created if needed)")
     compromise_.add_argument("--keys", nargs="+", help="keys to mix (default: the keys both scenarios use in the pot)")
-    compromise_.add_argument("--max-loss-pct", type=float, nargs="+", default=list(COMPROMISE_LEVELS),
-                             help="levels in %% (default: 0 1 2 5 10); one level: write the compromise at it")
+    compromise_.add_argument("--max-loss-pct", type=float, nargs="+",
+                             help="levels in %% (default: 0 1 2 5 10 20), any level; one level: write the "
+                                  "compromise at it")
     compromise_.add_argument("--year", type=int, help="the payment year to work on (default: the largest budget)")
     compromise_.set_defaults(handler=_compromise)
 

@@ -14,11 +14,9 @@ import xlsxwriter
 
 from allocation.analysis.compare import BANDS, Comparison
 from allocation.analysis.compare_text import notes_table
-from allocation.analysis.compromise import compromise_problem, frontier, frontier_table
 from allocation.analysis.decompose import decompose
-from allocation.analysis.guarantee import guarantee_table
 from allocation.analysis.mutaties import Mutaties
-from allocation.common.errors import InputError
+from allocation.analysis.negotiation import negotiate
 from allocation.scenario.result import ScenarioResult
 
 
@@ -148,24 +146,20 @@ def decomposition_sheet(parts: pd.DataFrame) -> pd.DataFrame:
 
 
 def negotiation_views(base: ScenarioResult, others: list[ScenarioResult]) -> list[tuple[str, str, pd.DataFrame]]:
-    """The negotiation sheets for every scenario against the baseline: "Garantie" (the cost of
-    guarantees, :mod:`allocation.analysis.guarantee`), "Compromis" (the compromise frontier of
-    each shared pot with the keys both use, :mod:`allocation.analysis.compromise`) and
-    "Decompositie" (each change split into its factors, :mod:`allocation.analysis.decompose`,
-    as :func:`decomposition_sheet`)."""
+    """The negotiation sheets for every scenario against the baseline, from its
+    :class:`~allocation.analysis.negotiation.Negotiation`: "Garantie" (the cost of guarantees at
+    every level), "Compromis" (the compromise frontier of each shared pot with the keys both
+    use) and "Decompositie" (each change split into its factors,
+    :mod:`allocation.analysis.decompose`, as :func:`decomposition_sheet`)."""
     guarantees, frontiers, parts = [], [], []
     for other in others:
         label = other.loaded.scenario_id
-        guarantees.append(guarantee_table(base, other).assign(scenario=label))
+        found = negotiate(base, other, pots=[p for p in other.scenario.pots if p in base.scenario.pots])
+        guarantees.append(found.guarantee.table.assign(scenario=label))
         table, _ = decompose(base, other)
         parts.append(decomposition_sheet(table).assign(scenario=label))
-        for pot in [p for p in other.scenario.pots if p in base.scenario.pots]:
-            try:
-                problem, year = compromise_problem(base, other, pot, None, None)
-            except InputError:
-                continue
-            frame = frontier_table(frontier(problem), problem)
-            frontiers.append(frame.assign(scenario=label, pot=pot, year=year))
+        for compromise in found.compromises:
+            frontiers.append(compromise.frontier.assign(scenario=label, pot=compromise.pot, year=compromise.year))
 
     def first(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
         return frame[list(columns) + [c for c in frame.columns if c not in columns]]

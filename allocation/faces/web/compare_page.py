@@ -12,16 +12,9 @@ import streamlit as st
 
 from allocation.analysis.compare import ALL, BANDS
 from allocation.analysis.compare_text import summary_text as comparison_summary
-from allocation.analysis.compromise import (
-    compromise_problem,
-    compromise_scenario,
-    frontier,
-    frontier_table,
-    least_max_loss,
-)
 from allocation.analysis.decompose import FACTORS as DECOMPOSITION_FACTORS
 from allocation.analysis.decompose import decompose
-from allocation.analysis.guarantee import guarantee_table
+from allocation.analysis.negotiation import negotiate
 from allocation.common.errors import InputError
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.faces import views
@@ -241,14 +234,13 @@ def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys
     if problems:
         return None, None, None, None, None, None, problems
     try:
-        guarantee = guarantee_table(reference, scenario)
+        found = negotiate(reference, scenario, pots=[pot], keys=list(keys) or None, year=year)
         parts, _ = decompose(reference, scenario)
-        problem, year = compromise_problem(reference, scenario, pot, list(keys) or None, year)
-        points = frontier(problem, (0, 1, 2, 5, 10, 20))
-        feasible = [p for p in points if p.feasible]
-        text = (compromise_scenario(reference, pot, feasible[0], scenario.loaded.scenario_id, year)
-                if feasible else None)
-        return (guarantee, parts, frontier_table(points, problem), least_max_loss(problem), text, year, [])
+        if found.problems or not found.compromises:
+            return None, None, None, None, None, None, list(found.problems)
+        compromise = found.compromises[0]
+        return (found.guarantee.table, parts, compromise.frontier, compromise.least_max_loss_pct,
+                compromise.scenario_yaml, compromise.year, [])
     except InputError as exc:
         return None, None, None, None, None, None, exc.problems
 
@@ -292,7 +284,7 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
         chart.update_layout(height=300, margin=dict(l=0, r=0, t=40, b=0), separators=lang.n.separators)
         st.plotly_chart(chart, key="compromise_chart")
         columns = {"max_loss_pct": ("col_max_loss", "plain_pct"), "feasible": ("col_feasible", "text"),
-                   "distance_eur": ("col_distance", "eur"), "distance_pct": ("col_distance_pct", "share"),
+                   "distance_eur": ("col_distance", "eur"), "distance_pct": ("col_distance_pct", "plain_pct"),
                    "vast_bedrag_eur": ("col_vast_bedrag", "eur")}
         for column in frontier_frame.columns:
             if column.startswith("weight_"):
