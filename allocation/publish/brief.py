@@ -1,0 +1,289 @@
+"""Layer 4 (publishing): the brief to forward, a Dutch PDF of at most six A4 pages.
+
+``python -m allocation brief BASE.yaml OTHER.yaml --out DIR`` writes
+``brief-<base>-vs-<other>.pdf``: the two scenarios and how they differ, the headline
+(herverdeeld, gemeenten met meer dan 5% minder, grootste verlies en winst in euro en %), a map
+of the differences, the largest losers and gainers, per grootteklasse and provincie, the
+guarantee per payment year with who pays, the compromise key at the chosen level, the sources
+and assumptions, the date and the version.
+
+Every figure comes from analysis: the :class:`~allocation.analysis.compare.Comparison`
+(``compare``'s numbers) and the :class:`~allocation.analysis.negotiation.Negotiation` (the
+guarantee and the compromise); this module only picks rows and writes them the Dutch way
+(:mod:`allocation.common.dutch_numbers`, Babel: ``€ 3.500.000``, ``12,5%``).
+
+Typesetting: fpdf2. It is a pure-Python wheel (no system libraries, unlike WeasyPrint or
+Cairo), maintained and released often, small, with tables, embedded TrueType fonts (the
+DejaVu Sans that ships with matplotlib, so ``€`` and ``ë`` print and the text can be
+extracted again) and a settable creation date, so the same inputs give the same bytes (the
+tests fix the date). reportlab would do too but is larger for the same result; typst needs
+its own template language next to the Python that holds the figures. The map is a static
+matplotlib choropleth of the boundary GeoJSON of the key register (2021), drawn as PNG.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: the figure is only drawn into a PNG
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from fpdf import FPDF  # noqa: E402
+from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+
+from allocation.analysis.compare import ALL, Comparison  # noqa: E402
+from allocation.analysis.negotiation import Negotiation, key_in_words  # noqa: E402
+from allocation.common import dutch_numbers as nl  # noqa: E402
+from allocation.common.version import __version__  # noqa: E402
+from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE, geojson_path  # noqa: E402
+from allocation.scenario.result import ScenarioResult  # noqa: E402
+
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+TOP = 10  # losers and gainers listed
+
+
+def file_name(comparison: Comparison) -> str:
+    """``brief-<base>-vs-<other>.pdf``."""
+    return f"brief-{comparison.baseline.label}-vs-{comparison.others[0].label}.pdf"
+
+
+def _difference_map(rows: pd.DataFrame, data_dir: Path = DATA_DIR) -> bytes:
+    """A choropleth of the difference in % per municipality (key register boundaries), as PNG."""
+    geo = json.loads(geojson_path(KEY_REGISTER_DATE, data_dir).read_text(encoding="utf-8"))
+    change = rows.set_index("gm_code")["diff_pct"]
+    polygons, values = [], []
+    for feature in geo["features"]:
+        geometry = feature["geometry"]
+        rings = ([geometry["coordinates"][0]] if geometry["type"] == "Polygon"
+                 else [polygon[0] for polygon in geometry["coordinates"]])
+        value = change.get(feature["properties"]["statcode"], np.nan)
+        for ring in rings:
+            points = np.asarray(ring, dtype=float)
+            points[:, 0] *= np.cos(np.radians(52.2))  # degrees of longitude are shorter in the Netherlands
+            polygons.append(points)
+            values.append(value)
+    limit = max(5.0, float(np.nanmax(np.abs(change.to_numpy(dtype=float)), initial=5.0)))
+    limit = min(limit, 50.0)
+    figure, axes = plt.subplots(figsize=(6.0, 6.4), dpi=110)
+    collection = PolyCollection(polygons, array=np.ma.masked_invalid(np.asarray(values, dtype=float)),
+                                cmap="RdBu", edgecolors="#ffffff", linewidths=0.15)
+    collection.set_clim(-limit, limit)
+    collection.cmap.set_bad("#cccccc")
+    axes.add_collection(collection)
+    axes.autoscale_view()
+    axes.set_aspect("equal")
+    axes.axis("off")
+    bar = figure.colorbar(collection, ax=axes, shrink=0.6, pad=0.01)
+    ticks = np.linspace(-limit, limit, 5)
+    bar.set_ticks(ticks, labels=[nl.pct(t, 0, signed=True) for t in ticks])
+    bar.set_label("verschil t.o.v. de basis (rood: minder, blauw: meer)")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+class _Document(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(format="A4")
+        self.footer_text = footer_text
+        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(True, margin=14)
+        self.set_margins(16, 14, 16)
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font("DejaVu", "", 7)
+        self.cell(0, 5, f"{self.footer_text} · pagina {self.page_no()}", align="C")
+
+    def heading(self, text: str) -> None:
+        self.ln(2)
+        self.set_font("DejaVu", "B", 11)
+        self.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT", align="L")
+        self.set_font("DejaVu", "", 8.5)
+
+    def para(self, text: str, size: float = 8.5) -> None:
+        self.set_font("DejaVu", "", size)
+        self.multi_cell(0, 4.2, text, new_x="LMARGIN", new_y="NEXT", align="L")
+
+    def grid(self, rows: list[list[str]], widths: tuple[float, ...], right: set[int]) -> None:
+        self.set_font("DejaVu", "", 7.5)
+        align = tuple("RIGHT" if i in right else "LEFT" for i in range(len(widths)))
+        with self.table(col_widths=widths, text_align=align, line_height=4, first_row_as_headings=True,
+                        width=sum(widths)) as table:
+            for row in rows:
+                cells = table.row()
+                for value in row:
+                    cells.cell(value)
+        self.ln(1)
+
+
+def _per_inhabitant(value: float) -> str:
+    """``+€ 0,066`` per inhabitant (three decimals)."""
+    return ("+" if value > 0 else "-" if value < 0 else "") + "€ " + nl.number(abs(value), 3)
+
+
+def _differences(base: ScenarioResult, other: ScenarioResult) -> list[str]:
+    """How the two scenario files differ, per pot: the key in words and the year budgets."""
+    lines = []
+    for pot in [p for p in base.scenario.pots if p in other.scenario.pots]:
+        mine, theirs = base.scenario.pots[pot], other.scenario.pots[pot]
+        if (mine.key.weights, mine.key.vast_bedrag_eur) != (theirs.key.weights, theirs.key.vast_bedrag_eur):
+            lines.append(f"Sleutel {pot}: {key_in_words(dict(mine.key.weights), mine.key.vast_bedrag_eur)} wordt "
+                         f"{key_in_words(dict(theirs.key.weights), theirs.key.vast_bedrag_eur)}.")
+        old = dict(zip(base.pots[pot].years, base.pots[pot].budgets))
+        new = dict(zip(other.pots[pot].years, other.pots[pot].budgets))
+        changed = [f"{year} {nl.eur(old.get(year, 0))} wordt {nl.eur(new.get(year, 0))}"
+                   for year in sorted(set(old) | set(new)) if old.get(year, 0) != new.get(year, 0)]
+        if changed:
+            lines.append(f"Budget {pot}: " + "; ".join(changed) + ".")
+        if mine.constraints != theirs.constraints:
+            lines.append(f"Beperkingen {pot}: anders (ondergrenzen, plafonds of ingroeiregeling; zie de bronnen).")
+    for pot in [p for p in other.scenario.pots if p not in base.scenario.pots]:
+        lines.append(f"Pot {pot}: alleen in {other.loaded.scenario_id}.")
+    for pot in [p for p in base.scenario.pots if p not in other.scenario.pots]:
+        lines.append(f"Pot {pot}: alleen in {base.loaded.scenario_id}.")
+    return lines or ["De sleutels en budgetten zijn gelijk; de verschillen zitten in de sleutelgegevens, peildata "
+                     "of beperkingen."]
+
+
+def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Comparison, negotiation: Negotiation,
+              *, pot: str | None = None, year: int | None = None, created: dt.datetime | None = None,
+              data_dir: Path = DATA_DIR) -> bytes:
+    """The brief as PDF bytes (``created``: the date printed and stored; default now, UTC)."""
+    created = created or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    label = comparison.others[0].label
+    pot_key, year_key = pot or ALL, str(year) if year is not None else ALL
+    scope = (f"pot {pot}" if pot else "alle gedeelde potten") + (f", betaaljaar {year}" if year is not None
+                                                                 else ", alle gedeelde jaren samen")
+    pdf = _Document(f"Inburgeringsgelden: {label} t.o.v. {comparison.baseline.label} · {created:%d-%m-%Y} · "
+                    f"versie {__version__}")
+    pdf.set_creation_date(created)
+    pdf.set_title(f"Brief {comparison.baseline.label} - {label}")
+    pdf.set_author("inburgering-allocation")
+    pdf.add_page()
+
+    def select(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[(frame["scenario"] == label) & (frame["pot"] == pot_key) & (frame["year"] == year_key)]
+
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.multi_cell(0, 7, f"{comparison.others[0].name}\ntegenover {comparison.baseline.name}",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.para(f"Basis: {comparison.baseline.label}; vergeleken: {label}. Bereik: {scope}; gemeenten van de "
+             f"sleutelindeling 2021. Gemaakt op {created:%d-%m-%Y} met versie {__version__}. De bedragen zijn "
+             "de eigen berekening van dit model onder de aannames van elk scenario, geen gepubliceerde "
+             "circulairebedragen.")
+
+    pdf.heading("Wat verschilt")
+    for line in _differences(base, other):
+        pdf.para(f"• {line}")
+
+    totals = select(comparison.totals).iloc[0]
+    bands = select(comparison.bands).iloc[0]
+    rows = select(comparison.per_municipality)
+    worst = rows.sort_values(["diff_eur", "gm_code"]).iloc[0]
+    worst_pct = rows.sort_values(["diff_pct", "gm_code"]).iloc[0]
+    best = rows.sort_values(["diff_eur", "gm_code"], ascending=[False, True]).iloc[0]
+    pdf.heading("In het kort")
+    pdf.para(f"• Herverdeeld: {nl.eur(totals['redistributed_eur'])} (de helft van alle verschillen opgeteld).")
+    pdf.para(f"• Gemeenten die meer dan 5% minder krijgen: {int(bands['loss > 5%'])} van "
+             f"{int(bands['municipalities'])}.")
+    pdf.para(f"• Grootste verlies: {worst['gm_name']} {nl.signed_eur(worst['diff_eur'])} "
+             f"({nl.pct(worst['diff_pct'], 1, signed=True)}); in procenten: {worst_pct['gm_name']} "
+             f"{nl.pct(worst_pct['diff_pct'], 1, signed=True)} ({nl.signed_eur(worst_pct['diff_eur'])}).")
+    pdf.para(f"• Grootste winst: {best['gm_name']} {nl.signed_eur(best['diff_eur'])} "
+             f"({nl.pct(best['diff_pct'], 1, signed=True)}).")
+
+    pdf.heading("Kaart van de verschillen (%)")
+    pdf.image(io.BytesIO(_difference_map(rows, data_dir)), w=120, x=(pdf.w - 120) / 2)
+
+    pdf.heading(f"Grootste verliezers en winnaars ({scope})")
+    header = ["gemeente", "provincie", "basis", "vergeleken", "verschil", "%"]
+    widths = (42, 30, 26, 26, 26, 16)
+
+    def municipality_rows(part: pd.DataFrame) -> list[list[str]]:
+        return [header] + [[r.gm_name, r.province_name, nl.eur(r.base_eur), nl.eur(r.other_eur),
+                            nl.signed_eur(r.diff_eur), nl.pct(r.diff_pct, 1, signed=True)]
+                           for r in part.itertuples(index=False)]
+
+    pdf.para("Verliezers", 9)
+    pdf.grid(municipality_rows(rows.sort_values(["diff_eur", "gm_code"]).head(TOP)), widths, {2, 3, 4, 5})
+    pdf.para("Winnaars", 9)
+    pdf.grid(municipality_rows(rows.sort_values(["diff_eur", "gm_code"], ascending=[False, True]).head(TOP)),
+             widths, {2, 3, 4, 5})
+
+    group_header = ["", "gemeenten", "basis", "vergeleken", "verschil", "%", "per inwoner"]
+    group_widths = (40, 18, 26, 26, 26, 14, 18)
+
+    def group_rows(frame: pd.DataFrame, column: str) -> list[list[str]]:
+        return [group_header] + [[str(getattr(r, column)), str(r.municipalities), nl.eur(r.base_eur),
+                                  nl.eur(r.other_eur), nl.signed_eur(r.diff_eur), nl.pct(r.diff_pct, 1, signed=True),
+                                  _per_inhabitant(r.diff_per_inhabitant)]
+                                 for r in select(frame).itertuples(index=False)]
+
+    pdf.heading("Per grootteklasse (inwoners)")
+    pdf.grid(group_rows(comparison.by_size_class, "size_class"), group_widths, {1, 2, 3, 4, 5, 6})
+    pdf.heading("Per provincie")
+    pdf.grid(group_rows(comparison.by_province, "province_name"), group_widths, {1, 2, 3, 4, 5, 6})
+
+    guarantee = negotiation.guarantee
+    level = nl.pct(guarantee.max_loss_pct, 2)
+    pdf.heading(f"Garantie: niemand verliest meer dan {level}")
+    pdf.para("Aanvulling: wat nodig is om iedereen op zijn ondergrens te brengen. Budgetneutraal wordt die betaald "
+             "door de winsten boven een grens af te romen; de kolom 'betaald door' telt de gemeenten die inleveren. "
+             "'Alle jaren' is de garantie over de gedeelde jaren samen.")
+    grid = [["pot", "jaar", "aanvulling", "aangevuld", "betaald door", "winstgrens"]]
+    for item in guarantee.years:
+        if (pot and item.pot != pot) or (year is not None and item.year not in (str(year), ALL)):
+            continue
+        when = "alle jaren" if item.year == ALL else item.year
+        if item.costs_nothing:
+            grid.append([item.pot, when, "€ 0", "kost niets", f"niemand verliest meer dan {level}", "niet nodig"])
+            continue
+        payers = "-" if item.payers is None else f"{item.payers} gemeenten"
+        cap = (nl.pct(item.cost.gain_cap_pct, 2) if item.cost.gain_cap_pct is not None
+               else f"afromen betaalt het niet (tekort {nl.eur(item.cost.shortfall_eur)})")
+        grid.append([item.pot, when, nl.eur(item.top_up_eur), f"{item.cost.topped_up} gemeenten", payers, cap])
+    pdf.grid(grid, (40, 20, 26, 26, 30, 28), {2})
+    shown = guarantee.municipalities
+    if pot:
+        shown = shown[shown["pot"] == pot]
+    if year is not None:
+        shown = shown[shown["year"] == year]
+    payers = (shown[shown["afroming_eur"] > 0].groupby("gm_name", as_index=False)["afroming_eur"].sum()
+              .sort_values(["afroming_eur", "gm_name"], ascending=[False, True]).head(TOP))
+    if len(payers):
+        pdf.para("Wie het meest inlevert (afroming, opgeteld over de getoonde jaren): " + "; ".join(
+            f"{r.gm_name} {nl.eur(r.afroming_eur)}" for r in payers.itertuples(index=False)) + ".")
+
+    pdf.heading(f"Compromissleutel bij ten hoogste {level} verlies")
+    pdf.para(f"De mix van sleutels en vast bedrag die het dichtst bij {label} ligt terwijl niemand meer dan het "
+             f"niveau onder {comparison.baseline.label} komt (lineair programma; één betaaljaar per pot).")
+    for compromise in negotiation.compromises:
+        if pot and compromise.pot != pot:
+            continue
+        pdf.para(f"• {compromise.pot}, {compromise.year}: {compromise.words}")
+    for problem in negotiation.problems:
+        pdf.para(f"• {problem}")
+
+    pdf.heading("Bronnen en aannames")
+    for info in (comparison.baseline, comparison.others[0]):
+        pdf.para(f"{info.name} ({info.label}, {info.origin}):", 8)
+        for line in info.assumptions:
+            pdf.para(f"  {line}", 7)
+    keys = {**comparison.baseline.keys, **comparison.others[0].keys}
+    pdf.para("Sleutelgegevens:", 8)
+    for name, text in keys.items():
+        pdf.para(f"  {name}: {text}", 7)
+    for note in comparison.notes:
+        pdf.para(f"Let op: {note}", 7)
+    return bytes(pdf.output())
