@@ -20,9 +20,11 @@ def signed_eur(amount: float) -> str:
     return ("+" if round(amount) > 0 else "") + eur(amount)
 
 
-def pct(value: float, decimals: int = 1, signed: bool = False) -> str:
-    """A percentage given in percent (``12.5`` -> ``12,5%``), at most ``decimals`` decimals."""
-    text = format_percent(value / 100, "#,##0" + ("." + "#" * decimals if decimals else "") + "%", locale=LOCALE)
+def pct(value: float, decimals: int = 1, signed: bool = False, fixed: bool = False) -> str:
+    """A percentage given in percent (``12.5`` -> ``12,5%``), at most ``decimals`` decimals
+    (exactly that many with ``fixed``: ``-19,0%``, for columns)."""
+    digits = ("0" if fixed else "#") * decimals
+    text = format_percent(value / 100, "#,##0" + ("." + digits if decimals else "") + "%", locale=LOCALE)
     return ("+" if signed and value > 0 else "") + text
 
 

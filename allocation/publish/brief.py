@@ -73,9 +73,9 @@ def _difference_map(rows: pd.DataFrame, data_dir: Path = DATA_DIR) -> bytes:
     limit = min(limit, 50.0)
     figure, axes = plt.subplots(figsize=(6.0, 6.4), dpi=110)
     collection = PolyCollection(polygons, array=np.ma.masked_invalid(np.asarray(values, dtype=float)),
-                                cmap="RdBu", edgecolors="#ffffff", linewidths=0.15)
+                                cmap=matplotlib.colormaps["RdBu"].with_extremes(bad="#cccccc"), edgecolors="#ffffff",
+                                linewidths=0.15)
     collection.set_clim(-limit, limit)
-    collection.cmap.set_bad("#cccccc")
     axes.add_collection(collection)
     axes.autoscale_view()
     axes.set_aspect("equal")
@@ -204,7 +204,7 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
              f"({nl.pct(best['diff_pct'], 1, signed=True)}).")
 
     pdf.heading("Kaart van de verschillen (%)")
-    pdf.image(io.BytesIO(_difference_map(rows, data_dir)), w=120, x=(pdf.w - 120) / 2)
+    pdf.image(io.BytesIO(_difference_map(rows, data_dir)), w=105, x=(pdf.w - 105) / 2)
 
     pdf.heading(f"Grootste verliezers en winnaars ({scope})")
     header = ["gemeente", "provincie", "basis", "vergeleken", "verschil", "%"]
@@ -212,7 +212,7 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
 
     def municipality_rows(part: pd.DataFrame) -> list[list[str]]:
         return [header] + [[r.gm_name, r.province_name, nl.eur(r.base_eur), nl.eur(r.other_eur),
-                            nl.signed_eur(r.diff_eur), nl.pct(r.diff_pct, 1, signed=True)]
+                            nl.signed_eur(r.diff_eur), nl.pct(r.diff_pct, 1, signed=True, fixed=True)]
                            for r in part.itertuples(index=False)]
 
     pdf.para("Verliezers", 9)
@@ -226,7 +226,8 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
 
     def group_rows(frame: pd.DataFrame, column: str) -> list[list[str]]:
         return [group_header] + [[str(getattr(r, column)), str(r.municipalities), nl.eur(r.base_eur),
-                                  nl.eur(r.other_eur), nl.signed_eur(r.diff_eur), nl.pct(r.diff_pct, 1, signed=True),
+                                  nl.eur(r.other_eur), nl.signed_eur(r.diff_eur),
+                                  nl.pct(r.diff_pct, 1, signed=True, fixed=True),
                                   _per_inhabitant(r.diff_per_inhabitant)]
                                  for r in select(frame).itertuples(index=False)]
 
@@ -240,14 +241,15 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
     pdf.heading(f"Garantie: niemand verliest meer dan {level}")
     pdf.para("Aanvulling: wat nodig is om iedereen op zijn ondergrens te brengen. Budgetneutraal wordt die betaald "
              "door de winsten boven een grens af te romen; de kolom 'betaald door' telt de gemeenten die inleveren. "
-             "'Alle jaren' is de garantie over de gedeelde jaren samen.")
+             "'Alle jaren' is de garantie over de gedeelde jaren samen. 'Kost niets': niemand verliest meer dan "
+             f"{level}.")
     grid = [["pot", "jaar", "aanvulling", "aangevuld", "betaald door", "winstgrens"]]
     for item in guarantee.years:
         if (pot and item.pot != pot) or (year is not None and item.year not in (str(year), ALL)):
             continue
         when = "alle jaren" if item.year == ALL else item.year
         if item.costs_nothing:
-            grid.append([item.pot, when, "€ 0", "kost niets", f"niemand verliest meer dan {level}", "niet nodig"])
+            grid.append([item.pot, when, "€ 0", "kost niets", "niet nodig", "niet nodig"])
             continue
         payers = "-" if item.payers is None else f"{item.payers} gemeenten"
         cap = (nl.pct(item.cost.gain_cap_pct, 2) if item.cost.gain_cap_pct is not None
@@ -276,10 +278,13 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
         pdf.para(f"• {problem}")
 
     pdf.heading("Bronnen en aannames")
-    for info in (comparison.baseline, comparison.others[0]):
-        pdf.para(f"{info.name} ({info.label}, {info.origin}):", 8)
-        for line in info.assumptions:
-            pdf.para(f"  {line}", 7)
+    base_info, other_info = comparison.baseline, comparison.others[0]
+    pdf.para(f"{base_info.name} ({base_info.label}, {base_info.origin}):", 8)
+    for line in base_info.assumptions:
+        pdf.para(f"  {line}", 6.5)
+    pdf.para(f"{other_info.name} ({other_info.label}, {other_info.origin}), waar het anders is:", 8)
+    for line in [line for line in other_info.assumptions if line not in base_info.assumptions]:
+        pdf.para(f"  {line}", 6.5)
     keys = {**comparison.baseline.keys, **comparison.others[0].keys}
     pdf.para("Sleutelgegevens:", 8)
     for name, text in keys.items():
