@@ -81,3 +81,14 @@ def test_the_brief_command_writes_one_pdf_and_refuses_an_unknown_year(tmp_path):
               "--out", str(tmp_path / "other"), "--year", "2030")
     assert bad.returncode == 2 and "--year 2030" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "other").exists()
+
+
+def test_the_compare_view_offers_the_brief_as_a_download():
+    from tests.test_app import errors, start, view
+
+    at = start("kamerbrief-2021")
+    view(at, "compare")
+    at.multiselect(key="compare_chosen_plain").set_value(["origin", "kamerbrief-2021-ingroei"]).run()
+    at.toggle(key="negotiate").set_value(True).run()
+    assert not at.exception and not at.error, errors(at)
+    assert at.download_button(key="dl_brief")

@@ -21,7 +21,7 @@ from allocation.analysis.explain import explanation_text
 from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
 from allocation.analysis.guarantee import apply_guarantee, guarantee_text
 from allocation.analysis.mutaties import mutaties, mutaties_text
-from allocation.analysis.negotiation import DEFAULT_MAX_LOSS_PCT, LEVELS, compromise_of, guarantee_of, negotiate
+from allocation.analysis.negotiation import DEFAULT_MAX_LOSS_PCT, LEVELS, compromise_of, guarantee_of
 from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
 from allocation.analysis.summary import summary_text
 from allocation.common.errors import InputError
@@ -31,8 +31,7 @@ from allocation.data.keys import builtin_keys
 from allocation.data.municipality_names import find_municipality
 from allocation.data.published_table import is_table, pot_from_name, read_published_table
 from allocation.data.registers import KEY_REGISTER_DATE
-from allocation.publish.brief import brief_pdf
-from allocation.publish.brief import file_name as brief_file_name
+from allocation.publish.brief import brief_files
 from allocation.publish.circular_tables import allocation_csv
 from allocation.publish.comparison import comparison_files, negotiation_views
 from allocation.publish.files import write_files
@@ -232,19 +231,8 @@ def _compromise(args: argparse.Namespace) -> int:
 def _brief(args: argparse.Namespace) -> int:
     base, other = _two(args, "base", "other")
     level = _levels([args.max_loss_pct])[0]
-    comparison = compare([base, other], baseline=0)
-    if args.pot is not None and args.pot not in comparison.pots:
-        raise InputError(f"--pot {args.pot}: not a pot both scenarios share; they share "
-                         f"{', '.join(comparison.pots)}")
-    shared = sorted({y for pot in ([args.pot] if args.pot else comparison.pots) for y in comparison.years[pot]})
-    if args.year is not None and args.year not in shared:
-        raise InputError(f"--year {args.year}: not a payment year the scenarios share; give one of "
-                         f"{', '.join(map(str, shared))}")
-    found = negotiate(base, other, max_loss_pct=level, compromise_pct=level, year=args.year,
-                      pots=[args.pot] if args.pot else None)
-    pdf = brief_pdf(base, other, comparison, found, pot=args.pot, year=args.year)
-    written = write_files({brief_file_name(comparison): pdf}, Path(args.out))
-    _print_written(written)
+    files = brief_files(base, other, pot=args.pot, year=args.year, max_loss_pct=level)
+    _print_written(write_files(files, Path(args.out)))
     return 0
 
 

@@ -29,21 +29,19 @@ import json
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from fpdf import FPDF
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display: the figure is only drawn into a PNG
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from fpdf import FPDF  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
-
-from allocation.analysis.compare import ALL, Comparison  # noqa: E402
-from allocation.analysis.negotiation import Negotiation, key_in_words  # noqa: E402
-from allocation.common import dutch_numbers as nl  # noqa: E402
-from allocation.common.version import __version__  # noqa: E402
-from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE, geojson_path  # noqa: E402
-from allocation.scenario.result import ScenarioResult  # noqa: E402
+from allocation.analysis.compare import ALL, Comparison, compare
+from allocation.analysis.negotiation import DEFAULT_MAX_LOSS_PCT, Negotiation, key_in_words, negotiate
+from allocation.common import dutch_numbers as nl
+from allocation.common.errors import InputError
+from allocation.common.version import __version__
+from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE, geojson_path
+from allocation.scenario.result import ScenarioResult
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 TOP = 10  # losers and gainers listed
@@ -71,7 +69,8 @@ def _difference_map(rows: pd.DataFrame, data_dir: Path = DATA_DIR) -> bytes:
             values.append(value)
     limit = max(5.0, float(np.nanmax(np.abs(change.to_numpy(dtype=float)), initial=5.0)))
     limit = min(limit, 50.0)
-    figure, axes = plt.subplots(figsize=(6.0, 6.4), dpi=110)
+    figure = Figure(figsize=(6.0, 6.0), dpi=110)  # no pyplot: no global state, safe in the app's threads
+    axes = figure.add_subplot()
     collection = PolyCollection(polygons, array=np.ma.masked_invalid(np.asarray(values, dtype=float)),
                                 cmap=matplotlib.colormaps["RdBu"].with_extremes(bad="#cccccc"), edgecolors="#ffffff",
                                 linewidths=0.15)
@@ -86,8 +85,7 @@ def _difference_map(rows: pd.DataFrame, data_dir: Path = DATA_DIR) -> bytes:
     bar.set_label("verschil t.o.v. de basis (rood: minder, blauw: meer)")
     figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
+    figure.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.02)
     return buffer.getvalue()
 
 
@@ -292,3 +290,20 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
     for note in comparison.notes:
         pdf.para(f"Let op: {note}", 7)
     return bytes(pdf.output())
+
+
+def brief_files(base: ScenarioResult, other: ScenarioResult, *, pot: str | None = None, year: int | None = None,
+                max_loss_pct: float = DEFAULT_MAX_LOSS_PCT, created: dt.datetime | None = None) -> dict[str, bytes]:
+    """``{brief-<base>-vs-<other>.pdf: bytes}``: compares the two, negotiates at ``max_loss_pct``
+    (guarantee and compromise) and writes the brief, for ``pot`` and ``year`` or all shared ones.
+    Raises :class:`InputError` for a pot or year the two do not share."""
+    comparison = compare([base, other], baseline=0)
+    if pot is not None and pot not in comparison.pots:
+        raise InputError(f"--pot {pot}: not a pot both scenarios share; they share {', '.join(comparison.pots)}")
+    shared = sorted({y for name in ([pot] if pot else comparison.pots) for y in comparison.years[name]})
+    if year is not None and year not in shared:
+        raise InputError(f"--year {year}: not a payment year the scenarios share; give one of "
+                         f"{', '.join(map(str, shared))}")
+    found = negotiate(base, other, max_loss_pct=max_loss_pct, compromise_pct=max_loss_pct, year=year,
+                      pots=[pot] if pot else None)
+    return {file_name(comparison): brief_pdf(base, other, comparison, found, pot=pot, year=year, created=created)}

@@ -505,6 +505,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "De onderhandelingscijfers kunnen niet worden berekend:",
         "The negotiation figures cannot be computed:",
     ),
+    "brief_download": ("Brief om door te sturen (PDF)", "Brief to forward (PDF, in Dutch)"),
+    "brief_help": (
+        "Een Nederlandstalig document van ten hoogste 6 pagina's: kerncijfers, kaart, verliezers en winnaars, "
+        "garantie bij 5% met wie betaalt, compromissleutel, bronnen. Wordt gemaakt als u klikt (enkele seconden).",
+        "A Dutch document of at most 6 pages: headline, map, losers and gainers, the 5% guarantee with who pays, "
+        "the compromise key, sources. Made when you click (a few seconds).",
+    ),
     "tab_guarantee": ("Wat een garantie kost", "What a guarantee costs"),
     "tab_compromise": ("De compromissleutel", "The compromise key"),
     "tab_why": ("Waarom een gemeente verliest", "Why a municipality loses"),

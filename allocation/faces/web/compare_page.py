@@ -22,6 +22,7 @@ from allocation.faces.web import state
 from allocation.faces.web.charts import bar, municipality_map, table
 from allocation.faces.web.labels import Lang, key_label
 from allocation.faces.web.page import Page
+from allocation.publish.brief import brief_files
 from allocation.publish.mutaties import mutaties_files
 
 EDITED, ORIGIN = "edited", "origin"
@@ -245,6 +246,16 @@ def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys
         return None, None, None, None, None, None, exc.problems
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def brief_of(reference_entry: tuple, scenario_entry: tuple) -> bytes:
+    """The brief (PDF) of the scenario against the reference, all shared pots and years, at the
+    default guarantee and compromise level (:mod:`allocation.publish.brief`)."""
+    (reference, scenario), problems = state.results_of((reference_entry, scenario_entry))
+    if problems:
+        raise InputError(problems)
+    return next(iter(brief_files(reference, scenario).values()))
+
+
 def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, pot: str, comparison) -> None:
     """The three questions of a negotiation, for the chosen scenario against the baseline."""
     lang = page.lang
@@ -261,6 +272,10 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
     if problems:
         show_problems(problems, lang("negotiate_cannot"))
         return
+    reference_entry = entries[baseline]
+    st.download_button(lang("brief_download"), lambda: brief_of(reference_entry, other_entry),
+                       file_name=f"brief-{comparison.baseline.label}-vs-{scenario}.pdf", mime="application/pdf",
+                       key="dl_brief", on_click="ignore", help=lang("brief_help"))
     costs, compromise_tab, why = st.tabs([lang("tab_guarantee"), lang("tab_compromise"), lang("tab_why")])
     with costs:
         overall = guarantee[guarantee["year"] == "all"]
