@@ -4,6 +4,8 @@ same bytes once the date is fixed."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -92,3 +94,14 @@ def test_the_compare_view_offers_the_brief_as_a_download():
     at.toggle(key="negotiate").set_value(True).run()
     assert not at.exception and not at.error, errors(at)
     assert at.download_button(key="dl_brief")
+
+
+def test_a_brief_with_many_assumptions_stays_within_six_pages_and_says_what_it_left_out(made):
+    base, other, comparison, found, _ = made
+    long = copy.copy(comparison)
+    long.baseline = dataclasses.replace(comparison.baseline, assumptions=[
+        f"ondertussengroep note {i}: a long FICTITIOUS assumption line that a scenario might well carry, "
+        "repeated to fill pages" for i in range(400)])
+    text, pages = _text(brief_pdf(base, other, long, found, created=FIXED))
+    assert pages <= 6
+    assert "regels: zie het scenariobestand" in text

@@ -45,6 +45,7 @@ from allocation.scenario.result import ScenarioResult
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 TOP = 10  # losers and gainers listed
+MAX_PAGES = 6
 
 
 def file_name(comparison: Comparison) -> str:
@@ -157,8 +158,24 @@ def _differences(base: ScenarioResult, other: ScenarioResult) -> list[str]:
 def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Comparison, negotiation: Negotiation,
               *, pot: str | None = None, year: int | None = None, created: dt.datetime | None = None,
               data_dir: Path = DATA_DIR) -> bytes:
-    """The brief as PDF bytes (``created``: the date printed and stored; default now, UTC)."""
+    """The brief as PDF bytes (``created``: the date printed and stored; default now, UTC). At
+    most :data:`MAX_PAGES` pages: where the sources and assumptions would run over, fewer of
+    their lines are printed, with a line saying how many are left to the scenario files."""
     created = created or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    for limit in (None, 40, 20, 10, 0):
+        pdf = _render(base, other, comparison, negotiation, pot, year, created, data_dir, limit)
+        if pdf.page_no() <= MAX_PAGES:
+            break
+    return bytes(pdf.output())
+
+
+def _change(value: float) -> str:
+    """A change in %, one decimal; ``nieuw`` where the base had nothing (a % of nothing is undefined)."""
+    return "nieuw" if value != value else nl.pct(value, 1, signed=True, fixed=True)
+
+
+def _render(base: ScenarioResult, other: ScenarioResult, comparison: Comparison, negotiation: Negotiation,
+            pot: str | None, year: int | None, created: dt.datetime, data_dir: Path, limit: int | None) -> _Document:
     label = comparison.others[0].label
     pot_key, year_key = pot or ALL, str(year) if year is not None else ALL
     scope = (f"pot {pot}" if pot else "alle gedeelde potten") + (f", betaaljaar {year}" if year is not None
@@ -174,7 +191,8 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
         return frame[(frame["scenario"] == label) & (frame["pot"] == pot_key) & (frame["year"] == year_key)]
 
     pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(0, 7, f"{comparison.others[0].name}\ntegenover {comparison.baseline.name}",
+    pdf.multi_cell(0, 7, f"{comparison.others[0].name} ({label})\ntegenover {comparison.baseline.name} "
+                   f"({comparison.baseline.label})",
                    new_x="LMARGIN", new_y="NEXT")
     pdf.para(f"Basis: {comparison.baseline.label}; vergeleken: {label}. Bereik: {scope}; gemeenten van de "
              f"sleutelindeling 2021. Gemaakt op {created:%d-%m-%Y} met versie {__version__}. De bedragen zijn "
@@ -195,11 +213,17 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
     pdf.para(f"• Herverdeeld: {nl.eur(totals['redistributed_eur'])} (de helft van alle verschillen opgeteld).")
     pdf.para(f"• Gemeenten die meer dan 5% minder krijgen: {int(bands['loss > 5%'])} van "
              f"{int(bands['municipalities'])}.")
-    pdf.para(f"• Grootste verlies: {worst['gm_name']} {nl.signed_eur(worst['diff_eur'])} "
-             f"({nl.pct(worst['diff_pct'], 1, signed=True)}); in procenten: {worst_pct['gm_name']} "
-             f"{nl.pct(worst_pct['diff_pct'], 1, signed=True)} ({nl.signed_eur(worst_pct['diff_eur'])}).")
-    pdf.para(f"• Grootste winst: {best['gm_name']} {nl.signed_eur(best['diff_eur'])} "
-             f"({nl.pct(best['diff_pct'], 1, signed=True)}).")
+    if worst["diff_eur"] < 0:
+        pdf.para(f"• Grootste verlies: {worst['gm_name']} {nl.signed_eur(worst['diff_eur'])} "
+                 f"({_change(worst['diff_pct'])}); in procenten: {worst_pct['gm_name']} "
+                 f"{_change(worst_pct['diff_pct'])} ({nl.signed_eur(worst_pct['diff_eur'])}).")
+    else:
+        pdf.para("• Grootste verlies: geen; geen gemeente krijgt minder.")
+    if best["diff_eur"] > 0:
+        pdf.para(f"• Grootste winst: {best['gm_name']} {nl.signed_eur(best['diff_eur'])} "
+                 f"({_change(best['diff_pct'])}).")
+    else:
+        pdf.para("• Grootste winst: geen; geen gemeente krijgt meer.")
 
     pdf.heading("Kaart van de verschillen (%)")
     pdf.image(io.BytesIO(_difference_map(rows, data_dir)), w=105, x=(pdf.w - 105) / 2)
@@ -210,7 +234,7 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
 
     def municipality_rows(part: pd.DataFrame) -> list[list[str]]:
         return [header] + [[r.gm_name, r.province_name, nl.eur(r.base_eur), nl.eur(r.other_eur),
-                            nl.signed_eur(r.diff_eur), nl.pct(r.diff_pct, 1, signed=True, fixed=True)]
+                            nl.signed_eur(r.diff_eur), _change(r.diff_pct)]
                            for r in part.itertuples(index=False)]
 
     pdf.para("Verliezers", 9)
@@ -225,7 +249,7 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
     def group_rows(frame: pd.DataFrame, column: str) -> list[list[str]]:
         return [group_header] + [[str(getattr(r, column)), str(r.municipalities), nl.eur(r.base_eur),
                                   nl.eur(r.other_eur), nl.signed_eur(r.diff_eur),
-                                  nl.pct(r.diff_pct, 1, signed=True, fixed=True),
+                                  _change(r.diff_pct),
                                   _per_inhabitant(r.diff_per_inhabitant)]
                                  for r in select(frame).itertuples(index=False)]
 
@@ -277,20 +301,22 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
 
     pdf.heading("Bronnen en aannames")
     base_info, other_info = comparison.baseline, comparison.others[0]
-    pdf.para(f"{base_info.name} ({base_info.label}, {base_info.origin}):", 8)
-    for line in base_info.assumptions:
-        pdf.para(f"  {line}", 6.5)
-    pdf.para(f"{other_info.name} ({other_info.label}, {other_info.origin}), waar het anders is:", 8)
-    for line in [line for line in other_info.assumptions if line not in base_info.assumptions]:
-        pdf.para(f"  {line}", 6.5)
+    differing = [line for line in other_info.assumptions if line not in base_info.assumptions]
+    for title, lines in ((f"{base_info.name} ({base_info.label}, {base_info.origin}):", base_info.assumptions),
+                         (f"{other_info.name} ({other_info.label}, {other_info.origin}), waar het anders is:",
+                          differing)):
+        pdf.para(title, 8)
+        for line in lines[:limit]:
+            pdf.para(f"  {line}", 6.5)
+        if limit is not None and len(lines) > limit:
+            pdf.para(f"  ... en nog {len(lines) - limit} regels: zie het scenariobestand.", 6.5)
     keys = {**comparison.baseline.keys, **comparison.others[0].keys}
     pdf.para("Sleutelgegevens:", 8)
     for name, text in keys.items():
         pdf.para(f"  {name}: {text}", 7)
     for note in comparison.notes:
         pdf.para(f"Let op: {note}", 7)
-    return bytes(pdf.output())
-
+    return pdf
 
 def brief_files(base: ScenarioResult, other: ScenarioResult, *, pot: str | None = None, year: int | None = None,
                 max_loss_pct: float = DEFAULT_MAX_LOSS_PCT, created: dt.datetime | None = None) -> dict[str, bytes]:
