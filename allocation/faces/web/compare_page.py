@@ -238,7 +238,8 @@ def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys
         found = negotiate(reference, scenario, pots=[pot], keys=list(keys) or None, year=year)
         parts, _ = decompose(reference, scenario)
         if found.problems or not found.compromises:
-            return None, None, None, None, None, None, list(found.problems)
+            return None, None, None, None, None, None, list(found.problems) or [
+                f"{pot}: not a pot both scenarios share, so it has no compromise key"]
         compromise = found.compromises[0]
         return (found.guarantee.table, parts, compromise.frontier, compromise.least_max_loss_pct,
                 compromise.scenario_yaml, compromise.year, [])
