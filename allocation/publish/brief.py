@@ -244,7 +244,7 @@ def _render(base: ScenarioResult, other: ScenarioResult, comparison: Comparison,
              widths, {2, 3, 4, 5})
 
     group_header = ["", "gemeenten", "basis", "vergeleken", "verschil", "%", "per inwoner"]
-    group_widths = (40, 18, 26, 26, 26, 14, 18)
+    group_widths = (38, 20, 26, 26, 26, 16, 22)
 
     def group_rows(frame: pd.DataFrame, column: str) -> list[list[str]]:
         return [group_header] + [[str(getattr(r, column)), str(r.municipalities), nl.eur(r.base_eur),
