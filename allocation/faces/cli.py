@@ -32,6 +32,7 @@ from allocation.analysis.guarantee import apply_guarantee, guarantee_table, guar
 from allocation.analysis.mutaties import mutaties, mutaties_text
 from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
 from allocation.analysis.summary import summary_text
+from allocation.common.cells import frame_csv
 from allocation.common.errors import InputError
 from allocation.common.version import __version__
 from allocation.data.keys import builtin_keys
@@ -171,7 +172,7 @@ def _guarantee(args: argparse.Namespace) -> int:
         levels = sorted(set(levels) | set(_levels([args.apply], "--apply")))  # the level applied is in the table too
     table = guarantee_table(reference, scenario, levels)
     ids = reference.loaded.scenario_id, scenario.loaded.scenario_id
-    csv = table[GUARANTEE_COLUMNS].to_csv(index=False, lineterminator="\n", float_format="%.2f").encode("utf-8")
+    csv = frame_csv(table[GUARANTEE_COLUMNS], float_format="%.2f")
     files = {f"guarantee-{ids[0]}-vs-{ids[1]}.csv": csv}
     if args.apply is not None:
         applied = copy.deepcopy(scenario)  # the scenario with the guarantee paid, on the payment-year registers
@@ -194,8 +195,7 @@ def _compromise(args: argparse.Namespace) -> int:
     points = frontier(problem, levels)
     least = least_max_loss(problem)
     ids = reference.loaded.scenario_id, target.loaded.scenario_id
-    files = {f"compromise-{args.pot}-frontier.csv": frontier_table(points, problem).to_csv(
-        index=False, lineterminator="\n").encode("utf-8")}
+    files = {f"compromise-{args.pot}-frontier.csv": frame_csv(frontier_table(points, problem))}
     feasible = [p for p in points if p.feasible]
     chosen = feasible[0] if feasible and len(levels) > 1 else (points[0] if points[0].feasible else None)
     if chosen is not None:
@@ -217,7 +217,7 @@ def _compromise(args: argparse.Namespace) -> int:
 def _decompose(args: argparse.Namespace) -> int:
     base, other = _two(args, "base", "other")
     table, notes = decompose(base, other)
-    csv = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    csv = frame_csv(table)
     written = write_files({decomposition_file_name(base, other): csv}, Path(args.out))
     for note in notes:
         print(f"NOTE: {note}")
