@@ -19,6 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -279,3 +280,89 @@ def test_run_writes_the_same_files_for_harmless_scenarios(tmp_path):
         (GOLDEN / "kamerbrief-2021-allocation.csv").read_bytes()
     assert xlsx_formulas((tmp_path / "kamerbrief-2021-meicirculaire.xlsx").read_bytes()) == []
 
+
+
+# --- nothing silently overwritten or lost ------------------------------------------------
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+def test_two_scenarios_with_the_same_id_against_a_table_are_refused_naming_both(tmp_path):
+    first, second = tmp_path / "a" / "x.yaml", tmp_path / "b" / "x.yaml"
+    for path, source in ((first, "variant-inwoners.yaml"), (second, "variant-migratie.yaml")):
+        path.parent.mkdir()
+        shutil.copyfile(SCENARIOS / source, path)
+    out = tmp_path / "out"
+    result = cli("compare", str(GOLDEN / "kamerbrief-2021-allocation.csv"), str(first), str(second), "--out", str(out))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[-1] == "error: nothing was written"
+    assert str(first) in lines[0] and str(second) in lines[0] and "rename one of the files" in lines[0]
+    assert "mutaties-kamerbrief-2021-allocation-vs-x.xlsx" in lines[0]
+    assert not out.exists()
+
+
+def test_two_scenarios_with_the_same_id_in_a_comparison_are_named_apart_and_said(tmp_path):
+    first, second = tmp_path / "a" / "x.yaml", tmp_path / "b" / "x.yaml"
+    for path, source in ((first, "variant-inwoners.yaml"), (second, "variant-migratie.yaml")):
+        path.parent.mkdir()
+        shutil.copyfile(SCENARIOS / source, path)
+    out = tmp_path / "out"
+    result = cli("compare", str(SCENARIOS / "kamerbrief-2021.yaml"), str(first), str(second), "--out", str(out),
+                 "--registers", "payment")
+    assert result.returncode == 0, result.stderr
+    assert f"note: {second} has the scenario id x of an earlier file; it is called x#2" in result.stdout
+    stem = "comparison-kamerbrief-2021-vs-x-x#2"
+    for suffix in ("bands", "guarantee", "decomposition", "mutaties"):
+        frame = pd.read_csv(out / f"{stem}-{suffix}.csv")
+        assert set(frame["scenario"]) == {"x", "x#2"}, suffix
+
+
+def test_an_output_that_would_replace_the_reference_scenario_is_refused(tmp_path):
+    reference = tmp_path / "compromise-elip.yaml"
+    shutil.copyfile(SCENARIOS / "kamerbrief-2021.yaml", reference)
+    before = listing(tmp_path)
+    result = cli("compromise", str(reference), str(SCENARIOS / "variant-migratie.yaml"), "--pot", "elip",
+                 "--max-loss-pct", "5", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {reference}: this output would replace the input file {reference}; give another output folder "
+        "(--out) or rename the input",
+        "error: nothing was written",
+    ]
+    assert listing(tmp_path) == before
+
+
+def test_an_output_that_would_replace_a_key_file_of_the_scenario_is_refused(tmp_path):
+    codes = sorted(pd.read_csv(GOLDEN / "kamerbrief-2021-allocation.csv", dtype={"gm_code": str})
+                   .query("year == 2021")["gm_code"].unique())
+    key = tmp_path / "s-elip.csv"  # the name run gives the wide table of pot elip of scenario s
+    key.write_text("gm_code,aantal\n" + "".join(f"{c},{1 + i % 7}\n" for i, c in enumerate(codes)), encoding="utf-8")
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace(
+        "key_register: 2021-01-01", "key_register: 2021-01-01\nuser_keys:\n  telling:\n    file: s-elip.csv\n"
+        "    value_column: aantal\n    label: FICTITIOUS test counts\n    source: test fixture (FICTITIOUS)\n"
+        "    kind: assumption", 1)
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    before = listing(tmp_path)
+    result = cli("run", str(tmp_path / "s.yaml"), "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert f"this output would replace the input file {key}" in result.stderr
+    assert listing(tmp_path) == before
+
+
+def test_two_outputs_of_one_command_with_the_same_path_are_refused(tmp_path):
+    from allocation.common.errors import InputError
+    from allocation.publish.files import write_files
+
+    with pytest.raises(InputError) as refused:
+        write_files({"a-elip.csv": b"1", "A-elip.csv": b"2"}, tmp_path / "out")
+    assert "the same name (up to case)" in refused.value.problems[0]
+    assert refused.value.problems[-1] == "nothing was written" and not (tmp_path / "out").exists()
+    given = tmp_path / "given.csv"
+    given.write_bytes(b"mine")
+    (tmp_path / "link").symlink_to(tmp_path)
+    with pytest.raises(InputError):  # the same file by another path
+        write_files({"given.csv": b"theirs"}, tmp_path / "link", inputs=[given])
+    assert given.read_bytes() == b"mine"

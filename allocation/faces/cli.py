@@ -41,7 +41,7 @@ from allocation.data.published_table import is_table, pot_from_name, read_publis
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.publish.circular_tables import allocation_csv
 from allocation.publish.comparison import comparison_files, negotiation_views
-from allocation.publish.files import write_files
+from allocation.publish.files import join_files, write_files
 from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
 from allocation.scenario.loading import load_scenario, parse_scenario
@@ -90,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         spec = _spread(args, result)
         bands = band_table(result, run_draws(result, spec))
     files = export_files(result, dutch=args.dutch, workbook_format=args.format, bands=bands)
-    written = write_files(files, Path(args.out))
+    written = _write(args, files, [result])
     print(summary_text(result), end="")
     _print_written(written)
     return 0
@@ -118,10 +118,17 @@ def _compare(args: argparse.Namespace) -> int:
     if baseline_table:
         return _compare_with_table(Path(args.scenarios[0]), results, args)
     comparison = compare(results, baseline=0)
+    labels = [info.label for info in comparison.others]  # two scenarios with the same id named apart
     found = ([mutaties(results[0].published, other, results[0].loaded.scenario_id) for other in results[1:]]
              if args.registers == "payment" else [])
-    extra = negotiation_views(results[0], results[1:])
-    written = write_files(comparison_files(comparison, found, extra), Path(args.out))
+    for item, label in zip(found, labels):
+        item.scenario = label
+    extra = negotiation_views(results[0], results[1:], labels)
+    written = _write(args, comparison_files(comparison, found, extra), results)
+    for result, info in zip(results, [comparison.baseline] + comparison.others):
+        if info.label != result.loaded.scenario_id:
+            print(f"note: {result.loaded.origin} has the scenario id {result.loaded.scenario_id} of an earlier file; "
+                  f"it is called {info.label} in the comparison and its files")
     print(comparison_summary(comparison), end="")
     for item in found:
         print()
@@ -135,14 +142,14 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
         raise InputError(f"{table}: compare a published table with at least one scenario file")
     if not table.is_file():
         raise InputError(f"{table}: published table not found")
-    files, texts = {}, []
+    parts, texts = [], []
     for result in results:
         pot = args.pot or pot_from_name(table.name, list(result.scenario.pots))
         baseline = read_published_table(table.read_bytes(), str(table), pot)
         found = mutaties(baseline, result, table.name)
-        files.update(mutaties_files(found))
+        parts.append((result.loaded.origin, mutaties_files(found)))
         texts.append(mutaties_text(found))
-    written = write_files(files, Path(args.out))
+    written = _write(args, join_files(parts), results)
     print("\n".join(texts), end="")
     _print_written(written)
     return 0
@@ -165,6 +172,29 @@ def _print_written(written: list[Path]) -> None:
         print(f"wrote {path}")
 
 
+#: The arguments that name input files, in every command.
+_INPUT_ARGUMENTS = ("scenario", "scenarios", "reference", "target", "base", "other")
+
+
+def _inputs(args: argparse.Namespace, results: list) -> list[Path]:
+    """Every file the command reads: the files named on the command line and the key files
+    their scenarios name."""
+    paths = []
+    for name in _INPUT_ARGUMENTS:
+        value = getattr(args, name, None)
+        paths += [Path(v) for v in ([value] if isinstance(value, str) else value or [])]
+    for result in results:
+        loaded = result.loaded
+        if loaded.base_dir is not None:
+            paths += [Path(loaded.base_dir) / spec.file for spec in loaded.scenario.user_keys.values()]
+    return paths
+
+
+def _write(args: argparse.Namespace, files: dict[str, bytes], results: list) -> list[Path]:
+    """Every command writes here: all or nothing into ``--out``, never over one of its inputs."""
+    return write_files(files, Path(args.out), _inputs(args, results))
+
+
 def _guarantee(args: argparse.Namespace) -> int:
     reference, scenario = _two(args, "reference", "scenario")
     levels = _levels(args.max_loss_pct)
@@ -182,7 +212,7 @@ def _guarantee(args: argparse.Namespace) -> int:
         applied.allocation = keyed.reset_index()[applied.allocation.columns]
         refresh_published(applied)
         files[f"{ids[1]}-guarantee-{args.apply:g}-allocation.csv"] = allocation_csv(applied)
-    written = write_files(files, Path(args.out))
+    written = _write(args, files, [reference, scenario])
     print(guarantee_text(table, *ids), end="")
     _print_written(written)
     return 0
@@ -203,7 +233,7 @@ def _compromise(args: argparse.Namespace) -> int:
         parse_scenario(text, origin=f"compromise-{args.pot}.yaml", scenario_id=f"compromise-{args.pot}",
                        base_dir=reference.loaded.base_dir)  # it must be a valid scenario
         files[f"compromise-{args.pot}.yaml"] = text.encode("utf-8")
-    written = write_files(files, Path(args.out))
+    written = _write(args, files, [reference, target])
     print(frontier_text(points, problem, least, args.pot, year, *ids), end="")
     if chosen is None:
         print(f"No level given is feasible; the least achievable largest loss is {least:.4f}%: no scenario written.")
@@ -218,7 +248,7 @@ def _decompose(args: argparse.Namespace) -> int:
     base, other = _two(args, "base", "other")
     table, notes = decompose(base, other)
     csv = frame_csv(table)
-    written = write_files({decomposition_file_name(base, other): csv}, Path(args.out))
+    written = _write(args, {decomposition_file_name(base, other): csv}, [base, other])
     for note in notes:
         print(f"NOTE: {note}")
     print(decomposition_text(table, base.loaded.scenario_id, other.loaded.scenario_id), end="")
@@ -251,7 +281,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
     spec = _spread(args, result)
     draws = run_draws(result, spec)
     table = band_table(result, draws)
-    written = write_files({f"{result.loaded.scenario_id}-sensitivity.csv": band_csv(table)}, Path(args.out))
+    written = _write(args, {f"{result.loaded.scenario_id}-sensitivity.csv": band_csv(table)}, [result])
     print(sensitivity_text(table, draws, spec), end="")
     _print_written(written)
     return 0

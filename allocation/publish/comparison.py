@@ -156,15 +156,17 @@ def decomposition_sheet(parts: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def negotiation_views(base: ScenarioResult, others: list[ScenarioResult]) -> list[tuple[str, str, pd.DataFrame]]:
+def negotiation_views(base: ScenarioResult, others: list[ScenarioResult],
+                      labels: list[str] | None = None) -> list[tuple[str, str, pd.DataFrame]]:
     """The negotiation sheets for every scenario against the baseline: "Garantie" (the cost of
     guarantees, :mod:`allocation.analysis.guarantee`), "Compromis" (the compromise frontier of
     each shared pot with the keys both use, :mod:`allocation.analysis.compromise`) and
     "Decompositie" (each change split into its factors, :mod:`allocation.analysis.decompose`,
-    as :func:`decomposition_sheet`)."""
+    as :func:`decomposition_sheet`). ``labels`` names the scenarios in the sheets (default
+    their ids; the comparison's labels keep two scenarios with the same id apart)."""
     guarantees, frontiers, parts = [], [], []
-    for other in others:
-        label = other.loaded.scenario_id
+    for index, other in enumerate(others):
+        label = labels[index] if labels else other.loaded.scenario_id
         guarantees.append(guarantee_table(base, other).assign(scenario=label))
         table, _ = decompose(base, other)
         parts.append(decomposition_sheet(table).assign(scenario=label))
