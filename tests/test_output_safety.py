@@ -366,3 +366,65 @@ def test_two_outputs_of_one_command_with_the_same_path_are_refused(tmp_path):
     with pytest.raises(InputError):  # the same file by another path
         write_files({"given.csv": b"theirs"}, tmp_path / "link", inputs=[given])
     assert given.read_bytes() == b"mine"
+
+
+# --- every echo bounded ------------------------------------------------------------------
+
+#: The longest line a message may print: the documented cut of a quoted value (80
+#: characters, README "Strict input") plus the message around it.
+LONGEST_LINE = 400
+
+
+def long_lines(result) -> list[int]:
+    return [len(line) for line in (result.stdout + result.stderr).splitlines() if len(line) > LONGEST_LINE]
+
+
+def test_quoted_user_text_is_cut_at_the_documented_length():
+    from allocation.common.texts import QUOTE_LIMIT, capped, clipped, listed, quoted
+
+    assert QUOTE_LIMIT == 80
+    assert quoted("Amsterdam") == "'Amsterdam'" and clipped("Amsterdam") == "Amsterdam"
+    assert quoted("A" * 10_000) == "'" + "A" * 80 + "...'"
+    assert quoted("a\nb") == "'a\\nb'", "a quoted value stays on one line"
+    assert capped([str(i) for i in range(25)], "and {count} more") == [str(i) for i in range(20)] + ["and 5 more"]
+    assert capped(["a"], "and {count} more") == ["a"]
+    assert listed(["x" * 100] + [str(i) for i in range(30)]) .startswith("x" * 80 + "...,")
+    assert listed([str(i) for i in range(30)]).endswith("19 ... and 10 more")
+
+
+def test_explain_with_a_very_long_name_prints_no_long_line():
+    for text in ("A" * 10_000, "GM" + "9" * 10_000, "Amster" + " " * 10_000 + "dam", "x\n" * 5_000):
+        result = cli("explain", str(SCENARIOS / "kamerbrief-2021.yaml"), text)
+        assert result.returncode == 2 and result.stderr.startswith("error: ")
+        assert long_lines(result) == [] and len(result.stderr.splitlines()) == 1
+
+
+def test_a_table_with_many_unknown_pots_prints_a_bounded_number_of_notes_with_a_summary(tmp_path):
+    table = tmp_path / "many.csv"
+    rows = "".join(f"onbekend_{i}{'x' * (i % 3) * 200},2021,GM0363,Amsterdam,1\n" for i in range(2_000))
+    table.write_text((GOLDEN / "kamerbrief-2021-allocation.csv").read_text(encoding="utf-8") + rows,
+                     encoding="utf-8")
+    result = cli("compare", str(table), str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stdout.splitlines() if line.startswith("NOTE:")]
+    assert len(notes) == 21
+    assert notes[-1] == "NOTE: And 1,980 more pots of many.csv not in the scenario; left out."
+    assert long_lines(result) == []
+    workbook = openpyxl.load_workbook(tmp_path / "out" / "mutaties-many-vs-kamerbrief-2021.xlsx")
+    assert sum(1 for row in workbook["Notes"].iter_rows(values_only=True) if row[0] == "note") == 21
+
+
+def test_errors_are_capped_with_a_summary_and_long_yaml_values_and_fields_cut(tmp_path):
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    for i in range(50):
+        data["pots"]["elip"][f"extra_{i}_" + "y" * 5_000] = 1
+    data["pots"]["elip"]["budget"]["amount_eur"] = "x" * 10_000
+    path = tmp_path / "noisy.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = cli("validate", str(path))
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 21 and lines[-1] == "error: and 31 more problems"
+    assert long_lines(result) == []
+    assert any("amount_eur: must be" in line and "x" * 80 + "..." in line for line in lines)

@@ -34,6 +34,7 @@ from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_te
 from allocation.analysis.summary import summary_text
 from allocation.common.cells import frame_csv
 from allocation.common.errors import InputError
+from allocation.common.texts import capped, clipped, quoted
 from allocation.common.version import __version__
 from allocation.data.keys import builtin_keys
 from allocation.data.municipality_names import find_municipality
@@ -261,12 +262,12 @@ def _key_spreads(values: list[str] | None) -> dict[str, float]:
     for value in values or []:
         name, _, number = value.partition("=")
         if name.strip() in spreads:
-            problems.append(f"--relative-sd: {name.strip()} is given twice; give each key once")
+            problems.append(f"--relative-sd: {clipped(name.strip())} is given twice; give each key once")
             continue
         try:
             spreads[name.strip()] = float(number)
         except ValueError:
-            problems.append(f"--relative-sd {value!r}: write KEY=SPREAD, e.g. migratieachtergrond=0.25")
+            problems.append(f"--relative-sd {quoted(value)}: write KEY=SPREAD, e.g. migratieachtergrond=0.25")
     if problems:
         raise InputError(problems)
     return spreads
@@ -411,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("--out: give an output folder; an empty name would write into the current folder")
         return args.handler(args)
     except InputError as exc:
-        for problem in exc.problems:
+        for problem in capped(exc.problems, "and {count} more problems"):
             print(f"error: {problem}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as other tools do
