@@ -313,7 +313,7 @@ def test_two_scenarios_with_the_same_id_in_a_comparison_are_named_apart_and_said
     result = cli("compare", str(SCENARIOS / "kamerbrief-2021.yaml"), str(first), str(second), "--out", str(out),
                  "--registers", "payment")
     assert result.returncode == 0, result.stderr
-    assert f"note: {second} has the scenario id x of an earlier file; it is called x#2" in result.stdout
+    assert f"NOTE: {second} has the scenario id x of an earlier file; it is called x#2" in result.stdout
     stem = "comparison-kamerbrief-2021-vs-x-x#2"
     for suffix in ("bands", "guarantee", "decomposition", "mutaties"):
         frame = pd.read_csv(out / f"{stem}-{suffix}.csv")
@@ -371,7 +371,7 @@ def test_two_outputs_of_one_command_with_the_same_path_are_refused(tmp_path):
 # --- every echo bounded ------------------------------------------------------------------
 
 #: The longest line a message may print: the documented cut of a quoted value (80
-#: characters, README "Strict input") plus the message around it.
+#: characters, README "Command line", what counts as bad input) plus the message around it.
 LONGEST_LINE = 400
 
 
@@ -388,7 +388,7 @@ def test_quoted_user_text_is_cut_at_the_documented_length():
     assert quoted("a\nb") == "'a\\nb'", "a quoted value stays on one line"
     assert capped([str(i) for i in range(25)], "and {count} more") == [str(i) for i in range(20)] + ["and 5 more"]
     assert capped(["a"], "and {count} more") == ["a"]
-    assert listed(["x" * 100] + [str(i) for i in range(30)]) .startswith("x" * 80 + "...,")
+    assert listed(["x" * 100] + [str(i) for i in range(30)]).startswith("x" * 80 + "...,")
     assert listed([str(i) for i in range(30)]).endswith("19 ... and 10 more")
 
 

@@ -128,7 +128,7 @@ def _compare(args: argparse.Namespace) -> int:
     written = _write(args, comparison_files(comparison, found, extra), results)
     for result, info in zip(results, [comparison.baseline] + comparison.others):
         if info.label != result.loaded.scenario_id:
-            print(f"note: {result.loaded.origin} has the scenario id {result.loaded.scenario_id} of an earlier file; "
+            print(f"NOTE: {result.loaded.origin} has the scenario id {result.loaded.scenario_id} of an earlier file; "
                   f"it is called {info.label} in the comparison and its files")
     print(comparison_summary(comparison), end="")
     for item in found:
