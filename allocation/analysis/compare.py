@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.common.errors import InputError
-from allocation.common.texts import euro
+from allocation.common.texts import euro, quoted
 from allocation.data.registers import SIZE_CLASSES
 from allocation.scenario.result import ScenarioResult, used_keys
 
@@ -203,7 +203,7 @@ def _overlap(infos: list[ScenarioInfo]) -> tuple[list[str], dict[str, list[int]]
         for pot_id in left_out:
             missing_in = [other.label for other in infos if pot_id not in other.pots]
             notes.append(
-                f"Pot {pot_id!r} of {info.label} is left out: it is not in {', '.join(missing_in)}. "
+                f"Pot {quoted(pot_id)} of {info.label} is left out: it is not in {', '.join(missing_in)}. "
                 "Only pots present in every scenario are compared."
             )
     years: dict[str, list[int]] = {}
@@ -214,14 +214,14 @@ def _overlap(infos: list[ScenarioInfo]) -> tuple[list[str], dict[str, list[int]]
             if year not in common:
                 having = [info.label for info in infos if year in info.pots[pot_id]]
                 notes.append(
-                    f"Pot {pot_id!r}, year {year} is left out: only {', '.join(having)} pay(s) in that year. "
+                    f"Pot {quoted(pot_id)}, year {year} is left out: only {', '.join(having)} pay(s) in that year. "
                     "Only years present in every scenario are compared."
                 )
         if common:
             years[pot_id] = common
         else:
             spans = "; ".join(f"{info.label}: {', '.join(map(str, info.pots[pot_id]))}" for info in infos)
-            notes.append(f"Pot {pot_id!r} is left out: the scenarios share no payment year ({spans}).")
+            notes.append(f"Pot {quoted(pot_id)} is left out: the scenarios share no payment year ({spans}).")
     pots = [p for p in pots if p in years]
     if not pots:
         described = "; ".join(
@@ -238,7 +238,7 @@ def _overlap(infos: list[ScenarioInfo]) -> tuple[list[str], dict[str, list[int]]
                 base, other = baseline.budgets[(pot_id, year)], info.budgets[(pot_id, year)]
                 if base != other:
                     notes.append(
-                        f"Pot {pot_id!r}, year {year}: the budget is {euro(base)} in {baseline.label} and "
+                        f"Pot {quoted(pot_id)}, year {year}: the budget is {euro(base)} in {baseline.label} and "
                         f"{euro(other)} in {info.label} (net {euro(other - base)}); differences there are "
                         "partly new or withdrawn money, not only redistribution."
                     )

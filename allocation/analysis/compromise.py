@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.common.errors import InputError
-from allocation.common.texts import euro, text_table
+from allocation.common.texts import clipped, euro, listed, text_table
 from allocation.data.keys import Key
 from allocation.engine.joint_lp import quiet
 from allocation.engine.pot import normalise
@@ -166,7 +166,7 @@ def compromise_problem(reference: ScenarioResult, target: ScenarioResult, pot: s
     """The pot-year of the two scenarios as a :class:`CompromiseProblem`, and the year used."""
     for result, role in ((reference, "reference"), (target, "target")):
         if pot not in result.scenario.pots:
-            raise InputError(f"--pot {pot}: the {role} scenario {result.loaded.scenario_id} has no such pot; "
+            raise InputError(f"--pot {clipped(pot)}: the {role} scenario {result.loaded.scenario_id} has no such pot; "
                              f"it has {', '.join(result.scenario.pots)}")
     allocated = reference.pots[pot]
     budgets = dict(zip(allocated.years, allocated.budgets))
@@ -181,7 +181,7 @@ def compromise_problem(reference: ScenarioResult, target: ScenarioResult, pot: s
     available: dict[str, Key] = {**target.loaded.keys, **reference.loaded.keys}
     unknown = [key for key in keys if key not in available]
     if unknown:
-        raise InputError(f"--keys: unknown key(s) {', '.join(unknown)}; available: {', '.join(sorted(available))}")
+        raise InputError(f"--keys: unknown key(s) {listed(unknown)}; available: {', '.join(sorted(available))}")
     codes = list(reference.municipalities["gm_code"])
     shares = np.column_stack([normalise(available[key].values.reindex(codes).to_numpy(dtype=float)) for key in keys])
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from allocation.analysis.compare import percent_change
 from allocation.common.errors import InputError
-from allocation.common.texts import signed_pct, text_table
+from allocation.common.texts import capped, listed, quoted, signed_pct, text_table
 from allocation.data.registers import load_mergers, load_register, register_dates
 from allocation.engine.restate import RestatementError, restate
 from allocation.scenario.result import ScenarioResult
@@ -76,23 +76,24 @@ def mutaties(baseline: pd.DataFrame, result: ScenarioResult, baseline_name: str)
     """The scenario's published amounts against ``baseline`` (long: pot, year, gm_code, amount_eur)."""
     scenario_pots = list(result.scenario.pots)
     base_pots = list(dict.fromkeys(baseline["pot"]))
-    notes = [f"Pot {pot!r} of {baseline_name} is not in the scenario; left out." for pot in base_pots
-             if pot not in scenario_pots]
-    notes += [f"Pot {pot!r} of the scenario is not in {baseline_name}; left out." for pot in scenario_pots
+    notes = capped([f"Pot {quoted(pot)} of {baseline_name} is not in the scenario; left out." for pot in base_pots
+                    if pot not in scenario_pots], f"And {{count}} more pots of {baseline_name} not in the scenario; "
+                   "left out.")
+    notes += [f"Pot {quoted(pot)} of the scenario is not in {baseline_name}; left out." for pot in scenario_pots
               if pot not in base_pots]
     pots = [pot for pot in scenario_pots if pot in base_pots]
     if not pots:
         raise InputError(f"{baseline_name}: no pot in common with the scenario (the table has "
-                         f"{', '.join(map(str, base_pots)) or 'none'}; the scenario has {', '.join(scenario_pots)}); "
+                         f"{listed(map(str, base_pots)) or 'none'}; the scenario has {listed(scenario_pots)}); "
                          "name the pot (--pot POT) or use the scenario's pot ids")
     published = result.published
     frames, problems = [], []
     for pot in pots:
         base_years = set(baseline.loc[baseline["pot"] == pot, "year"])
         scenario_years = set(published.loc[published["pot"] == pot, "year"])
-        notes += [f"Pot {pot!r}, year {year}: only in {baseline_name}; left out." for year in sorted(base_years
+        notes += [f"Pot {quoted(pot)}, year {year}: only in {baseline_name}; left out." for year in sorted(base_years
                                                                                                    - scenario_years)]
-        notes += [f"Pot {pot!r}, year {year}: not in {baseline_name}; left out." for year in sorted(scenario_years
+        notes += [f"Pot {quoted(pot)}, year {year}: not in {baseline_name}; left out." for year in sorted(scenario_years
                                                                                                   - base_years)]
         for year in sorted(base_years & scenario_years):
             rows = baseline[(baseline["pot"] == pot) & (baseline["year"] == year)]

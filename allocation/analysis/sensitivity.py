@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from allocation.common.cells import frame_csv
 from allocation.common.texts import text_table
 from allocation.scenario.result import ScenarioResult
 from allocation.scenario.sensitivity import Draws, SpreadSpec
@@ -39,7 +40,7 @@ def band_table(result: ScenarioResult, draws: Draws) -> pd.DataFrame:
 
 def band_csv(table: pd.DataFrame) -> bytes:
     """The bands as CSV (UTF-8, LF; the band to four decimals): byte-identical for the same seed."""
-    return table.to_csv(index=False, lineterminator="\n", float_format="%.4f").encode("utf-8")
+    return frame_csv(table, float_format="%.4f")
 
 
 def sensitivity_text(table: pd.DataFrame, draws: Draws, spec: SpreadSpec, top: int = 5) -> str:

@@ -5,12 +5,49 @@ The one home of these texts, so that every message quotes money the same way:
 have cents or a finer per-inhabitant value (``EUR 0.205``: the value that applies, never
 rounded to a value that does not), :func:`pct` for a percentage limit, and
 :func:`text_table` for the aligned tables the command line prints.
+
+Every echo of a user's text is bounded: :func:`quoted` (and :func:`clipped`, without
+quotes) cut a value at :data:`QUOTE_LIMIT` characters with "...", and :func:`capped` lists
+at most :data:`LIST_LIMIT` problems or notes of one kind, the rest in one summary line.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+#: How many characters of a user's text (a name, a pot, a cell, a YAML value) a message quotes.
+QUOTE_LIMIT = 80
+#: How many problems or notes of one kind are listed; the rest are summed up in one line.
+LIST_LIMIT = 20
+
+
+def clipped(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A user's text as a message shows it: cut at ``limit`` characters with "..."."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A user's text quoted in a message (``'Amsterdam'``): cut at ``limit`` characters with
+    "...", control characters shown escaped, so it stays on one line."""
+    return repr(clipped(value, limit))
+
+
+def listed(values: Any, limit: int = LIST_LIMIT) -> str:
+    """Values a message lists (pots, columns): each cut like :func:`clipped`, at most
+    ``limit`` of them, then how many more (``a, b, ... and 3 more``)."""
+    values = [clipped(value) for value in values]
+    more = f" ... and {len(values) - limit:,} more" if len(values) > limit else ""
+    return ", ".join(values[:limit]) + more
+
+
+def capped(lines: list[str], more: str, limit: int = LIST_LIMIT) -> list[str]:
+    """The first ``limit`` lines and, when there are more, one line saying how many:
+    ``more`` with ``{count}`` (e.g. ``"and {count} more problems"``)."""
+    if len(lines) <= limit:
+        return list(lines)
+    return list(lines[:limit]) + [more.replace("{count}", f"{len(lines) - limit:,}")]
 
 
 def euro(amount: float) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocation.common.errors import InputError
+from allocation.common.texts import clipped, quoted
 from allocation.data.keys import KINDS, Key
 from allocation.data.registers import (
     DATA_DIR,
@@ -134,7 +135,7 @@ def parse_key_csv(
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise InputError(
-            f"{origin}: the file is empty; it needs a header row with {code_column!r} and {value_column!r}"
+            f"{origin}: the file is empty; it needs a header row with {quoted(code_column)} and {quoted(value_column)}"
         )
     separator = _separator(lines[0])
     reader = csv.reader(io.StringIO(text), delimiter=separator)
@@ -149,8 +150,9 @@ def parse_key_csv(
     problems = []
     for wanted, role in ((code_column, "code"), (value_column, "value")):
         if wanted not in columns:
+            listed = ", ".join(map(quoted_cell, columns[:20]))
             problems.append(
-                f"{origin}: no {role} column {wanted!r}; the columns are {', '.join(map(quoted_cell, columns[:20]))}"
+                f"{origin}: no {role} column {quoted(wanted)}; the columns are {listed}"
                 f"{' ...' if len(columns) > 20 else ''}. "
                 f"Rename the column or set {role}_column in the scenario"
             )
@@ -182,7 +184,7 @@ def parse_key_csv(
         code = normalise_code(raw_code)
         if code is None:
             problem("code", line_number,
-                    f"{code_column} {quoted_cell(raw_code)} is not a municipality code like GM0363 or 363")
+                    f"{clipped(code_column)} {quoted_cell(raw_code)} is not a municipality code like GM0363 or 363")
             continue
         if code not in known:
             hint = (
@@ -194,7 +196,7 @@ def parse_key_csv(
             problem(
                 "unknown",
                 line_number,
-                f"{code_column} {quoted_cell(raw_code)} is not a municipality of the {KEY_REGISTER_DATE} "
+                f"{clipped(code_column)} {quoted_cell(raw_code)} is not a municipality of the {KEY_REGISTER_DATE} "
                 f"register{hint}",
             )
             continue
@@ -220,7 +222,7 @@ def parse_key_csv(
     if not series.sum() > 0:
         raise InputError(f"{origin}: all values are zero; a key needs a positive total")
     if kind not in KINDS:
-        raise InputError(f"{origin}: kind {kind!r} must be one of {', '.join(KINDS)}")
+        raise InputError(f"{origin}: kind {quoted(kind)} must be one of {', '.join(KINDS)}")
     return Key(
         name=name,
         label=label or name,
@@ -233,9 +235,9 @@ def parse_key_csv(
     )
 
 
-def quoted_cell(cell: str, limit: int = 40) -> str:
-    """A cell quoted in a message, cut short when long."""
-    return repr(cell if len(cell) <= limit else cell[:limit] + "...")
+def quoted_cell(cell: str) -> str:
+    """A cell quoted in a message, cut short when long (:func:`allocation.common.texts.quoted`)."""
+    return quoted(cell)
 
 
 def _read_values(cells: dict[str, tuple[int, str]], separator: str, value_column: str, problem) -> dict[str, float]:
@@ -247,33 +249,34 @@ def _read_values(cells: dict[str, tuple[int, str]], separator: str, value_column
     file with nothing else to go by it is refused as ambiguous (a ``,``-separated file uses
     the decimal point).
     """
+    column = clipped(value_column)  # as messages name it
     readings = {code: (row, raw, *number_readings(raw)) for code, (row, raw) in cells.items()}
     only_point = [(row, raw) for row, raw, point, comma in readings.values() if point is not None and comma is None]
     only_comma = [(row, raw) for row, raw, point, comma in readings.values() if comma is not None and point is None]
     if only_point and only_comma:
         def rows_of(items):
-            return ", ".join(f"{row} ({raw.strip()})" for row, raw in sorted(items)[:3])
+            return ", ".join(f"{row} ({clipped(raw.strip())})" for row, raw in sorted(items)[:3])
         first = min(only_point[0][0], only_comma[0][0])
-        problem("mixed", first, f"{value_column} mixes a decimal point (rows {rows_of(only_point)}) and a decimal "
+        problem("mixed", first, f"{column} mixes a decimal point (rows {rows_of(only_point)}) and a decimal "
                                 f"comma (rows {rows_of(only_comma)}); write every number in one convention")
         return {}
     convention = "point" if only_point else "comma" if only_comma else ("point" if separator == "," else None)
     values = {}
     for code, (row, raw, point, comma) in readings.items():
         if point is None and comma is None:
-            problem("number", row, f"{value_column} {quoted_cell(raw)} is not a number (for {code})")
+            problem("number", row, f"{column} {quoted_cell(raw)} is not a number (for {code})")
             continue
         if convention is None and point is not None and comma is not None and point != comma:
             problem("ambiguous", row,
-                    f"{value_column} {raw.strip()!r} can be read as {point:g} or as {comma:g} (for {code}); write "
+                    f"{column} {quoted(raw.strip())} can be read as {point:g} or as {comma:g} (for {code}); write "
                     f"it without a thousands separator, or with a decimal comma or point that makes it clear")
             continue
         number = point if convention == "point" or comma is None else comma
         if number < 0:
-            problem("negative", row, f"{value_column} {quoted_cell(raw)} is negative (for {code}); keys must be >= 0")
+            problem("negative", row, f"{column} {quoted_cell(raw)} is negative (for {code}); keys must be >= 0")
             continue
         if number > MAX_KEY_VALUE:
-            problem("large", row, f"{value_column} {quoted_cell(raw)} is larger than {MAX_KEY_VALUE:,.0f} (for {code})")
+            problem("large", row, f"{column} {quoted_cell(raw)} is larger than {MAX_KEY_VALUE:,.0f} (for {code})")
             continue
         values[code] = number
     return values

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allocation.common.errors import InputError
+from allocation.common.texts import quoted
 from allocation.data.key_csv import normalise_code
 from allocation.data.registers import DATA_DIR, load_register, register_dates
 
@@ -58,7 +59,7 @@ def find_municipality(text: str, data_dir: Path = DATA_DIR) -> Municipality:
     if code is not None:
         if code in known:
             return known[code]
-        raise InputError(f"{text!r}: no municipality has code {code} on the registers of 2021-2026")
+        raise InputError(f"{quoted(text)}: no municipality has code {code} on the registers of 2021-2026")
     wanted = plain(text)
     if wanted in ALIASES:
         return known[ALIASES[wanted]]
@@ -72,8 +73,8 @@ def find_municipality(text: str, data_dir: Path = DATA_DIR) -> Municipality:
         return partial[0]
     if partial:
         listed = ", ".join(f"{m.name} ({m.code})" for m in sorted(partial, key=lambda m: m.code)[:10])
-        raise InputError(f"{text!r} fits several municipalities: {listed}; give the code or the full name")
+        raise InputError(f"{quoted(text)} fits several municipalities: {listed}; give the code or the full name")
     names = {plain(m.name): m for m in known.values()}
     close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(f'{names[c].name} ({names[c].code})' for c in close)}?" if close else ""
-    raise InputError(f"{text!r} is not a municipality of the registers of 2021-2026{hint}")
+    raise InputError(f"{quoted(text)} is not a municipality of the registers of 2021-2026{hint}")

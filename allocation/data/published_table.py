@@ -24,7 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from allocation.common.errors import InputError
-from allocation.data.key_csv import normalise_code, number_readings, quoted_cell
+from allocation.common.texts import capped, clipped, quoted
+from allocation.data.key_csv import normalise_code, number_readings
 
 LONG_COLUMNS = ["pot", "year", "gm_code", "amount_eur"]
 CODE_HEADERS = {"gm_code", "code", "gemeentecode", "cbs code", "cbscode"}
@@ -129,11 +130,11 @@ def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None
     if code_at is None and number_at is None:
         return pd.DataFrame(columns=LONG_COLUMNS), [
             f"{origin}: no code column (gm_code, Code, Gemeentecode) or number column (gm_number, Nummer); "
-            f"the columns are {', '.join(map(quoted_cell, header[:12]))}"]
+            f"the columns are {', '.join(map(quoted, header[:12]))}"]
     if not years:
         return pd.DataFrame(columns=LONG_COLUMNS), [
             f"{origin}: no payment-year column (2021 ... 2026); the columns are "
-            f"{', '.join(map(quoted_cell, header[:12]))}"
+            f"{', '.join(map(quoted, header[:12]))}"
         ]
     convention, problems = convention_of([row[i] for row in rows[1:] for i in years if i < len(row)], separator)
     problems = [f"{origin}: {p}" for p in problems]
@@ -150,7 +151,7 @@ def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None
         at = code_at if code_at is not None else number_at
         code = _code(cells[at], by_number=at == number_at)
         if code is None:
-            problems.append(f"{origin}: row {line}: {quoted_cell(str(cells[at]))} is not a municipality code or number")
+            problems.append(f"{origin}: row {line}: {quoted(str(cells[at]))} is not a municipality code or number")
             continue
         if code in seen:
             problems.append(f"{origin}: row {line}: {code} appears again (first on row {seen[code]})")
@@ -163,7 +164,7 @@ def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None
             amount = _amount(cell, convention)
             problem = _amount_problem(amount)
             if problem:
-                problems.append(f"{origin}: row {line}, {year}: {quoted_cell(str(cell))} {problem}")
+                problems.append(f"{origin}: row {line}, {year}: {quoted(str(cell))} {problem}")
                 continue
             records.append((pot, year, code, int(amount)))
     frame = pd.DataFrame(records, columns=LONG_COLUMNS)
@@ -213,8 +214,7 @@ def read_published_table(content: bytes, origin: str, pot: str | None = None) ->
     else:
         raise InputError(f"{origin}: a published table must be .csv, .xlsx or .ods")
     if problems:
-        raise InputError(problems[:20] + ([f"{origin}: and {len(problems) - 20} more problems"]
-                                          if len(problems) > 20 else []))
+        raise InputError(capped(problems, f"{origin}: and {{count}} more problems"))
     if frame.empty:
         raise InputError(f"{origin}: no amounts found")
     return frame
@@ -242,12 +242,11 @@ def _long(rows: list[list[str]], header: list[str], origin: str, separator: str 
             continue
         problem = _amount_problem(amount)
         if problem:
-            problems.append(f"{origin}: row {line}: amount_eur {quoted_cell(amount_text)} {problem}")
+            problems.append(f"{origin}: row {line}: amount_eur {quoted(amount_text)} {problem}")
             continue
         records.append((pot, int(year), code, int(amount)))
     if problems:
-        raise InputError(problems[:20] + ([f"{origin}: and {len(problems) - 20} more rows like these"]
-                                          if len(problems) > 20 else []))
+        raise InputError(capped(problems, f"{origin}: and {{count}} more rows like these"))
     frame = pd.DataFrame(records, columns=LONG_COLUMNS)
     duplicated = frame.duplicated(["pot", "year", "gm_code"])
     if duplicated.any():
@@ -275,7 +274,7 @@ def _workbook(content: bytes, origin: str, pot: str | None) -> tuple[pd.DataFram
         if not (has_code and has_years):
             continue  # notes, keys: not a pot table
         used.append(name)
-        frame, found = _wide(rows, f"{origin} (sheet {name})", name)
+        frame, found = _wide(rows, f"{origin} (sheet {clipped(name)})", name)
         frames.append(frame)
         problems += found
     if not used:

@@ -24,8 +24,9 @@ from allocation.analysis.mutaties import mutaties, mutaties_text
 from allocation.analysis.negotiation import DEFAULT_MAX_LOSS_PCT, LEVELS, compromise_of, guarantee_of
 from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
 from allocation.analysis.summary import summary_text
+from allocation.common.cells import frame_csv
 from allocation.common.errors import InputError
-from allocation.common.texts import euro
+from allocation.common.texts import capped, clipped, euro, quoted
 from allocation.common.version import __version__
 from allocation.data.keys import builtin_keys
 from allocation.data.municipality_names import find_municipality
@@ -34,7 +35,7 @@ from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.publish.brief import brief_files
 from allocation.publish.circular_tables import allocation_csv
 from allocation.publish.comparison import comparison_files, negotiation_views
-from allocation.publish.files import write_files
+from allocation.publish.files import join_files, write_files
 from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
 from allocation.scenario.loading import load_scenario, parse_scenario
@@ -83,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
         spec = _spread(args, result)
         bands = band_table(result, run_draws(result, spec))
     files = export_files(result, dutch=args.dutch, workbook_format=args.format, bands=bands)
-    written = write_files(files, Path(args.out))
+    written = _write(args, files, [result])
     print(summary_text(result), end="")
     _print_written(written)
     return 0
@@ -111,10 +112,17 @@ def _compare(args: argparse.Namespace) -> int:
     if baseline_table:
         return _compare_with_table(Path(args.scenarios[0]), results, args)
     comparison = compare(results, baseline=0)
+    labels = [info.label for info in comparison.others]  # two scenarios with the same id named apart
     found = ([mutaties(results[0].published, other, results[0].loaded.scenario_id) for other in results[1:]]
              if args.registers == "payment" else [])
-    extra = negotiation_views(results[0], results[1:])
-    written = write_files(comparison_files(comparison, found, extra), Path(args.out))
+    for item, label in zip(found, labels):
+        item.scenario = label
+    extra = negotiation_views(results[0], results[1:], labels)
+    written = _write(args, comparison_files(comparison, found, extra), results)
+    for result, info in zip(results, [comparison.baseline] + comparison.others):
+        if info.label != result.loaded.scenario_id:
+            print(f"NOTE: {result.loaded.origin} has the scenario id {result.loaded.scenario_id} of an earlier file; "
+                  f"it is called {info.label} in the comparison and its files")
     print(comparison_summary(comparison), end="")
     for item in found:
         print()
@@ -128,14 +136,14 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
         raise InputError(f"{table}: compare a published table with at least one scenario file")
     if not table.is_file():
         raise InputError(f"{table}: published table not found")
-    files, texts = {}, []
+    parts, texts = [], []
     for result in results:
         pot = args.pot or pot_from_name(table.name, list(result.scenario.pots))
         baseline = read_published_table(table.read_bytes(), str(table), pot)
         found = mutaties(baseline, result, table.name)
-        files.update(mutaties_files(found))
+        parts.append((result.loaded.origin, mutaties_files(found)))
         texts.append(mutaties_text(found))
-    written = write_files(files, Path(args.out))
+    written = _write(args, join_files(parts), results)
     print("\n".join(texts), end="")
     _print_written(written)
     return 0
@@ -158,6 +166,29 @@ def _print_written(written: list[Path]) -> None:
         print(f"wrote {path}")
 
 
+#: The arguments that name input files, in every command.
+_INPUT_ARGUMENTS = ("scenario", "scenarios", "reference", "target", "base", "other")
+
+
+def _inputs(args: argparse.Namespace, results: list) -> list[Path]:
+    """Every file the command reads: the files named on the command line and the key files
+    their scenarios name."""
+    paths = []
+    for name in _INPUT_ARGUMENTS:
+        value = getattr(args, name, None)
+        paths += [Path(v) for v in ([value] if isinstance(value, str) else value or [])]
+    for result in results:
+        loaded = result.loaded
+        if loaded.base_dir is not None:
+            paths += [Path(loaded.base_dir) / spec.file for spec in loaded.scenario.user_keys.values()]
+    return paths
+
+
+def _write(args: argparse.Namespace, files: dict[str, bytes], results: list) -> list[Path]:
+    """Every command writes here: all or nothing into ``--out``, never over one of its inputs."""
+    return write_files(files, Path(args.out), _inputs(args, results))
+
+
 def _guarantee(args: argparse.Namespace) -> int:
     reference, scenario = _two(args, "reference", "scenario")
     given = _levels(args.max_loss_pct) if args.max_loss_pct is not None else None
@@ -168,8 +199,8 @@ def _guarantee(args: argparse.Namespace) -> int:
     guarantee = guarantee_of(reference, scenario, level, levels)
     table = guarantee.table[guarantee.table["max_loss_pct"].isin([float(v) for v in levels])]
     ids = reference.loaded.scenario_id, scenario.loaded.scenario_id
-    csv = table[GUARANTEE_COLUMNS].to_csv(index=False, lineterminator="\n", float_format="%.2f").encode("utf-8")
-    municipalities = guarantee.municipalities.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    csv = frame_csv(table[GUARANTEE_COLUMNS], float_format="%.2f")
+    municipalities = frame_csv(guarantee.municipalities)
     files = {f"guarantee-{ids[0]}-vs-{ids[1]}.csv": csv,
              f"guarantee-{ids[0]}-vs-{ids[1]}-municipalities.csv": municipalities}
     if args.apply is not None:
@@ -180,7 +211,7 @@ def _guarantee(args: argparse.Namespace) -> int:
         applied.allocation = keyed.reset_index()[applied.allocation.columns]
         refresh_published(applied)
         files[f"{ids[1]}-guarantee-{args.apply:g}-allocation.csv"] = allocation_csv(applied)
-    written = write_files(files, Path(args.out))
+    written = _write(args, files, [reference, scenario])
     print(guarantee_text(table, *ids), end="")
     print(f"\nPer payment year at {level:g}% (the municipalities file; budget-neutral: the gains skimmed pay the "
           "top-ups):")
@@ -209,14 +240,13 @@ def _compromise(args: argparse.Namespace) -> int:
     found = compromise_of(reference, target, args.pot, one, year=args.year, keys=args.keys, levels=levels)
     points, problem, least, year = list(found.points), found.problem, found.least_max_loss_pct, found.year
     ids = reference.loaded.scenario_id, target.loaded.scenario_id
-    files = {f"compromise-{args.pot}-frontier.csv": found.frontier.to_csv(
-        index=False, lineterminator="\n").encode("utf-8")}
+    files = {f"compromise-{args.pot}-frontier.csv": frame_csv(found.frontier)}
     if found.scenario_yaml is not None:
         text = found.scenario_yaml
         parse_scenario(text, origin=f"compromise-{args.pot}.yaml", scenario_id=f"compromise-{args.pot}",
                        base_dir=reference.loaded.base_dir)  # it must be a valid scenario
         files[f"compromise-{args.pot}.yaml"] = text.encode("utf-8")
-    written = write_files(files, Path(args.out))
+    written = _write(args, files, [reference, target])
     print(frontier_text(points, problem, least, args.pot, year, *ids), end="")
     if found.scenario_yaml is None:
         print(f"No level given is feasible; the least achievable largest loss is {least:.4f}%: no scenario written.")
@@ -239,8 +269,8 @@ def _brief(args: argparse.Namespace) -> int:
 def _decompose(args: argparse.Namespace) -> int:
     base, other = _two(args, "base", "other")
     table, notes = decompose(base, other)
-    csv = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    written = write_files({decomposition_file_name(base, other): csv}, Path(args.out))
+    csv = frame_csv(table)
+    written = _write(args, {decomposition_file_name(base, other): csv}, [base, other])
     for note in notes:
         print(f"NOTE: {note}")
     print(decomposition_text(table, base.loaded.scenario_id, other.loaded.scenario_id), end="")
@@ -253,12 +283,12 @@ def _key_spreads(values: list[str] | None) -> dict[str, float]:
     for value in values or []:
         name, _, number = value.partition("=")
         if name.strip() in spreads:
-            problems.append(f"--relative-sd: {name.strip()} is given twice; give each key once")
+            problems.append(f"--relative-sd: {clipped(name.strip())} is given twice; give each key once")
             continue
         try:
             spreads[name.strip()] = float(number)
         except ValueError:
-            problems.append(f"--relative-sd {value!r}: write KEY=SPREAD, e.g. migratieachtergrond=0.25")
+            problems.append(f"--relative-sd {quoted(value)}: write KEY=SPREAD, e.g. migratieachtergrond=0.25")
     if problems:
         raise InputError(problems)
     return spreads
@@ -273,7 +303,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
     spec = _spread(args, result)
     draws = run_draws(result, spec)
     table = band_table(result, draws)
-    written = write_files({f"{result.loaded.scenario_id}-sensitivity.csv": band_csv(table)}, Path(args.out))
+    written = _write(args, {f"{result.loaded.scenario_id}-sensitivity.csv": band_csv(table)}, [result])
     print(sensitivity_text(table, draws, spec), end="")
     _print_written(written)
     return 0
@@ -417,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("--out: give an output folder; an empty name would write into the current folder")
         return args.handler(args)
     except InputError as exc:
-        for problem in exc.problems:
+        for problem in capped(exc.problems, "and {count} more problems"):
             print(f"error: {problem}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as other tools do

@@ -2,7 +2,8 @@
 pot's wide table (a row per municipality, a column per payment year, a total), as CSV.
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
-``@``, tab or carriage return) are prefixed with an apostrophe. Output is deterministic:
+``@``, tab or carriage return) are prefixed with an apostrophe (the one rule of
+:mod:`allocation.common.cells`; numbers are never touched). Output is deterministic:
 the same input gives byte-identical files.
 """
 
@@ -14,10 +15,9 @@ import unicodedata
 
 import pandas as pd
 
+from allocation.common.cells import frame_csv, neutralise
 from allocation.common.errors import InputError
 from allocation.scenario.result import ScenarioResult, published_table
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def allocation_csv(result: ScenarioResult) -> bytes:
@@ -26,14 +26,7 @@ def allocation_csv(result: ScenarioResult) -> bytes:
     Each payment year lists the municipalities of its own register (see
     :func:`~allocation.scenario.result.published_table`).
     """
-    return published_table(result).to_csv(index=False, lineterminator="\n").encode("utf-8")
-
-
-def neutralise(value):
-    """Text a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return frame_csv(published_table(result))
 
 
 def sort_name(name: str) -> str:

@@ -17,6 +17,7 @@ from allocation.analysis.compare_text import notes_table
 from allocation.analysis.decompose import decompose
 from allocation.analysis.mutaties import Mutaties
 from allocation.analysis.negotiation import negotiate
+from allocation.common.cells import XLSXWRITER_OPTIONS, frame_csv, quoted_texts
 from allocation.scenario.result import ScenarioResult
 
 
@@ -94,15 +95,18 @@ def comparison_workbook(comparison: Comparison, views: list | None = None) -> by
     Written with XlsxWriter a column at a time (several times faster than openpyxl for the
     20,000-row sheet of a comparison), with one format object per number format, set on the
     column and given to its cells (an empty cell keeps the format). The document's creation
-    date is fixed, so the same comparison gives the same bytes.
+    date is fixed, so the same comparison gives the same bytes. Texts are text cells, never
+    formulas or links (:mod:`allocation.common.cells`).
     """
     buffer = io.BytesIO()
     with _collector_paused():
-        book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        book = xlsxwriter.Workbook(buffer, XLSXWRITER_OPTIONS)
         book.set_properties({"created": dt.datetime(2021, 4, 28)})  # the letter's date; any fixed date does
         bold = book.add_format({"bold": True})
-        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        wrapped = {"text_wrap": True, "valign": "top"}
+        wrap = book.add_format(wrapped)
         formats: dict[str, object] = {}
+        quoted: dict = {}
         for sheet, _, frame in views or comparison_views(comparison):
             worksheet = book.add_worksheet(sheet)
             worksheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
@@ -120,15 +124,20 @@ def comparison_workbook(comparison: Comparison, views: list | None = None) -> by
                     width = min(60, max([len(str(column))] + sample) + 2)
                     if pattern:
                         width = max(width, 12)
-                cell_format = wrap if (sheet == "Notes" and column == "text") else formats.get(pattern or "")
+                notes_text = sheet == "Notes" and column == "text"
+                cell_format = wrap if notes_text else formats.get(pattern or "")
                 worksheet.set_column(index, index, width, cell_format)
-                worksheet.write_column(1, index, _cells(frame[column]), cell_format)  # blanks keep it too
+                values = _cells(frame[column])
+                worksheet.write_column(1, index, values, cell_format)  # blanks keep it too
+                if frame[column].dtype.kind not in "biufcmM":
+                    properties = wrapped if notes_text else ({"num_format": pattern} if pattern else None)
+                    quoted_texts(book, worksheet, 1, index, values, properties, quoted)
         book.close()
     return buffer.getvalue()
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\n", float_format="%.6f").encode("utf-8")
+    return frame_csv(frame, float_format="%.6f")
 
 
 def decomposition_sheet(parts: pd.DataFrame) -> pd.DataFrame:
@@ -145,15 +154,18 @@ def decomposition_sheet(parts: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def negotiation_views(base: ScenarioResult, others: list[ScenarioResult]) -> list[tuple[str, str, pd.DataFrame]]:
+def negotiation_views(base: ScenarioResult, others: list[ScenarioResult],
+                       labels: list[str] | None = None) -> list[tuple[str, str, pd.DataFrame]]:
     """The negotiation sheets for every scenario against the baseline, from its
     :class:`~allocation.analysis.negotiation.Negotiation`: "Garantie" (the cost of guarantees at
     every level), "Compromis" (the compromise frontier of each shared pot with the keys both
     use) and "Decompositie" (each change split into its factors,
-    :mod:`allocation.analysis.decompose`, as :func:`decomposition_sheet`)."""
+    :mod:`allocation.analysis.decompose`, as :func:`decomposition_sheet`). ``labels`` names the
+    scenarios in the sheets (default their ids; the comparison's labels keep two scenarios with
+    the same id apart)."""
     guarantees, frontiers, parts = [], [], []
-    for other in others:
-        label = other.loaded.scenario_id
+    for index, other in enumerate(others):
+        label = labels[index] if labels else other.loaded.scenario_id
         found = negotiate(base, other, pots=[p for p in other.scenario.pots if p in base.scenario.pots])
         guarantees.append(found.guarantee.table.assign(scenario=label))
         table, _ = decompose(base, other)

@@ -7,8 +7,9 @@
 * the CSVs are :mod:`allocation.publish.circular_tables`; every file ``run --out`` writes,
   :mod:`allocation.publish.run_files`.
 
-Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
-``@``, tab or carriage return) are prefixed with an apostrophe. Output is deterministic:
+Every text is a text cell, never a formula, and a text that a spreadsheet would read as a
+formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) carries the
+quote prefix (:mod:`allocation.common.cells`). Output is deterministic:
 the CSVs are byte-identical for the same input; the xlsx differs only in its generation
 date (pass ``generated_on`` to fix it, then the bytes are identical too).
 """
@@ -28,12 +29,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
+from allocation.common.cells import text_cell
 from allocation.common.version import __version__
 from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE
 from allocation.engine.constrained_pot import REPORT_COLUMNS as BOUND_COLUMNS
 from allocation.publish.circular_tables import (
     municipality_number,
-    neutralise,
     pot_table,
     sort_name,
 )
@@ -117,7 +118,7 @@ def _autosize(sheet, widths: dict[int, int]) -> None:
 
 def _header(sheet, row: int, values: list) -> None:
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=neutralise(value))
+        cell = text_cell(sheet.cell(row=row, column=column, value=value))
         cell.font = Font(bold=True)
 
 
@@ -130,7 +131,7 @@ def _pot_sheet(sheet, result: ScenarioResult, pot_id: str) -> None:
         for c, value in enumerate(values, start=1):
             if value is pd.NA:
                 continue
-            cell = sheet.cell(row=r, column=c, value=int(value) if c > 4 or c == 2 else neutralise(value))
+            cell = text_cell(sheet.cell(row=r, column=c, value=int(value) if c > 4 or c == 2 else value))
             if c > 4:
                 cell.number_format = EURO_FORMAT
     last = len(table) + 2
@@ -169,8 +170,8 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
         code, name, province = row
         sheet.cell(row=r, column=1, value=code)
         sheet.cell(row=r, column=2, value=municipality_number(code))
-        sheet.cell(row=r, column=3, value=neutralise(name))
-        sheet.cell(row=r, column=4, value=neutralise(province))
+        text_cell(sheet.cell(row=r, column=3, value=name))
+        text_cell(sheet.cell(row=r, column=4, value=province))
         for c, (values, number_format) in enumerate(columns, start=5):
             cell = sheet.cell(row=r, column=c, value=float(values[r - 2]))
             cell.number_format = number_format
@@ -232,7 +233,7 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
                 item.steps,
             ]
             for c, value in enumerate(values, start=1):
-                sheet.cell(row=row, column=c, value=neutralise(value))
+                text_cell(sheet.cell(row=row, column=c, value=value))
     if not groups:
         sheet.cell(
             row=row + 1,
@@ -399,7 +400,7 @@ def _explanation_sheet(sheet, result: ScenarioResult, generated_on: dt.date | No
     wrap = Alignment(wrap_text=True, vertical="top")
     for r, values in enumerate(explanation_rows(result, generated_on), start=2):
         for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=c, value=neutralise(value))
+            cell = text_cell(sheet.cell(row=r, column=c, value=value))
             cell.alignment = wrap
     sheet.freeze_panes = "A2"
     _autosize(sheet, {1: 24, 2: 34, 3: 70, 4: 12, 5: 70})
@@ -435,7 +436,7 @@ def _bounds_sheet(sheet, bounds: pd.DataFrame) -> None:
             value = value.item() if hasattr(value, "item") else value
             if c == 5:
                 value = dutch_constraint(str(value))
-            cell = sheet.cell(row=r, column=c, value=neutralise(value))
+            cell = text_cell(sheet.cell(row=r, column=c, value=value))
             if c >= 6:
                 cell.number_format = "#,##0"
     sheet.freeze_panes = "A2"
@@ -464,7 +465,7 @@ def _bands_sheet(sheet, bands: pd.DataFrame) -> None:
             value = value.item() if hasattr(value, "item") else value
             if isinstance(value, float) and value != value:
                 continue
-            cell = sheet.cell(row=r, column=c, value=neutralise(value))
+            cell = text_cell(sheet.cell(row=r, column=c, value=value))
             if 5 <= c <= 8:
                 cell.number_format = EURO_FORMAT
             elif c == 9:
@@ -511,7 +512,7 @@ def _print_layout(sheet, layout: PrintLayout) -> None:
     sheet.page_margins.left = sheet.page_margins.right = 0.4  # inches: 1 cm
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
     sheet.page_margins.header = sheet.page_margins.footer = 0.25
-    sheet.oddHeader.center.text = layout.title
+    sheet.oddHeader.center.text = layout.title.replace("&", "&&")  # "&" starts a header code ("&P"); "&&" is one "&"
     sheet.oddHeader.right.text = f"gegenereerd {layout.date}"
     sheet.oddFooter.center.text = "pagina &P van &N"
 

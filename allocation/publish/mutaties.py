@@ -12,6 +12,7 @@ import pandas as pd
 import xlsxwriter
 
 from allocation.analysis.mutaties import Mutaties
+from allocation.common.cells import XLSXWRITER_OPTIONS, frame_csv, quoted_texts
 
 DEFINITIONS = [
     ("baseline_eur", "Whole euros in the published table (restated to the payment year's register when it is on an "
@@ -28,7 +29,7 @@ def file_stem(found: Mutaties) -> str:
     return f"mutaties-{Path(found.baseline).stem}-vs-{found.scenario}"
 
 
-def _sheet(book, name: str, frame: pd.DataFrame, bold) -> None:
+def _sheet(book, name: str, frame: pd.DataFrame, bold, quoted: dict) -> None:
     sheet = book.add_worksheet(name)
     sheet.write_row(0, 0, list(frame.columns), bold)
     sheet.freeze_panes(1, 0)
@@ -39,24 +40,28 @@ def _sheet(book, name: str, frame: pd.DataFrame, bold) -> None:
         values = [None if isinstance(v, float) and v != v else v for v in values]
         sheet.set_column(index, index, 14 if pattern else max(10, min(40, len(column) + 4)), cell_format)
         sheet.write_column(1, index, values, cell_format)
+        if frame[column].dtype.kind not in "biufcmM":
+            quoted_texts(book, sheet, 1, index, values, {"num_format": pattern} if pattern else None, quoted)
     if len(frame):
         sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
 
 
 def mutaties_files(found: Mutaties) -> dict[str, bytes]:
-    """The workbook and the CSV, by file name."""
+    """The workbook and the CSV, by file name. Texts (the baseline's file name, the scenario
+    id, notes) are text cells and escaped CSV cells, never formulas (:mod:`allocation.common.cells`)."""
     stem = file_stem(found)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, XLSXWRITER_OPTIONS)
     book.set_properties({"created": dt.datetime(2021, 4, 28)})  # fixed: the same input gives the same bytes
     bold = book.add_format({"bold": True})
-    _sheet(book, "Mutaties", found.table, bold)
-    _sheet(book, "Totalen", found.totals, bold)
+    quoted: dict = {}
+    _sheet(book, "Mutaties", found.table, bold, quoted)
+    _sheet(book, "Totalen", found.totals, bold, quoted)
     notes = [("baseline", found.baseline), ("scenario", found.scenario)]
     notes += [("note", note) for note in found.notes] + [
         ("definition", f"{term}: {text}") for term, text in DEFINITIONS
     ]
-    _sheet(book, "Notes", pd.DataFrame(notes, columns=["about", "text"]), bold)
+    _sheet(book, "Notes", pd.DataFrame(notes, columns=["about", "text"]), bold, quoted)
     book.close()
-    csv = found.table.to_csv(index=False, lineterminator="\n", float_format="%.6f").encode("utf-8")
+    csv = frame_csv(found.table, float_format="%.6f")
     return {f"{stem}.xlsx": buffer.getvalue(), f"{stem}.csv": csv}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allocation.common.errors import InputError
+from allocation.common.texts import quoted
 from allocation.data.key_csv import parse_key_csv
 from allocation.data.keys import Key, builtin_keys
 from allocation.scenario.edits.user_keys import add_user_key
@@ -57,9 +58,10 @@ def read_upload(upload: KeyUpload) -> Key:
         or not upload.name[0].isalpha()
         or upload.name != upload.name.lower()
     ):
-        problems.append(f"{upload.filename}: key name {upload.name!r} must be a lowercase identifier like `elip_duo`")
+        problems.append(f"{upload.filename}: key name {quoted(upload.name)} must be a lowercase identifier like "
+                        "`elip_duo`")
     if upload.name in builtin_keys():
-        problems.append(f"{upload.filename}: key name {upload.name!r} is taken by a built-in key; choose another")
+        problems.append(f"{upload.filename}: key name {quoted(upload.name)} is taken by a built-in key; choose another")
     if problems:
         raise InputError(problems)
     spec = upload.spec()

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from allocation.common.errors import DataError, InputError
-from allocation.common.texts import euro
+from allocation.common.texts import euro, listed, quoted
 from allocation.data.key_csv import read_key_csv
 from allocation.data.keys import Key, builtin_keys
 from allocation.data.registers import DATA_DIR, register_in_force
@@ -136,7 +136,7 @@ def parse_scenario(
         for name in cap.pots or []:
             if name not in scenario.pots:
                 problems.append(
-                    f"{origin}: cross_pot.{index}.pots: unknown pot {name!r}; pots: {', '.join(scenario.pots)}"
+                    f"{origin}: cross_pot.{index}.pots: unknown pot {quoted(name)}; pots: {listed(scenario.pots)}"
                 )
     if problems:
         raise InputError(problems)

@@ -10,6 +10,7 @@ import reprlib
 
 from pydantic import BaseModel, ValidationError
 
+from allocation.common.texts import QUOTE_LIMIT, clipped, quoted
 from allocation.scenario.schema import (
     AmountBound,
     Band,
@@ -69,7 +70,8 @@ def _model_at(location: tuple) -> type[BaseModel] | None:
 
 
 _SHORT = reprlib.Repr()
-_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 60, 60
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
+_SHORT.maxstring = _SHORT.maxother = QUOTE_LIMIT
 
 
 def _given(value) -> str:
@@ -78,12 +80,13 @@ def _given(value) -> str:
         return str(value).lower()
     if value is None:
         return "nothing (null)"
-    text = _SHORT.repr(value)  # bounded: never the whole of a huge value
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, str):
+        return quoted(value)
+    return clipped(_SHORT.repr(value))  # bounded: never the whole of a huge value
 
 
 def _describe(error: dict) -> tuple[str, str]:
-    location = [str(part) for part in error["loc"] if part not in ("YearValue", "float", "int")]
+    location = [clipped(part) for part in error["loc"] if part not in ("YearValue", "float", "int")]
     # pydantic adds the union member's type name to the location: drop it
     location = [part for part in location if not part.startswith("function-")]
     if location and location[-1] in ("float", "YearValue"):
@@ -105,7 +108,7 @@ def _describe(error: dict) -> tuple[str, str]:
         return ".".join(location), f"must be {sign} {bound:g}, got {given}"
     if kind in ("int_from_float", "int_parsing"):
         what = "a whole number of euros" if location and location[-1].endswith("eur") else "a whole number"
-        return ".".join(location), f"must be {what}, got {given!r}"
+        return ".".join(location), f"must be {what}, got {_given(given)}"
     if kind in ("float_parsing", "float_type", "int_type"):
         return ".".join(location), f"must be a number, got {_given(given)}"
     if kind == "too_short":

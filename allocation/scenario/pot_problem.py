@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.common.errors import InputError
-from allocation.common.texts import money, per_inhabitant
+from allocation.common.texts import money, per_inhabitant, quoted
 from allocation.data.key_csv import normalise_code
 from allocation.data.registers import DATA_DIR
 from allocation.engine.bands import band_limits
@@ -105,7 +105,7 @@ def group_members(spec, municipalities: pd.DataFrame, where: str) -> np.ndarray:
             mask = municipalities[column] == value
         if not mask.any():
             known = ", ".join(sorted(municipalities[column].astype(str).unique()))
-            raise InputError(f"{where}.{field_name}: unknown {field_name} {value!r}; available: {known}")
+            raise InputError(f"{where}.{field_name}: unknown {field_name} {quoted(value)}; available: {known}")
         return mask.to_numpy()
     raise InputError(f"{where}: no group given")
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.common.errors import InputError
+from allocation.common.texts import listed, quoted
 from allocation.data.registers import (
     DATA_DIR,
     KEY_REGISTER_DATE,
@@ -93,8 +94,8 @@ def reference_amounts(
     """Reference amounts of ``pot`` per year from a long allocation table (``run``'s format)."""
     rows = frame[frame["pot"] == pot]
     if rows.empty:
-        pots = ", ".join(sorted(frame["pot"].astype(str).unique()))
-        raise InputError(f"{where}: {origin} has no pot {pot!r}; it has: {pots}. Set `reference.pot:`")
+        pots = listed(sorted(frame["pot"].astype(str).unique()))
+        raise InputError(f"{where}: {origin} has no pot {quoted(pot)}; it has: {pots}. Set `reference.pot:`")
     index_of = {code: i for i, code in enumerate(codes)}
     reference = ReferenceAmounts(amounts={})
     for year, part in rows.groupby("year"):

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from allocation.common.texts import clipped, quoted
 from allocation.data.registers import KEY_REGISTER_DATE
 
 FIRST_YEAR, LAST_YEAR = 2021, 2026
@@ -198,7 +199,7 @@ class KeySpec(Sourced):
     def _weights(cls, weights: dict[str, float]):
         for name, weight in weights.items():
             if not math.isfinite(weight) or weight < 0:
-                raise ValueError(f"weight {name}: must be >= 0, got {weight}")
+                raise ValueError(f"weight {clipped(name)}: must be >= 0, got {weight}")
         total = math.fsum(weights.values())
         if abs(total - 1) > 1e-9:
             raise ValueError(f"weights must sum to 1, got {total:g}")
@@ -397,5 +398,5 @@ class Scenario(Strict):
     def _identifiers(cls, value: dict):
         for name in value:
             if not re.match(IDENTIFIER, str(name)):
-                raise ValueError(f"{name!r} must be a lowercase identifier like `elip` (letters, digits, _)")
+                raise ValueError(f"{quoted(name)} must be a lowercase identifier like `elip` (letters, digits, _)")
         return value

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.common.errors import InfeasibleError, InputError
+from allocation.common.texts import clipped
 from allocation.data.registers import KEY_REGISTER_DATE, load_mergers
 from allocation.engine.batch import (
     clip_and_rescale_rows,
@@ -62,9 +63,11 @@ def spread_spec(result: ScenarioResult, draws: int | None = None, seed: int | No
     provenance = {f"key {name}": spread.provenance for name, spread in (block.keys.items() if block else [])}
     for name, sd in (key_sd or {}).items():
         if name not in result.loaded.keys:
-            raise InputError(f"--relative-sd {name}: unknown key; available: {', '.join(sorted(result.loaded.keys))}")
+            raise InputError(f"--relative-sd {clipped(name)}: unknown key; available: "
+                             f"{', '.join(sorted(result.loaded.keys))}")
         if not 0 <= sd <= 5 or not math.isfinite(sd):
-            raise InputError(f"--relative-sd {name}={sd}: give a relative spread between 0 and 5 (0.25 is 25%)")
+            raise InputError(f"--relative-sd {clipped(name)}={sd}: give a relative spread between 0 and 5 "
+                             "(0.25 is 25%)")
         keys[name] = sd
         unused = not any(w > 0 and name == key for pot in result.scenario.pots.values()
                          for key, w in pot.key.weights.items())
