@@ -26,6 +26,7 @@ from allocation.analysis.compromise import (
 from allocation.analysis.decompose import decompose, decomposition_text
 from allocation.analysis.decompose import file_name as decomposition_file_name
 from allocation.analysis.explain import explanation_text
+from allocation.analysis.fit import exact_fit, fit_table, fit_text
 from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
 from allocation.analysis.guarantee import LEVELS as GUARANTEE_LEVELS
 from allocation.analysis.guarantee import apply_guarantee, guarantee_table, guarantee_text
@@ -41,6 +42,7 @@ from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.publish.circular_tables import allocation_csv
 from allocation.publish.comparison import comparison_files, negotiation_views
 from allocation.publish.files import write_files
+from allocation.publish.fit import fit_files
 from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
 from allocation.scenario.loading import load_scenario, parse_scenario
@@ -143,6 +145,26 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
         texts.append(mutaties_text(found))
     written = write_files(files, Path(args.out))
     print("\n".join(texts), end="")
+    _print_written(written)
+    return 0
+
+
+def _fit(args: argparse.Namespace) -> int:
+    table = Path(args.table)
+    if not table.is_file():
+        raise InputError(f"{table}: published table not found")
+    if not is_table(table):
+        raise InputError(f"{table}: a published table must be .csv, .xlsx or .ods")
+    keys = [k.strip() for value in args.keys for k in value.split(",") if k.strip()] if args.keys else None
+    found = read_published_table(table.read_bytes(), str(table), args.pot)
+    fit = fit_table(found, table.name, pot=args.pot, keys=keys, vast=args.vast_bedrag, years=args.years,
+                    robust=args.robust)
+    exact = exact_fit(fit, found) if args.exact else None
+    written = write_files(fit_files(fit, exact), Path(args.out))
+    print(fit_text(fit), end="")
+    if exact is not None:
+        print(f"Exact: the user key {exact.key_name} ({exact.key_file}) reproduces the table to the euro"
+              + (f" after a vast bedrag of EUR {exact.vast_bedrag_eur:,}" if exact.vast_bedrag_eur else "") + ".")
     _print_written(written)
     return 0
 
@@ -365,6 +387,22 @@ def build_parser() -> argparse.ArgumentParser:
     decompose_.add_argument("other", metavar="OTHER.yaml")
     decompose_.add_argument("--out", required=True, help="output folder (created if needed)")
     decompose_.set_defaults(handler=_decompose)
+
+    fit = commands.add_parser(
+        "fit", help="which key made this table? the mix of keys, vast bedrag and year profile that reproduce it")
+    fit.add_argument("table", metavar="TABLE",
+                     help="a published table: the long CSV of run, or a wide table in CSV, xlsx or ODS")
+    fit.add_argument("--pot", help="the pot to fit (a wide CSV's pot; a workbook's sheet; a long CSV's pot)")
+    fit.add_argument("--out", required=True, help="output folder (created if needed)")
+    fit.add_argument("--keys", nargs="+", metavar="K1,K2",
+                     help="the keys to mix (default: every built-in key)")
+    fit.add_argument("--vast-bedrag", action="store_true", help="also fit a vast bedrag per municipality and year")
+    fit.add_argument("--years", type=int, nargs="+", help="fit only these payment years")
+    fit.add_argument("--robust", action="store_true",
+                     help="least absolute deviations (a linear programme) instead of least squares")
+    fit.add_argument("--exact", action="store_true",
+                     help="also write a user key of the table's own shares and a scenario that reproduces it exactly")
+    fit.set_defaults(handler=_fit)
 
     explain = commands.add_parser("explain", help="show how a municipality's amounts follow from the keys")
     explain.add_argument("scenario")
