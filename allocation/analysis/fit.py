@@ -83,6 +83,7 @@ class TableFit:
     scenario_text: str
     method: str  # "least squares" or "least absolute deviations"
     raw: KeyFit
+    key_files: dict[str, bytes]  # the user keys the scenario names, as CSV, by file name
 
     @property
     def worst(self) -> pd.DataFrame:
@@ -260,11 +261,14 @@ def fit_table(table: pd.DataFrame, table_name: str, *, pot: str | None = None, k
     if pot_id != pot:
         notes.append(f"The pot {pot[:60]!r} is called {pot_id} in the fitted scenario (a pot id is lowercase letters, "
                      "digits and _).")
+    user = {k: available[k] for k in keys if k not in builtin_keys(data_dir)}
+    stem = f"fit-{_safe_name(Path(name).stem)}-{_safe_name(pot)}"
+    key_files = {k: (f"{stem}-key-{k}.csv", _key_csv(user[k], codes2021)) for k in user}
     draft = _Draft(name, pot, pot_id, keys, fitted_years, registers, weights, profile, raw, vast, method,
-                   len(chosen), complete)
+                   len(chosen), complete, {k: (key_files[k][0], user[k]) for k in user})
     provisional = {"r2": math.nan}
     text = scenario_text(draft, provisional)
-    published = _run_points(text, chosen, registers, pot_id, name, data_dir)
+    published = _run_points(text, chosen, registers, pot_id, name, data_dir, extra_keys=user)
     points = pd.DataFrame({
         "pot": pot, "year": chosen["year"].astype("int64"), "gm_code": chosen["gm_code"], "gm_name": names,
         "published_eur": chosen["amount_eur"].astype("int64"), "fitted_eur": published,
@@ -278,7 +282,7 @@ def fit_table(table: pd.DataFrame, table_name: str, *, pot: str | None = None, k
         registers=registers, points=points[POINT_COLUMNS], weights=weights, profile=profile,
         vast_bedrag_eur=int(raw.vast) if vast else None, vast_range=(raw.vast_low, raw.vast_high),
         quality=quality, level=quality_level(quality), complete=bool(complete), notes=tuple(notes),
-        scenario_text=text, method=method, raw=raw,
+        scenario_text=text, method=method, raw=raw, key_files=dict(key_files.values()),
     )
 
 
@@ -363,6 +367,15 @@ class _Draft:
     method: str
     points: int
     complete: bool
+    user_keys: dict[str, tuple[str, Key]]  # name -> (file written beside the scenario, key)
+
+
+def _key_csv(key: Key, codes2021: list[str]) -> bytes:
+    """A user key as the CSV the fitted scenario names (gm_code,value on the key register)."""
+    values = key.values.reindex(codes2021).fillna(0.0)
+    lines = ["gm_code,value"] + [f"{code},{np.format_float_positional(float(v), trim='-')}"
+                                 for code, v in values.items()]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -421,6 +434,11 @@ def scenario_text(draft: _Draft, quality: dict[str, float]) -> str:
     peildata = _peildata(draft.registers)
     if peildata:
         data["peildata"] = peildata
+    if draft.user_keys:
+        data["user_keys"] = {name: {
+            "file": file, "code_column": "gm_code", "value_column": "value", "label": _short(key.label, 120),
+            "unit": _short(key.unit, 40), "source": _short(key.source, 300), "vintage": _short(key.vintage, 40),
+            "kind": key.kind} for name, (file, key) in draft.user_keys.items()}
     data["pots"] = {draft.pot_id: {
         "label": _short(draft.pot, 120),
         "budget": {"amount_eur": int(draft.profile["budget_eur"].sum()),

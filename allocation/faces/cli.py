@@ -156,7 +156,8 @@ def _fit(args: argparse.Namespace) -> int:
     if not is_table(table):
         raise InputError(f"{table}: a published table must be .csv, .xlsx or .ods")
     keys = [k.strip() for value in args.keys for k in value.split(",") if k.strip()] if args.keys else None
-    found = read_published_table(table.read_bytes(), str(table), args.pot)
+    # a workbook is read whole (the fit names its pots when --pot names none of them); a wide CSV needs its pot
+    found = read_published_table(table.read_bytes(), str(table), args.pot if table.suffix.lower() == ".csv" else None)
     fit = fit_table(found, table.name, pot=args.pot, keys=keys, vast=args.vast_bedrag, years=args.years,
                     robust=args.robust)
     exact = exact_fit(fit, found) if args.exact else None

@@ -5,6 +5,7 @@
 * ``fit-<table>-<pot>-summary.csv``: ``section,item,value,low,high,note``: the weights with
   their ranges, the vast bedrag, the national amount per year, the quality and the notes;
 * ``fit-<table>-<pot>.yaml``: the fitted scenario;
+* the user keys the fitted scenario names, if any (``fit-<table>-<pot>-key-<name>.csv``);
 * with ``--exact``: ``fit-<table>-<pot>-exact-key.csv`` (the table's own shares, a user key)
   and ``fit-<table>-<pot>-exact.yaml`` (the scenario that reproduces the table to the euro).
 
@@ -30,6 +31,7 @@ def fit_files(fit: TableFit, exact: ExactFit | None = None) -> dict[str, bytes]:
                                                   float_format="%.10g").encode("utf-8"),
         f"{fit.stem}.yaml": fit.scenario_text.encode("utf-8"),
     }
+    files.update(fit.key_files)
     if exact is not None:
         files[exact.key_file] = exact.key_csv
         files[f"{fit.stem}-exact.yaml"] = exact.scenario_text.encode("utf-8")
