@@ -217,20 +217,20 @@ def fit_table(table: pd.DataFrame, table_name: str, *, pot: str | None = None, k
     counts = np.zeros(len(chosen))
     complete = True
     whole_years = set()
+    names = np.empty(len(chosen), dtype=object)
     for year in fitted_years:
         date = registers[year]
         held = _composition(date, codes2021, data_dir)
         register = load_register(date, data_dir).set_index("gm_code")["gm_name"]
         at = np.flatnonzero(chosen["year"].to_numpy() == year)
         complete &= len(at) == len(register)
+        names[at] = register.reindex(chosen["gm_code"].to_numpy()[at]).to_numpy()
         if len(at) == len(register):
             whole_years.add(year)
-        for row in at:
-            parts = held[chosen.at[row, "gm_code"]]
+        for row, code in zip(at, chosen["gm_code"].to_numpy()[at]):
+            parts = held[code]
             shares[row] = sum(share * key_shares[i] for i, share in parts)
             counts[row] = sum(share for _, share in parts)
-    names = [str(load_register(registers[y], data_dir).set_index("gm_code")["gm_name"][c])
-             for y, c in zip(chosen["year"], chosen["gm_code"])]
     year_index = np.searchsorted(fitted_years, chosen["year"].to_numpy())
     amounts = chosen["amount_eur"].to_numpy(dtype=float)
     raw = fit_key(shares, counts, year_index, amounts, years=len(fitted_years), municipalities=len(codes2021),
