@@ -9,13 +9,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import least_squares, lsq_linear
 
 from allocation.analysis.fit import fit_table
 from allocation.common.errors import InputError
 from allocation.data.keys import Key, builtin_keys
 from allocation.data.published_table import read_published_table
-from allocation.engine.key_fit import fit_key, solve_nonnegative
+from allocation.engine.key_fit import exact_shares, fit_key, solve_nonnegative
+from allocation.engine.rounding import apportion
 from allocation.publish.circular_tables import allocation_csv
 from allocation.scenario.loading import parse_scenario, scenario_data, to_yaml
 from allocation.scenario.running import run_scenario
@@ -291,3 +294,19 @@ def test_a_workbook_table_is_fitted_on_its_sheet(tmp_path):
                 str(tmp_path / "o"))
     assert found.returncode == 0, found.stderr
     assert "Quality: exact" in found.stdout
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(3, 60), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_the_exact_shares_round_back_to_every_year_of_a_one_key_table(n, years, seed):
+    """Any table that largest remainder made from one key (FICTITIOUS random keys and budgets)
+    has exact shares, and rounding them gives back every year's amounts."""
+    rng = np.random.default_rng(seed)
+    truth = rng.dirichlet(np.ones(n))
+    budgets = rng.integers(n, 10_000_000, size=years)
+    codes = [f"GM{i:04d}" for i in range(n)]
+    targets = np.column_stack([apportion(truth, int(b), codes) for b in budgets])
+    found = exact_shares(targets, budgets.astype(float))
+    assert found is not None
+    for column, budget in enumerate(budgets):
+        assert (apportion(found, int(budget), codes) == targets[:, column]).all()

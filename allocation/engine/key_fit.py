@@ -148,6 +148,17 @@ def solve_nonnegative(design: np.ndarray, target: np.ndarray, robust: bool = Fal
     scale = float(np.abs(target).max()) or 1.0
     if robust:
         solution = _lad(scaled, target / scale)
+    elif scaled.shape[0] > 2 * scaled.shape[1]:
+        # a tall problem: with A'A = V S^2 V', |A b - y|^2 = |S V'b - S^-1 V'A'y|^2 + a constant on
+        # the determined directions (columns scaled to norm 1 keep A'A well conditioned), so NNLS
+        # iterates on a small square problem, not on every row
+        gram = scaled.T @ scaled
+        moment = scaled.T @ (target / scale)
+        eigen, vectors = np.linalg.eigh(gram)
+        kept = eigen > 1e-13 * max(float(eigen.max()), 1e-300)
+        root = np.sqrt(eigen[kept])
+        square = root[:, None] * vectors[:, kept].T
+        solution, _ = nnls(square, (vectors[:, kept].T @ moment) / root, maxiter=50 * max(scaled.shape[1], 1))
     else:
         solution, _ = nnls(scaled, target / scale, maxiter=50 * max(scaled.shape[1], 1))
     return solution / norms * scale
@@ -303,6 +314,8 @@ def _covariance(jacobian: np.ndarray, variance: float) -> tuple[np.ndarray, np.n
     if jacobian.shape[1] == 0:
         return np.zeros((0, 0)), np.zeros((0, 0)), 1.0
     scaled, norms = _scaled(jacobian)
+    if scaled.shape[0] > scaled.shape[1]:  # the same singular values and directions as R of its QR
+        scaled = np.linalg.qr(scaled, mode="r")
     _, singular, vt = np.linalg.svd(scaled, full_matrices=False)
     largest = singular[0] if singular.size and singular[0] > 0 else 1.0
     keep = singular > SINGULAR * largest
