@@ -314,9 +314,8 @@ def _covariance(jacobian: np.ndarray, variance: float) -> tuple[np.ndarray, np.n
     if jacobian.shape[1] == 0:
         return np.zeros((0, 0)), np.zeros((0, 0)), 1.0
     scaled, norms = _scaled(jacobian)
-    if scaled.shape[0] > scaled.shape[1]:  # the same singular values and directions as R of its QR
-        scaled = np.linalg.qr(scaled, mode="r")
-    _, singular, vt = np.linalg.svd(scaled, full_matrices=False)
+    square = np.asarray(np.linalg.qr(scaled, mode="r")) if scaled.shape[0] > scaled.shape[1] else scaled
+    _, singular, vt = np.linalg.svd(square, full_matrices=False)  # R has the same singular values and directions
     largest = singular[0] if singular.size and singular[0] > 0 else 1.0
     keep = singular > SINGULAR * largest
     v_keep = vt[keep].T / singular[keep]
