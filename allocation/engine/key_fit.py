@@ -108,6 +108,7 @@ def _lad(design: np.ndarray, target: np.ndarray) -> np.ndarray:
     with quiet():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "ipm")  # interior point, then crossover: 5x the dual simplex on these LPs
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     n = columns + 2 * rows
