@@ -18,6 +18,7 @@ from allocation.analysis.compromise import frontier_text
 from allocation.analysis.decompose import decompose, decomposition_text
 from allocation.analysis.decompose import file_name as decomposition_file_name
 from allocation.analysis.explain import explanation_text
+from allocation.analysis.fit import exact_fit, fit_table, fit_text
 from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
 from allocation.analysis.guarantee import apply_guarantee, guarantee_text
 from allocation.analysis.mutaties import mutaties, mutaties_text
@@ -36,6 +37,7 @@ from allocation.publish.brief import brief_files
 from allocation.publish.circular_tables import allocation_csv
 from allocation.publish.comparison import comparison_files, negotiation_views
 from allocation.publish.files import join_files, write_files
+from allocation.publish.fit import fit_files
 from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
 from allocation.scenario.loading import load_scenario, parse_scenario
@@ -149,6 +151,27 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
     return 0
 
 
+def _fit(args: argparse.Namespace) -> int:
+    table = Path(args.table)
+    if not table.is_file():
+        raise InputError(f"{table}: published table not found")
+    if not is_table(table):
+        raise InputError(f"{table}: a published table must be .csv, .xlsx or .ods")
+    keys = [k.strip() for value in args.keys for k in value.split(",") if k.strip()] if args.keys else None
+    # a workbook is read whole (the fit names its pots when --pot names none of them); a wide CSV needs its pot
+    found = read_published_table(table.read_bytes(), str(table), args.pot if table.suffix.lower() == ".csv" else None)
+    fit = fit_table(found, table.name, pot=args.pot, keys=keys, vast=args.vast_bedrag, years=args.years,
+                    robust=args.robust)
+    exact = exact_fit(fit, found) if args.exact else None
+    written = _write(args, fit_files(fit, exact), [])
+    print(fit_text(fit), end="")
+    if exact is not None:
+        print(f"Exact: the user key {exact.key_name} ({exact.key_file}) reproduces the table to the euro"
+              + (f" after a vast bedrag of EUR {exact.vast_bedrag_eur:,}" if exact.vast_bedrag_eur else "") + ".")
+    _print_written(written)
+    return 0
+
+
 def _two(args: argparse.Namespace, first: str, second: str) -> tuple:
     return tuple(_run_all([getattr(args, first), getattr(args, second)]))
 
@@ -167,7 +190,7 @@ def _print_written(written: list[Path]) -> None:
 
 
 #: The arguments that name input files, in every command.
-_INPUT_ARGUMENTS = ("scenario", "scenarios", "reference", "target", "base", "other")
+_INPUT_ARGUMENTS = ("scenario", "scenarios", "reference", "target", "base", "other", "table")
 
 
 def _inputs(args: argparse.Namespace, results: list) -> list[Path]:
@@ -262,7 +285,7 @@ def _brief(args: argparse.Namespace) -> int:
     base, other = _two(args, "base", "other")
     level = _levels([args.max_loss_pct])[0]
     files = brief_files(base, other, pot=args.pot, year=args.year, max_loss_pct=level)
-    _print_written(write_files(files, Path(args.out)))
+    _print_written(_write(args, files, [base, other]))
     return 0
 
 
@@ -431,6 +454,22 @@ def build_parser() -> argparse.ArgumentParser:
     decompose_.add_argument("other", metavar="OTHER.yaml")
     decompose_.add_argument("--out", required=True, help="output folder (created if needed)")
     decompose_.set_defaults(handler=_decompose)
+
+    fit = commands.add_parser(
+        "fit", help="which key made this table? the mix of keys, vast bedrag and year profile that reproduce it")
+    fit.add_argument("table", metavar="TABLE",
+                     help="a published table: the long CSV of run, or a wide table in CSV, xlsx or ODS")
+    fit.add_argument("--pot", help="the pot to fit (a wide CSV's pot; a workbook's sheet; a long CSV's pot)")
+    fit.add_argument("--out", required=True, help="output folder (created if needed)")
+    fit.add_argument("--keys", nargs="+", metavar="K1,K2",
+                     help="the keys to mix (default: every built-in key)")
+    fit.add_argument("--vast-bedrag", action="store_true", help="also fit a vast bedrag per municipality and year")
+    fit.add_argument("--years", type=int, nargs="+", help="fit only these payment years")
+    fit.add_argument("--robust", action="store_true",
+                     help="least absolute deviations (a linear programme) instead of least squares")
+    fit.add_argument("--exact", action="store_true",
+                     help="also write a user key of the table's own shares and a scenario that reproduces it exactly")
+    fit.set_defaults(handler=_fit)
 
     explain = commands.add_parser("explain", help="show how a municipality's amounts follow from the keys")
     explain.add_argument("scenario")

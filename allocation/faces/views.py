@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from allocation.analysis.compare import ALL, BANDS, Comparison
+from allocation.analysis.fit import ExactFit, TableFit, exact_fit, fit_table
 from allocation.analysis.mutaties import Mutaties, mutaties
+from allocation.common.errors import InputError
 from allocation.common.texts import euro
 from allocation.data.published_table import pot_from_name, read_published_table
 from allocation.data.registers import (
@@ -352,6 +354,28 @@ def published_mutaties(result: ScenarioResult, content: bytes, filename: str, po
     the pot of a wide CSV is ``pot`` or read from a ``<id>-<pot>.csv`` name."""
     pot = pot or pot_from_name(filename, list(result.scenario.pots))
     return mutaties(read_published_table(content, filename, pot), result, filename)
+
+
+def table_pots(content: bytes, filename: str, pot: str | None = None) -> list[str]:
+    """The pots of an uploaded published table (a wide CSV: ``pot``)."""
+    suffix = filename.lower().rsplit(".", 1)[-1]
+    table = read_published_table(content, filename, pot if suffix == "csv" else None)
+    return [str(p) for p in dict.fromkeys(table["pot"])]
+
+
+def published_fit(content: bytes, filename: str, pot: str | None, vast: bool
+                  ) -> tuple[TableFit, ExactFit | None, list[str]]:
+    """Which key made an uploaded published table (see :mod:`allocation.analysis.fit`): the fit
+    of ``pot``, the exact scenario when the table is complete, and why there is none."""
+    suffix = filename.lower().rsplit(".", 1)[-1]
+    table = read_published_table(content, filename, pot if suffix == "csv" else None)
+    fit = fit_table(table, filename, pot=pot, vast=vast)
+    if not fit.complete:
+        return fit, None, []
+    try:
+        return fit, exact_fit(fit, table), []
+    except InputError as exc:
+        return fit, None, exc.problems
 
 
 def uniform_rate(frame: pd.DataFrame) -> float | None:

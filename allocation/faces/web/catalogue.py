@@ -573,6 +573,61 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "from_the_file": ("uit het bestand", "from the file"),
     "mutaties_cannot": ("De gepubliceerde tabel kan niet worden gebruikt:", "The published table cannot be used:"),
+    # which key made the published table (the fit)
+    "fit_header": ("Welke sleutel?", "Which key?"),
+    "fit_toggle": ("Zoek de sleutel en het jaarprofiel achter deze tabel",
+                   "Find the key and year profile behind this table"),
+    "fit_caption": (
+        "Zoekt de mix van sleutels (en desgewenst een vast bedrag) en het bedrag per jaar die de tabel zo dicht "
+        "mogelijk benaderen, op de registers waar de tabel op staat.",
+        "Finds the mix of keys (and a vast bedrag if asked) and the amount per year that come closest to the "
+        "table, on the registers the table is on.",
+    ),
+    "fit_pot": ("Pot van de tabel", "Pot of the table"),
+    "fit_vast": ("Ook een vast bedrag per gemeente", "Also a vast bedrag per municipality"),
+    "fit_running": ("Sleutel zoeken…", "Fitting the key…"),
+    "fit_cannot": ("De sleutel kan niet worden gezocht:", "The key cannot be fitted:"),
+    "fit_quality_exact": ("De sleutel geeft de tabel exact terug, op afronding op hele euro's na.",
+                          "The key reproduces the table exactly, up to rounding to whole euros."),
+    "fit_quality_good": ("De sleutel verklaart de tabel goed: de verschillen zijn klein.",
+                         "The key explains the table well: the differences are small."),
+    "fit_quality_rough": ("De sleutel verklaart het grootste deel van de tabel, met duidelijke verschillen.",
+                          "The key explains most of the table, with clear differences."),
+    "fit_quality_poor": (
+        "De sleutels verklaren de tabel niet: een andere sleutel (of een sleutel per jaar) heeft haar gemaakt.",
+        "The keys do not explain the table: another key (or a key per year) made it.",
+    ),
+    "fit_quality_numbers": (
+        "R² {r2}; gemiddeld verschil {mean} ({mean_pct}), grootste {largest} ({largest_pct}); {points} punten.",
+        "R² {r2}; mean difference {mean} ({mean_pct}), largest {largest} ({largest_pct}); {points} points.",
+    ),
+    "fit_weights_caption": (
+        "Het bereik is waar de fit ongeveer even goed is (drie standaardfouten). Niet te onderscheiden: sleutels "
+        "die in deze punten te veel op elkaar lijken; hun verdeling is niet bepaald.",
+        "The range is where the fit is about as good (three standard errors). Not identifiable: keys too alike "
+        "to tell apart in these points; their split is not determined.",
+    ),
+    "fit_vast_found": ("Vast bedrag: {eur} per gemeente per jaar (bereik {low} – {high}).",
+                       "Vast bedrag: {eur} per municipality per year (range {low} – {high})."),
+    "col_key": ("Sleutel", "Key"),
+    "col_weight_plain": ("Gewicht", "Weight"),
+    "col_low": ("Van", "From"),
+    "col_high": ("Tot", "To"),
+    "col_identifiable": ("Te onderscheiden", "Identifiable"),
+    "col_national_amount": ("Landelijk bedrag", "National amount"),
+    "col_points": ("Punten", "Points"),
+    "col_fitted": ("Gefit", "Fitted"),
+    "fit_map_year": ("Jaar van de kaart", "Year of the map"),
+    "fit_map_title": ("Waar de fit het slechtst past, {year} (verschil in %)",
+                      "Where the fit is worst, {year} (difference in %)"),
+    "fit_worst": ("Slechtst passende gemeenten", "Municipalities that fit worst"),
+    "fit_open": ("Open het gefitte scenario", "Open the fitted scenario"),
+    "fit_open_exact": ("Open het exacte scenario (de tabel tot op de euro)",
+                       "Open the exact scenario (the table to the euro)"),
+    "fit_no_exact": ("Geen exact scenario:", "No exact scenario:"),
+    "fit_opened": ("Geopend: {name}. Kies een weergave om het te bekijken of te bewerken.",
+                   "Opened: {name}. Choose a view to see or edit it."),
+    "start_opened": ("Het scenario uit ‘Welke sleutel?’", "The scenario from ‘Which key?’"),
     # certainty view
     "certainty_caption": (
         "Elke trekking vermenigvuldigt de sleutelwaarde van elke gemeente met een eigen factor "

@@ -23,6 +23,7 @@ from allocation.faces.web.charts import bar, municipality_map, table
 from allocation.faces.web.labels import Lang, key_label
 from allocation.faces.web.page import Page
 from allocation.publish.brief import brief_files
+from allocation.publish.fit import fit_files
 from allocation.publish.mutaties import mutaties_files
 
 EDITED, ORIGIN = "edited", "origin"
@@ -362,7 +363,14 @@ def mutaties_panel(page: Page) -> None:
     found, problems = mutaties_of(page.entry, upload.getvalue(), upload.name, pot)
     if problems:
         show_problems(problems, lang("mutaties_cannot"))
-        return
+    else:
+        mutaties_tables(page, found)
+    fit_panel(page, upload.getvalue(), upload.name, pot)
+
+
+def mutaties_tables(page: Page, found) -> None:
+    """The totals and the largest mutaties, with the files to download."""
+    lang = page.lang
     for note in found.notes:
         st.info(note)
     columns = {"pot": ("col_pot", "text"), "year": ("col_year", "text"), "gm_name": ("col_municipality", "text"),
@@ -375,3 +383,97 @@ def mutaties_panel(page: Page) -> None:
     for name, content in mutaties_files(found).items():
         st.download_button(lang("download", name=name), content, file_name=name, key=f"dl_{name}")
 
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def fit_of(content: bytes, filename: str, pot: str | None, vast: bool):
+    """(fit, exact, why no exact, problems) of an uploaded published table."""
+    try:
+        fit, exact, exact_problems = views.published_fit(content, filename, pot, vast)
+        return fit, exact, exact_problems, []
+    except InputError as exc:
+        return None, None, [], exc.problems
+
+
+def open_scenario(text: str, origin: str, scenario_id: str, uploads: tuple) -> None:
+    """Make a scenario the one shown (a button's callback: runs before the page is drawn again)."""
+    st.session_state["_opened"] = (text, origin, scenario_id, uploads)
+    st.session_state["source"] = "opened"
+
+
+def fit_panel(page: Page, content: bytes, filename: str, pot: str | None) -> None:
+    """Welke sleutel? The key mix, vast bedrag and year profile behind an uploaded table, how well
+    they fit, where they fit worst, and the fitted and exact scenarios to open."""
+    lang, n = page.lang, page.lang.n
+    st.markdown(f"**{lang('fit_header')}**")
+    st.caption(lang("fit_caption"))
+    if not st.toggle(lang("fit_toggle"), key="fit_toggle"):
+        return
+    try:
+        pots = views.table_pots(content, filename, pot)
+    except InputError as exc:
+        show_problems(exc.problems, lang("fit_cannot"))
+        return
+    left, right = st.columns([2, 1])
+    chosen = left.selectbox(lang("fit_pot"), pots, key="fit_pot") if len(pots) > 1 else pots[0]
+    vast = right.checkbox(lang("fit_vast"), key="fit_vast")
+    with st.spinner(lang("fit_running")):
+        fit, exact, exact_problems, problems = fit_of(content, filename, chosen, vast)
+    if problems:
+        show_problems(problems, lang("fit_cannot"))
+        return
+    q = fit.quality
+    words = lang(f"fit_quality_{fit.level}") + " " + lang(
+        "fit_quality_numbers", r2=n.number(q["r2"], 6), mean=n.eur(q["mean_abs_eur"]),
+        mean_pct=n.pct(q["mean_abs_pct"], 3), largest=n.eur(q["max_abs_eur"]),
+        largest_pct=n.pct(q["max_abs_pct"], 3), points=n.number(len(fit.points)))
+    {"exact": st.success, "good": st.success, "rough": st.warning}.get(fit.level, st.error)(words)
+    weights = fit.weights.assign(
+        identifiable=fit.weights["identifiable"].map(lambda ok: lang("yes") if ok else lang("no")),
+        label=[key_label(lang, page.result.loaded.keys.get(k)) if k in page.result.loaded.keys else k
+               for k in fit.weights["key"]])
+    table(lang, weights, {"label": ("col_key", "text"), "weight": ("col_weight_plain", "share"),
+                          "low": ("col_low", "share"), "high": ("col_high", "share"),
+                          "identifiable": ("col_identifiable", "text")}, key="fit_weights")
+    st.caption(lang("fit_weights_caption"))
+    if fit.vast_bedrag_eur is not None:
+        st.caption(lang("fit_vast_found", eur=n.eur(fit.vast_bedrag_eur), low=n.eur(fit.vast_range[0]),
+                        high=n.eur(fit.vast_range[1])))
+    profile = fit.profile.assign(year=fit.profile["year"].astype(str))
+    table(lang, profile, {"year": ("col_year", "text"), "budget_eur": ("col_national_amount", "eur"),
+                          "low_eur": ("col_low", "eur"), "high_eur": ("col_high", "eur"),
+                          "points": ("col_points", "int")}, key="fit_profile")
+    for note in fit.notes:
+        st.info(note)
+    years = list(fit.years)
+    year = st.selectbox(lang("fit_map_year"), years, key="fit_map_year",
+                        index=years.index(page.year) if page.year in years else 0)
+    points = fit.points[fit.points["year"] == year]
+    shown = points.assign(_pub=[n.eur(v) for v in points["published_eur"]],
+                          _fit=[n.eur(v) for v in points["fitted_eur"]],
+                          _pct=[n.pct(v, 2, signed=True) if v == v else "–" for v in points["difference_pct"]])
+    limit = max(float(points["difference_pct"].abs().max(skipna=True) or 0.0), 0.01)
+    municipality_map(
+        lang, fit.registers[year], shown, "difference_pct", ["gm_name", "_pub", "_fit", "_pct"],
+        "%{customdata[0]} (%{location})<br>" + lang("col_published") + ": %{customdata[1]}<br>"
+        + lang("col_fitted") + ": %{customdata[2]}<br>%{customdata[3]}<extra></extra>",
+        lang("fit_map_title", year=year), key="fit_map", height=460, colorbar="%", colorscale="RdBu", zmid=0,
+        zmin=-limit, zmax=limit)
+    st.markdown(f"**{lang('fit_worst')}**")
+    worst = fit.worst.assign(year=fit.worst["year"].astype(str))
+    table(lang, worst, {"year": ("col_year", "text"), "gm_name": ("col_municipality", "text"),
+                        "published_eur": ("col_published", "eur"), "fitted_eur": ("col_fitted", "eur"),
+                        "difference_eur": ("col_verschil", "signed_eur"),
+                        "difference_pct": ("col_verschil_pct", "pct")}, key="fit_worst")
+    first, second = st.columns(2)
+    first.button(lang("fit_open"), key="fit_open", on_click=open_scenario,
+                 args=(fit.scenario_text, f"{fit.stem}.yaml", fit.stem, ()))
+    if exact is not None:
+        upload = (exact.key_name, exact.key_file, exact.key_csv, "share", "gm_code", False,
+                  f"Shares of {filename}"[:120], "share", f"DERIVED from {filename}"[:200], "", "assumption")
+        second.button(lang("fit_open_exact"), key="fit_open_exact", on_click=open_scenario,
+                      args=(exact.scenario_text, f"{fit.stem}-exact.yaml", f"{fit.stem}-exact", (upload,)))
+    elif exact_problems:
+        second.caption(lang("fit_no_exact") + " " + " ".join(exact_problems))
+    for name, data in fit_files(fit, exact).items():
+        st.download_button(lang("download", name=name), data, file_name=name, key=f"dl_{name}")

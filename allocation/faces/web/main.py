@@ -40,6 +40,9 @@ def main() -> None:
         return
     text, origin, scenario_id = chosen
     uploads = key_uploads(lang)
+    opened = st.session_state.get("_opened")
+    if not uploads and opened and st.session_state.get("source") == "opened":
+        uploads = opened[3]  # the exact scenario's key of the table's shares
     with st.spinner(lang("allocating")):
         base, problems = state.compute(text, origin, scenario_id, ())
     if uploads:
@@ -93,8 +96,12 @@ def main() -> None:
 def choose_scenario(lang: Lang) -> tuple[str, str, str] | None:
     """(yaml text, origin, scenario id) of the chosen base scenario."""
     st.sidebar.header(lang("scenario_header"))
-    source = st.sidebar.radio(lang("start_from"), ["shipped", "upload"], key="source",
-                              format_func=lambda s: lang(f"start_{s}"))
+    opened = st.session_state.get("_opened")  # a scenario opened from the Compare view (Welke sleutel?)
+    sources = ["shipped", "upload"] + (["opened"] if opened else [])
+    source = st.sidebar.radio(lang("start_from"), sources, key="source", format_func=lambda s: lang(f"start_{s}"))
+    if source == "opened":
+        st.sidebar.caption(lang("fit_opened", name=opened[1]))
+        return opened[0], opened[1], opened[2]
     if source == "shipped":
         files = state.shipped()
         names = list(files)
