@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -127,3 +128,25 @@ def test_the_static_copy_of_the_boundaries_is_staged_under_a_name_of_its_own(tmp
     at_once(lambda i: state.write_static(target, contents[i]))
     assert target.read_bytes() in contents  # one writer's whole copy, never a mix
     assert {p.name for p in target.parent.iterdir()} == {other_writer.name, target.name}
+
+
+def test_a_reference_run_that_several_sessions_need_at_once_is_computed_once(monkeypatch):
+    """Sessions opening ``ingroei`` together wait for one run of its reference scenario
+    instead of each running it (on a 2-core server, ten runs at once made everyone wait)."""
+    from allocation.scenario import running
+    from allocation.scenario.loading import load_scenario
+
+    reference = (SCENARIOS / "kamerbrief-2021.yaml").resolve()
+    loads: list[str] = []
+
+    def counting(path, *args, **kwargs):
+        if Path(path).resolve() == reference:
+            loads.append(threading.current_thread().name)
+        return load_scenario(path, *args, **kwargs)
+
+    monkeypatch.setattr(running, "load_scenario", counting)
+    running._REFERENCE_RUNS.clear()
+    path = SCENARIOS / "kamerbrief-2021-ingroei.yaml"
+    results = at_once(lambda i: running.run_scenario(load_scenario(path)).allocation, count=4)
+    assert len(loads) == 1, loads
+    assert all(result.equals(results[0]) for result in results)
