@@ -89,10 +89,29 @@ BARE_COMPLETE = """() => document.querySelector('[data-testid="stMetricValue"]')
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
 
 
+#: ``python -c`` program: ``streamlit`` whose every script run writes its duration to the log
+TIMED_STREAMLIT = """
+import sys, time
+from streamlit.runtime.scriptrunner import script_runner
+untimed = script_runner.ScriptRunner._run_script
+def timed(self, rerun_data):
+    start = time.perf_counter()
+    try:
+        return untimed(self, rerun_data)
+    finally:
+        print(f"bench: script run {time.perf_counter() - start:.4f} s", file=sys.stderr, flush=True)
+script_runner.ScriptRunner._run_script = timed
+from streamlit.web.cli import main
+sys.argv = ["streamlit"] + sys.argv[1:]
+main()
+"""
+
+
 @contextlib.contextmanager
-def serve(script: str | Path, cwd: Path):
+def serve(script: str | Path, cwd: Path, timed: bool = False):
     """``streamlit run script`` on a free port of 127.0.0.1 (file watcher off); yields (url, log
-    path); always stopped afterwards."""
+    path); always stopped afterwards. ``timed``: every script run writes ``bench: script run
+    SECONDS s`` to the log (the server's share of a rerun)."""
     import socket
     import subprocess
     import tempfile
@@ -104,7 +123,8 @@ def serve(script: str | Path, cwd: Path):
     log = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
     with open(log, "wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+            [sys.executable] + (["-c", TIMED_STREAMLIT] if timed else ["-m", "streamlit"])
+            + ["run", str(script), "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
             cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)

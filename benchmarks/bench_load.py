@@ -18,8 +18,10 @@ server log holds no error or traceback.
 Reported: the rerun time under that load, from the key press (Enter) that confirms an edit to
 the page settled (the script run finished, as Streamlit marks the app element, and the
 browser has drawn a frame after it): median, 95th percentile and maximum over all edits, and
-the same for the switch to Vergelijken; the first view's time per session; the machine and
-its load average. Bounded: every wait has a time limit and the whole run stops after
+the same for the switch to Vergelijken; the first view's time per session; the server's share:
+the duration of every script run, as the server logs it (the browser's 10 pages share the
+machine's cores with the server here, while a team's browsers run on their own machines); the
+machine and its load average. Bounded: every wait has a time limit and the whole run stops after
 ``--timeout`` seconds; the server and the browser are always stopped. Exit status 1 when any
 check fails. Record results in BENCHMARKS.md.
 """
@@ -207,7 +209,7 @@ def main() -> None:
     print(f"load average at the start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     plans = {i: edits_of(i, args.edits) for i in range(args.sessions)}
     wanted = {i: expected(final_weights(plan)) for i, plan in plans.items()}
-    with serve("app.py", ROOT) as (url, log):
+    with serve("app.py", ROOT, timed=True) as (url, log):
         started = time.perf_counter()
         shown, times = asyncio.run(asyncio.wait_for(drive(url, args.sessions, args.edits), args.timeout))
         wall = time.perf_counter() - started
@@ -238,6 +240,10 @@ def main() -> None:
         if values:
             print(f"{label:<22} n={len(values):3d}  median {statistics.median(values):6.2f} s  "
                   f"p95 {p95(values):6.2f} s  max {max(values):6.2f} s")
+    runs = [float(v) for v in re.findall(r"^bench: script run ([0-9.]+) s$", server_log, flags=re.M)]
+    if runs:
+        print(f"{'server: a script run':<22} n={len(runs):3d}  median {statistics.median(runs):6.2f} s  "
+              f"p95 {p95(runs):6.2f} s  max {max(runs):6.2f} s  (all runs, first views included)")
     distinct = len({tuple(sorted(w["allocation"].items())) for w in wanted.values()})
     print(f"sessions with distinct expected numbers: {distinct} of {args.sessions}")
     if failures:
