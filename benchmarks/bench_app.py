@@ -2,7 +2,7 @@
 and the first page in a real browser.
 
 Run: ``.venv/bin/python benchmarks/bench_app.py [--repeats N] [--views allocation,compare]
-[--browser LOADS]``. Uses
+[--browser LOADS] [--browser-only] [--compare-with DIR]``. Uses
 ``streamlit.testing.v1.AppTest`` (the app's script runs in this process, without a
 browser), so the time is the server's: rerunning app.py, allocating the edited scenario
 (a cache miss: every change uses a new weight) and building the page, map included.
