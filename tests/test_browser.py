@@ -2,8 +2,10 @@
 
 Starts ``streamlit run app.py`` on a free local port and follows a negotiator's path at
 1366x768 in a Dutch (nl-NL) browser: ELIP 2022, the key's weight moved to inwoners, the
-headline strip, the comparison against the scenario it started from, the largest loser,
-and the edited workbook's totals and name. Saves screenshots under
+headline strip, the map (drawn on the server; the plotly map on request), the comparison
+against the scenario it started from, the largest loser, and the edited workbook's totals
+and name. Prints the first page's time (navigation to the first view complete, as
+benchmarks/bench_app.py measures it; never asserted). Saves screenshots under
 tests/artifacts/screenshots/ (docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 
 Chromium: when /usr/bin/chromium is absent and the user is root, it is installed with
