@@ -184,8 +184,9 @@ def _colour_of(values: np.ndarray, colorscale, zmin: float, zmax: float) -> list
 def svg_map(lang: Lang, date: str, frame: pd.DataFrame, value: str, hover_columns: list[str], hover: str, *,
             height: int, colorbar: str, uniform: float | None = None, colorscale="Viridis", zmin=None, zmax=None,
             zmid=None, **_unused) -> str:
-    """The map as one SVG (with a colour bar under it) for :func:`st.html`: a path per
-    municipality, coloured like the plotly map, its tooltip the plotly map's hover text."""
+    """The map as one SVG (with a colour bar under it), shown in a frame: a path per
+    municipality, coloured like the plotly map (``zmid``: the callers give limits around it),
+    its tooltip the plotly map's hover text."""
     width, full_height, paths = map_shapes(date)
     values = frame[value].to_numpy(dtype=float)
     if uniform is not None:
