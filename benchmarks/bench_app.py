@@ -2,20 +2,26 @@
 and the first page in a real browser.
 
 Run: ``.venv/bin/python benchmarks/bench_app.py [--repeats N] [--views allocation,compare]
-[--browser LOADS]``. Uses
+[--browser LOADS] [--browser-only] [--compare-with DIR]``. Uses
 ``streamlit.testing.v1.AppTest`` (the app's script runs in this process, without a
 browser), so the time is the server's: rerunning app.py, allocating the edited scenario
 (a cache miss: every change uses a new weight) and building the page, map included.
 In the Compare view the edited scenario is compared with the scenario it started from (the
 default once there is an edit), so a change of weight reruns the comparison too. Prints the
 median, quartiles and maximum per scenario and view. The browser part starts ``streamlit
-run app.py`` and times Debian's Chromium (1366x768, nl-NL) from opening the page to the map
-drawn. Record results in BENCHMARKS.md.
+run app.py`` and times Debian's Chromium (1366x768, nl-NL, fresh sessions) from navigation to
+the first view complete: the script run finished (the app element no longer marked running),
+the first metric's value, the map's municipalities (at least 342 shapes) and the table's grid
+drawn. In the same run it times a bare Streamlit page with one metric (the baseline: what any
+page costs in this browser), and with ``--compare-with DIR`` the app of another checkout
+(``mkdir /tmp/before && git archive <commit> | tar -x -C /tmp/before``), its loads taken in turn with ours.
+``--browser-only`` skips the server part.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -66,48 +72,125 @@ def bench(scenario_id: str, view: str, repeats: int) -> list[float]:
     return times
 
 
-def first_page(loads: int) -> tuple[float, list[float]]:
-    """Seconds from opening the page to the map drawn in Debian's Chromium at 1366x768: the
-    first load after the server starts (imports, first run), then ``loads`` fresh sessions."""
+#: the first view is complete when the script run has finished and the first metric, the map's
+#: municipalities (the SVG map in its frame, or plotly's in a checkout from before it) and the table's grid are drawn
+COMPLETE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') !== 'running'
+    && document.querySelector('[data-testid="stMetricValue"]')
+    && [...document.querySelectorAll('iframe')].reduce((n, f) => n + (f.contentDocument
+         ? f.contentDocument.querySelectorAll('svg.gm-map path').length : 0),
+         document.querySelectorAll('.js-plotly-plot .choroplethlocation').length) >= 342
+    && document.querySelector('[data-testid="stDataFrame"] canvas');
+}"""
+#: the bare baseline: a Streamlit page with one metric, what any page costs in this browser
+BARE_APP = 'import streamlit as st\nst.metric("Totaal 2021", "€ 3.500.000")\n'
+BARE_COMPLETE = """() => document.querySelector('[data-testid="stMetricValue"]')"""
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
+
+
+#: ``python -c`` program: ``streamlit`` whose every script run writes its duration to the log
+TIMED_STREAMLIT = """
+import sys, time
+from streamlit.runtime.scriptrunner import script_runner
+untimed = script_runner.ScriptRunner._run_script
+def timed(self, rerun_data):
+    start = time.perf_counter()
+    try:
+        return untimed(self, rerun_data)
+    finally:
+        print(f"bench: script run {time.perf_counter() - start:.4f} s", file=sys.stderr, flush=True)
+script_runner.ScriptRunner._run_script = timed
+from streamlit.web.cli import main
+sys.argv = ["streamlit"] + sys.argv[1:]
+main()
+"""
+
+
+@contextlib.contextmanager
+def serve(script: str | Path, cwd: Path, timed: bool = False):
+    """``streamlit run script`` on a free port of 127.0.0.1 (file watcher off); yields (url, log
+    path); always stopped afterwards. ``timed``: every script run writes ``bench: script run
+    SECONDS s`` to the log (the server's share of a rerun)."""
     import socket
     import subprocess
+    import tempfile
     import urllib.request
-
-    from playwright.sync_api import sync_playwright
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
+    with open(log, "wb") as output:
+        server = subprocess.Popen(
+            [sys.executable] + (["-c", TIMED_STREAMLIT] if timed else ["-m", "streamlit"])
+            + ["run", str(script), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"streamlit exited with {server.returncode}:\n{log.read_text(errors='replace')}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
                     break
             except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"streamlit did not answer on {url} within 120 s") from None
                 time.sleep(0.25)
-        times = []
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=["--headless", "--no-sandbox", "--disable-gpu"])
-            for _ in range(loads + 1):
-                context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="nl-NL")
-                page = context.new_page()
-                page.set_default_timeout(120_000)
-                start = time.perf_counter()
-                page.goto(url)
-                page.locator(".js-plotly-plot .choroplethlocation").first.wait_for(state="attached")
-                page.locator('[data-testid="stMetric"]').first.wait_for()
-                times.append(time.perf_counter() - start)
-                context.close()
-            browser.close()
+        yield url, log
     finally:
         server.terminate()
-        server.wait(timeout=30)
-    return times[0], times[1:]
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+
+
+def load_time(browser, url: str, complete: str) -> float:
+    """Seconds from navigation to ``complete`` in a fresh browser session (1366x768, nl-NL)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_function(complete, polling=20)
+        return time.perf_counter() - start
+    finally:
+        context.close()
+
+
+def first_page(loads: int, roots: list[Path]) -> dict[str, tuple[float, list[float]]]:
+    """Seconds from navigation to the first view complete (:data:`COMPLETE`) in Debian's
+    Chromium at 1366x768: the first load after the server starts (imports, first run), then
+    ``loads`` fresh sessions, for the app of each of ``roots`` (e.g. this checkout and one from
+    before a change) and for the bare baseline page, the loads taken in turn."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    found: dict[str, tuple[float, list[float]]] = {}
+    with contextlib.ExitStack() as stack, sync_playwright() as playwright:
+        bare_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        (bare_dir / "bare.py").write_text(BARE_APP, encoding="utf-8")
+        targets = {"bare page (one metric)": (stack.enter_context(serve("bare.py", bare_dir))[0], BARE_COMPLETE)}
+        for root in roots:
+            targets[f"app in {root}"] = (stack.enter_context(serve("app.py", root))[0], COMPLETE)
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        cold = {name: load_time(browser, url, complete) for name, (url, complete) in targets.items()}
+        warm: dict[str, list[float]] = {name: [] for name in targets}
+        for _ in range(loads):
+            for name, (url, complete) in targets.items():
+                warm[name].append(load_time(browser, url, complete))
+        browser.close()
+    for name in targets:
+        found[name] = (cold[name], warm[name])
+    return found
 
 
 def main() -> None:
@@ -115,12 +198,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--views", default="allocation,compare", help="comma-separated view ids")
     parser.add_argument("--browser", type=int, default=5, help="fresh page loads in Chromium (0: none)")
+    parser.add_argument("--compare-with", type=Path, action="append", default=[],
+                        help="another checkout whose app's first page is timed in the same run (repeatable)")
+    parser.add_argument("--browser-only", action="store_true", help="only the first page")
     args = parser.parse_args()
     print(machine())
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}")
     if args.browser:
-        cold, warm = first_page(args.browser)
-        print(f"first page in Chromium: first load after the server starts {cold:.2f} s; "
-              f"then median {statistics.median(warm):.2f} s, max {max(warm):.2f} s over {len(warm)} fresh sessions")
+        found = first_page(args.browser, [ROOT] + [p.resolve() for p in args.compare_with])
+        bare = statistics.median(found["bare page (one metric)"][1])
+        for name, (cold, warm) in found.items():
+            print(f"first page, {name}: first load after the server starts {cold:.2f} s; then median "
+                  f"{statistics.median(warm):.2f} s (x{statistics.median(warm) / bare:.2f} the bare page), "
+                  f"max {max(warm):.2f} s over {len(warm)} fresh sessions")
+        print(f"load average after the browser part: {os.getloadavg()[0]:.1f}")
+    if args.browser_only:
+        return
     print(f"{'scenario':<28} {'view':<11} {'median s':>9} {'p25 s':>7} {'p75 s':>7} {'max s':>7}")
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         for view in args.views.split(","):

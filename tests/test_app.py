@@ -6,7 +6,10 @@ depend on the wording. Key files uploaded here are FICTITIOUS test data.
 
 from __future__ import annotations
 
+import html
+import json
 import math
+import re
 
 import pytest
 import streamlit as st
@@ -74,6 +77,13 @@ def errors(at: AppTest) -> str:
 
 def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
     return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def map_shapes(at: AppTest, index: int = 0) -> dict[str, tuple[str, str]]:
+    """The municipalities of the page's SVG map: gm code -> (fill colour, tooltip text)."""
+    document = at.get("iframe")[index].proto.srcdoc
+    found = re.findall(r'<path d="[^"]+" fill="([^"]+)" data-code="([^"]+)"><title>([^<]*)</title></path>', document)
+    return {code: (fill, html.unescape(title)) for fill, code, title in found}
 
 
 @pytest.mark.parametrize("scenario_id", SHIPPED)
@@ -156,6 +166,35 @@ def test_an_edit_shows_its_effect_against_the_scenario_it_started_from():
     assert shown["Grootste verlies"][1] == f"{numbers.pct(pct, 1, signed=True)} ({numbers.delta_eur(diff[loser])})"
     assert shown["Grootste verlies"][1].startswith("-")  # Streamlit colours a delta by its first character
     assert at.radio(key="map_what").value == "diff"  # the map shows the difference
+    shapes = map_shapes(at)
+    assert len(shapes) == 345  # ELIP 2022: the register of 1 January 2022
+    gainer = diff.idxmax()
+    red, _, blue = (int(v) for v in shapes[loser][0].removeprefix("rgb(").rstrip(")").split(","))
+    assert red > blue, shapes[loser]  # losing is red
+    red, _, blue = (int(v) for v in shapes[gainer][0].removeprefix("rgb(").rstrip(")").split(","))
+    assert blue > red, shapes[gainer]  # gaining is blue
+
+
+def test_the_first_view_needs_no_plotly_and_its_map_shows_every_municipality_with_its_figures():
+    """The first page loads no chart code: the map is an SVG drawn on the server (each
+    municipality's figures in its tooltip); the plotly map and the phasing chart are one switch away."""
+    at = start("kamerbrief-2021")
+    choose(at, "elip", 2022)
+    assert not at.get("plotly_chart")
+    shapes = map_shapes(at)
+    assert len(shapes) == 345 and len(set(fill for fill, _ in shapes.values())) > 20  # coloured by level
+    row = at.main.dataframe[0].value.set_index("gm_code").loc["GM0363"]
+    numbers = Numbers("nl")
+    assert shapes["GM0363"][1] == (f"Amsterdam (GM0363)\n{numbers.eur(row['amount_eur'])}\n"
+                                   f"{numbers.eur(row['eur_per_inhabitant'], 3)} per inwoner")
+    at.toggle(key="map_interactive").set_value(True).run()
+    assert not at.exception and not at.error, errors(at)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 and not at.get("iframe")
+    figure = json.loads(charts[0].proto.spec)
+    assert len(figure["data"][0]["locations"]) == 345
+    at.toggle(key="phasing_chart").set_value(True).run()
+    assert len(at.get("plotly_chart")) == 2
 
 
 def test_downloads_of_an_edited_scenario_are_named_bewerkt():
@@ -388,7 +427,8 @@ def test_the_compare_view_shows_bands_losers_and_aggregates_with_charts():
     assert sizes["size_class"].iloc[0] == "< 5.000" and sizes["diff_eur"].sum() == 0
     provinces = next(f for f in frames if "province_name" in f.columns and len(f) == 12)
     assert provinces["diff_eur"].sum() == 0
-    assert len(at.get("plotly_chart")) >= 4  # the map, the bands, and a chart beside each breakdown table
+    assert len(at.get("plotly_chart")) >= 3  # the bands, and a chart beside each breakdown table
+    assert len(map_shapes(at)) == 352  # the map of the difference
     type_in(at, "_w_migratieachtergrond", "1")  # an edit: now the edited scenario against its origin
     assert not at.exception and not at.error, errors(at)
     assert at.selectbox(key="compare_scenario").value == "kamerbrief-2021-bewerkt"

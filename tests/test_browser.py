@@ -2,8 +2,10 @@
 
 Starts ``streamlit run app.py`` on a free local port and follows a negotiator's path at
 1366x768 in a Dutch (nl-NL) browser: ELIP 2022, the key's weight moved to inwoners, the
-headline strip, the comparison against the scenario it started from, the largest loser,
-and the edited workbook's totals and name. Saves screenshots under
+headline strip, the map (drawn on the server; the plotly map on request), the comparison
+against the scenario it started from, the largest loser, and the edited workbook's totals
+and name. Prints the first page's time (navigation to the first view complete, as
+benchmarks/bench_app.py measures it; never asserted). Saves screenshots under
 tests/artifacts/screenshots/ (docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 
 Chromium: when /usr/bin/chromium is absent and the user is root, it is installed with
@@ -141,7 +143,13 @@ def page(app_url):
                                           accept_downloads=True)
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
+            start = time.perf_counter()
             page.goto(app_url)
+            page.wait_for_function(FIRST_VIEW_COMPLETE, polling=20)
+            # reported, never asserted (timing belongs to benchmarks/bench_app.py): the first
+            # load after the server started, so it includes the server's imports and first run
+            print(f"\nfirst page (first load after the server started): {time.perf_counter() - start:.2f} s "
+                  "from navigation to the first view complete")
             yield page
         finally:
             browser.close()
@@ -188,8 +196,32 @@ def _metrics(page) -> dict[str, str]:
     return shown
 
 
+#: the script run finished, the first metric, the map's municipalities and the table's grid drawn
+#: (the same test as benchmarks/bench_app.py's first page)
+FIRST_VIEW_COMPLETE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') !== 'running'
+    && document.querySelector('[data-testid="stMetricValue"]')
+    && [...document.querySelectorAll('iframe')].reduce((n, f) => n + (f.contentDocument
+         ? f.contentDocument.querySelectorAll('svg.gm-map path').length : 0), 0) >= 342
+    && document.querySelector('[data-testid="stDataFrame"] canvas');
+}"""
+MAP_FRAME = 'iframe[title="Kaart van de gemeenten"]'
+
+
 def _map_drawn(page, municipalities: int) -> None:
-    """The map shows every municipality of its register (352 in 2021, 345 on 1 January 2022)."""
+    """The map (drawn on the server as an SVG in its frame) shows every municipality of its
+    register (352 in 2021, 345 on 1 January 2022), each with its figures in a tooltip."""
+    _settled(page)
+    shapes = page.frame_locator(MAP_FRAME).locator("svg.gm-map path")
+    shapes.first.wait_for(state="attached")
+    assert shapes.count() == municipalities
+    assert page.frame_locator(MAP_FRAME).locator("svg.gm-map path title").count() == municipalities
+
+
+def _interactive_map_drawn(page, municipalities: int) -> None:
+    """The switch under the map opens it in plotly (zoom, pan, hover), every municipality drawn."""
+    page.locator('[data-testid="stMain"]').get_by_text("Interactieve kaart (zoomen en slepen)").click()
     page.locator(".js-plotly-plot .choroplethlocation").first.wait_for(state="attached")
     _settled(page)
     assert page.locator(".js-plotly-plot .choroplethlocation").count() == municipalities
@@ -222,10 +254,12 @@ def test_a_negotiator_changes_the_elip_key_and_sees_compares_and_downloads_the_e
     assert page.get_by_text("Gelijk: € 0,20 per inwoner").count() == 1  # rounding is said, not coloured
     # the map draws full size on first load: as wide as its column
     map_width, column_width = page.evaluate(
-        "() => { const p = document.querySelector('.js-plotly-plot');"
-        " return [p.querySelector('.main-svg').getBoundingClientRect().width,"
-        " p.closest('[data-testid=\"stColumn\"]').getBoundingClientRect().width]; }")
+        "() => { const f = document.querySelector('" + MAP_FRAME + "');"
+        " return [f.contentDocument.querySelector('svg.gm-map').getBoundingClientRect().width,"
+        " f.closest('[data-testid=\"stColumn\"]').getBoundingClientRect().width]; }")
     assert map_width >= 0.95 * column_width, (map_width, column_width)
+    amsterdam = page.frame_locator(MAP_FRAME).locator('svg.gm-map path[data-code="GM0363"] title')
+    assert amsterdam.text_content().startswith("Amsterdam (GM0363)")  # the figures a pointer shows
     assert not page.locator('[data-testid="stException"]').count()
 
     _choose(page, "Pot", "ELIP (Einde Lening nog Inburgeringsplichtig)")
@@ -254,6 +288,8 @@ def test_a_negotiator_changes_the_elip_key_and_sees_compares_and_downloads_the_e
     assert shown["Grootste verlies"] == effect.largest_loss.name
     assert page.get_by_text("Grootste verliezers").count() == 1
     _no_table_cut_off(page)
+    assert not page.locator('[data-testid="stException"]').count()
+    _interactive_map_drawn(page, 352)  # the same map in plotly, on request
     assert not page.locator('[data-testid="stException"]').count()
     page.locator('[data-testid="stMain"] h2').first.click()
     page.get_by_text("Scenario tegenover de basis").first.scroll_into_view_if_needed()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,10 @@ from allocation.scenario.schema import Scenario
 #: (the files of their folder, read each time; the scenario is loaded and run only when new):
 #: an edit of the scenario that refers to one does not run the reference again (frames only read)
 _REFERENCE_RUNS: dict[tuple, pd.DataFrame] = {}
+#: held while a reference run is looked up and computed, so sessions that need the same one
+#: at the same moment (a team editing on one app server) run it once, not once each;
+#: re-entrant: a reference may have a reference of its own
+_REFERENCE_LOCK = threading.RLock()
 
 
 def _reference_key(path: Path, data_dir: Path, chain: tuple[Path, ...]) -> tuple:
@@ -75,12 +80,13 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR, chain: tuple
 
     def run_reference(path: Path) -> pd.DataFrame:
         key = _reference_key(path, data_dir, chain)
-        found = _REFERENCE_RUNS.get(key)  # one lookup: another session may clear the cache meanwhile
-        if found is None:
-            found = run_scenario(load_scenario(path, data_dir), data_dir, chain).allocation
-            if len(_REFERENCE_RUNS) >= 16:
-                _REFERENCE_RUNS.clear()
-            _REFERENCE_RUNS[key] = found
+        with _REFERENCE_LOCK:
+            found = _REFERENCE_RUNS.get(key)  # one lookup: another session may clear the cache meanwhile
+            if found is None:
+                found = run_scenario(load_scenario(path, data_dir), data_dir, chain).allocation
+                if len(_REFERENCE_RUNS) >= 16:
+                    _REFERENCE_RUNS.clear()
+                _REFERENCE_RUNS[key] = found
         return found
 
     for pot_id, pot in scenario.pots.items():

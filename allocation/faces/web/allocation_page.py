@@ -209,9 +209,10 @@ def phasing_section(lang: Lang, result) -> None:
     phasing = views.year_phasing(result)
     phasing = phasing.assign(kind_text=phasing["kind"].map(lambda k: lang(f"year_kind_{k}")))
     rows = tuple(phasing[["label", "year", "amount_eur", "kind", "kind_text"]].itertuples(index=False, name=None))
-    figure = phasing_figure(rows, lang.lang)
-    st.plotly_chart(figure, key="phasing")
-    st.caption(lang("phasing_caption"))
+    # built when asked for, so the first view loads no chart code (the table below has the same numbers)
+    if st.toggle(lang("phasing_chart_show"), key="phasing_chart"):
+        st.plotly_chart(phasing_figure(rows, lang.lang), key="phasing")
+        st.caption(lang("phasing_caption"))
     table(lang, phasing, {"label": ("col_pot", "text"), "year": ("col_year", "text"),
                           "amount_eur": ("col_amount", "eur"), "kind_text": ("col_year_kind", "text"),
                           "provenance": ("col_provenance", "text")}, key="phasing_table", static=True)

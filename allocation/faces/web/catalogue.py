@@ -324,6 +324,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "'Redistributed' can come out a little different there.",
     ),
     "map_show": ("Kaart", "Map"),
+    "map_interactive": ("Interactieve kaart (zoomen en slepen)", "Interactive map (zoom and pan)"),
+    "map_aria": ("Kaart van de gemeenten", "Map of the municipalities"),
     "map_show_diff": ("verschil met het uitgangsscenario", "difference from the starting scenario"),
     "map_show_level": ("bedrag per inwoner", "amount per inhabitant"),
     "map_title_level": (
@@ -391,6 +393,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The library writes the explanation, as the command line's `explain` does.",
     ),
     "phasing_header": ("Verdeling over de jaren", "Year phasing"),
+    "phasing_chart_show": ("Toon als grafiek", "Show as a chart"),
     "phasing_caption": (
         "Gearceerd: het budget van dat jaar is een aanname; effen: uit een bron.",
         "Hatched: that year's budget is an assumption; plain: from a source.",

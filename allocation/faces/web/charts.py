@@ -7,10 +7,17 @@ Tables are shown through a pandas Styler whose texts come from
 
 from __future__ import annotations
 
+import html
+import math
+import re
+
+import numpy as np
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 import streamlit as st
 
+from allocation.data.registers import load_geojson
 from allocation.faces.web import state
 from allocation.faces.web.labels import Lang
 
@@ -85,10 +92,29 @@ def municipality_map(lang: Lang, date: str, frame: pd.DataFrame, value: str, hov
                      title: str, *, key: str, height: int, colorbar: str, uniform: float | None = None,
                      **colours) -> None:
     """A choropleth of the municipalities in force on ``date``. With ``uniform`` (a rate in
-    euros per inhabitant) every municipality gets one colour: the differences are rounding."""
+    euros per inhabitant) every municipality gets one colour: the differences are rounding.
+
+    Drawn on the server as an SVG (each municipality's figures in its tooltip), so the page
+    needs no map code in the browser; the switch under it opens the same map in plotly (zoom,
+    pan, hover), built only when asked for."""
+    st.markdown(f"**{title}**")  # above the map, where a long title wraps instead of being cut off
+    if st.toggle(lang("map_interactive"), key=f"{key}_interactive"):
+        plotly_map(lang, date, frame, value, hover_columns, hover, key=key, height=height, colorbar=colorbar,
+                   uniform=uniform, **colours)
+        return
+    # in a frame of its own: the browser draws it natively (as markdown, its parsing took longer
+    # than plotly; st.html's sanitiser keeps HTML only and drops an SVG). Every text in it is escaped.
+    document = svg_map(lang, date, frame, value, hover_columns, hover, height=height, colorbar=colorbar,
+                       uniform=uniform, **colours)
+    st.iframe(f'<!doctype html><html><body style="margin:0;font-family:sans-serif">{document}</body></html>',
+              height=height + (0 if uniform is not None else LEGEND_HEIGHT), alt=lang("map_aria"))
+
+
+def plotly_map(lang: Lang, date: str, frame: pd.DataFrame, value: str, hover_columns: list[str], hover: str, *,
+               key: str, height: int, colorbar: str, uniform: float | None = None, **colours) -> None:
     z = frame[value]
     if uniform is not None:
-        colours = {"colorscale": [[0, "#3b7dd8"], [1, "#3b7dd8"]], "showscale": False}
+        colours = {"colorscale": [[0, UNIFORM_COLOUR], [1, UNIFORM_COLOUR]], "showscale": False}
     figure = go.Figure(go.Choropleth(
         geojson=state.geojson(date), featureidkey="properties.statcode",
         locations=frame["gm_code"], z=z, marker_line_width=0.3,
@@ -97,8 +123,104 @@ def municipality_map(lang: Lang, date: str, frame: pd.DataFrame, value: str, hov
     ))
     figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
     figure.update_layout(margin=dict(l=0, r=0, t=0, b=0), height=height, autosize=True, separators=lang.n.separators)
-    st.markdown(f"**{title}**")  # above the map, where a long title wraps instead of being cut off
     st.plotly_chart(figure, key=key, config=MAP_CONFIG)
+
+
+UNIFORM_COLOUR = "#3b7dd8"
+MISSING_COLOUR = "#d9d9d9"
+LEGEND_HEIGHT = 28  # pixels under the SVG map for its colour bar
+SVG_WIDTH = 1000  # the map's own units (whole numbers); the browser scales it to the column
+_HOVER_FIELD = re.compile(r"%\{(customdata\[(\d+)\]|location)\}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def map_shapes(date: str) -> tuple[int, int, dict[str, str]]:
+    """(width, height, {gm code: SVG path}) of the boundaries in force on ``date``: Mercator,
+    fitted to the country, on a grid of whole units (points that fall on the same unit
+    dropped), drawn relative (short texts). Once per register: the boundaries never change."""
+    features = load_geojson(date)["features"]
+
+    def rings(geometry: dict) -> list:
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        return [np.asarray(ring, dtype=float)[:, :2] for polygon in polygons for ring in polygon]
+
+    shapes = {feature["properties"]["statcode"]: rings(feature["geometry"]) for feature in features}
+    points = np.concatenate([ring for found in shapes.values() for ring in found])
+
+    def project(lonlat: np.ndarray) -> np.ndarray:
+        x = np.radians(lonlat[:, 0])
+        y = -np.log(np.tan(math.pi / 4 + np.radians(lonlat[:, 1]) / 2))
+        return np.column_stack([x, y])
+
+    projected = project(points)
+    low, high = projected.min(axis=0), projected.max(axis=0)
+    scale = (SVG_WIDTH - 2) / (high[0] - low[0])
+    height = int(math.ceil((high[1] - low[1]) * scale)) + 2
+    paths = {}
+    for code, found in shapes.items():
+        parts = []
+        for ring in found:
+            grid = np.rint((project(ring) - low) * scale).astype(np.int64) + 1
+            keep = np.ones(len(grid), dtype=bool)
+            keep[1:] = (np.diff(grid, axis=0) != 0).any(axis=1)
+            grid = grid[keep]
+            if len(grid) < 3:
+                continue
+            steps = np.diff(grid, axis=0)
+            parts.append(f"M{grid[0, 0]} {grid[0, 1]}l" + " ".join(f"{dx} {dy}" for dx, dy in steps.tolist()) + "z")
+        paths[code] = "".join(parts)
+    return SVG_WIDTH, height, paths
+
+
+def _colour_of(values: np.ndarray, colorscale, zmin: float, zmax: float) -> list[str]:
+    scale = plotly.colors.get_colorscale(colorscale) if isinstance(colorscale, str) else colorscale
+    span = zmax - zmin
+    positions = np.clip((values - zmin) / span, 0, 1) if span > 0 else np.full(len(values), 0.5)
+    finite = np.isfinite(values)
+    sampled = plotly.colors.sample_colorscale(scale, np.where(finite, positions, 0.5).tolist())
+    return [colour if ok else MISSING_COLOUR for colour, ok in zip(sampled, finite)]
+
+
+def svg_map(lang: Lang, date: str, frame: pd.DataFrame, value: str, hover_columns: list[str], hover: str, *,
+            height: int, colorbar: str, uniform: float | None = None, colorscale="Viridis", zmin=None, zmax=None,
+            zmid=None, **_unused) -> str:
+    """The map as one SVG (with a colour bar under it), shown in a frame: a path per
+    municipality, coloured like the plotly map (``zmid``: the callers give limits around it),
+    its tooltip the plotly map's hover text."""
+    width, full_height, paths = map_shapes(date)
+    values = frame[value].to_numpy(dtype=float)
+    if uniform is not None:
+        fills = [UNIFORM_COLOUR] * len(frame)
+    else:
+        finite = values[np.isfinite(values)]
+        low = float(zmin) if zmin is not None else (float(finite.min()) if len(finite) else 0.0)
+        high = float(zmax) if zmax is not None else (float(finite.max()) if len(finite) else 1.0)
+        fills = _colour_of(values, colorscale, low, high)
+    hover = hover.replace("<extra></extra>", "")
+    columns = [frame[c].tolist() for c in hover_columns]
+    body = []
+    for row, (code, fill) in enumerate(zip(frame["gm_code"].tolist(), fills)):
+        path = paths.get(code)
+        if not path:
+            continue
+        fields = {"location": str(code)} | {f"customdata[{i}]": str(column[row]) for i, column in enumerate(columns)}
+        text = _HOVER_FIELD.sub(lambda m: fields[m.group(1)], hover)  # noqa: B023 (used at once)
+        title = "&#10;".join(html.escape(line) for line in text.split("<br>"))
+        body.append(f'<path d="{path}" fill="{fill}" data-code="{html.escape(str(code))}">'
+                    f"<title>{title}</title></path>")
+    svg = (f'<svg class="gm-map" viewBox="0 0 {width} {full_height}" width="100%" height="{height}" '
+           f'role="img" aria-label="{html.escape(lang("map_aria"))}" style="display:block">'
+           f'<g stroke="#ffffff" stroke-width="1" stroke-linejoin="round">{"".join(body)}</g></svg>')
+    if uniform is not None:
+        return svg
+    stops = plotly.colors.get_colorscale(colorscale) if isinstance(colorscale, str) else colorscale
+    gradient = ", ".join(f"{colour} {float(at) * 100:.0f}%" for at, colour in stops)
+    legend = (f'<div style="display:flex;align-items:center;gap:0.5em;font-size:0.8rem">'
+              f"<span>{html.escape(colorbar.replace('<br>', ' '))}:</span>"
+              f"<span>{html.escape(lang.n.number(low, 3))}</span>"
+              f'<span style="flex:1;height:0.8em;background:linear-gradient(to right, {gradient})"></span>'
+              f"<span>{html.escape(lang.n.number(high, 3))}</span></div>")
+    return svg + legend
 
 
 def bar(lang: Lang, frame: pd.DataFrame, x: str, y: str, *, key: str, title: str = "", x_label: str = "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -110,13 +111,25 @@ def geojson(date: str) -> dict | str:
         return found
     source = geojson_path(date)
     target = STATIC_GEO / f"{source.stem}.json"
-    content = source.read_bytes()
-    if not target.is_file() or target.read_bytes() != content:
-        STATIC_GEO.mkdir(parents=True, exist_ok=True)
-        staged = target.with_suffix(".tmp")
-        staged.write_bytes(content)
-        os.replace(staged, target)
+    write_static(target, source.read_bytes())
     return f"app/static/geo/{target.name}"
+
+
+def write_static(target: Path, content: bytes) -> None:
+    """``target`` with ``content``, replaced whole: staged under a name of its own, so two
+    servers (or a test run beside the app) writing it at once never mix their halves, and the
+    browser never reads a half-written file."""
+    if target.is_file() and target.read_bytes() == content:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, staged = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.replace(staged, target)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        raise
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
