@@ -8,6 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allocation import InputError, parse_scenario, run_scenario
 from allocation.analysis.sensitivity import band_csv, band_table
@@ -180,3 +182,78 @@ def test_the_batched_factor_is_found_far_below_minus_two():
     expected, expected_mu = clip_and_rescale(offset, weight[0], lower[0], upper[0], 15.0)
     assert not unsettled.any() and mu[0] == pytest.approx(expected_mu)
     np.testing.assert_allclose(exact[0], expected, atol=1e-9)
+
+
+# The batched whole-euro step against the one-draw rounding it stands for, row by row: many ties
+# (fractions from small denominators), zero leftovers (whole amounts), all-equal fractions, and rows
+# long enough for several buckets of the counting pass. The amounts are FICTITIOUS test values.
+@st.composite
+def ideal_rows(draw):
+    n = draw(st.integers(1, 160))
+    rows = draw(st.integers(1, 5))
+    kind = draw(st.sampled_from(["ties", "whole", "equal", "any"]))
+    totals, ideal = [], []
+    for _ in range(rows):
+        total = draw(st.integers(0, 10**7))
+        if kind == "ties":
+            weights = np.array(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), dtype=float)
+        elif kind == "whole":  # every amount whole: nothing left over
+            weights = np.array(draw(st.lists(st.integers(0, 50), min_size=n, max_size=n)), dtype=float)
+            total = int(weights.sum())
+        elif kind == "equal":
+            weights = np.ones(n)
+        else:
+            weights = np.array(draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n)))
+        if not weights.sum() > 0:
+            weights = np.ones(n)
+        totals.append(total)
+        ideal.append(weights if kind == "whole" else weights / weights.sum() * total)
+    return np.array(ideal), np.array(totals, dtype=np.int64)
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=ideal_rows())
+def test_batched_largest_remainder_equals_rounding_each_draw_alone(case):
+    from allocation.engine.batch import largest_remainder_rows
+    from allocation.engine.rounding import largest_remainder
+
+    ideal, totals = case
+    amounts, unsettled = largest_remainder_rows(ideal, totals)
+    codes = [f"GM{i:04d}" for i in range(ideal.shape[1])]
+    for row in np.flatnonzero(~unsettled):
+        assert (amounts[row] == largest_remainder(ideal[row], int(totals[row]), codes)).all()
+    assert (amounts[~unsettled].sum(axis=1) == totals[~unsettled]).all()
+
+
+@st.composite
+def bounded_rows(draw):
+    n = draw(st.integers(1, 160))
+    rows = draw(st.integers(1, 5))
+    q = draw(st.sampled_from([1, 2, 3, 4, 7, 1000]))  # small q: many equal fractions
+    lower = np.array(draw(st.lists(st.integers(0, 20), min_size=n, max_size=n)), dtype=float)
+    room = np.array(draw(st.lists(st.integers(0, 3) | st.none(), min_size=n, max_size=n)), dtype=object)
+    upper = np.array([lo + r if r is not None else np.inf for lo, r in zip(lower, room)], dtype=float)
+    exact, totals = [], []
+    for _ in range(rows):
+        steps = np.array([draw(st.integers(0, int(min(hi - lo, 3) * q))) for lo, hi in zip(lower, upper)])
+        steps[-1] -= steps.sum() % q  # the row adds up to whole euros
+        exact.append(lower + steps / q)
+        totals.append(int(lower.sum()) + int(steps.sum()) // q)
+    rows_lower = np.broadcast_to(lower, (rows, n))
+    return np.array(exact), rows_lower, np.broadcast_to(upper, (rows, n)), np.array(totals, dtype=np.int64)
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=bounded_rows())
+def test_batched_rounding_within_bounds_equals_rounding_each_draw_alone(case):
+    from allocation.engine.batch import round_within_bounds_rows
+    from allocation.engine.bounded import round_within_bounds
+
+    exact, lower, upper, totals = case
+    amounts, unsettled = round_within_bounds_rows(exact, lower, upper, totals)
+    codes = [f"GM{i:04d}" for i in range(exact.shape[1])]
+    for row in np.flatnonzero(~unsettled):
+        alone = round_within_bounds(exact[row], lower[row], upper[row], int(totals[row]), codes)
+        assert (amounts[row] == alone).all()
+        assert amounts[row].sum() == totals[row] and (amounts[row] >= lower[row]).all()
+        assert (amounts[row] <= upper[row]).all()
