@@ -3,7 +3,9 @@ The spreads and the uncertainty blocks written here are FICTITIOUS test settings
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,7 @@ from allocation import InputError, parse_scenario, run_scenario
 from allocation.analysis.sensitivity import band_csv, band_table
 from allocation.engine.bounded import combine_bounds
 from allocation.engine.constrained_pot import allocate_constrained_pot
-from allocation.scenario.sensitivity import _Runner, lognormal, run_draws, spread_spec
+from allocation.scenario.sensitivity import _Runner, run_draws, spread_spec
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
 
@@ -51,8 +53,7 @@ def test_every_draw_keeps_every_constraint_and_matches_the_engine_draw_by_draw()
     spec = spread_spec(result, draws=40, seed=3, key_sd={"migratieachtergrond": 0.4, "inwoners": 0.1})
     runner = _Runner(result, spec)
     amounts, refused = runner.chunk(np.random.default_rng(3), 40)
-    rng = np.random.default_rng(3)
-    factors = {k: lognormal(rng, spec.keys[k], (40, len(runner.codes))) for k in sorted(spec.keys)}
+    factors, _ = runner.factors(np.random.default_rng(3), 40)  # the same numbers again
     for pot_id, problem in runner.problems.items():
         pot = result.scenario.pots[pot_id]
         shares = runner._shares({k: w for k, w in pot.key.weights.items() if w > 0}, factors, 40)
@@ -63,6 +64,66 @@ def test_every_draw_keeps_every_constraint_and_matches_the_engine_draw_by_draw()
             for column, year in enumerate(problem.years):  # every bound holds in every draw
                 bounds = combine_bounds(len(runner.codes), *problem.fixed_bounds[year])
                 assert (batch[:, column] >= bounds.lower).all() and (batch[:, column] <= bounds.upper).all()
+
+
+def test_the_chunk_size_does_not_change_any_draw():
+    # each draw takes its own numbers from the seeded stream: chunks of 1, 7 and all give the same bands
+    result = shipped("kamerbrief-2021-floor")
+    spec = spread_spec(result, draws=30, seed=13, key_sd={"migratieachtergrond": 0.3, "inwoners": 0.05},
+                       profile_sd=0.1)
+    runs = {size: run_draws(result, spec, chunk=size) for size in (1, 7, 30)}
+    for pot_year, values in runs[30].amounts.items():
+        for size in (1, 7):
+            assert (runs[size].amounts[pot_year] == values).all()
+            assert (runs[size].refused[pot_year] == runs[30].refused[pot_year]).all()
+    bands = {size: band_csv(band_table(result, draws)) for size, draws in runs.items()}
+    assert bands[1] == bands[7] == bands[30]
+    assert runs[1].one_by_one == runs[30].one_by_one
+
+
+def test_draws_kept_on_disk_give_the_same_bands_as_draws_in_memory():
+    result = shipped("kamerbrief-2021-floor")
+    spec = spread_spec(result, draws=120, seed=14, key_sd={"migratieachtergrond": 0.25, "inwoners": 0.01})
+    in_memory = run_draws(result, spec)
+    on_disk = run_draws(result, spec, chunk=50, memory_bytes=0)
+    assert in_memory.amounts.folder is None and on_disk.amounts.folder is not None
+    folder = Path(on_disk.amounts.folder.name)
+    for pot_year, values in in_memory.amounts.items():
+        assert (on_disk.amounts[pot_year] == values).all()
+    assert band_csv(band_table(result, on_disk)) == band_csv(band_table(result, in_memory))
+    del on_disk
+    gc.collect()
+    assert not folder.exists()  # the temporary folder goes with the draws
+
+
+PEAK_SCRIPT = """
+import resource, sys
+from allocation.analysis.sensitivity import band_table
+from allocation.scenario.sensitivity import run_draws, spread_spec
+from tests.conftest import SCENARIOS
+from allocation import load_scenario, run_scenario
+result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+spec = spread_spec(result, draws=int(sys.argv[1]), seed=1, key_sd={"migratieachtergrond": 0.25, "inwoners": 0.01})
+band_table(result, run_draws(result, spec, memory_bytes=0))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def test_the_memory_of_the_draws_grows_with_the_chunks_not_with_the_draws():
+    # 100,000 draws take minutes (benchmarks/bench_sensitivity.py measures their peak): here ten
+    # times the draws, each process's peak resident memory, against what the extra draws would take
+    import subprocess
+    import sys
+
+    peaks = {}
+    for count in (500, 5_000):  # one chunk, ten chunks
+        done = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(count)], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent.parent, timeout=600)
+        assert done.returncode == 0, done.stderr
+        peaks[count] = int(done.stdout.split()[-1])
+    held = 4_500 * 4_482 * 4  # the extra draws' amounts as int32 (4,482 municipality-years): 81 MB
+    assert peaks[5_000] - peaks[500] < held / 4
+    assert peaks[5_000] < 2**30
 
 
 def test_a_key_with_weight_zero_has_no_effect():
