@@ -126,6 +126,21 @@ def test_the_memory_of_the_draws_grows_with_the_chunks_not_with_the_draws():
     assert peaks[5_000] < 2**30
 
 
+def test_the_bands_are_numpys_inverted_cdf_percentiles_of_the_kept_draws():
+    from allocation.analysis.sensitivity import _percentiles
+
+    rng = np.random.default_rng(15)
+    for count in (1, 2, 19, 20, 21, 99, 100, 101, 997):
+        values = rng.integers(0, 6 if count % 2 else 10**6, (count, 70)).astype(np.int32)  # ties or none
+        kept = rng.random(count) < 0.9
+        found = _percentiles(values, kept)
+        if kept.any():
+            expected = np.percentile(values[kept], [5, 50, 95], axis=0, method="inverted_cdf")
+            assert (found == expected).all()
+        else:
+            assert np.isnan(found).all()
+
+
 def test_a_key_with_weight_zero_has_no_effect():
     text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8").replace(
         "weights: {inwoners: 1.0}\n      assumption: >-\n        The ondertussengroep",

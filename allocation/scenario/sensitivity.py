@@ -340,22 +340,30 @@ class _Runner:
 
 
 def _restatement(result: ScenarioResult, year: int) -> tuple[list[str], np.ndarray | None]:
-    """The payment year's codes and the 0/1 matrix from the key register to them (None: a split,
-    restated draw by draw)."""
+    """The payment year's codes and, per key-register municipality, the position of the payment
+    year's municipality it is part of (None: a split, restated draw by draw)."""
     codes = list(result.municipalities["gm_code"])
     published = result.published
     target = list(published[published["year"] == year]["gm_code"].drop_duplicates())
     mapping = result.successors.get(year)
     index = {code: i for i, code in enumerate(target)}
-    matrix = np.zeros((len(target), len(codes)))
     moved = {}
     if mapping is not None and not mapping.empty:
         if (mapping["share"] != "1").any():
             return target, None
         moved = dict(zip(mapping["predecessor"], mapping["successor"]))
-    for j, code in enumerate(codes):
-        matrix[index[moved.get(code, code)], j] = 1.0
-    return target, matrix
+    return target, np.array([index[moved.get(code, code)] for code in codes], dtype=np.int64)
+
+
+def _published(values: np.ndarray, into: np.ndarray, count: int) -> np.ndarray:
+    """Key-register amounts (rows: draws) summed into the payment year's ``count`` municipalities."""
+    first = np.full(count, -1)
+    parts, at = np.unique(into, return_index=True)
+    first[parts] = at  # each payment-year municipality's first part
+    published = values[:, first].astype(np.int64)
+    for column in np.flatnonzero(first[into] != np.arange(len(into))):  # the other parts of a merger
+        published[:, into[column]] += values[:, column]
+    return published
 
 
 def run_draws(result: ScenarioResult, spec: SpreadSpec, chunk: int = CHUNK,
@@ -374,10 +382,10 @@ def run_draws(result: ScenarioResult, spec: SpreadSpec, chunk: int = CHUNK,
         size = min(chunk, spec.draws - start)
         key_amounts, key_refused = runner.chunk(rng, size)
         for pot_year in keys:
-            codes, matrix = layout[pot_year[1]]
+            codes, into = layout[pot_year[1]]
             values = key_amounts[pot_year]
-            if matrix is not None:
-                published = np.rint(values.astype(float) @ matrix.T).astype(np.int64)
+            if into is not None:
+                published = _published(values, into, len(codes))
             else:  # pragma: no cover - no split between the key register and the payment years in the data
                 frame = pd.DataFrame(values.T, index=runner.codes)
                 published = restate(frame, load_mergers(), after=KEY_REGISTER_DATE,
