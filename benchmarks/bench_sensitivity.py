@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -84,14 +83,22 @@ def bare_split(shares: np.ndarray, budgets: np.ndarray) -> None:
         np.floor(shares * budget)
 
 
+#: Runs its arguments as a process and prints that process's wall time and peak resident memory (KB):
+#: measured from a small process, since a child forked from this one would count its pages too.
+WRAPPER = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
 def child(command: list[str]) -> tuple[float, float]:
     """(wall seconds, peak resident MB) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far (KB)
-    return seconds, peak / 1024 if peak > before else float("nan")
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *command], check=True, cwd=ROOT, capture_output=True,
+                          text=True)
+    seconds, peak = done.stdout.split()
+    return float(seconds), int(peak) / 1024
 
 
 def load() -> str:

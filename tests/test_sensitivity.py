@@ -96,6 +96,16 @@ def test_draws_kept_on_disk_give_the_same_bands_as_draws_in_memory():
     assert not folder.exists()  # the temporary folder goes with the draws
 
 
+def test_draws_the_disk_cannot_hold_are_refused_before_any_is_made(monkeypatch, tmp_path):
+    import shutil
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda where: shutil._ntuple_diskusage(10**12, 10**12 - 10**8, 10**8))
+    done = cli("sensitivity", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path / "out"), "--draws",
+               "100000", "--relative-sd", "migratieachtergrond=0.25")
+    assert done.returncode == 2 and "100,000 draws need 1.8 GB of temporary disk space" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
 PEAK_SCRIPT = """
 import resource, sys
 from allocation.analysis.sensitivity import band_table
