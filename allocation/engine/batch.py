@@ -26,7 +26,8 @@ BISECTION_STEPS = 100
 def _give_to_largest(base: np.ndarray, fractions: np.ndarray, leftover: np.ndarray) -> np.ndarray:
     """Whole euros: ``base`` (whole numbers) plus one for the ``leftover`` largest fractions of
     each row (ties: lowest column first), as a stable sort of each row by fraction, largest
-    first, would give; ``fractions`` lie in [-1, 1] and ``leftover`` in [0, columns].
+    first, would give; ``fractions`` are finite (in [-1, 1] as the callers make them) and
+    ``leftover`` in [0, columns].
 
     Without sorting the rows: a counting pass puts each row's fractions in buckets in fraction
     order (``columns / 16`` per unit: about 16 fractions a bucket when they spread evenly); every
@@ -42,6 +43,7 @@ def _give_to_largest(base: np.ndarray, fractions: np.ndarray, leftover: np.ndarr
     # bucket (counted over all rows): trunc(fraction * half) + half + first, monotone in the fraction
     bucket = np.empty(fractions.shape, dtype=np.int64)
     np.multiply(fractions, float(half), out=bucket, casting="unsafe")
+    np.clip(bucket, -half, half, out=bucket)  # a fraction beyond [-1, 1] shares an end bucket, sorted in it
     bucket += (first + half)[:, None]
     counts = np.bincount(bucket.ravel(), minlength=rows * width).reshape(rows, width)
     from_top = np.cumsum(counts[:, ::-1], axis=1)  # [r, j]: fractions in the row's top j + 1 buckets
