@@ -3,17 +3,21 @@ The spreads and the uncertainty blocks written here are FICTITIOUS test settings
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allocation import InputError, parse_scenario, run_scenario
 from allocation.analysis.sensitivity import band_csv, band_table
 from allocation.engine.bounded import combine_bounds
 from allocation.engine.constrained_pot import allocate_constrained_pot
-from allocation.scenario.sensitivity import _Runner, lognormal, run_draws, spread_spec
+from allocation.scenario.sensitivity import _Runner, run_draws, spread_spec
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
 
@@ -49,8 +53,7 @@ def test_every_draw_keeps_every_constraint_and_matches_the_engine_draw_by_draw()
     spec = spread_spec(result, draws=40, seed=3, key_sd={"migratieachtergrond": 0.4, "inwoners": 0.1})
     runner = _Runner(result, spec)
     amounts, refused = runner.chunk(np.random.default_rng(3), 40)
-    rng = np.random.default_rng(3)
-    factors = {k: lognormal(rng, spec.keys[k], (40, len(runner.codes))) for k in sorted(spec.keys)}
+    factors, _ = runner.factors(np.random.default_rng(3), 40)  # the same numbers again
     for pot_id, problem in runner.problems.items():
         pot = result.scenario.pots[pot_id]
         shares = runner._shares({k: w for k, w in pot.key.weights.items() if w > 0}, factors, 40)
@@ -61,6 +64,91 @@ def test_every_draw_keeps_every_constraint_and_matches_the_engine_draw_by_draw()
             for column, year in enumerate(problem.years):  # every bound holds in every draw
                 bounds = combine_bounds(len(runner.codes), *problem.fixed_bounds[year])
                 assert (batch[:, column] >= bounds.lower).all() and (batch[:, column] <= bounds.upper).all()
+
+
+def test_the_chunk_size_does_not_change_any_draw():
+    # each draw takes its own numbers from the seeded stream: chunks of 1, 7 and all give the same bands
+    result = shipped("kamerbrief-2021-floor")
+    spec = spread_spec(result, draws=30, seed=13, key_sd={"migratieachtergrond": 0.3, "inwoners": 0.05},
+                       profile_sd=0.1)
+    runs = {size: run_draws(result, spec, chunk=size) for size in (1, 7, 30)}
+    for pot_year, values in runs[30].amounts.items():
+        for size in (1, 7):
+            assert (runs[size].amounts[pot_year] == values).all()
+            assert (runs[size].refused[pot_year] == runs[30].refused[pot_year]).all()
+    bands = {size: band_csv(band_table(result, draws)) for size, draws in runs.items()}
+    assert bands[1] == bands[7] == bands[30]
+    assert runs[1].one_by_one == runs[30].one_by_one
+
+
+def test_draws_kept_on_disk_give_the_same_bands_as_draws_in_memory():
+    result = shipped("kamerbrief-2021-floor")
+    spec = spread_spec(result, draws=120, seed=14, key_sd={"migratieachtergrond": 0.25, "inwoners": 0.01})
+    in_memory = run_draws(result, spec)
+    on_disk = run_draws(result, spec, chunk=50, memory_bytes=0)
+    assert in_memory.amounts.folder is None and on_disk.amounts.folder is not None
+    folder = Path(on_disk.amounts.folder.name)
+    for pot_year, values in in_memory.amounts.items():
+        assert (on_disk.amounts[pot_year] == values).all()
+    assert band_csv(band_table(result, on_disk)) == band_csv(band_table(result, in_memory))
+    del on_disk
+    gc.collect()
+    assert not folder.exists()  # the temporary folder goes with the draws
+
+
+def test_draws_the_disk_cannot_hold_are_refused_before_any_is_made(monkeypatch, tmp_path):
+    import shutil
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda where: shutil._ntuple_diskusage(10**12, 10**12 - 10**8, 10**8))
+    done = cli("sensitivity", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path / "out"), "--draws",
+               "100000", "--relative-sd", "migratieachtergrond=0.25")
+    assert done.returncode == 2 and "100,000 draws need 1.8 GB of temporary disk space" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+PEAK_SCRIPT = """
+import resource, sys
+from allocation.analysis.sensitivity import band_table
+from allocation.scenario.sensitivity import run_draws, spread_spec
+from tests.conftest import SCENARIOS
+from allocation import load_scenario, run_scenario
+result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021.yaml"))
+spec = spread_spec(result, draws=int(sys.argv[1]), seed=1, key_sd={"migratieachtergrond": 0.25, "inwoners": 0.01})
+band_table(result, run_draws(result, spec, memory_bytes=0))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def test_the_memory_of_the_draws_grows_with_the_chunks_not_with_the_draws():
+    # 100,000 draws take minutes (benchmarks/bench_sensitivity.py measures their peak): here ten
+    # times the draws, each process's peak resident memory, against what the extra draws would take
+    import subprocess
+    import sys
+
+    peaks = {}
+    for count in (500, 5_000):  # one chunk, ten chunks
+        done = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(count)], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent.parent, timeout=600)
+        assert done.returncode == 0, done.stderr
+        peaks[count] = int(done.stdout.split()[-1])
+    held = 4_500 * 4_482 * 4  # the extra draws' amounts as int32 (4,482 municipality-years): 81 MB
+    assert peaks[5_000] - peaks[500] < held / 4
+    assert peaks[5_000] < 2**30
+
+
+def test_the_bands_are_numpys_inverted_cdf_percentiles_of_the_kept_draws():
+    from allocation.analysis.sensitivity import _percentiles
+
+    rng = np.random.default_rng(15)
+    for count in (1, 2, 19, 20, 21, 99, 100, 101, 997):
+        values = rng.integers(0, 6 if count % 2 else 10**6, (count, 70)).astype(np.int32)  # ties or none
+        kept = rng.random(count) < 0.9
+        found = _percentiles(values, kept)
+        if kept.any():
+            expected = np.percentile(values[kept], [5, 50, 95], axis=0, method="inverted_cdf")
+            assert (found == expected).all()
+        else:
+            assert np.isnan(found).all()
 
 
 def test_a_key_with_weight_zero_has_no_effect():
@@ -180,3 +268,79 @@ def test_the_batched_factor_is_found_far_below_minus_two():
     expected, expected_mu = clip_and_rescale(offset, weight[0], lower[0], upper[0], 15.0)
     assert not unsettled.any() and mu[0] == pytest.approx(expected_mu)
     np.testing.assert_allclose(exact[0], expected, atol=1e-9)
+
+
+# The batched whole-euro step against the one-draw rounding it stands for, row by row: many ties
+# (fractions from small denominators), zero leftovers (whole amounts), all-equal fractions, and rows
+# long enough for several buckets of the counting pass. The amounts are FICTITIOUS test values.
+@st.composite
+def ideal_rows(draw):
+    n = draw(st.integers(1, 160))
+    rows = draw(st.integers(1, 5))
+    kind = draw(st.sampled_from(["ties", "whole", "equal", "any"]))
+    totals, ideal = [], []
+    for _ in range(rows):
+        total = draw(st.integers(0, 10**7))
+        if kind == "ties":
+            weights = np.array(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), dtype=float)
+        elif kind == "whole":  # every amount whole: nothing left over
+            weights = np.array(draw(st.lists(st.integers(0, 50), min_size=n, max_size=n)), dtype=float)
+            total = int(weights.sum())
+        elif kind == "equal":
+            weights = np.ones(n)
+        else:
+            weights = np.array(draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n)))
+        if not weights.sum() > 0:
+            weights = np.ones(n)
+        totals.append(total)
+        ideal.append(weights if kind == "whole" else weights / weights.sum() * total)
+    return np.array(ideal), np.array(totals, dtype=np.int64)
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=ideal_rows())
+def test_batched_largest_remainder_equals_rounding_each_draw_alone(case):
+    from allocation.engine.batch import largest_remainder_rows
+    from allocation.engine.rounding import largest_remainder
+
+    ideal, totals = case
+    amounts, unsettled = largest_remainder_rows(ideal, totals)
+    codes = [f"GM{i:04d}" for i in range(ideal.shape[1])]
+    for row in np.flatnonzero(~unsettled):
+        assert (amounts[row] == largest_remainder(ideal[row], int(totals[row]), codes)).all()
+    assert (amounts[~unsettled].sum(axis=1) == totals[~unsettled]).all()
+
+
+@st.composite
+def bounded_rows(draw):
+    n = draw(st.integers(1, 160))
+    rows = draw(st.integers(1, 5))
+    q = draw(st.sampled_from([1, 2, 3, 4, 7, 1000]))  # small q: many equal fractions
+    lower = np.array(draw(st.lists(st.integers(0, 20), min_size=n, max_size=n)), dtype=float)
+    room = np.array(draw(st.lists(st.integers(0, 3) | st.none(), min_size=n, max_size=n)), dtype=object)
+    upper = np.array([lo + r if r is not None else np.inf for lo, r in zip(lower, room)], dtype=float)
+    exact, totals = [], []
+    for _ in range(rows):
+        steps = np.array(draw(st.lists(st.integers(0, 3 * q), min_size=n, max_size=n)))
+        steps = np.minimum(steps, np.minimum(upper - lower, 3) * q).astype(np.int64)  # within the bounds
+        steps[-1] -= steps.sum() % q  # the row adds up to whole euros
+        exact.append(lower + steps / q)
+        totals.append(int(lower.sum()) + int(steps.sum()) // q)
+    rows_lower = np.broadcast_to(lower, (rows, n))
+    return np.array(exact), rows_lower, np.broadcast_to(upper, (rows, n)), np.array(totals, dtype=np.int64)
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=bounded_rows())
+def test_batched_rounding_within_bounds_equals_rounding_each_draw_alone(case):
+    from allocation.engine.batch import round_within_bounds_rows
+    from allocation.engine.bounded import round_within_bounds
+
+    exact, lower, upper, totals = case
+    amounts, unsettled = round_within_bounds_rows(exact, lower, upper, totals)
+    codes = [f"GM{i:04d}" for i in range(exact.shape[1])]
+    for row in np.flatnonzero(~unsettled):
+        alone = round_within_bounds(exact[row], lower[row], upper[row], int(totals[row]), codes)
+        assert (amounts[row] == alone).all()
+        assert amounts[row].sum() == totals[row] and (amounts[row] >= lower[row]).all()
+        assert (amounts[row] <= upper[row]).all()

@@ -17,18 +17,39 @@ from allocation.scenario.sensitivity import Draws, SpreadSpec
 COLUMNS = ["pot", "year", "gm_code", "gm_name", "amount_eur", "p5_eur", "p50_eur", "p95_eur", "band_pct"]
 
 
+#: Percentiles are taken over this many municipalities at a time (a copy of their kept draws).
+BLOCK = 32
+
+
+def _percentiles(values: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The inverted-CDF 5th, 50th and 95th percentile per column of the kept rows (NaN without any),
+    as ``np.percentile(..., method="inverted_cdf")`` gives them: each is one of the sorted values,
+    at a position found once on ``0 .. count - 1``; the values are put in place by partitions
+    (one position each, the largest first, each on what the last left below it), 32 columns at
+    a time, so that no copy of all draws is made."""
+    count = int(kept.sum())
+    if count == 0:
+        return np.full((3, values.shape[1]), np.nan)
+    at = np.percentile(np.arange(count), [5, 50, 95], method="inverted_cdf").astype(np.int64)
+    found = np.empty((3, values.shape[1]), dtype=np.int64)
+    for first in range(0, values.shape[1], BLOCK):
+        block = np.ascontiguousarray(values[kept, first:first + BLOCK].T)  # a row per municipality
+        limit = count
+        for i in (2, 1, 0):
+            block[:, :limit].partition(at[i], axis=1)
+            found[i, first:first + BLOCK] = block[:, at[i]]
+            limit = at[i] + 1
+    return found
+
+
 def band_table(result: ScenarioResult, draws: Draws) -> pd.DataFrame:
     """A row per municipality, pot and payment year: :data:`COLUMNS` (refused draws left out)."""
     published = result.published.set_index(["pot", "year", "gm_code"]).sort_index()
     frames = []
-    for (pot, year), values in draws.amounts.items():
-        kept = values[~draws.refused[(pot, year)]]
+    for pot, year in draws.amounts:
         codes = draws.codes[(pot, year)]
         rows = published.loc[(pot, year)].reindex(codes)
-        if len(kept):
-            p5, p50, p95 = np.percentile(kept, [5, 50, 95], axis=0, method="inverted_cdf").astype(np.int64)
-        else:
-            p5 = p50 = p95 = np.full(len(codes), np.nan)
+        p5, p50, p95 = _percentiles(draws.amounts[(pot, year)], ~draws.refused[(pot, year)])
         amount = rows["amount_eur"].to_numpy(dtype=np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
             band = np.where(amount > 0, (p95 - p5) / amount * 100, np.nan)

@@ -24,41 +24,67 @@ BISECTION_STEPS = 100
 
 
 def _give_to_largest(base: np.ndarray, fractions: np.ndarray, leftover: np.ndarray) -> np.ndarray:
-    """Add one to the ``leftover`` largest fractions of each row (ties: lowest column first)."""
-    order = np.argsort(-fractions, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    rows = np.arange(order.shape[0])[:, None]
-    rank[rows, order] = np.arange(order.shape[1])[None, :]
-    return base + (rank < leftover[:, None])
+    """Whole euros: ``base`` (whole numbers) plus one for the ``leftover`` largest fractions of
+    each row (ties: lowest column first), as a stable sort of each row by fraction, largest
+    first, would give; ``fractions`` are finite (in [-1, 1] as the callers make them) and
+    ``leftover`` in [0, columns].
+
+    Without sorting the rows: a counting pass puts each row's fractions in buckets in fraction
+    order (``columns / 16`` per unit: about 16 fractions a bucket when they spread evenly); every
+    fraction in a bucket above the one that holds the row's ``leftover``-th largest gets one,
+    and only that bucket's fractions are sorted (fraction largest first, then column) to give
+    out the rest of the row's leftover. A handful of passes over the array, one new array.
+    """
+    rows, n = fractions.shape
+    leftover = np.asarray(leftover, dtype=np.int64)
+    half = max(1, n // 16)  # buckets per unit of fraction
+    width = 2 * half + 1  # [-1, 1] in this many buckets per row
+    first = np.arange(rows, dtype=np.int64) * width  # the row's first bucket, counted over all rows
+    # bucket (counted over all rows): trunc(fraction * half) + half + first, monotone in the fraction
+    bucket = np.empty(fractions.shape, dtype=np.int64)
+    np.multiply(fractions, float(half), out=bucket, casting="unsafe")
+    np.clip(bucket, -half, half, out=bucket)  # a fraction beyond [-1, 1] shares an end bucket, sorted in it
+    bucket += (first + half)[:, None]
+    counts = np.bincount(bucket.ravel(), minlength=rows * width).reshape(rows, width)
+    from_top = np.cumsum(counts[:, ::-1], axis=1)  # [r, j]: fractions in the row's top j + 1 buckets
+    top = np.argmax(from_top >= leftover[:, None], axis=1)
+    edge = width - 1 - top  # the bucket of the row's leftover-th largest fraction
+    need = leftover - (from_top[np.arange(rows), top] - counts[np.arange(rows), edge])
+    edge += first
+    row, column = np.nonzero(bucket == edge[:, None])
+    above = bucket > edge[:, None]
+    result = np.add(base, above, out=bucket, casting="unsafe")  # the buckets are no longer needed
+    order = np.lexsort((column, -fractions[row, column], row))
+    row, column = row[order], column[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row)  # place in its row, largest fraction first
+    take = rank < need[row]
+    result[row[take], column[take]] += 1
+    return result
 
 
 def largest_remainder_rows(ideal: np.ndarray, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Whole euros per row summing to ``totals`` (largest remainder, ties by column), and a mask
     of the rows left to the one-by-one rounding (floating-point noise past the floors)."""
     ideal = np.asarray(ideal, dtype=float)
-    floors = np.floor(ideal).astype(np.int64)
-    leftover = np.asarray(totals, dtype=np.int64) - floors.sum(axis=1)
+    floors = np.floor(ideal)
+    leftover = np.asarray(totals, dtype=np.int64) - floors.sum(axis=1).astype(np.int64)
     unsettled = (leftover < 0) | (leftover > ideal.shape[1])
-    amounts = _give_to_largest(floors, ideal - floors, np.clip(leftover, 0, None))
+    fractions = np.subtract(ideal, floors)
+    amounts = _give_to_largest(floors, fractions, np.clip(leftover, 0, ideal.shape[1]))
     return amounts, unsettled
 
 
-def _clipped_sum(mu: np.ndarray, offset: np.ndarray, weight: np.ndarray, lower: np.ndarray,
-                 upper: np.ndarray) -> np.ndarray:
-    return np.clip(offset + mu[:, None] * weight, lower, upper).sum(axis=1)
-
-
-def _linear_step(mu: np.ndarray, offset: np.ndarray, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                 budget: np.ndarray) -> np.ndarray:
-    """The ``mu`` that gives the budget if the municipalities between their bounds at ``mu``
-    stayed between them (exact on the stretch around ``mu``); NaN where none moves."""
-    free = offset + mu[:, None] * weight
-    moving = (weight > 0) & (free > lower) & (free < upper)
-    fixed = np.where(moving, 0.0, np.clip(free, lower, upper)).sum(axis=1)
-    slope = np.where(moving, weight, 0.0).sum(axis=1)
-    base = np.where(moving, offset, 0.0).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(slope > 0, (budget - fixed - base) / slope, np.nan)
+def _at(mu: np.ndarray, offset: np.ndarray, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+        free: np.ndarray, clipped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row at ``mu``: the sum of ``clip(offset + mu * weight, lower, upper)`` (the amounts left
+    in ``clipped``), and its slope there: the weights of the municipalities between their bounds."""
+    np.multiply(weight, mu[:, None], out=free)
+    free += offset
+    np.clip(free, lower, upper, out=clipped)
+    total = clipped.sum(axis=1)
+    between = clipped == free
+    np.multiply(weight, between, out=free)
+    return total, free.sum(axis=1)
 
 
 def clip_and_rescale_rows(offset: np.ndarray, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray,
@@ -66,41 +92,42 @@ def clip_and_rescale_rows(offset: np.ndarray, weight: np.ndarray, lower: np.ndar
     """Per row ``clip(offset + mu * weight, lower, upper)`` summing to the row's budget, ``mu``, and
     a mask of the rows whose sum misses the budget (left to the one-by-one solve).
 
-    Assumes every row is feasible. The sum is non-decreasing and piecewise linear in ``mu``:
-    a bracket that holds the budget is kept, and each step solves the linear stretch around
-    the current ``mu`` exactly (a Newton step), falling back to halving the bracket when that
-    step leaves it. When the set of municipalities between their bounds stops changing, the
-    step is exact: a handful of steps, each one pass over the array.
+    Assumes every row is feasible (:func:`feasible_rows`; a row that is not costs every step).
+    The sum is non-decreasing and piecewise linear in ``mu``: a bracket that holds the budget is
+    kept, and each step solves the linear stretch around the current ``mu`` exactly (a Newton
+    step), falling back to halving the bracket (or to widening it, while one side is open) when
+    that step leaves it. When the set of municipalities between their bounds stops changing,
+    the step is exact: a handful of steps, each a few passes over the array, and one last
+    Newton step from where the sum is within ``1e-9`` of the budget.
     """
     rows = weight.shape[0]
     budget = np.broadcast_to(np.asarray(budget, dtype=float), (rows,))
-    offset = np.broadcast_to(offset, weight.shape)
-    low, high = np.zeros(rows), np.ones(rows)
-    for _ in range(200):  # grow the bracket until it holds the budget
-        short = _clipped_sum(high, offset, weight, lower, upper) < budget
-        if not short.any():
-            break
-        high = np.where(short, high * 2, high)
-    for _ in range(200):
-        over = _clipped_sum(low, offset, weight, lower, upper) > budget
-        if not over.any():
-            break
-        low = np.where(over, 2 * low - 1, low)
-    mu = np.clip(np.ones(rows), low, high)  # the key itself, where no bound binds
+    low, high = np.full(rows, -np.inf), np.full(rows, np.inf)
+    mu = np.ones(rows)  # the key itself, where no bound binds
+    free, clipped = np.empty(weight.shape), np.empty(weight.shape)
     tolerance = 1e-9 * np.maximum(budget, 1.0)
     for _ in range(BISECTION_STEPS):
-        total = _clipped_sum(mu, offset, weight, lower, upper)
+        total, slope = _at(mu, offset, weight, lower, upper, free, clipped)
         done = np.abs(total - budget) <= tolerance
         if done.all():
             break
         low = np.where(~done & (total < budget), mu, low)
         high = np.where(~done & (total > budget), mu, high)
-        step = _linear_step(mu, offset, weight, lower, upper, budget)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = mu + (budget - total) / slope
+            wider = np.where(np.isfinite(high), high - np.maximum(1.0, np.abs(high)),
+                             low + np.maximum(1.0, np.abs(low)))
+            halved = np.where(np.isfinite(low) & np.isfinite(high), (low + high) / 2, wider)
         inside = np.isfinite(step) & (step > low) & (step < high)
-        mu = np.where(done, mu, np.where(inside, step, (low + high) / 2))
-    step = _linear_step(mu, offset, weight, lower, upper, budget)  # exact on the final stretch
+        mu = np.where(done, mu, np.where(inside, step, halved))
+    else:
+        total, slope = _at(mu, offset, weight, lower, upper, free, clipped)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = mu + (budget - total) / slope  # exact on the final stretch
     mu = np.where(np.isfinite(step), np.clip(step, low, high), mu)
-    exact = np.clip(offset + mu[:, None] * weight, lower, upper)
+    np.multiply(weight, mu[:, None], out=free)
+    free += offset
+    exact = np.clip(free, lower, upper, out=clipped)
     unsettled = np.abs(exact.sum(axis=1) - budget) > 1e-6 * np.maximum(budget, 1.0)
     return exact, mu, unsettled
 
@@ -109,14 +136,17 @@ def round_within_bounds_rows(exact: np.ndarray, lower: np.ndarray, upper: np.nda
                              totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Whole euros within whole-euro bounds summing to ``totals`` per row (largest remainder
     among those with room, ties by column), and a mask of rows left to the one-by-one rounding."""
-    base = np.clip(np.floor(exact + 1e-9), lower, upper)
-    amounts = base.astype(np.int64)
-    fractions = np.clip(exact - base, 0.0, None)
-    leftover = np.asarray(totals, dtype=np.int64) - amounts.sum(axis=1)
-    room = amounts + 1 <= upper
-    unsettled = (leftover < 0) | (leftover > room.sum(axis=1))
-    ranked = np.where(room, fractions, -1.0)  # no room: last in line
-    return _give_to_largest(amounts, ranked, np.clip(leftover, 0, None)), unsettled
+    base = exact + 1e-9
+    np.floor(base, out=base)
+    np.clip(base, lower, upper, out=base)
+    fractions = base + 1.0
+    full = fractions > upper  # no room for one more euro: last in line
+    np.subtract(exact, base, out=fractions)
+    np.maximum(fractions, 0.0, out=fractions)
+    np.copyto(fractions, -1.0, where=full)
+    leftover = np.asarray(totals, dtype=np.int64) - base.sum(axis=1).astype(np.int64)
+    unsettled = (leftover < 0) | (leftover > exact.shape[1] - full.sum(axis=1))
+    return _give_to_largest(base, fractions, np.clip(leftover, 0, exact.shape[1])), unsettled
 
 
 def feasible_rows(offset: np.ndarray, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray,

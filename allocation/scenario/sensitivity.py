@@ -13,14 +13,22 @@ in closed form, a pot with per-municipality bounds, a transition band, a year ba
 cross-pot caps by one factor per draw and pot-year. Draws the batch cannot settle (a year
 band that only holds jointly, a rounding corner) and pots with group limits are computed
 one by one with the engine itself, and counted. A draw whose constraints cannot hold is
-refused and counted, never silently dropped. Draws are made in chunks of :data:`CHUNK` from
-one seeded generator, so the same seed gives the same draws on any machine.
+refused and counted, never silently dropped. Each draw takes the same count of numbers from
+one seeded generator, one draw after the other, so the same seed gives the same draws on any
+machine and for any chunk size. Draws are computed in chunks of :data:`CHUNK`; their amounts
+stay in memory up to :data:`MEMORY_BYTES` and go to a temporary folder past it, so the memory
+in use does not grow with the number of draws beyond one pot-year of them (100,000 draws of a
+352-municipality pot-year: 141 MB).
 """
 
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,9 +47,14 @@ from allocation.engine.constrained_pot import PotProblem, allocate_constrained_p
 from allocation.engine.restate import restate
 from allocation.scenario.result import ScenarioResult
 
-#: Draws are made and computed in chunks of this many (a fixed number: the same seed gives
-#: the same draws on any machine), which also bounds the memory in use.
+#: Draws are computed in chunks of this many, which bounds the memory in use (each draw's random
+#: numbers do not depend on the chunks: any chunk size gives the same draws).
 CHUNK = 500
+#: The draws' amounts are kept in memory up to this many bytes in all (10,000 draws of the
+#: baseline take 180 MB); past it they go to a temporary folder (see :class:`DrawAmounts`).
+MEMORY_BYTES = 256 * 2**20
+#: Disk space left free beyond the draws' files.
+DISK_SPARE = 2**30
 
 
 @dataclass(frozen=True)
@@ -95,21 +108,69 @@ def spread_spec(result: ScenarioResult, draws: int | None = None, seed: int | No
                       keys, float(profile), provenance)
 
 
-def lognormal(rng: np.random.Generator, sd: float, shape: tuple[int, ...]) -> np.ndarray:
-    """Mean-one log-normal factors with relative standard deviation ``sd`` (ones when 0)."""
+def lognormal(uniforms: np.ndarray, sd: float) -> np.ndarray:
+    """Mean-one log-normal factors with relative standard deviation ``sd`` (ones when 0), one per
+    uniform number in [0, 1) (through the normal quantile: the same count of numbers per draw)."""
     if sd <= 0:
-        return np.ones(shape)
+        return np.ones(uniforms.shape)
+    from scipy.special import ndtri
+
     s2 = math.log1p(sd * sd)
-    return rng.lognormal(-s2 / 2, math.sqrt(s2), shape)
+    return np.exp(-s2 / 2 + math.sqrt(s2) * ndtri(uniforms + 2.0**-54))  # (0, 1): never 0 or 1
+
+
+class DrawAmounts(Mapping):
+    """Per (pot, payment year): the amounts of every draw (rows: draws, columns: the payment
+    year's register), written chunk by chunk in draw order. In memory up to ``memory_bytes`` in
+    all; past it in files of a temporary folder (removed with this object), a pot-year read back
+    as a new array when asked for, so that only one pot-year of all draws is in memory at once."""
+
+    def __init__(self, columns: dict[tuple[str, int], int], draws: int, dtype: type, memory_bytes: int):
+        self.columns, self.draws, self.dtype = columns, draws, np.dtype(dtype)
+        self.written = dict.fromkeys(columns, 0)
+        size = draws * sum(columns.values()) * self.dtype.itemsize
+        self.folder: tempfile.TemporaryDirectory | None = None
+        self.arrays: dict[tuple[str, int], np.ndarray] = {}
+        if size <= memory_bytes:
+            self.arrays = {key: np.zeros((draws, count), dtype=self.dtype) for key, count in columns.items()}
+            return
+        where = tempfile.gettempdir()
+        free = shutil.disk_usage(where).free
+        if free < size + DISK_SPARE:
+            raise InputError(f"{draws:,} draws need {size / 1e9:.1f} GB of temporary disk space in {where} "
+                             f"({free / 1e9:.1f} GB free): give fewer draws, or another folder in TMPDIR")
+        self.folder = tempfile.TemporaryDirectory(prefix="allocation-draws-")
+        self.paths = {key: Path(self.folder.name) / f"{i}.bin" for i, key in enumerate(columns)}
+
+    def write(self, key: tuple[str, int], values: np.ndarray) -> None:
+        """The next draws' amounts of one pot-year (rows: draws, following the ones written)."""
+        start = self.written[key]
+        if self.folder is None:
+            self.arrays[key][start:start + len(values)] = values
+        else:
+            with open(self.paths[key], "ab") as file:
+                file.write(np.ascontiguousarray(values, dtype=self.dtype).tobytes())
+        self.written[key] = start + len(values)
+
+    def __getitem__(self, key: tuple[str, int]) -> np.ndarray:
+        if self.folder is None:
+            return self.arrays[key]
+        return np.fromfile(self.paths[key], dtype=self.dtype).reshape(self.written[key], self.columns[key])
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
 
 
 @dataclass
 class Draws:
     """The published amounts of every draw, per pot and payment year (rows: draws, columns:
-    the payment year's register in ``codes[(pot, year)]`` order); refused draws per pot-year;
-    and how many draws were computed one by one per pot."""
+    the payment year's register in ``codes[(pot, year)]`` order; see :class:`DrawAmounts`);
+    refused draws per pot-year; and how many draws were computed one by one per pot."""
 
-    amounts: dict[tuple[str, int], np.ndarray]
+    amounts: DrawAmounts
     codes: dict[tuple[str, int], list[str]]
     refused: dict[tuple[str, int], np.ndarray]
     one_by_one: dict[str, int]
@@ -144,17 +205,35 @@ class _Runner:
             pot_id: info.problem for pot_id, info in result.constrained.items() if info.problem is not None}
         self.one_by_one = {pot_id: 0 for pot_id in result.scenario.pots}
 
+    def factors(self, rng: np.random.Generator, size: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The next ``size`` draws' factors: per key (size x n) and per pot's years (size x years).
+
+        Each draw takes the same count of numbers from ``rng``, all of them one after the other
+        (every key's municipalities in key order, then every pot's years in pot order), so a draw
+        gets the same numbers whatever the chunks around it."""
+        spec, n = self.spec, len(self.codes)
+        keys = [name for name in sorted(spec.keys) if spec.keys[name] > 0]
+        pots = [(pot_id, len(allocated.years)) for pot_id, allocated in self.result.pots.items()]
+        moved = [(pot_id, years) for pot_id, years in pots if spec.profile_sd > 0 and years > 1]
+        uniforms = rng.random((size, n * len(keys) + sum(years for _, years in moved)))
+        factors = {name: lognormal(uniforms[:, i * n:(i + 1) * n], spec.keys[name]) for i, name in enumerate(keys)}
+        profiles, at = {pot_id: np.ones((size, years)) for pot_id, years in pots}, n * len(keys)
+        for pot_id, years in moved:
+            profiles[pot_id] = lognormal(uniforms[:, at:at + years], spec.profile_sd)
+            at += years
+        return factors, profiles
+
     def chunk(self, rng: np.random.Generator, size: int) -> tuple[dict, dict]:
         """Key-register amounts (size x n) per (pot, year) and refused masks, for one chunk."""
         spec, result, n = self.spec, self.result, len(self.codes)
-        factors = {name: lognormal(rng, spec.keys.get(name, 0.0), (size, n)) for name in sorted(spec.keys)}
+        factors, profiles = self.factors(rng, size)
         used: dict[int, dict[int, np.ndarray]] = {}
         amounts = {}
         refused_any = np.zeros(size, bool)
         for pot_id, pot in result.scenario.pots.items():
             allocated = result.pots[pot_id]
             years = list(allocated.years)
-            profile = lognormal(rng, spec.profile_sd if len(years) > 1 else 0.0, (size, len(years)))
+            profile = profiles[pot_id]
             budgets = (_year_budgets(pot, allocated, profile) if spec.profile_sd > 0 and len(years) > 1
                        else np.tile(np.array(allocated.budgets, dtype=np.int64), (size, 1)))
             weights = {k: w for k, w in pot.key.weights.items() if w > 0}
@@ -264,46 +343,57 @@ class _Runner:
 
 
 def _restatement(result: ScenarioResult, year: int) -> tuple[list[str], np.ndarray | None]:
-    """The payment year's codes and the 0/1 matrix from the key register to them (None: a split,
-    restated draw by draw)."""
+    """The payment year's codes and, per key-register municipality, the position of the payment
+    year's municipality it is part of (None: a split, restated draw by draw)."""
     codes = list(result.municipalities["gm_code"])
     published = result.published
     target = list(published[published["year"] == year]["gm_code"].drop_duplicates())
     mapping = result.successors.get(year)
     index = {code: i for i, code in enumerate(target)}
-    matrix = np.zeros((len(target), len(codes)))
     moved = {}
     if mapping is not None and not mapping.empty:
         if (mapping["share"] != "1").any():
             return target, None
         moved = dict(zip(mapping["predecessor"], mapping["successor"]))
-    for j, code in enumerate(codes):
-        matrix[index[moved.get(code, code)], j] = 1.0
-    return target, matrix
+    return target, np.array([index[moved.get(code, code)] for code in codes], dtype=np.int64)
 
 
-def run_draws(result: ScenarioResult, spec: SpreadSpec) -> Draws:
-    """Every draw of the scenario, published on the payment-year registers (see the module docstring)."""
+def _published(values: np.ndarray, into: np.ndarray, count: int) -> np.ndarray:
+    """Key-register amounts (rows: draws) summed into the payment year's ``count`` municipalities."""
+    first = np.full(count, -1)
+    parts, at = np.unique(into, return_index=True)
+    first[parts] = at  # each payment-year municipality's first part
+    published = values[:, first].astype(np.int64)
+    for column in np.flatnonzero(first[into] != np.arange(len(into))):  # the other parts of a merger
+        published[:, into[column]] += values[:, column]
+    return published
+
+
+def run_draws(result: ScenarioResult, spec: SpreadSpec, chunk: int = CHUNK,
+              memory_bytes: int = MEMORY_BYTES) -> Draws:
+    """Every draw of the scenario, published on the payment-year registers (see the module docstring),
+    computed ``chunk`` draws at a time."""
     runner = _Runner(result, spec)
     rng = np.random.default_rng(spec.seed)
     keys = [(pot_id, int(year)) for pot_id, allocated in result.pots.items() for year in allocated.years]
     layout = {year: _restatement(result, year) for _, year in keys}
     big = max(pot.budget.amount_eur for pot in result.scenario.pots.values()) >= 2**31
-    dtype = np.int64 if big else np.int32
-    amounts = {k: np.zeros((spec.draws, len(layout[k[1]][0])), dtype=dtype) for k in keys}
+    amounts = DrawAmounts({k: len(layout[k[1]][0]) for k in keys}, spec.draws, np.int64 if big else np.int32,
+                          memory_bytes)
     refused = {k: np.zeros(spec.draws, bool) for k in keys}
-    for start in range(0, spec.draws, CHUNK):
-        size = min(CHUNK, spec.draws - start)
+    for start in range(0, spec.draws, chunk):
+        size = min(chunk, spec.draws - start)
         key_amounts, key_refused = runner.chunk(rng, size)
         for pot_year in keys:
-            codes, matrix = layout[pot_year[1]]
+            codes, into = layout[pot_year[1]]
             values = key_amounts[pot_year]
-            if matrix is not None:
-                published = np.rint(values.astype(float) @ matrix.T).astype(np.int64)
+            if into is not None:
+                published = _published(values, into, len(codes))
             else:  # pragma: no cover - no split between the key register and the payment years in the data
                 frame = pd.DataFrame(values.T, index=runner.codes)
                 published = restate(frame, load_mergers(), after=KEY_REGISTER_DATE,
                                     until=result.peildata[pot_year[1]][0]).reindex(codes).to_numpy().T
-            amounts[pot_year][start:start + size] = published
+            amounts.write(pot_year, published)
             refused[pot_year][start:start + size] = key_refused[pot_year]
+        del key_amounts, values, published  # one chunk in memory at a time
     return Draws(amounts, {k: layout[k[1]][0] for k in keys}, refused, runner.one_by_one, spec.draws)
