@@ -117,10 +117,10 @@ def test_wrong_column_name_names_the_columns_found():
         parse(key_csv(full_rows(), header=("gm_code", "count")))
 
 
-def test_non_utf8_file_is_refused_with_the_fix():
-    content = key_csv(full_rows()).replace("gm_code", "gemeentecode_é").encode("latin-1")
-    with pytest.raises(InputError, match="save it as 'CSV UTF-8'"):
-        parse(content, code_column="gemeentecode_é")
+def test_a_file_in_no_supported_encoding_is_refused_with_the_byte_offset_and_the_fix():
+    content = key_csv(full_rows()).encode() + b"GM0014,\x81\x8d\n"  # not UTF-8, and 0x81 is no Windows-1252 byte
+    with pytest.raises(InputError, match=r"byte \d+ \(0x81\) fits no supported encoding .*save it as 'CSV UTF-8'"):
+        parse(content)
 
 
 def test_all_zero_key_is_refused():

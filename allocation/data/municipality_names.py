@@ -15,8 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allocation.common.errors import InputError
-from allocation.data.key_csv import normalise_code
 from allocation.data.registers import DATA_DIR, load_register, register_dates
+
+
+def normalise_code(text: str) -> str | None:
+    """``GM0363``, ``gm0363``, ``363`` and ``0363`` become ``GM0363``; else ``None``."""
+    value = text.strip().upper()
+    if value.startswith("GM"):
+        value = value[2:]
+    if not value.isdigit() or len(value) > 4:
+        return None
+    return "GM" + value.zfill(4)
 
 
 @dataclass(frozen=True)
@@ -51,9 +60,11 @@ def municipalities(data_dir: Path = DATA_DIR) -> dict[str, Municipality]:
 ALIASES = {"den haag": "GM0518", "the hague": "GM0518", "den bosch": "GM0796", "s hertogenbosch": "GM0796"}
 
 
-def find_municipality(text: str, data_dir: Path = DATA_DIR) -> Municipality:
-    """The municipality ``text`` names; :class:`InputError` with candidates or suggestions otherwise."""
-    known = municipalities(data_dir)
+def find_municipality(text: str, data_dir: Path = DATA_DIR,
+                      known: dict[str, Municipality] | None = None) -> Municipality:
+    """The municipality ``text`` names; :class:`InputError` with candidates or suggestions otherwise.
+    ``known`` is :func:`municipalities` when the caller looks up many names."""
+    known = known if known is not None else municipalities(data_dir)
     code = normalise_code(text)
     if code is not None:
         if code in known:

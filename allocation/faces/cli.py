@@ -34,6 +34,7 @@ from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_te
 from allocation.analysis.summary import summary_text
 from allocation.common.errors import InputError
 from allocation.common.version import __version__
+from allocation.data.input_files import read_bytes
 from allocation.data.keys import builtin_keys
 from allocation.data.municipality_names import find_municipality
 from allocation.data.published_table import is_table, pot_from_name, read_published_table
@@ -137,7 +138,7 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
     files, texts = {}, []
     for result in results:
         pot = args.pot or pot_from_name(table.name, list(result.scenario.pots))
-        baseline = read_published_table(table.read_bytes(), str(table), pot)
+        baseline = read_published_table(read_bytes(table), str(table), pot)
         found = mutaties(baseline, result, table.name)
         files.update(mutaties_files(found))
         texts.append(mutaties_text(found))

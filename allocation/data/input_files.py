@@ -1,0 +1,341 @@
+"""Layer 1 (data): reading the files users give us, bounded before anything is parsed.
+
+Every table and key a user gives (a published table, a key file, an upload in the app) is
+read through here, so the limits live in one place (README, "Input rules"):
+
+* a file of at most :data:`MAX_FILE_BYTES`; a CSV of at most :data:`MAX_ROWS` rows and
+  :data:`MAX_COLUMNS` columns;
+* a workbook (xlsx, ODS) is a zip: at most :data:`MAX_ZIP_MEMBERS` members, each at most
+  :data:`MAX_MEMBER_BYTES` once unpacked (a sheet's XML included), all together at most
+  :data:`MAX_UNZIPPED_BYTES`, and no large member packed more than :data:`MAX_RATIO` times
+  (a deflate bomb). Members are unpacked here, never beyond the size they declare, and
+  the spreadsheet reader (python-calamine) gets that bounded copy;
+* every sheet is looked through with a streaming XML parser before it is read: its cells
+  that hold a value (a stray value at XFD1048576, or a row with content that ODS repeats a
+  million times) must lie within :data:`MAX_ROWS` rows and :data:`MAX_COLUMNS` columns.
+  Empty cells do not count: the used range Excel declares (``<dimension>``) and the empty
+  rows LibreOffice repeats to the sheet's end are filler, and the reader skips them.
+
+Text files are decoded as UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's
+"Unicode text") or, only when UTF-8 fails and every byte is one, Windows-1252 (Dutch
+Excel's default CSV); the encoding used is returned, so a reader can name it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.parsers import expat
+
+from allocation.common.errors import InputError
+
+#: A file (CSV, xlsx, ODS, upload) larger than this is refused (a table of every municipality takes a few kB).
+MAX_FILE_BYTES = 20_000_000
+#: A CSV cell longer than this is refused (the csv module's own default is 131,072 characters).
+MAX_CELL = 1_000_000
+#: A table may have at most this many rows (352 municipalities x 6 years x a few pots is a few thousand).
+MAX_ROWS = 100_000
+#: A table may have at most this many columns.
+MAX_COLUMNS = 200
+#: A workbook may hold at most this many zip members (an xlsx or ODS holds a few dozen).
+MAX_ZIP_MEMBERS = 1_000
+#: Each member of a workbook (a sheet's XML, the shared strings) at most this large once unpacked.
+MAX_MEMBER_BYTES = 20_000_000
+#: All members of a workbook together at most this large once unpacked.
+MAX_UNZIPPED_BYTES = 50_000_000
+#: A member larger than RATIO_FROM bytes may be packed at most this many times smaller (a deflate bomb is 1000x).
+MAX_RATIO = 100
+RATIO_FROM = 1_000_000
+
+WORKBOOK_SUFFIXES = (".xlsx", ".ods")
+
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
+LIMITS_FIX = "split the table or remove what is not part of it (stray cells, images), and save it again"
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:g} MB"
+
+
+def check_size(size: int, origin: str) -> None:
+    """Refuse a file larger than :data:`MAX_FILE_BYTES` before it is read."""
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{origin}: the file is {_mb(size)}, larger than the limit of {_mb(MAX_FILE_BYTES)}; "
+                         "a table or key for every municipality takes a few kB: check that this is the right file")
+
+
+def read_bytes(path: Path, origin: str | None = None) -> bytes:
+    """A file's bytes, refused before reading when it is larger than :data:`MAX_FILE_BYTES`."""
+    check_size(path.stat().st_size, origin or str(path))
+    return path.read_bytes()
+
+
+# --- text ---------------------------------------------------------------------------------
+
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16 (Unicode text)",
+                  "cp1252": "Windows-1252"}
+
+
+def decode_text(content: bytes, origin: str) -> tuple[str, str]:
+    """The text of a file and the name of the encoding it was read in.
+
+    UTF-16 is recognised by its byte-order mark only; Windows-1252 is used only when the
+    bytes are not UTF-8 and all are Windows-1252 characters. Anything else is refused with
+    the offset of the first byte that fits no supported encoding."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return content.decode("utf-16"), ENCODING_NAMES["utf-16"]
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{origin}: starts as UTF-16 text but byte {exc.start} is not UTF-16; "
+                             "save it again as 'CSV UTF-8'") from None
+    nul = content.find(b"\0")
+    if nul >= 0:
+        raise InputError(f"{origin}: byte {nul} is a NUL byte: this is not a text file, or UTF-16 without its "
+                         "byte-order mark; save it as 'CSV UTF-8'")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return content.decode("cp1252"), ENCODING_NAMES["cp1252"]
+        except UnicodeDecodeError as cp1252:
+            raise InputError(
+                f"{origin}: byte {cp1252.start} (0x{content[cp1252.start]:02X}) fits no supported "
+                "encoding (UTF-8, UTF-16 with BOM, Windows-1252); save it as 'CSV UTF-8'") from None
+    if text.startswith("\ufeff"):
+        return text[1:], ENCODING_NAMES["utf-8-sig"]
+    return text, ENCODING_NAMES["utf-8"]
+
+
+def separator_of(header: str) -> str:
+    """The separator a header line uses: ``;``, ``,`` or a tab (Excel's Unicode text)."""
+    separator = ";" if header.count(";") > header.count(",") else ","
+    if "\t" in header and separator not in header:
+        separator = "\t"
+    return separator
+
+
+def csv_rows(text: str, origin: str, separator: str) -> list[list[str]]:
+    """The rows of CSV text, refused beyond :data:`MAX_ROWS` rows or :data:`MAX_COLUMNS` columns."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    rows = []
+    try:
+        for row in reader:
+            if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
+                raise InputError(f"{origin}: row {reader.line_num} has {len(row):,} cells, more than the limit of "
+                                 f"{MAX_COLUMNS} columns; {LIMITS_FIX}")
+            rows.append(row[:MAX_COLUMNS])
+            if len(rows) > MAX_ROWS + 1:
+                raise InputError(f"{origin}: more than the limit of {MAX_ROWS:,} rows; {LIMITS_FIX}")
+    except csv.Error as exc:
+        raise InputError(f"{origin}: row {reader.line_num}: cannot be read as CSV ({exc}); a cell may hold at most "
+                         f"{MAX_CELL:,} characters") from None
+    return rows
+
+
+# --- workbooks ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Workbook:
+    """A workbook whose zip and sheets are within the limits: its sheets' names and cells."""
+
+    origin: str
+    sheet_names: list[str]
+    _book: object
+
+    def rows(self, name: str) -> list[list[object]]:
+        """A sheet's cells as rows (str, float, int, bool, dates; ``""`` where empty)."""
+        return self._book.get_sheet_by_name(name).to_python()  # type: ignore[attr-defined]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+
+
+class _SheetExtent:
+    """The extent of the cells that hold a value, counted while the XML streams past."""
+
+    def __init__(self, ods: bool):
+        self.ods = ods
+        self.rows = self.columns = 0
+        self.row = self.column = 0
+        self.row_repeat = 1
+        self.cell_repeat = 1
+        self.cell_has_value = False
+        self.depth_in_cell = 0
+        self.tables = 0
+
+    def _content(self, last_row: int, last_column: int) -> None:
+        self.rows = max(self.rows, last_row)
+        self.columns = max(self.columns, last_column)
+        if self.rows > MAX_ROWS or self.columns > MAX_COLUMNS:
+            raise _TooLarge()
+
+    # xlsx: <row r="5"><c r="B5"><v>..</v></c></row>; r is optional (then the next row or column)
+    def xlsx_start(self, name: str, attrs: dict) -> None:
+        tag = name.rsplit(" ", 1)[-1]
+        if tag == "row":
+            self.row = int(attrs["r"]) if str(attrs.get("r", "")).isdigit() else self.row + 1
+            self.column = 0
+        elif tag == "c":
+            match = _CELL_REF.match(str(attrs.get("r", "")))
+            if match:
+                self.column, self.row = _column_number(match.group(1)), int(match.group(2))
+            else:
+                self.column += 1
+        elif tag in ("v", "is", "f"):
+            self._content(self.row, self.column)
+
+    # ODS: <table:table-row table:number-rows-repeated="n"><table:table-cell
+    #       table:number-columns-repeated="m" office:value-type=".."><text:p>..</text:p>
+    def ods_start(self, name: str, attrs: dict) -> None:
+        namespace, _, tag = name.rpartition(" ")
+        table = namespace.endswith(":table:1.0")
+        if table and tag == "table":
+            self.tables += 1
+            self.row, self.row_repeat = 0, 1
+        elif table and tag == "table-row":
+            self.depth_in_cell = 0
+            self.row += self.row_repeat if self.row else 1
+            self.row_repeat = _repeat(attrs, "number-rows-repeated")
+            self.column = 0
+            self.cell_repeat = 1
+        elif table and tag in ("table-cell", "covered-table-cell"):
+            self.column += self.cell_repeat if self.column else 1
+            self.cell_repeat = _repeat(attrs, "number-columns-repeated")
+            self.cell_has_value = any(key.endswith(" value-type") for key in attrs)
+            self.depth_in_cell = 1
+            if self.cell_has_value:
+                self._content(self.row + self.row_repeat - 1, self.column + self.cell_repeat - 1)
+        elif self.depth_in_cell:
+            self.depth_in_cell += 1
+
+    def ods_end(self, name: str) -> None:
+        if self.depth_in_cell:
+            self.depth_in_cell -= 1
+
+    def ods_text(self, data: str) -> None:
+        if self.depth_in_cell and not self.cell_has_value and data.strip():  # text without a value type
+            self.cell_has_value = True
+            self._content(self.row + self.row_repeat - 1, self.column + self.cell_repeat - 1)
+
+
+def _repeat(attrs: dict, name: str) -> int:
+    value = next((v for k, v in attrs.items() if k.endswith(" " + name)), "1")
+    return int(value) if value.isdigit() else 1
+
+
+def _no_doctype(*_args) -> None:
+    raise InputError("a workbook's XML may not declare a document type")
+
+
+def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
+    """Stream a sheet's XML, refusing when its cells with a value lie beyond the limits."""
+    extent = _SheetExtent(ods)
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = _no_doctype
+    parser.EntityDeclHandler = _no_doctype
+    if ods:
+        parser.StartElementHandler = extent.ods_start
+        parser.EndElementHandler = extent.ods_end
+        parser.CharacterDataHandler = extent.ods_text
+    else:
+        parser.StartElementHandler = extent.xlsx_start
+    try:
+        while chunk := stream.read(1 << 20):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _TooLarge:
+        where = "rows" if extent.rows > MAX_ROWS else "columns"
+        raise InputError(
+            f"{origin}: {sheet} has cells with a value beyond the limit of {MAX_ROWS:,} rows and {MAX_COLUMNS} "
+            f"columns (at least {max(extent.rows, extent.row):,} rows and {extent.columns:,} columns; too many "
+            f"{where}); {LIMITS_FIX}") from None
+    except expat.ExpatError as exc:
+        raise InputError(f"{origin}: {sheet} is not well-formed XML ({expat.errors.messages[exc.code]}, line "
+                         f"{exc.lineno}); save the workbook again as .xlsx or .ods") from None
+    except InputError as exc:
+        raise InputError(f"{origin}: {sheet}: {exc.problems[0]}") from None
+
+
+def _bounded_copy(content: bytes, origin: str) -> tuple[bytes, list[str]]:
+    """A copy of the workbook's zip with every member checked against the limits and
+    unpacked no further than its declared size; and the names of its members."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise InputError(f"{origin}: cannot be read as a workbook (not a zip file); save it again as .xlsx or .ods"
+                         ) from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise InputError(f"{origin}: the workbook holds {len(members):,} parts, more than the limit of "
+                         f"{MAX_ZIP_MEMBERS:,}; {LIMITS_FIX}")
+    total = 0
+    for member in members:
+        if member.file_size > MAX_MEMBER_BYTES:
+            raise InputError(f"{origin}: part {member.filename[:80]} unpacks to {_mb(member.file_size)}, more than "
+                             f"the limit of {_mb(MAX_MEMBER_BYTES)} per sheet or part; {LIMITS_FIX}")
+        if member.file_size > RATIO_FROM and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise InputError(f"{origin}: part {member.filename[:80]} unpacks to {_mb(member.file_size)} from "
+                             f"{member.compress_size:,} bytes, more than {MAX_RATIO} times (a zip bomb?); "
+                             f"{LIMITS_FIX}")
+        total += member.file_size
+    if total > MAX_UNZIPPED_BYTES:
+        raise InputError(f"{origin}: the workbook unpacks to {_mb(total)}, more than the limit of "
+                         f"{_mb(MAX_UNZIPPED_BYTES)}; {LIMITS_FIX}")
+    copy = io.BytesIO()
+    try:
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as out:
+            for member in members:
+                if member.is_dir():
+                    continue
+                with archive.open(member) as source:  # zipfile stops at the declared size
+                    out.writestr(member.filename, source.read(MAX_MEMBER_BYTES + 1))
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{origin}: cannot be read as a workbook ({type(exc).__name__}); save it again as .xlsx "
+                         "or .ods") from None
+    return copy.getvalue(), [m.filename for m in members]
+
+
+def _check_sheets(copy: bytes, names: list[str], origin: str, ods: bool) -> None:
+    with zipfile.ZipFile(io.BytesIO(copy)) as archive:
+        if ods:
+            if "content.xml" in names:
+                with archive.open("content.xml") as stream:
+                    _extent(stream, True, origin, "content.xml")
+            return
+        for name in names:
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as stream:
+                    _extent(stream, False, origin, f"sheet {name}")
+
+
+def open_workbook(content: bytes, origin: str) -> Workbook:
+    """A workbook (xlsx or ODS, by ``origin``'s suffix) checked against every limit before
+    python-calamine reads it; :class:`InputError` naming the file, the limit and the fix."""
+    check_size(len(content), origin)
+    copy, names = _bounded_copy(content, origin)
+    _check_sheets(copy, names, origin, ods=Path(origin).suffix.lower() == ".ods")
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(copy))
+        sheet_names = list(book.sheet_names)
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise InputError(f"{origin}: cannot be read as a workbook ({type(exc).__name__}); save it again as "
+                         ".xlsx or .ods") from None
+    return Workbook(origin, sheet_names, book)
