@@ -282,20 +282,32 @@ def upload_key(at: AppTest, name: str, content: bytes, *, key_name="elip_duo", k
     at.run()
 
 
-def test_a_key_upload_starts_neutral_and_lists_every_problem_at_once_naming_the_fields():
+def captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.sidebar.caption)
+
+
+def test_a_key_upload_takes_its_defaults_from_the_file_says_them_and_lists_every_problem_at_once():
     at = start("kamerbrief-2021")
     assert at.sidebar.text_input(key="key_name").value == ""
     assert at.sidebar.selectbox(key="key_kind").value is None
     upload_key(at, "elip.csv", b"gm_code,aantal\nGM9999,3\n", key_name=None, kind=None, source=None,
                value_column=None, code_column=None)
     assert not at.exception
-    message = errors(at)
-    for field in ("Naam van de sleutel: vul een naam in", "Soort gegevens: kies echt", "Bron: zeg waar",
-                  "Kolom met de waarden: kies een kolom", "Kolom met de gemeentecode: kies een kolom"):
-        assert field in message, message
-    by_key(at.sidebar.selectbox, "key_value_column", prefix=True).set_value("aantal")
-    by_key(at.sidebar.selectbox, "key_code_column", prefix=True).set_value("gm_code").run()
     assert "elip.csv: row 2: gm_code 'GM9999' is not a municipality of the 2021-01-01 register" in errors(at)
+    said = captions(at)
+    assert "Sleutel 'elip', id elip" in said  # the name from the file name
+    assert "gemeente 'gm_code', waarden 'aantal'" in said  # the guessed columns, shown
+    assert "telt de sleutel als aanname" in said  # the cautious kind until one is chosen
+    # a file whose columns leave doubt: no guess, each field named
+    upload_key(at, "telling.csv", b"x,y,z\n1,2,3\n", key_name=None, kind=None, source=None,
+               value_column=None, code_column=None)
+    message = errors(at)
+    for field in ("Kolom met de waarden: kies een kolom",
+                  "Kolom met de gemeente (code, nummer of naam): kies een kolom"):
+        assert field in message, message
+    by_key(at.sidebar.selectbox, "key_value_column", prefix=True).set_value("y")
+    by_key(at.sidebar.selectbox, "key_code_column", prefix=True).set_value("x").run()
+    assert "telling.csv: row 2: x '1' is not a municipality of the 2021-01-01 register" in errors(at)
 
 
 def test_a_bad_key_upload_shows_its_error_and_the_app_still_works():

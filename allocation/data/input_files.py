@@ -77,8 +77,8 @@ def read_bytes(path: Path, origin: str | None = None) -> bytes:
 
 # --- text ---------------------------------------------------------------------------------
 
-ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16 (Unicode text)",
-                  "cp1252": "Windows-1252"}
+ENCODING_NAMES = {"utf-8": "UTF-8 text", "utf-8-sig": "UTF-8 text with BOM",
+                  "utf-16": "UTF-16 text (Excel's Unicode text)", "cp1252": "Windows-1252 text"}
 
 
 def decode_text(content: bytes, origin: str) -> tuple[str, str]:

@@ -29,7 +29,13 @@ from allocation.data.input_files import (
     separator_of,
 )
 from allocation.data.keys import KINDS, Key
-from allocation.data.municipality_names import ALIASES, find_municipality, municipalities, normalise_code, plain
+from allocation.data.municipality_names import (
+    codes_by_name,
+    find_municipality,
+    municipalities,
+    normalise_code,
+    plain,
+)
 from allocation.data.registers import (
     DATA_DIR,
     KEY_REGISTER_DATE,
@@ -116,20 +122,18 @@ def read_key_table(content: bytes | str, origin: str, sheet: str = "") -> KeyTab
         rows = [list(row) for row in book.rows(chosen)]
         while rows and not any(_as_text(c).strip() for c in rows[0]):
             rows.pop(0)  # a sheet may start lower down; the first row with text is the header
-        kind = Path(origin).suffix.lower().lstrip(".")
-        return KeyTable(origin, rows, None, f"sheet {chosen!r} of an {kind.upper()} workbook"
-                        if kind == "xlsx" else f"sheet {chosen!r} of an {kind.upper()} workbook",
-                        list(book.sheet_names), chosen)
+        kind = Path(origin).suffix.lower().lstrip(".").upper()
+        return KeyTable(origin, rows, None, f"sheet {chosen!r} of an {kind} workbook", list(book.sheet_names), chosen)
     if isinstance(content, bytes):
         text, encoding = decode_text(content, origin)
     else:
-        text, encoding = content.lstrip("\ufeff"), "text"
+        text, encoding = content.lstrip("\ufeff"), "text"  # already decoded by the caller
     first = text.split("\n", 1)[0].rstrip("\r")
     if not first.strip():
         return KeyTable(origin, [], ",", encoding)
     separator = separator_of(first)
     shown = {"\t": "tab", ";": "';'", ",": "','"}[separator]
-    return KeyTable(origin, csv_rows(text, origin, separator), separator, f"{encoding} text, {shown}-separated")
+    return KeyTable(origin, csv_rows(text, origin, separator), separator, f"{encoding}, {shown}-separated")
 
 
 def header_columns(content: bytes, origin: str, sheet: str = "") -> list[str]:
@@ -174,6 +178,28 @@ def guess_columns(table: KeyTable, data_dir: Path = DATA_DIR) -> tuple[str | Non
         numeric.remove(code)
     value = numeric[0] if len(numeric) == 1 else None
     return code, value
+
+
+@dataclass(frozen=True)
+class KeyFileChoices:
+    """What a user chooses from in a key file, with the guesses the file leaves no doubt about."""
+
+    sheets: list[str]  # a workbook's sheets ([] for a CSV)
+    sheet: str  # the sheet read ("" for a CSV)
+    columns: list[str]
+    code_column: str | None  # the guessed municipality column, None when in doubt
+    value_column: str | None  # the guessed value column, None when in doubt
+    read_as: str  # "Windows-1252 text, ';'-separated", "sheet 'Blad1' of an XLSX workbook"
+
+
+def key_file_choices(content: bytes, origin: str, sheet: str = "", data_dir: Path = DATA_DIR) -> KeyFileChoices:
+    """The sheets and columns of a key file and the guessed code and value columns (see
+    :func:`guess_columns`); :class:`InputError` for a file that is too large, unreadable or empty."""
+    table = read_key_table(content, origin, sheet)
+    if not table.rows or not any(table.columns):
+        raise InputError(f"{origin}: the file is empty; it needs a header row naming its columns")
+    code, value = guess_columns(table, data_dir)
+    return KeyFileChoices(table.sheets, table.sheet, [c for c in table.columns if c], code, value, table.read_as)
 
 
 def key_id(name: str) -> str | None:
@@ -236,7 +262,7 @@ def parse_key_csv(
     for date in register_dates(data_dir)[1:]:
         for code in load_register(date, data_dir)["gm_code"]:
             later.setdefault(code, date)
-    every = municipalities(data_dir)
+    every, by_name = municipalities(data_dir), codes_by_name(data_dir)
 
     found: dict[str, list[tuple[int, str]]] = {}  # kind of problem -> (row, message)
 
@@ -254,7 +280,8 @@ def parse_key_csv(
         raw_code, raw_value = _as_text(row[code_at]), row[value_at]
         code = normalise_code(raw_code)
         if code is None:
-            code, why = _by_name(raw_code, every, data_dir, explain=len(found.get("code", [])) < MAX_ROWS_LISTED)
+            code, why = _by_name(raw_code, every, by_name, data_dir,
+                                 explain=len(found.get("code", [])) < MAX_ROWS_LISTED)
             if code is None:
                 problem("code", line_number, f"{code_column} {quoted_cell(raw_code)} is not a municipality code "
                                              f"like GM0363 or 363, nor a municipality's name{why}")
@@ -301,7 +328,8 @@ def parse_key_csv(
         name=name,
         label=label or name,
         unit=unit,
-        source=f"{source or 'user file'}; {Path(origin).name} read as {table.read_as}",
+        source=(f"{source}; file {Path(origin).name}" if source else f"user file {Path(origin).name}")
+        + f", read as {table.read_as}",
         vintage=vintage,
         kind=kind,
         values=series,
@@ -309,23 +337,27 @@ def parse_key_csv(
     )
 
 
-def _by_name(text: str, every: dict, data_dir: Path, explain: bool) -> tuple[str | None, str]:
-    """The code of the municipality a cell names in full (accents and case aside), or None
-    and why not (the candidates or the closest names, when ``explain``)."""
-    if not text.strip():
+def _by_name(text: str, every: dict, by_name: dict[str, set[str]], data_dir: Path, explain: bool
+             ) -> tuple[str | None, str]:
+    """The code of the municipality a cell names in full on any register (accents, case and
+    punctuation aside), or None and why not: the candidates or the closest names (from
+    :func:`~allocation.data.municipality_names.find_municipality`, when ``explain``)."""
+    codes = by_name.get(plain(text[:200]), set())
+    if len(codes) == 1:
+        return next(iter(codes)), ""
+    if not explain or not text.strip():
         return None, ""
+    if codes:
+        listed = ", ".join(f"{every[c].name} ({c})" for c in sorted(codes))
+        return None, f" (the name fits several municipalities: {listed}; give the code)"
     try:
         found = find_municipality(text[:200], data_dir, known=every)
     except InputError as exc:
         reason = exc.problems[0].removeprefix(repr(text[:200])).lstrip(": ")
-        if not explain or reason.startswith("no municipality has code"):
-            return None, ""
         if reason.startswith("fits several"):
             return None, f" (it {reason})"
         return None, f"; {reason.split('; ', 1)[1]}" if "; did you mean" in reason else ""
-    if plain(found.name) != plain(text) and plain(text) not in ALIASES:
-        return None, f" (did you mean {found.name} ({found.code})? write the full name or the code)" if explain else ""
-    return found.code, ""
+    return None, f" (did you mean {found.name} ({found.code})? write the full name or the code)"
 
 
 def quoted_cell(cell: str, limit: int = 40) -> str:

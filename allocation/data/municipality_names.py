@@ -56,6 +56,18 @@ def municipalities(data_dir: Path = DATA_DIR) -> dict[str, Municipality]:
     return found
 
 
+def codes_by_name(data_dir: Path = DATA_DIR) -> dict[str, set[str]]:
+    """The codes of every name a municipality bears on any register (``plain``), and of the
+    common aliases: ``hengelo`` (2021) and ``hengelo o`` (2023) both GM0164."""
+    found: dict[str, set[str]] = {}
+    for date in register_dates(data_dir):
+        for code, name in load_register(date, data_dir)[["gm_code", "gm_name"]].itertuples(index=False):
+            found.setdefault(plain(name), set()).add(code)
+    for alias, code in ALIASES.items():
+        found.setdefault(alias, set()).add(code)
+    return found
+
+
 #: Names in common use that differ from the CBS register's (``'s-Gravenhage`` is Den Haag).
 ALIASES = {"den haag": "GM0518", "the hague": "GM0518", "den bosch": "GM0796", "s hertogenbosch": "GM0796"}
 

@@ -319,11 +319,13 @@ class Pot(Strict):
 
 
 class UserKeySpec(Strict):
-    """A key read from a CSV file (path relative to the scenario file)."""
+    """A key read from a key file: CSV, text, xlsx or ODS (path relative to the scenario file;
+    ``sheet`` names a workbook's sheet, the first when empty)."""
 
     file: str
     value_column: str
     code_column: str = "gm_code"
+    sheet: str = ""
     missing_as_zero: StrictBool = False
     label: str
     unit: str = ""
