@@ -310,6 +310,44 @@ def test_a_key_upload_takes_its_defaults_from_the_file_says_them_and_lists_every
     assert "telling.csv: row 2: x '1' is not a municipality of the 2021-01-01 register" in errors(at)
 
 
+def test_a_two_column_dutch_excel_file_is_one_step_and_the_encoding_is_named():
+    at = start("kamerbrief-2021")
+    names = dict(zip(*(at.main.dataframe[0].value[c].tolist() for c in ("gm_code", "gm_name"))))
+    # FICTITIOUS counts, by name as Dutch Excel saves a CSV: Windows-1252, ';', decimal comma
+    rows = "Gemeente;Aantal\r\n" + "".join(f"{n};{'5,5' if c == 'GM1900' else '1'}\r\n" for c, n in names.items())
+    at.sidebar.file_uploader(key="key_upload").set_value(("ELIP DUO.csv", rows.encode("cp1252"), "text/csv")).run()
+    assert not at.exception and not at.error, errors(at)
+    assert "Sleutel 'ELIP DUO', id elip_duo" in captions(at)
+    by_key(at.sidebar.text_input, "_w_elip_duo").set_value("1")
+    type_in(at, "_w_inwoners", "0")
+    assert not at.error, errors(at)
+    table = at.main.dataframe[0].value.set_index("gm_code")
+    assert table.loc["GM1900", "amount_eur"] == round(3_500_000 * 5.5 / (351 + 5.5))
+    view(at, "scenario")
+    declared = yaml.safe_load(at.code[0].value)["user_keys"]["elip_duo"]
+    assert declared["label"] == "ELIP DUO" and declared["kind"] == "assumption"
+    assert declared["source"] == "geüpload bestand ELIP DUO.csv, bron niet opgegeven"
+
+
+def test_a_key_on_the_second_sheet_of_a_workbook_is_chosen_in_the_sheet_chooser():
+    import io
+
+    import pandas as pd
+
+    at = start("kamerbrief-2021")
+    codes = at.main.dataframe[0].value["gm_code"].tolist()
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        pd.DataFrame({"toelichting": ["FICTITIOUS test workbook"]}).to_excel(writer, sheet_name="Uitleg", index=False)
+        pd.DataFrame({"Code": codes, "Telling": [2 if c == "GM0363" else 1 for c in codes]}).to_excel(
+            writer, sheet_name="Telling", index=False)
+    at.sidebar.file_uploader(key="key_upload").set_value(("telling.xlsx", buffer.getvalue(), "application/xlsx")).run()
+    assert errors(at)  # the first sheet holds no key
+    by_key(at.sidebar.selectbox, "key_sheet", prefix=True).set_value("Telling").run()
+    assert not at.error, errors(at)
+    assert "gemeente 'Code', waarden 'Telling' (sheet 'Telling' of an XLSX workbook)" in captions(at)
+
+
 def test_a_bad_key_upload_shows_its_error_and_the_app_still_works():
     at = start("kamerbrief-2021")
     before = amounts(at)
