@@ -146,11 +146,11 @@ def million_rows_with_content() -> bytes:
 
 
 BOMBS = {
-    "stray.xlsx": (stray_far_cell, "limit of 100,000 rows and 200 columns"),
+    "stray.xlsx": (stray_far_cell, "limit of 100,000 rows, 200 columns"),
     "zeros.xlsx": (zeros_bomb, "more than 100 times (a zip bomb?)"),
     "lying.xlsx": (lying_part, "cannot be read as a workbook"),
     "parts.xlsx": (many_parts, "more than the limit of 1,000"),
-    "repeated.ods": (million_rows_with_content, "limit of 100,000 rows and 200 columns"),
+    "repeated.ods": (million_rows_with_content, "limit of 100,000 rows, 200 columns"),
 }
 
 
@@ -208,6 +208,12 @@ def test_empty_cells_beyond_the_data_are_filler_and_read():
     book = ods(ods_row("gm_code", "2021") + ods_row("GM0363", 1000) + LIBREOFFICE_FILLER)
     frame = read_published_table(book, "filler.ods", "elip")
     assert frame[["gm_code", "amount_eur"]].values.tolist() == [["GM0363", 1000]]
+
+
+def test_the_span_of_the_cells_with_a_value_is_bounded_as_the_reader_fills_it():
+    corners = HEADER_ROW + '<row r="10001"><c r="GR10001"><v>1</v></c></row>'  # 10,001 x 200 cells
+    with pytest.raises(InputError, match="2,000,000 cells"):
+        open_workbook(xlsx(corners), "corners.xlsx")
 
 
 def test_a_repeated_row_with_content_is_counted_as_the_rows_it_repeats():

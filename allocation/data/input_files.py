@@ -3,8 +3,8 @@
 Every table and key a user gives (a published table, a key file, an upload in the app) is
 read through here, so the limits live in one place (README, "What counts as bad input"):
 
-* a file of at most :data:`MAX_FILE_BYTES`; a CSV of at most :data:`MAX_ROWS` rows and
-  :data:`MAX_COLUMNS` columns;
+* a file of at most :data:`MAX_FILE_BYTES`; a CSV of at most :data:`MAX_ROWS` rows,
+  :data:`MAX_COLUMNS` columns and :data:`MAX_CELLS` cells;
 * a workbook (xlsx, ODS) is a zip: at most :data:`MAX_ZIP_MEMBERS` members, each at most
   :data:`MAX_MEMBER_BYTES` once unpacked (a sheet's XML included), all together at most
   :data:`MAX_UNZIPPED_BYTES`, and no large member packed more than :data:`MAX_RATIO` times
@@ -12,9 +12,11 @@ read through here, so the limits live in one place (README, "What counts as bad 
   the spreadsheet reader (python-calamine) gets that bounded copy;
 * every sheet is looked through with a streaming XML parser before it is read: its cells
   that hold a value (a stray value at XFD1048576, or a row with content that ODS repeats a
-  million times) must lie within :data:`MAX_ROWS` rows and :data:`MAX_COLUMNS` columns.
-  Empty cells do not count: the used range Excel declares (``<dimension>``) and the empty
-  rows LibreOffice repeats to the sheet's end are filler, and the reader skips them.
+  million times) must lie within :data:`MAX_ROWS` rows and :data:`MAX_COLUMNS` columns, and
+  span at most :data:`MAX_CELLS` cells (the reader fills the span). Every XML part of an
+  xlsx is looked through, wherever the workbook says its sheets are. Empty cells do not
+  count: the used range Excel declares (``<dimension>``) and the empty rows LibreOffice
+  repeats to the sheet's end are filler, and the reader skips them.
 
 Text files are decoded as UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's
 "Unicode text") or, only when UTF-8 fails and every byte is one, Windows-1252 (Dutch
@@ -42,6 +44,8 @@ MAX_CELL = 1_000_000
 MAX_ROWS = 100_000
 #: A table may have at most this many columns.
 MAX_COLUMNS = 200
+#: A sheet's cells with a value may span at most this many cells (rows x columns), as the reader fills the span.
+MAX_CELLS = 2_000_000
 #: A workbook may hold at most this many zip members (an xlsx or ODS holds a few dozen).
 MAX_ZIP_MEMBERS = 1_000
 #: Each member of a workbook (a sheet's XML, the shared strings) at most this large once unpacked.
@@ -123,8 +127,12 @@ def csv_rows(text: str, origin: str, separator: str) -> list[list[str]]:
     """The rows of CSV text, refused beyond :data:`MAX_ROWS` rows or :data:`MAX_COLUMNS` columns."""
     reader = csv.reader(io.StringIO(text), delimiter=separator)
     rows = []
+    cells = 0
     try:
         for row in reader:
+            cells += len(row)
+            if cells > MAX_CELLS:
+                raise InputError(f"{origin}: more than the limit of {MAX_CELLS:,} cells; {LIMITS_FIX}")
             if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
                 raise InputError(f"{origin}: row {reader.line_num} has {len(row):,} cells, more than the limit of "
                                  f"{MAX_COLUMNS} columns; {LIMITS_FIX}")
@@ -169,20 +177,18 @@ _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 class _SheetExtent:
     """The extent of the cells that hold a value, counted while the XML streams past."""
 
-    def __init__(self, ods: bool):
-        self.ods = ods
-        self.rows = self.columns = 0
+    def __init__(self) -> None:
+        self.rows = self.columns = 0  # the extent of the cells with a value (of the current ODS table)
         self.row = self.column = 0
-        self.row_repeat = 1
-        self.cell_repeat = 1
+        self.row_repeat = self.cell_repeat = 1
         self.cell_has_value = False
-        self.depth_in_cell = 0
-        self.tables = 0
+        self.stack: list[str] = []  # ODS: the open elements' local names
+        self.tables = 0  # ODS: tables open (a table inside a cell is not a sheet, and is not counted)
 
     def _content(self, last_row: int, last_column: int) -> None:
         self.rows = max(self.rows, last_row)
         self.columns = max(self.columns, last_column)
-        if self.rows > MAX_ROWS or self.columns > MAX_COLUMNS:
+        if self.rows > MAX_ROWS or self.columns > MAX_COLUMNS or self.rows * self.columns > MAX_CELLS:
             raise _TooLarge()
 
     # xlsx: <row r="5"><c r="B5"><v>..</v></c></row>; r is optional (then the next row or column)
@@ -205,31 +211,30 @@ class _SheetExtent:
     def ods_start(self, name: str, attrs: dict) -> None:
         namespace, _, tag = name.rpartition(" ")
         table = namespace.endswith(":table:1.0")
-        if table and tag == "table":
-            self.tables += 1
-            self.row, self.row_repeat = 0, 1
-        elif table and tag == "table-row":
-            self.depth_in_cell = 0
+        in_cell = "table-cell" in self.stack or "covered-table-cell" in self.stack
+        self.stack.append(tag if table else "")
+        if not table or in_cell:
+            return
+        if tag == "table":
+            self.rows = self.columns = self.row = 0
+            self.row_repeat = 1
+        elif tag == "table-row":
             self.row += self.row_repeat if self.row else 1
             self.row_repeat = _repeat(attrs, "number-rows-repeated")
-            self.column = 0
-            self.cell_repeat = 1
-        elif table and tag in ("table-cell", "covered-table-cell"):
+            self.column, self.cell_repeat = 0, 1
+        elif tag in ("table-cell", "covered-table-cell"):
             self.column += self.cell_repeat if self.column else 1
             self.cell_repeat = _repeat(attrs, "number-columns-repeated")
             self.cell_has_value = any(key.endswith(" value-type") for key in attrs)
-            self.depth_in_cell = 1
             if self.cell_has_value:
                 self._content(self.row + self.row_repeat - 1, self.column + self.cell_repeat - 1)
-        elif self.depth_in_cell:
-            self.depth_in_cell += 1
 
     def ods_end(self, name: str) -> None:
-        if self.depth_in_cell:
-            self.depth_in_cell -= 1
+        self.stack.pop()
 
     def ods_text(self, data: str) -> None:
-        if self.depth_in_cell and not self.cell_has_value and data.strip():  # text without a value type
+        in_cell = "table-cell" in self.stack or "covered-table-cell" in self.stack
+        if in_cell and not self.cell_has_value and data.strip():  # text without a value type
             self.cell_has_value = True
             self._content(self.row + self.row_repeat - 1, self.column + self.cell_repeat - 1)
 
@@ -245,7 +250,7 @@ def _no_doctype(*_args) -> None:
 
 def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
     """Stream a sheet's XML, refusing when its cells with a value lie beyond the limits."""
-    extent = _SheetExtent(ods)
+    extent = _SheetExtent()
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartDoctypeDeclHandler = _no_doctype
     parser.EntityDeclHandler = _no_doctype
@@ -260,11 +265,10 @@ def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except _TooLarge:
-        where = "rows" if extent.rows > MAX_ROWS else "columns"
         raise InputError(
-            f"{origin}: {sheet} has cells with a value beyond the limit of {MAX_ROWS:,} rows and {MAX_COLUMNS} "
-            f"columns (at least {max(extent.rows, extent.row):,} rows and {extent.columns:,} columns; too many "
-            f"{where}); {LIMITS_FIX}") from None
+            f"{origin}: {sheet} has cells with a value beyond the limit of {MAX_ROWS:,} rows, {MAX_COLUMNS} "
+            f"columns and {MAX_CELLS:,} cells (they span at least {extent.rows:,} rows and {extent.columns:,} "
+            f"columns); {LIMITS_FIX}") from None
     except expat.ExpatError as exc:
         raise InputError(f"{origin}: {sheet} is not well-formed XML ({expat.errors.messages[exc.code]}, line "
                          f"{exc.lineno}); save the workbook again as .xlsx or .ods") from None
@@ -316,12 +320,13 @@ def _check_sheets(copy: bytes, names: list[str], origin: str, ods: bool) -> None
         if ods:
             if "content.xml" in names:
                 with archive.open("content.xml") as stream:
-                    _extent(stream, True, origin, "content.xml")
+                    _extent(stream, True, origin, "a sheet (content.xml)")
             return
-        for name in names:
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                with archive.open(name) as stream:
-                    _extent(stream, False, origin, f"sheet {name}")
+        for name in names:  # every part that is XML: a sheet may sit at any path the workbook names
+            with archive.open(name) as stream:
+                if stream.read(64).lstrip().startswith(b"<"):
+                    with archive.open(name) as again:
+                        _extent(again, False, origin, f"part {name}")
 
 
 def open_workbook(content: bytes, origin: str) -> Workbook:

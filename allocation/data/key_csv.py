@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -133,7 +134,8 @@ def read_key_table(content: bytes | str, origin: str, sheet: str = "") -> KeyTab
         return KeyTable(origin, [], ",", encoding)
     separator = separator_of(first)
     shown = {"\t": "tab", ";": "';'", ",": "','"}[separator]
-    return KeyTable(origin, csv_rows(text, origin, separator), separator, f"{encoding}, {shown}-separated")
+    cells = cast(list[list[object]], csv_rows(text, origin, separator))
+    return KeyTable(origin, cells, separator, f"{encoding}, {shown}-separated")
 
 
 def header_columns(content: bytes, origin: str, sheet: str = "") -> list[str]:
@@ -164,6 +166,7 @@ def guess_columns(table: KeyTable, data_dir: Path = DATA_DIR) -> tuple[str | Non
         return [_as_text(row[at]).strip() for row in body if at < len(row) and _as_text(row[at]).strip()]
 
     by_header = [c for c in columns if c.casefold() in CODE_NAMES]
+    code: str | None
     if len(by_header) == 1:
         code = by_header[0]
     else:
