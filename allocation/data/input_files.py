@@ -28,7 +28,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,77 +170,92 @@ def _column_number(letters: str) -> int:
     return number
 
 
-_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
+_TABLE, _ROW, _CELL, _COVERED = (TABLE + tag for tag in ("table", "table-row", "table-cell", "covered-table-cell"))
+_ROWS_REPEATED, _COLUMNS_REPEATED = TABLE + "number-rows-repeated", TABLE + "number-columns-repeated"
+_VALUE_TYPE = OFFICE + "value-type"
+_DIGITS = "0123456789"
 
 
 class _SheetExtent:
-    """The extent of the cells that hold a value, counted while the XML streams past."""
+    """The extent of the cells that hold a value, counted while the XML streams past (the
+    handlers only count: a repeat costs nothing, and the limits are checked per table)."""
 
     def __init__(self) -> None:
         self.rows = self.columns = 0  # the extent of the cells with a value (of the current ODS table)
         self.row = self.column = 0
         self.row_repeat = self.cell_repeat = 1
         self.cell_has_value = False
-        self.stack: list[str] = []  # ODS: the open elements' local names
-        self.tables = 0  # ODS: tables open (a table inside a cell is not a sheet, and is not counted)
+        self.columns_of: dict[str, int] = {}  # xlsx: column letters -> number
+        self.in_cell = 0  # ODS: depth inside a cell (a table inside a cell is not the sheet's)
 
-    def _content(self, last_row: int, last_column: int) -> None:
-        self.rows = max(self.rows, last_row)
-        self.columns = max(self.columns, last_column)
+    def check(self) -> None:
         if self.rows > MAX_ROWS or self.columns > MAX_COLUMNS or self.rows * self.columns > MAX_CELLS:
             raise _TooLarge()
 
+    def _content(self, last_row: int, last_column: int) -> None:
+        if last_row > self.rows:
+            self.rows = last_row
+        if last_column > self.columns:
+            self.columns = last_column
+
     # xlsx: <row r="5"><c r="B5"><v>..</v></c></row>; r is optional (then the next row or column)
     def xlsx_start(self, name: str, attrs: dict) -> None:
-        tag = name.rsplit(" ", 1)[-1]
-        if tag == "row":
-            self.row = int(attrs["r"]) if str(attrs.get("r", "")).isdigit() else self.row + 1
-            self.column = 0
-        elif tag == "c":
-            match = _CELL_REF.match(str(attrs.get("r", "")))
-            if match:
-                self.column, self.row = _column_number(match.group(1)), int(match.group(2))
+        tag = name[name.rfind(":") + 1:]
+        if tag == "c":
+            ref = attrs.get("r")
+            if ref:
+                letters = ref.rstrip(_DIGITS)
+                column = self.columns_of.get(letters)
+                if column is None:
+                    column = self.columns_of[letters] = _column_number(letters.upper()) if letters.isalpha() else 0
+                self.column = column
+                number = ref[len(letters):]
+                if number.isdigit():
+                    self.row = int(number)
             else:
                 self.column += 1
-        elif tag in ("v", "is", "f"):
+        elif tag == "v" or tag == "is" or tag == "f":
             self._content(self.row, self.column)
+        elif tag == "row":
+            number = attrs.get("r", "")
+            self.row = int(number) if number.isdigit() else self.row + 1
+            self.column = 0
+            self.check()
 
     # ODS: <table:table-row table:number-rows-repeated="n"><table:table-cell
     #       table:number-columns-repeated="m" office:value-type=".."><text:p>..</text:p>
     def ods_start(self, name: str, attrs: dict) -> None:
-        namespace, _, tag = name.rpartition(" ")
-        table = namespace.endswith(":table:1.0")
-        in_cell = "table-cell" in self.stack or "covered-table-cell" in self.stack
-        self.stack.append(tag if table else "")
-        if not table or in_cell:
-            return
-        if tag == "table":
-            self.rows = self.columns = self.row = 0
-            self.row_repeat = 1
-        elif tag == "table-row":
-            self.row += self.row_repeat if self.row else 1
-            self.row_repeat = _repeat(attrs, "number-rows-repeated")
-            self.column, self.cell_repeat = 0, 1
-        elif tag in ("table-cell", "covered-table-cell"):
+        if self.in_cell:
+            self.in_cell += 1
+        elif name == _CELL or name == _COVERED:
             self.column += self.cell_repeat if self.column else 1
-            self.cell_repeat = _repeat(attrs, "number-columns-repeated")
-            self.cell_has_value = any(key.endswith(" value-type") for key in attrs)
+            repeat = attrs.get(_COLUMNS_REPEATED, "1")
+            self.cell_repeat = int(repeat) if repeat.isdigit() else 1
+            self.cell_has_value = _VALUE_TYPE in attrs
             if self.cell_has_value:
                 self._content(self.row + self.row_repeat - 1, self.column + self.cell_repeat - 1)
+            self.in_cell = 1
+        elif name == _ROW:
+            self.check()
+            self.row += self.row_repeat if self.row else 1
+            repeat = attrs.get(_ROWS_REPEATED, "1")
+            self.row_repeat = int(repeat) if repeat.isdigit() else 1
+            self.column, self.cell_repeat = 0, 1
+        elif name == _TABLE:
+            self.check()
+            self.rows = self.columns = self.row = 0
+            self.row_repeat = 1
 
     def ods_end(self, name: str) -> None:
-        self.stack.pop()
+        if self.in_cell:
+            self.in_cell -= 1
 
     def ods_text(self, data: str) -> None:
-        in_cell = "table-cell" in self.stack or "covered-table-cell" in self.stack
-        if in_cell and not self.cell_has_value and data.strip():  # text without a value type
+        if self.in_cell and not self.cell_has_value and data.strip():  # text without a value type
             self.cell_has_value = True
             self._content(self.row + self.row_repeat - 1, self.column + self.cell_repeat - 1)
-
-
-def _repeat(attrs: dict, name: str) -> int:
-    value = next((v for k, v in attrs.items() if k.endswith(" " + name)), "1")
-    return int(value) if value.isdigit() else 1
 
 
 def _no_doctype(*_args) -> None:
@@ -251,7 +265,9 @@ def _no_doctype(*_args) -> None:
 def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
     """Stream a sheet's XML, refusing when its cells with a value lie beyond the limits."""
     extent = _SheetExtent()
-    parser = expat.ParserCreate(namespace_separator=" ")
+    # an xlsx sheet is known by its elements' local names (``c``, ``x:c``); ODS by namespace
+    parser = expat.ParserCreate(namespace_separator=" ") if ods else expat.ParserCreate()
+    parser.buffer_text = True  # one call per run of text, not per line
     parser.StartDoctypeDeclHandler = _no_doctype
     parser.EntityDeclHandler = _no_doctype
     if ods:
@@ -264,6 +280,7 @@ def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
         while chunk := stream.read(1 << 20):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
+        extent.check()
     except _TooLarge:
         raise InputError(
             f"{origin}: {sheet} has cells with a value beyond the limit of {MAX_ROWS:,} rows, {MAX_COLUMNS} "
