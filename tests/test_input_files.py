@@ -82,7 +82,8 @@ def stray_far_cell() -> bytes:
 
 
 def zeros_bomb() -> bytes:
-    """A sheet padded with 15 MB of spaces (within the per-part size, packed about 1000 times)."""
+    """A deflate bomb: a sheet padded with 15 MB of one repeated byte (a space, so the XML stays valid; within
+    the per-part size, packed about 1000 times)."""
     return xlsx(padding=b" " * 15_000_000)
 
 

@@ -153,32 +153,38 @@ CODE_NAMES = ("gm_code", "gemeentecode", "code", "cbs code", "cbscode", "gm_numb
 
 
 def guess_columns(table: KeyTable, data_dir: Path = DATA_DIR) -> tuple[str | None, str | None]:
-    """The code column and the value column when the file leaves no doubt, else None for
-    either: the code column is the one column with a code-like header or, failing that,
-    the one whose cells are mostly municipality codes or names; the value column is the one
-    other column whose cells are numbers."""
+    """The municipality column and the value column when the file leaves no doubt, else None
+    for either. The municipality column is the one whose cells are (at least 80%) codes,
+    numbers or names of municipalities (of those with a code-like header, if any; of several,
+    the one with codes); the value column is the one other column whose cells are all numbers,
+    leaving out columns with a code-like header."""
     columns = table.columns
     body = table.rows[1:200]
     if not columns:
         return None, None
+    every = municipalities(data_dir)
+    names = codes_by_name(data_dir)
 
     def cells(at: int) -> list[str]:
         return [_as_text(row[at]).strip() for row in body if at < len(row) and _as_text(row[at]).strip()]
 
+    def share(found: list[str], test) -> float:
+        return sum(map(test, found)) / len(found) if found else 0.0
+
+    def is_code(text: str) -> bool:
+        return normalise_code(text) in every
+
+    identifying = [c for at, c in enumerate(columns)
+                   if c and share(cells(at), lambda x: is_code(x) or plain(x) in names) >= 0.8]
     by_header = [c for c in columns if c.casefold() in CODE_NAMES]
-    code: str | None
-    if len(by_header) == 1:
-        code = by_header[0]
-    else:
-        names = {plain(m.name) for m in municipalities(data_dir).values()}
-        fits = [c for at, c in enumerate(columns) if c and (found := cells(at)) and
-                sum(normalise_code(x) is not None or plain(x) in names for x in found) >= 0.8 * len(found)]
-        code = fits[0] if len(fits) == 1 else None
-    numeric = [c for at, c in enumerate(columns) if c and c != code and (found := cells(at)) and
+    candidates = [c for c in identifying if c in by_header] or identifying
+    if len(candidates) > 1:
+        candidates = [c for c in candidates if share(cells(columns.index(c)), is_code) >= 0.8]
+    code = candidates[0] if len(candidates) == 1 else by_header[0] if not identifying and len(by_header) == 1 \
+        else None
+    numeric = [c for at, c in enumerate(columns) if c and c != code and c not in by_header and cells(at) and
                all(isinstance(row[at], (int, float)) or any(r is not None for r in number_readings(_as_text(row[at])))
                    for row in body if at < len(row) and _as_text(row[at]).strip())]
-    if code is not None and code in numeric:
-        numeric.remove(code)
     value = numeric[0] if len(numeric) == 1 else None
     return code, value
 
