@@ -279,3 +279,22 @@ def test_a_display_name_gets_an_id_and_labels_the_key():
                    origin="k.yaml", scenario_id="k", uploads=(upload,))
     assert result.scenario.user_keys["elip_duo"].label == "ELIP DUO"
     assert result.loaded.keys["elip_duo"].values.to_dict() == expected_values()
+
+
+def test_a_workbook_key_under_a_title_is_read_from_its_header_naming_the_sheets_own_row_numbers():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "Telling ELIP (FICTITIOUS)"
+    sheet.append([])
+    sheet.append(["gm_code", "aantal"])  # the header on row 3
+    for code in CODES:
+        sheet.append([code, 1])
+    sheet["B5"] = "veel"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(InputError, match=r"k.xlsx: row 5: aantal 'veel' is not a number"):
+        parse(buffer.getvalue(), origin="k.xlsx")  # the title above the header is skipped
+    choices = key_file_choices(buffer.getvalue(), "k.xlsx")
+    assert choices.columns == ["gm_code", "aantal"] and choices.code_column == "gm_code"

@@ -155,8 +155,14 @@ class Workbook:
     _book: object
 
     def rows(self, name: str) -> list[list[object]]:
-        """A sheet's cells as rows (str, float, int, bool, dates; ``""`` where empty)."""
+        """A sheet's cells as rows (str, float, int, bool, dates; ``""`` where empty), from
+        the first row with a value (see :meth:`first_row`)."""
         return self._book.get_sheet_by_name(name).to_python()  # type: ignore[attr-defined]
+
+    def first_row(self, name: str) -> int:
+        """The sheet's row number (1 for the top) of the first row :meth:`rows` gives."""
+        start = self._book.get_sheet_by_name(name).start  # type: ignore[attr-defined]
+        return (start[0] if start else 0) + 1
 
 
 class _TooLarge(Exception):

@@ -11,7 +11,7 @@ naming the file, the row and the fix; the key's source names the encoding or she
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
@@ -90,6 +90,10 @@ def _as_text(cell: object) -> str:
     return str(cell)
 
 
+#: A title above a key file's header is skipped when the header is within this many rows.
+HEADER_SEARCH = 20
+
+
 @dataclass(frozen=True)
 class KeyTable:
     """A key file's cells (the header row first), whatever format it came in, and how it was read."""
@@ -100,10 +104,21 @@ class KeyTable:
     read_as: str  # how the file was read, for the key's provenance ("Windows-1252 text, ';'-separated")
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets
     sheet: str = ""  # the sheet read
+    header_row: int = 1  # the file's or sheet's row number of the header, for messages
 
     @property
     def columns(self) -> list[str]:
         return [_as_text(c).strip() for c in self.rows[0]] if self.rows else []
+
+    def from_header(self, wanted: tuple[str, ...] = ()) -> KeyTable:
+        """The table from its header row: the first of the first :data:`HEADER_SEARCH` rows that
+        holds every column ``wanted``, or (without ``wanted``) at least two named columns; a title
+        above the header is skipped. The table as it is when no row fits."""
+        for index, row in enumerate(self.rows[:HEADER_SEARCH]):
+            names = [_as_text(c).strip() for c in row]
+            if (all(w in names for w in wanted) if wanted else sum(1 for n in names if n) >= 2):
+                return replace(self, rows=self.rows[index:], header_row=self.header_row + index)
+        return self
 
 
 def read_key_table(content: bytes | str, origin: str, sheet: str = "") -> KeyTable:
@@ -121,10 +136,13 @@ def read_key_table(content: bytes | str, origin: str, sheet: str = "") -> KeyTab
                              f"{', '.join(map(quoted_cell, book.sheet_names[:20]))}. Name one of them as the sheet")
         chosen = sheet or book.sheet_names[0]
         rows = [list(row) for row in book.rows(chosen)]
+        header_row = book.first_row(chosen)
         while rows and not any(_as_text(c).strip() for c in rows[0]):
             rows.pop(0)  # a sheet may start lower down; the first row with text is the header
+            header_row += 1
         kind = Path(origin).suffix.lower().lstrip(".").upper()
-        return KeyTable(origin, rows, None, f"sheet {chosen!r} of an {kind} workbook", list(book.sheet_names), chosen)
+        return KeyTable(origin, rows, None, f"sheet {chosen!r} of an {kind} workbook", list(book.sheet_names), chosen,
+                        header_row)
     if isinstance(content, bytes):
         text, encoding = decode_text(content, origin)
     else:
@@ -141,7 +159,7 @@ def read_key_table(content: bytes | str, origin: str, sheet: str = "") -> KeyTab
 def header_columns(content: bytes, origin: str, sheet: str = "") -> list[str]:
     """The column names of a key file's header row (to choose the code and value columns
     from); :class:`InputError` for a file that is too large, unreadable or empty."""
-    table = read_key_table(content, origin, sheet)
+    table = read_key_table(content, origin, sheet).from_header()
     if not table.rows or not any(table.columns):
         raise InputError(f"{origin}: the file is empty; it needs a header row naming its columns")
     return [column for column in table.columns if column]
@@ -204,7 +222,7 @@ class KeyFileChoices:
 def key_file_choices(content: bytes, origin: str, sheet: str = "", data_dir: Path = DATA_DIR) -> KeyFileChoices:
     """The sheets and columns of a key file and the guessed code and value columns (see
     :func:`guess_columns`); :class:`InputError` for a file that is too large, unreadable or empty."""
-    table = read_key_table(content, origin, sheet)
+    table = read_key_table(content, origin, sheet).from_header()
     if not table.rows or not any(table.columns):
         raise InputError(f"{origin}: the file is empty; it needs a header row naming its columns")
     code, value = guess_columns(table, data_dir)
@@ -245,7 +263,7 @@ def parse_key_csv(
     municipalities missing from the file (unless ``missing_as_zero``). The key's source
     names the file and how it was read (the encoding, the separator or the sheet).
     """
-    table = read_key_table(content, origin, sheet)
+    table = read_key_table(content, origin, sheet).from_header((code_column, value_column))
     rows = table.rows
     if not rows or not any(table.columns):
         raise InputError(
@@ -280,7 +298,7 @@ def parse_key_csv(
 
     cells: dict[str, tuple[int, object]] = {}  # code -> (row, value cell)
     first_row: dict[str, int] = {}
-    for line_number, row in enumerate(rows[1:], start=2):
+    for line_number, row in enumerate(rows[1:], start=table.header_row + 1):
         if not any(_as_text(cell).strip() for cell in row):
             continue
         if len(row) <= max(code_at, value_at):
