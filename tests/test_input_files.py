@@ -11,12 +11,15 @@ read. Amounts and counts in these files are FICTITIOUS.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from allocation import export_files
@@ -291,3 +294,36 @@ def test_the_apps_upload_limit_is_the_librarys():
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     line = next(line for line in config.splitlines() if line.startswith("maxUploadSize"))
     assert int(line.split("=")[1].split("#")[0]) * 1_000_000 == input_files.MAX_FILE_BYTES
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_damaged_workbook_is_read_or_refused_with_a_message_never_a_crash(data):
+    base = data.draw(st.sampled_from([xlsx(), ods(ods_row("gm_code", "2021") + ods_row("GM0363", 1000))]))
+    name = "t.xlsx" if base.startswith(b"PK") and b"xl/" in base else "t.ods"
+    content = bytearray(base)
+    archive = zipfile.ZipFile(io.BytesIO(base))
+    part = data.draw(st.sampled_from([i.filename for i in archive.infolist()]))
+    text = bytearray(archive.read(part))
+    for _ in range(data.draw(st.integers(1, 4))):  # the part's XML damaged: bytes changed, cut or repeated
+        at = data.draw(st.integers(0, max(len(text) - 1, 0)))
+        kind = data.draw(st.sampled_from(["byte", "cut", "repeat"]))
+        if kind == "byte":
+            text[at:at + 1] = bytes([data.draw(st.integers(0, 255))])
+        elif kind == "cut":
+            del text[at:at + data.draw(st.integers(1, 40))]
+        else:
+            text[at:at] = text[at:at + data.draw(st.integers(1, 40))] * data.draw(st.integers(1, 50))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in archive.infolist():
+            out.writestr(info.filename, bytes(text) if info.filename == part else archive.read(info))
+    content = bytearray(buffer.getvalue())
+    if data.draw(st.booleans()):  # and sometimes the zip itself
+        at = data.draw(st.integers(0, len(content) - 1))
+        content[at] = data.draw(st.integers(0, 255))
+    try:
+        read_published_table(bytes(content), name, "elip")
+    except InputError as exc:
+        assert exc.problems and all(p.startswith(f"{name}: ") for p in exc.problems)

@@ -29,6 +29,7 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
@@ -157,7 +158,11 @@ class Workbook:
     def rows(self, name: str) -> list[list[object]]:
         """A sheet's cells as rows (str, float, int, bool, dates; ``""`` where empty), from
         the first row with a value (see :meth:`first_row`)."""
-        return self._book.get_sheet_by_name(name).to_python()  # type: ignore[attr-defined]
+        try:
+            return self._book.get_sheet_by_name(name).to_python()  # type: ignore[attr-defined]
+        except Exception as exc:  # calamine raises its own error types for a damaged sheet
+            raise InputError(f"{self.origin}: sheet {name[:80]!r} cannot be read ({type(exc).__name__}); save the "
+                             "workbook again as .xlsx or .ods") from None
 
     def first_row(self, name: str) -> int:
         """The sheet's row number (1 for the top) of the first row :meth:`rows` gives."""
@@ -182,6 +187,15 @@ _TABLE, _ROW, _CELL, _COVERED = (TABLE + tag for tag in ("table", "table-row", "
 _ROWS_REPEATED, _COLUMNS_REPEATED = TABLE + "number-rows-repeated", TABLE + "number-columns-repeated"
 _VALUE_TYPE = OFFICE + "value-type"
 _DIGITS = "0123456789"
+
+
+def _count(text: str | None, default: int) -> int:
+    """A row number or repeat count read at least as generously as any reader would (``+5``
+    and `` 5 `` are 5), so the extent is never under-counted; ``default`` when it is no number."""
+    try:
+        return max(int(text.strip()), 1) if text else default
+    except ValueError:
+        return default
 
 
 class _SheetExtent:
@@ -217,16 +231,13 @@ class _SheetExtent:
                 if column is None:
                     column = self.columns_of[letters] = _column_number(letters.upper()) if letters.isalpha() else 0
                 self.column = column
-                number = ref[len(letters):]
-                if number.isdigit():
-                    self.row = int(number)
+                self.row = _count(ref[len(letters):], self.row)
             else:
                 self.column += 1
         elif tag == "v" or tag == "is" or tag == "f":
             self._content(self.row, self.column)
         elif tag == "row":
-            number = attrs.get("r", "")
-            self.row = int(number) if number.isdigit() else self.row + 1
+            self.row = _count(attrs.get("r"), self.row + 1)
             self.column = 0
             self.check()
 
@@ -237,8 +248,7 @@ class _SheetExtent:
             self.in_cell += 1
         elif name == _CELL or name == _COVERED:
             self.column += self.cell_repeat if self.column else 1
-            repeat = attrs.get(_COLUMNS_REPEATED, "1")
-            self.cell_repeat = int(repeat) if repeat.isdigit() else 1
+            self.cell_repeat = _count(attrs.get(_COLUMNS_REPEATED), 1)
             self.cell_has_value = _VALUE_TYPE in attrs
             if self.cell_has_value:
                 self._content(self.row + self.row_repeat - 1, self.column + self.cell_repeat - 1)
@@ -246,8 +256,7 @@ class _SheetExtent:
         elif name == _ROW:
             self.check()
             self.row += self.row_repeat if self.row else 1
-            repeat = attrs.get(_ROWS_REPEATED, "1")
-            self.row_repeat = int(repeat) if repeat.isdigit() else 1
+            self.row_repeat = _count(attrs.get(_ROWS_REPEATED), 1)
             self.column, self.cell_repeat = 0, 1
         elif name == _TABLE:
             self.check()
@@ -295,6 +304,9 @@ def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
     except expat.ExpatError as exc:
         raise InputError(f"{origin}: {sheet} is not well-formed XML ({expat.errors.messages[exc.code]}, line "
                          f"{exc.lineno}); save the workbook again as .xlsx or .ods") from None
+    except (LookupError, ValueError) as exc:  # an unknown encoding declared; a number beyond reason
+        raise InputError(f"{origin}: {sheet} cannot be read as XML ({type(exc).__name__}); save the workbook again "
+                         "as .xlsx or .ods") from None
     except InputError as exc:
         raise InputError(f"{origin}: {sheet}: {exc.problems[0]}") from None
 
@@ -332,7 +344,8 @@ def _bounded_copy(content: bytes, origin: str) -> tuple[bytes, list[str]]:
                     continue
                 with archive.open(member) as source:  # zipfile stops at the declared size
                     out.writestr(member.filename, source.read(MAX_MEMBER_BYTES + 1))
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError, OSError, EOFError,
+            KeyError) as exc:
         raise InputError(f"{origin}: cannot be read as a workbook ({type(exc).__name__}); save it again as .xlsx "
                          "or .ods") from None
     return copy.getvalue(), [m.filename for m in members]
