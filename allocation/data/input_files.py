@@ -317,7 +317,7 @@ def _bounded_copy(content: bytes, origin: str) -> tuple[bytes, list[str]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
         raise InputError(f"{origin}: cannot be read as a workbook (not a zip file); save it again as .xlsx or .ods"
                          ) from None
     if len(members) > MAX_ZIP_MEMBERS:
