@@ -298,3 +298,11 @@ def test_a_workbook_key_under_a_title_is_read_from_its_header_naming_the_sheets_
         parse(buffer.getvalue(), origin="k.xlsx")  # the title above the header is skipped
     choices = key_file_choices(buffer.getvalue(), "k.xlsx")
     assert choices.columns == ["gm_code", "aantal"] and choices.code_column == "gm_code"
+
+
+def test_a_display_name_as_a_scenario_key_id_is_refused_with_the_id_to_write(tmp_path):
+    path = scenario_with_key(tmp_path, "elip.csv", text_file("utf-8", ";"))
+    path.write_text(path.read_text(encoding="utf-8").replace("  elip_duo:\n", "  ELIP DUO:\n"), encoding="utf-8")
+    with pytest.raises(InputError, match="'ELIP DUO' must be a lowercase identifier .*; write `elip_duo` and put the "
+                                         "name in `label:`"):
+        load_scenario(path)

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from allocation.data.key_csv import key_id
 from allocation.data.registers import KEY_REGISTER_DATE
 
 FIRST_YEAR, LAST_YEAR = 2021, 2026
@@ -399,5 +400,8 @@ class Scenario(Strict):
     def _identifiers(cls, value: dict):
         for name in value:
             if not re.match(IDENTIFIER, str(name)):
-                raise ValueError(f"{name!r} must be a lowercase identifier like `elip` (letters, digits, _)")
+                ident = key_id(str(name)[:80])
+                hint = f"; write `{ident}` and put the name in `label:`" if ident else ""
+                raise ValueError(f"{str(name)[:80]!r} must be a lowercase identifier like `elip` (letters, digits, _)"
+                                 f"{hint}")
         return value
