@@ -660,6 +660,16 @@ def test_the_compare_view_shows_the_mutaties_against_an_uploaded_published_table
     assert "Download mutaties-variant-inwoners-meicirculaire-vs-kamerbrief-2021.xlsx" in labels
 
 
+def test_a_workbook_bomb_uploaded_as_a_published_table_is_refused_with_its_message():
+    from tests.test_input_files import stray_far_cell
+
+    at = start("kamerbrief-2021")
+    view(at, "compare")
+    at.file_uploader(key="published_table").set_value(("stray.xlsx", stray_far_cell(), "application/xlsx")).run()
+    assert not at.exception
+    assert "stray.xlsx: part xl/worksheets/sheet1.xml has cells with a value beyond the limit" in errors(at)
+
+
 def test_the_compare_view_answers_the_three_negotiation_questions():
     at = start("kamerbrief-2021")
     view(at, "compare")
