@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import cast
 
@@ -180,8 +181,7 @@ def guess_columns(table: KeyTable, data_dir: Path = DATA_DIR) -> tuple[str | Non
     body = table.rows[1:200]
     if not columns:
         return None, None
-    every = municipalities(data_dir)
-    names = codes_by_name(data_dir)
+    every, names = _name_index(data_dir)
 
     def cells(at: int) -> list[str]:
         return [_as_text(row[at]).strip() for row in body if at < len(row) and _as_text(row[at]).strip()]
@@ -289,7 +289,7 @@ def parse_key_csv(
     for date in register_dates(data_dir)[1:]:
         for code in load_register(date, data_dir)["gm_code"]:
             later.setdefault(code, date)
-    every, by_name = municipalities(data_dir), codes_by_name(data_dir)
+    every, by_name = _name_index(data_dir)
 
     found: dict[str, list[tuple[int, str]]] = {}  # kind of problem -> (row, message)
 
@@ -362,6 +362,13 @@ def parse_key_csv(
         values=series,
         note=note,
     )
+
+
+@lru_cache(maxsize=4)
+def _name_index(data_dir: Path) -> tuple[dict, dict[str, set[str]]]:
+    """Every municipality by code, and the codes of every name on any register (read-only; cached
+    like the registers they come from)."""
+    return municipalities(data_dir), codes_by_name(data_dir)
 
 
 def _by_name(text: str, every: dict, by_name: dict[str, set[str]], data_dir: Path, explain: bool
