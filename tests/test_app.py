@@ -321,20 +321,70 @@ def upload_key(at: AppTest, name: str, content: bytes, *, key_name="elip_duo", k
     at.run()
 
 
-def test_a_key_upload_starts_neutral_and_lists_every_problem_at_once_naming_the_fields():
+def captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.sidebar.caption)
+
+
+def test_a_key_upload_takes_its_defaults_from_the_file_says_them_and_lists_every_problem_at_once():
     at = start("kamerbrief-2021")
     assert at.sidebar.text_input(key="key_name").value == ""
     assert at.sidebar.selectbox(key="key_kind").value is None
     upload_key(at, "elip.csv", b"gm_code,aantal\nGM9999,3\n", key_name=None, kind=None, source=None,
                value_column=None, code_column=None)
     assert not at.exception
-    message = errors(at)
-    for field in ("Naam van de sleutel: vul een naam in", "Soort gegevens: kies echt", "Bron: zeg waar",
-                  "Kolom met de waarden: kies een kolom", "Kolom met de gemeentecode: kies een kolom"):
-        assert field in message, message
-    by_key(at.sidebar.selectbox, "key_value_column", prefix=True).set_value("aantal")
-    by_key(at.sidebar.selectbox, "key_code_column", prefix=True).set_value("gm_code").run()
     assert "elip.csv: row 2: gm_code 'GM9999' is not a municipality of the 2021-01-01 register" in errors(at)
+    said = captions(at)
+    assert "Sleutel 'elip', id elip" in said  # the name from the file name
+    assert "gemeente 'gm_code', waarden 'aantal'" in said  # the guessed columns, shown
+    assert "telt de sleutel als aanname" in said  # the cautious kind until one is chosen
+    # a file whose columns leave doubt: no guess, each field named
+    upload_key(at, "telling.csv", b"x,y,z\n1,2,3\n", key_name=None, kind=None, source=None,
+               value_column=None, code_column=None)
+    message = errors(at)
+    for field in ("Kolom met de waarden: kies een kolom",
+                  "Kolom met de gemeente (code, nummer of naam): kies een kolom"):
+        assert field in message, message
+    by_key(at.sidebar.selectbox, "key_value_column", prefix=True).set_value("y")
+    by_key(at.sidebar.selectbox, "key_code_column", prefix=True).set_value("x").run()
+    assert "telling.csv: row 2: x '1' is not a municipality of the 2021-01-01 register" in errors(at)
+
+
+def test_a_two_column_dutch_excel_file_is_one_step_and_the_encoding_is_named():
+    at = start("kamerbrief-2021")
+    names = dict(zip(*(at.main.dataframe[0].value[c].tolist() for c in ("gm_code", "gm_name"))))
+    # FICTITIOUS counts, by name as Dutch Excel saves a CSV: Windows-1252, ';', decimal comma
+    rows = "Gemeente;Aantal\r\n" + "".join(f"{n};{'5,5' if c == 'GM1900' else '1'}\r\n" for c, n in names.items())
+    at.sidebar.file_uploader(key="key_upload").set_value(("ELIP DUO.csv", rows.encode("cp1252"), "text/csv")).run()
+    assert not at.exception and not at.error, errors(at)
+    assert "Sleutel 'ELIP DUO', id elip_duo" in captions(at)
+    by_key(at.sidebar.text_input, "_w_elip_duo").set_value("1")
+    type_in(at, "_w_inwoners", "0")
+    assert not at.error, errors(at)
+    table = at.main.dataframe[0].value.set_index("gm_code")
+    assert table.loc["GM1900", "amount_eur"] == round(3_500_000 * 5.5 / (351 + 5.5))
+    view(at, "scenario")
+    declared = yaml.safe_load(at.code[0].value)["user_keys"]["elip_duo"]
+    assert declared["label"] == "ELIP DUO" and declared["kind"] == "assumption"
+    assert declared["source"] == "geüpload bestand ELIP DUO.csv, bron niet opgegeven"
+
+
+def test_a_key_on_the_second_sheet_of_a_workbook_is_chosen_in_the_sheet_chooser():
+    import io
+
+    import pandas as pd
+
+    at = start("kamerbrief-2021")
+    codes = at.main.dataframe[0].value["gm_code"].tolist()
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        pd.DataFrame({"toelichting": ["FICTITIOUS test workbook"]}).to_excel(writer, sheet_name="Uitleg", index=False)
+        pd.DataFrame({"Code": codes, "Telling": [2 if c == "GM0363" else 1 for c in codes]}).to_excel(
+            writer, sheet_name="Telling", index=False)
+    at.sidebar.file_uploader(key="key_upload").set_value(("telling.xlsx", buffer.getvalue(), "application/xlsx")).run()
+    assert errors(at)  # the first sheet holds no key
+    by_key(at.sidebar.selectbox, "key_sheet", prefix=True).set_value("Telling").run()
+    assert not at.error, errors(at)
+    assert "gemeente 'Code', waarden 'Telling' (sheet 'Telling' of an XLSX workbook)" in captions(at)
 
 
 def test_a_bad_key_upload_shows_its_error_and_the_app_still_works():
@@ -648,6 +698,16 @@ def test_the_compare_view_shows_the_mutaties_against_an_uploaded_published_table
     assert (totals["mutatie_eur"] == 0).all()  # same budgets: only redistribution
     labels = [b.label for b in at.download_button]
     assert "Download mutaties-variant-inwoners-meicirculaire-vs-kamerbrief-2021.xlsx" in labels
+
+
+def test_a_workbook_bomb_uploaded_as_a_published_table_is_refused_with_its_message():
+    from tests.test_input_files import stray_far_cell
+
+    at = start("kamerbrief-2021")
+    view(at, "compare")
+    at.file_uploader(key="published_table").set_value(("stray.xlsx", stray_far_cell(), "application/xlsx")).run()
+    assert not at.exception
+    assert "stray.xlsx: part xl/worksheets/sheet1.xml has cells with a value beyond the limit" in errors(at)
 
 
 def test_the_compare_view_answers_the_three_negotiation_questions():

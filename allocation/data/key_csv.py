@@ -1,22 +1,44 @@
-"""Layer 1 (data): user keys read from CSV files or uploads.
+"""Layer 1 (data): user keys read from key files or uploads.
 
-The file may be ``,``- or ``;``-separated, with a decimal comma or point, a BOM, and
-codes written ``GM0363`` or ``363``. Every offending row is reported, naming the file,
-the row and the fix.
+A key file is a CSV or text file (UTF-8 with or without BOM, UTF-16 with BOM as Excel's
+"Unicode text", or Windows-1252 as Dutch Excel saves a CSV; ``,``-, ``;``- or
+tab-separated), or a sheet of an xlsx or ODS workbook, every one read within the limits
+of :mod:`allocation.data.input_files`. Values with a decimal comma or point; municipalities
+by code (``GM0363``), CBS number (``363``) or full name. Every offending row is reported,
+naming the file, the row and the fix; the key's source names the encoding or sheet read.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
 from allocation.common.errors import InputError
 from allocation.common.texts import clipped, quoted
+from allocation.data.input_files import (
+    MAX_CELL,
+    MAX_FILE_BYTES,
+    WORKBOOK_SUFFIXES,
+    check_size,
+    csv_rows,
+    decode_text,
+    open_workbook,
+    read_bytes,
+    separator_of,
+)
 from allocation.data.keys import KINDS, Key
+from allocation.data.municipality_names import (
+    codes_by_name,
+    find_municipality,
+    municipalities,
+    normalise_code,
+    plain,
+)
 from allocation.data.registers import (
     DATA_DIR,
     KEY_REGISTER_DATE,
@@ -24,16 +46,12 @@ from allocation.data.registers import (
     register_dates,
 )
 
-#: A cell longer than this is refused (the csv module's own default is 131,072 characters).
-MAX_CELL = 1_000_000
-#: A key file larger than this is refused (a key for every municipality takes a few kB).
-MAX_FILE_BYTES = 20_000_000
+__all__ = ["MAX_CELL", "MAX_FILE_BYTES", "normalise_code"]  # read from here by other modules and tests
+
 #: Per kind of problem, this many rows are named one by one; the rest are summarised.
 MAX_ROWS_LISTED = 5
 #: A key value above this is refused as absurd (the largest real key, inhabitants, is under a million).
 MAX_KEY_VALUE = 1e12
-
-csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
 
 # A number in each of the two spreadsheet conventions. A thousands group starts with 1-9.
 _POINT = re.compile(r"^[+-]?(\d+|[1-9]\d{0,2}(,\d{3})+)(\.\d*)?$|^[+-]?\.\d+$")
@@ -65,46 +83,158 @@ def parse_number(text: str, dutch: bool) -> float | None:
     return comma if dutch else point
 
 
-def normalise_code(text: str) -> str | None:
-    """``GM0363``, ``gm0363``, ``363`` and ``0363`` become ``GM0363``; else ``None``."""
-    value = text.strip().upper()
-    if value.startswith("GM"):
-        value = value[2:]
-    if not value.isdigit() or len(value) > 4:
-        return None
-    return "GM" + value.zfill(4)
+def _as_text(cell: object) -> str:
+    """A cell as text: a workbook's whole number 363.0 as ``363``; None and empty as ``""``."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
 
 
-def _decode(content: bytes, origin: str) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{origin}: the file is not UTF-8 text; save it as 'CSV UTF-8' from your spreadsheet program"
-        ) from None
+#: A title above a key file's header is skipped when the header is within this many rows.
+HEADER_SEARCH = 20
 
 
-def _separator(header: str) -> str:
-    separator = ";" if header.count(";") > header.count(",") else ","
-    if "\t" in header and separator not in header:
-        separator = "\t"
-    return separator
+@dataclass(frozen=True)
+class KeyTable:
+    """A key file's cells (the header row first), whatever format it came in, and how it was read."""
+
+    origin: str
+    rows: list[list[object]]
+    separator: str | None  # a CSV's separator; None for a workbook (its number cells need no convention)
+    read_as: str  # how the file was read, for the key's provenance ("Windows-1252 text, ';'-separated")
+    sheets: list[str] = field(default_factory=list)  # a workbook's sheets
+    sheet: str = ""  # the sheet read
+    header_row: int = 1  # the file's or sheet's row number of the header, for messages
+
+    @property
+    def columns(self) -> list[str]:
+        return [_as_text(c).strip() for c in self.rows[0]] if self.rows else []
+
+    def from_header(self, wanted: tuple[str, ...] = ()) -> KeyTable:
+        """The table from its header row: the first of the first :data:`HEADER_SEARCH` rows that
+        holds every column ``wanted``, or (without ``wanted``) at least two named columns; a title
+        above the header is skipped. The table as it is when no row fits."""
+        for index, row in enumerate(self.rows[:HEADER_SEARCH]):
+            names = [_as_text(c).strip() for c in row]
+            if (all(w in names for w in wanted) if wanted else sum(1 for n in names if n) >= 2):
+                return replace(self, rows=self.rows[index:], header_row=self.header_row + index)
+        return self
 
 
-def header_columns(content: bytes, origin: str) -> list[str]:
-    """The column names of a key CSV's header row (to choose the code and value columns
-    from); :class:`InputError` for a file that is too large, not UTF-8 or empty."""
-    if len(content) > MAX_FILE_BYTES:
-        raise InputError(f"{origin}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; a key file is a few kB")
-    text = _decode(content, origin)
+def read_key_table(content: bytes | str, origin: str, sheet: str = "") -> KeyTable:
+    """The cells of a key file: a CSV or text file (UTF-8 with or without BOM, UTF-16 with BOM,
+    Windows-1252; ``,``, ``;`` or tab), or an xlsx or ODS workbook (its first sheet, or
+    ``sheet``); every read within the limits of :mod:`allocation.data.input_files`."""
+    if isinstance(content, bytes):
+        check_size(len(content), origin)
+    if Path(origin).suffix.lower() in WORKBOOK_SUFFIXES and isinstance(content, bytes):
+        book = open_workbook(content, origin)
+        if not book.sheet_names:
+            raise InputError(f"{origin}: the workbook has no sheets")
+        if sheet and sheet not in book.sheet_names:
+            raise InputError(f"{origin}: no sheet {quoted_cell(sheet)}; the sheets are "
+                             f"{', '.join(map(quoted_cell, book.sheet_names[:20]))}. Name one of them as the sheet")
+        chosen = sheet or book.sheet_names[0]
+        rows = [list(row) for row in book.rows(chosen)]
+        header_row = book.first_row(chosen)
+        while rows and not any(_as_text(c).strip() for c in rows[0]):
+            rows.pop(0)  # a sheet may start lower down; the first row with text is the header
+            header_row += 1
+        kind = Path(origin).suffix.lower().lstrip(".").upper()
+        return KeyTable(origin, rows, None, f"sheet {chosen!r} of an {kind} workbook", list(book.sheet_names), chosen,
+                        header_row)
+    if isinstance(content, bytes):
+        text, encoding = decode_text(content, origin)
+    else:
+        text, encoding = content.lstrip("\ufeff"), "text"  # already decoded by the caller
     first = text.split("\n", 1)[0].rstrip("\r")
     if not first.strip():
+        return KeyTable(origin, [], ",", encoding)
+    separator = separator_of(first)
+    shown = {"\t": "tab", ";": "';'", ",": "','"}[separator]
+    cells = cast(list[list[object]], csv_rows(text, origin, separator))
+    return KeyTable(origin, cells, separator, f"{encoding}, {shown}-separated")
+
+
+def header_columns(content: bytes, origin: str, sheet: str = "") -> list[str]:
+    """The column names of a key file's header row (to choose the code and value columns
+    from); :class:`InputError` for a file that is too large, unreadable or empty."""
+    table = read_key_table(content, origin, sheet).from_header()
+    if not table.rows or not any(table.columns):
         raise InputError(f"{origin}: the file is empty; it needs a header row naming its columns")
-    try:
-        row = next(csv.reader(io.StringIO(first), delimiter=_separator(first)))
-    except (csv.Error, StopIteration):
-        raise InputError(f"{origin}: the header row cannot be read as CSV") from None
-    return [column.strip() for column in row if column.strip()]
+    return [column for column in table.columns if column]
+
+
+#: Header names (case ignored) of a column that names municipalities, and of one that holds a key's values.
+CODE_NAMES = ("gm_code", "gemeentecode", "code", "cbs code", "cbscode", "gm_number", "gemeentenummer", "nummer",
+              "gemeente", "gemeentenaam", "municipality", "naam", "gm_name")
+
+
+def guess_columns(table: KeyTable, data_dir: Path = DATA_DIR) -> tuple[str | None, str | None]:
+    """The municipality column and the value column when the file leaves no doubt, else None
+    for either. The municipality column is the one whose cells are (at least 80%) codes,
+    numbers or names of municipalities (of those with a code-like header, if any; of several,
+    the one with codes); the value column is the one other column whose cells are all numbers,
+    leaving out columns with a code-like header."""
+    columns = table.columns
+    body = table.rows[1:200]
+    if not columns:
+        return None, None
+    every, names = _name_index(data_dir)
+
+    def cells(at: int) -> list[str]:
+        return [_as_text(row[at]).strip() for row in body if at < len(row) and _as_text(row[at]).strip()]
+
+    def share(found: list[str], test) -> float:
+        return sum(map(test, found)) / len(found) if found else 0.0
+
+    def is_code(text: str) -> bool:
+        return normalise_code(text) in every
+
+    identifying = [c for at, c in enumerate(columns)
+                   if c and share(cells(at), lambda x: is_code(x) or plain(x) in names) >= 0.8]
+    by_header = [c for c in columns if c.casefold() in CODE_NAMES]
+    candidates = [c for c in identifying if c in by_header] or identifying
+    if len(candidates) > 1:
+        candidates = [c for c in candidates if share(cells(columns.index(c)), is_code) >= 0.8]
+    code = candidates[0] if len(candidates) == 1 else by_header[0] if not identifying and len(by_header) == 1 \
+        else None
+    numeric = [c for at, c in enumerate(columns) if c and c != code and c not in by_header and cells(at) and
+               all(isinstance(row[at], (int, float)) or any(r is not None for r in number_readings(_as_text(row[at])))
+                   for row in body if at < len(row) and _as_text(row[at]).strip())]
+    value = numeric[0] if len(numeric) == 1 else None
+    return code, value
+
+
+@dataclass(frozen=True)
+class KeyFileChoices:
+    """What a user chooses from in a key file, with the guesses the file leaves no doubt about."""
+
+    sheets: list[str]  # a workbook's sheets ([] for a CSV)
+    sheet: str  # the sheet read ("" for a CSV)
+    columns: list[str]
+    code_column: str | None  # the guessed municipality column, None when in doubt
+    value_column: str | None  # the guessed value column, None when in doubt
+    read_as: str  # "Windows-1252 text, ';'-separated", "sheet 'Blad1' of an XLSX workbook"
+
+
+def key_file_choices(content: bytes, origin: str, sheet: str = "", data_dir: Path = DATA_DIR) -> KeyFileChoices:
+    """The sheets and columns of a key file and the guessed code and value columns (see
+    :func:`guess_columns`); :class:`InputError` for a file that is too large, unreadable or empty."""
+    table = read_key_table(content, origin, sheet).from_header()
+    if not table.rows or not any(table.columns):
+        raise InputError(f"{origin}: the file is empty; it needs a header row naming its columns")
+    code, value = guess_columns(table, data_dir)
+    return KeyFileChoices(table.sheets, table.sheet, [c for c in table.columns if c], code, value, table.read_as)
+
+
+def key_id(name: str) -> str | None:
+    """An id for a key's display name: ``ELIP DUO`` becomes ``elip_duo`` (accents dropped,
+    anything but letters and digits an underscore); None when no letter starts it."""
+    ident = "_".join(plain(name).split())
+    return ident if ident and ident[0].isalpha() and ident.isascii() else None
 
 
 def parse_key_csv(
@@ -121,32 +251,26 @@ def parse_key_csv(
     vintage: str = "",
     kind: str = "real",
     note: str = "",
+    sheet: str = "",
     data_dir: Path = DATA_DIR,
 ) -> Key:
-    """Read a user key from CSV text or bytes; ``origin`` names the file in messages.
+    """Read a user key from a key file's bytes (CSV or text, xlsx or ODS by ``origin``'s
+    suffix; ``sheet`` picks a workbook's sheet) or CSV text; ``origin`` names the file in messages.
 
-    Raises :class:`InputError` listing every offending row: unknown, malformed or
-    duplicate codes, non-numeric or negative values, and municipalities missing from the
-    file (unless ``missing_as_zero``).
+    Municipalities are given by code (``GM0363``), CBS number (``363``, ``0363``) or name
+    (``Amsterdam``, ``Súdwest-Fryslân``; as :func:`~allocation.data.municipality_names.find_municipality`
+    finds them, the full name only). Raises :class:`InputError` listing every offending row:
+    unknown, malformed or duplicate municipalities, non-numeric or negative values, and
+    municipalities missing from the file (unless ``missing_as_zero``). The key's source
+    names the file and how it was read (the encoding, the separator or the sheet).
     """
-    if len(content) > MAX_FILE_BYTES:
-        raise InputError(f"{origin}: the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; a key file is a few kB")
-    text = _decode(content, origin) if isinstance(content, bytes) else content.lstrip("\ufeff")
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    table = read_key_table(content, origin, sheet).from_header((code_column, value_column))
+    rows = table.rows
+    if not rows or not any(table.columns):
         raise InputError(
             f"{origin}: the file is empty; it needs a header row with {quoted(code_column)} and {quoted(value_column)}"
         )
-    separator = _separator(lines[0])
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InputError(
-            f"{origin}: row {reader.line_num}: cannot be read as CSV ({exc}); a cell may hold at most "
-            f"{MAX_CELL:,} characters"
-        ) from None
-    columns = [column.strip() for column in rows[0]]
+    columns = table.columns
     problems = []
     for wanted, role in ((code_column, "code"), (value_column, "value")):
         if wanted not in columns:
@@ -162,30 +286,35 @@ def parse_key_csv(
 
     register = load_register(KEY_REGISTER_DATE, data_dir)
     known = set(register["gm_code"])
+    names_of = dict(zip(register["gm_code"], register["gm_name"]))
     later: dict[str, str] = {}
     for date in register_dates(data_dir)[1:]:
         for code in load_register(date, data_dir)["gm_code"]:
             later.setdefault(code, date)
+    every, by_name = _name_index(data_dir)
 
     found: dict[str, list[tuple[int, str]]] = {}  # kind of problem -> (row, message)
 
     def problem(kind: str, line_number: int, message: str) -> None:
         found.setdefault(kind, []).append((line_number, f"{origin}: row {line_number}: {message}"))
 
-    cells: dict[str, tuple[int, str]] = {}  # code -> (row, value cell)
+    cells: dict[str, tuple[int, object]] = {}  # code -> (row, value cell)
     first_row: dict[str, int] = {}
-    for line_number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
+    for line_number, row in enumerate(rows[1:], start=table.header_row + 1):
+        if not any(_as_text(cell).strip() for cell in row):
             continue
         if len(row) <= max(code_at, value_at):
             problem("cells", line_number, f"has {len(row)} cell(s), expected at least {max(code_at, value_at) + 1}")
             continue
-        raw_code, raw_value = row[code_at], row[value_at]
+        raw_code, raw_value = _as_text(row[code_at]), row[value_at]
         code = normalise_code(raw_code)
         if code is None:
-            problem("code", line_number,
-                    f"{clipped(code_column)} {quoted_cell(raw_code)} is not a municipality code like GM0363 or 363")
-            continue
+            code, why = _by_name(raw_code, every, by_name, data_dir,
+                                 explain=len(found.get("code", [])) < MAX_ROWS_LISTED)
+            if code is None:
+                problem("code", line_number, f"{clipped(code_column)} {quoted_cell(raw_code)} is not a municipality "
+                                             f"code like GM0363 or 363, nor a municipality's name{why}")
+                continue
         if code not in known:
             hint = (
                 f" ({code} exists from {later[code]}; keys are on the {KEY_REGISTER_DATE} register: give its "
@@ -207,11 +336,12 @@ def parse_key_csv(
         first_row[code] = line_number
         cells[code] = (line_number, raw_value)
 
-    values = _read_values(cells, separator, value_column, problem)
+    values = _read_values(cells, table.separator, value_column, problem)
     problems = _summarised(found, origin)
     missing = sorted(known - set(first_row))
     if missing and not missing_as_zero:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        shown = ", ".join(f"{names_of[code]} ({code})" for code in missing[:10]) + (
+            f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         problems.append(
             f"{origin}: {len(missing)} municipalit{'y is' if len(missing) == 1 else 'ies are'} missing: {shown}. "
             "Add them, or set missing_as_zero: true in the scenario to count them as zero"
@@ -227,7 +357,8 @@ def parse_key_csv(
         name=name,
         label=label or name,
         unit=unit,
-        source=source or f"user file {origin}",
+        source=(f"{source}; file {Path(origin).name}" if source else f"user file {Path(origin).name}")
+        + f", read as {table.read_as}",
         vintage=vintage,
         kind=kind,
         values=series,
@@ -235,22 +366,61 @@ def parse_key_csv(
     )
 
 
+@lru_cache(maxsize=4)
+def _name_index(data_dir: Path) -> tuple[dict, dict[str, set[str]]]:
+    """Every municipality by code, and the codes of every name on any register (read-only; cached
+    like the registers they come from)."""
+    return municipalities(data_dir), codes_by_name(data_dir)
+
+
+def _by_name(text: str, every: dict, by_name: dict[str, set[str]], data_dir: Path, explain: bool
+             ) -> tuple[str | None, str]:
+    """The code of the municipality a cell names in full on any register (accents, case and
+    punctuation aside), or None and why not: the candidates or the closest names (from
+    :func:`~allocation.data.municipality_names.find_municipality`, when ``explain``)."""
+    codes = by_name.get(plain(text[:200]), set())
+    if len(codes) == 1:
+        return next(iter(codes)), ""
+    if not explain or not text.strip():
+        return None, ""
+    if codes:
+        listed = ", ".join(f"{every[c].name} ({c})" for c in sorted(codes))
+        return None, f" (the name fits several municipalities: {listed}; give the code)"
+    try:
+        found = find_municipality(text[:200], data_dir, known=every)
+    except InputError as exc:
+        reason = exc.problems[0].removeprefix(repr(text[:200])).lstrip(": ")
+        if reason.startswith("fits several"):
+            return None, f" (it {reason})"
+        return None, f"; {reason.split('; ', 1)[1]}" if "; did you mean" in reason else ""
+    return None, f" (did you mean {found.name} ({found.code})? write the full name or the code)"
+
+
 def quoted_cell(cell: str) -> str:
     """A cell quoted in a message, cut short when long (:func:`allocation.common.texts.quoted`)."""
     return quoted(cell)
 
 
-def _read_values(cells: dict[str, tuple[int, str]], separator: str, value_column: str, problem) -> dict[str, float]:
+def _readings(cell: object) -> tuple[str, float | None, float | None]:
+    """A value cell as text and its two readings; a workbook's number cell reads one way."""
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return _as_text(cell), float(cell), float(cell)
+    text = _as_text(cell)
+    return (text, *number_readings(text))
+
+
+def _read_values(cells: dict[str, tuple[int, object]], separator: str | None, value_column: str, problem
+                 ) -> dict[str, float]:
     """The value of every code, in the one number convention the whole file uses.
 
     A cell that only a decimal point can read (``0.858``) and one that only a decimal comma
     can read (``0,62``) in the same file are a mix: refused, naming rows of each. A cell
     with two readings (``1.234``) takes the file's convention; in a ``;``- or tab-separated
     file with nothing else to go by it is refused as ambiguous (a ``,``-separated file uses
-    the decimal point).
+    the decimal point). A workbook's number cells are numbers already.
     """
     column = clipped(value_column)  # as messages name it
-    readings = {code: (row, raw, *number_readings(raw)) for code, (row, raw) in cells.items()}
+    readings = {code: (row, *_readings(raw)) for code, (row, raw) in cells.items()}
     only_point = [(row, raw) for row, raw, point, comma in readings.values() if point is not None and comma is None]
     only_comma = [(row, raw) for row, raw, point, comma in readings.values() if comma is not None and point is None]
     if only_point and only_comma:
@@ -296,8 +466,8 @@ def _summarised(found: dict[str, list[tuple[int, str]]], origin: str) -> list[st
 
 
 def read_key_csv(path: Path, **options) -> Key:
-    """Read a user key from a CSV file; see :func:`parse_key_csv` for the options."""
+    """Read a user key from a key file (CSV, text, xlsx or ODS); see :func:`parse_key_csv` for the options."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: key file not found; check the file name (relative to the scenario file)")
-    return parse_key_csv(path.read_bytes(), origin=str(path), **options)
+    return parse_key_csv(read_bytes(path), origin=str(path), **options)

@@ -16,8 +16,17 @@ from pathlib import Path
 
 from allocation.common.errors import InputError
 from allocation.common.texts import quoted
-from allocation.data.key_csv import normalise_code
 from allocation.data.registers import DATA_DIR, load_register, register_dates
+
+
+def normalise_code(text: str) -> str | None:
+    """``GM0363``, ``gm0363``, ``363`` and ``0363`` become ``GM0363``; else ``None``."""
+    value = text.strip().upper()
+    if value.startswith("GM"):
+        value = value[2:]
+    if not value.isdigit() or len(value) > 4:
+        return None
+    return "GM" + value.zfill(4)
 
 
 @dataclass(frozen=True)
@@ -48,13 +57,27 @@ def municipalities(data_dir: Path = DATA_DIR) -> dict[str, Municipality]:
     return found
 
 
+def codes_by_name(data_dir: Path = DATA_DIR) -> dict[str, set[str]]:
+    """The codes of every name a municipality bears on any register (``plain``), and of the
+    common aliases: ``hengelo`` (2021) and ``hengelo o`` (2023) both GM0164."""
+    found: dict[str, set[str]] = {}
+    for date in register_dates(data_dir):
+        for code, name in load_register(date, data_dir)[["gm_code", "gm_name"]].itertuples(index=False):
+            found.setdefault(plain(name), set()).add(code)
+    for alias, code in ALIASES.items():
+        found.setdefault(alias, set()).add(code)
+    return found
+
+
 #: Names in common use that differ from the CBS register's (``'s-Gravenhage`` is Den Haag).
 ALIASES = {"den haag": "GM0518", "the hague": "GM0518", "den bosch": "GM0796", "s hertogenbosch": "GM0796"}
 
 
-def find_municipality(text: str, data_dir: Path = DATA_DIR) -> Municipality:
-    """The municipality ``text`` names; :class:`InputError` with candidates or suggestions otherwise."""
-    known = municipalities(data_dir)
+def find_municipality(text: str, data_dir: Path = DATA_DIR,
+                      known: dict[str, Municipality] | None = None) -> Municipality:
+    """The municipality ``text`` names; :class:`InputError` with candidates or suggestions otherwise.
+    ``known`` is :func:`municipalities` when the caller looks up many names."""
+    known = known if known is not None else municipalities(data_dir)
     code = normalise_code(text)
     if code is not None:
         if code in known:

@@ -12,12 +12,12 @@ Municipalities read each circular against the table they already booked. Accepte
   this product writes reads back as it is).
 
 Amounts must be whole euros. Every problem names the file, the sheet, the row and the fix.
+Every file is read within the limits of :mod:`allocation.data.input_files` (size, zip
+members, rows and columns), and a CSV in UTF-8, UTF-16 or Windows-1252.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import pandas as pd
 
 from allocation.common.errors import InputError
 from allocation.common.texts import capped, clipped, quoted
+from allocation.data.input_files import check_size, csv_rows, decode_text, open_workbook, separator_of
 from allocation.data.key_csv import normalise_code, number_readings
 
 LONG_COLUMNS = ["pot", "year", "gm_code", "amount_eur"]
@@ -179,16 +180,10 @@ def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None
 
 
 def _csv_rows(content: bytes, origin: str) -> tuple[list[list[str]], str]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{origin}: not UTF-8 text; save it as 'CSV UTF-8'") from None
+    text, _ = decode_text(content, origin)
     header = text.splitlines()[0] if text.strip() else ""
-    separator = ";" if header.count(";") > header.count(",") else ","
-    try:
-        return [row for row in csv.reader(io.StringIO(text), delimiter=separator)], separator
-    except csv.Error as exc:
-        raise InputError(f"{origin}: cannot be read as CSV ({exc})") from None
+    separator = separator_of(header)
+    return csv_rows(text, origin, separator), separator
 
 
 def read_published_table(content: bytes, origin: str, pot: str | None = None) -> pd.DataFrame:
@@ -199,6 +194,7 @@ def read_published_table(content: bytes, origin: str, pot: str | None = None) ->
     that pot). Raises :class:`InputError` with one message per problem.
     """
     suffix = Path(origin).suffix.lower()
+    check_size(len(content), origin)
     if suffix == ".csv":
         rows, separator = _csv_rows(content, origin)
         if not rows:
@@ -256,16 +252,10 @@ def _long(rows: list[list[str]], header: list[str], origin: str, separator: str 
 
 
 def _workbook(content: bytes, origin: str, pot: str | None) -> tuple[pd.DataFrame, list[str]]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as exc:  # calamine raises its own error types for damaged files
-        raise InputError(f"{origin}: cannot be read as a workbook ({type(exc).__name__}); save it again as "
-                         ".xlsx or .ods") from None
+    book = open_workbook(content, origin)  # within the limits of allocation.data.input_files
     frames, problems, used = [], [], []
     for name in book.sheet_names:
-        rows = book.get_sheet_by_name(name).to_python()
+        rows = book.rows(name)
         if not rows:
             continue
         header = [str(h).strip().casefold() for h in rows[0]]

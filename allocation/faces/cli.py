@@ -29,6 +29,7 @@ from allocation.common.cells import frame_csv
 from allocation.common.errors import InputError
 from allocation.common.texts import capped, clipped, euro, quoted
 from allocation.common.version import __version__
+from allocation.data.input_files import read_bytes
 from allocation.data.keys import builtin_keys
 from allocation.data.municipality_names import find_municipality
 from allocation.data.published_table import is_table, pot_from_name, read_published_table
@@ -141,7 +142,7 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
     parts, texts = [], []
     for result in results:
         pot = args.pot or pot_from_name(table.name, list(result.scenario.pots))
-        baseline = read_published_table(table.read_bytes(), str(table), pot)
+        baseline = read_published_table(read_bytes(table), str(table), pot)
         found = mutaties(baseline, result, table.name)
         parts.append((result.loaded.origin, mutaties_files(found)))
         texts.append(mutaties_text(found))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from allocation.common.errors import InputError
 from allocation.common.texts import quoted
-from allocation.data.key_csv import parse_key_csv
+from allocation.data.key_csv import key_id, parse_key_csv
 from allocation.data.keys import Key, builtin_keys
 from allocation.scenario.edits.user_keys import add_user_key
 from allocation.scenario.loading import parse_scenario, scenario_data, to_yaml
@@ -18,7 +18,10 @@ from allocation.scenario.running import run_scenario
 
 @dataclass(frozen=True)
 class KeyUpload:
-    """An uploaded key CSV with the options to read it (see :func:`allocation.data.key_csv.parse_key_csv`)."""
+    """An uploaded key file with the options to read it (see :func:`allocation.data.key_csv.parse_key_csv`).
+
+    ``name`` is the key's id (``elip_duo``) or a display name (``ELIP DUO``) that the id is
+    made from (:attr:`key_name`) and that labels the key when no label is given."""
 
     name: str
     filename: str
@@ -31,6 +34,12 @@ class KeyUpload:
     source: str = ""
     vintage: str = ""
     kind: str = "real"
+    sheet: str = ""
+
+    @property
+    def key_name(self) -> str:
+        """The key's id: the name as given when it is one, else made from it (``ELIP DUO``: ``elip_duo``)."""
+        return key_id(self.name) or self.name
 
     def spec(self) -> dict:
         """The scenario's ``user_keys`` entry for this upload."""
@@ -40,6 +49,7 @@ class KeyUpload:
             "code_column": self.code_column,
             "missing_as_zero": self.missing_as_zero,
             "label": self.label or self.name,
+            "sheet": self.sheet,
             "unit": self.unit,
             "source": self.source,
             "vintage": self.vintage,
@@ -52,21 +62,17 @@ def read_upload(upload: KeyUpload) -> Key:
     problems = []
     if not upload.source.strip():
         problems.append(f"{upload.filename}: give the key a source (where the numbers come from)")
-    if (
-        not upload.name
-        or not upload.name.replace("_", "a").isalnum()
-        or not upload.name[0].isalpha()
-        or upload.name != upload.name.lower()
-    ):
-        problems.append(f"{upload.filename}: key name {quoted(upload.name)} must be a lowercase identifier like "
-                        "`elip_duo`")
-    if upload.name in builtin_keys():
-        problems.append(f"{upload.filename}: key name {quoted(upload.name)} is taken by a built-in key; choose another")
+    if key_id(upload.name) is None:
+        problems.append(f"{upload.filename}: key name {quoted(upload.name)} must start with a letter, like `elip_duo` "
+                        "or `ELIP DUO`")
+    elif upload.key_name in builtin_keys():
+        problems.append(f"{upload.filename}: key name {quoted(upload.key_name)} is taken by a built-in key; "
+                        "choose another")
     if problems:
         raise InputError(problems)
     spec = upload.spec()
     spec.pop("file")
-    return parse_key_csv(upload.content, origin=upload.filename, name=upload.name, **spec)
+    return parse_key_csv(upload.content, origin=upload.filename, name=upload.key_name, **spec)
 
 
 def build(
@@ -91,11 +97,11 @@ def build(
         data = scenario_data(text) if isinstance(data_or_text, str) else data_or_text
         for upload in uploads:
             try:
-                extra[upload.name] = read_upload(upload)
+                extra[upload.key_name] = read_upload(upload)
             except InputError as exc:
                 problems += exc.problems
                 continue
-            data = add_user_key(data, upload.name, upload.spec())
+            data = add_user_key(data, upload.key_name, upload.spec())
         text = to_yaml(data)
     if problems:
         raise InputError(problems)

@@ -93,6 +93,7 @@ def parse_scenario(
                 vintage=spec.vintage,
                 kind=spec.kind,
                 note=spec.note,
+                sheet=spec.sheet,
                 data_dir=data_dir,
             )
         except InputError as exc:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from allocation.common.texts import clipped, quoted
+from allocation.data.key_csv import key_id
 from allocation.data.registers import KEY_REGISTER_DATE
 
 FIRST_YEAR, LAST_YEAR = 2021, 2026
@@ -320,11 +321,13 @@ class Pot(Strict):
 
 
 class UserKeySpec(Strict):
-    """A key read from a CSV file (path relative to the scenario file)."""
+    """A key read from a key file: CSV, text, xlsx or ODS (path relative to the scenario file;
+    ``sheet`` names a workbook's sheet, the first when empty)."""
 
     file: str
     value_column: str
     code_column: str = "gm_code"
+    sheet: str = ""
     missing_as_zero: StrictBool = False
     label: str
     unit: str = ""
@@ -398,5 +401,8 @@ class Scenario(Strict):
     def _identifiers(cls, value: dict):
         for name in value:
             if not re.match(IDENTIFIER, str(name)):
-                raise ValueError(f"{quoted(name)} must be a lowercase identifier like `elip` (letters, digits, _)")
+                ident = key_id(str(name)[:80])
+                hint = f"; write `{ident}` and put the name in `label:`" if ident else ""
+                raise ValueError(f"{quoted(name)} must be a lowercase identifier like `elip` (letters, digits, _)"
+                                 f"{hint}")
         return value

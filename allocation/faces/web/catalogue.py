@@ -214,47 +214,53 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "caps_amount": ("Hoogstens, per gemeente per jaar", "At most, per municipality per year"),
     "caps_remove": ("Deze grens verwijderen", "Remove this cap"),
     # key upload
-    "upload_header": ("Verdeelsleutel uploaden (CSV)", "Upload a key (CSV)"),
-    "upload_file": ("Sleutelbestand (CSV)", "Key file (CSV)"),
-    "upload_name": ("Naam van de sleutel", "Key name"),
-    "upload_name_placeholder": ("bijvoorbeeld elip_duo", "for example elip_duo"),
-    "upload_code_column": ("Kolom met de gemeentecode", "Municipality code column"),
+    "upload_header": ("Verdeelsleutel uploaden (CSV, xlsx, ODS)", "Upload a key (CSV, xlsx, ODS)"),
+    "upload_file": ("Sleutelbestand (CSV, tekst, xlsx of ODS)", "Key file (CSV, text, xlsx or ODS)"),
+    "upload_sheet": ("Werkblad", "Sheet"),
+    "upload_name": ("Naam van de sleutel (leeg: de bestandsnaam)", "Key name (empty: the file name)"),
+    "upload_name_placeholder": ("bijvoorbeeld ELIP DUO", "for example ELIP DUO"),
+    "upload_id": ("Sleutel {name!r}, id {id}", "Key {name!r}, id {id}"),
+    "upload_code_column": ("Kolom met de gemeente (code, nummer of naam)",
+                           "Municipality column (code, number or name)"),
     "upload_value_column": ("Kolom met de waarden", "Value column"),
     "upload_choose_column": ("kies een kolom uit het bestand", "choose a column of the file"),
+    "upload_guessed": (
+        "Kolommen gekozen uit het bestand: gemeente {code!r}, waarden {value!r} ({read_as}); kies andere als "
+        "dat niet klopt.",
+        "Columns chosen from the file: municipality {code!r}, values {value!r} ({read_as}); choose others if "
+        "that is wrong.",
+    ),
     "upload_kind": ("Soort gegevens", "Kind of data"),
     "upload_choose_kind": ("kies: echt, proxy of aanname", "choose: real, proxy or assumption"),
+    "upload_default_kind": (
+        "Zolang u niets kiest, telt de sleutel als {kind}; kies echt of proxy als de cijfers gemeten of "
+        "gepubliceerd zijn.",
+        "Until you choose, the key counts as {kind}; choose real or proxy if the figures are measured or "
+        "published.",
+    ),
     "upload_source": ("Bron", "Source"),
     "upload_source_placeholder": ("waar de getallen vandaan komen", "where the numbers come from"),
+    "upload_source_default": ("geüpload bestand {name}, bron niet opgegeven", "uploaded file {name}, source not given"),
     "upload_label": ("Omschrijving (leeg: de naam)", "Label (empty: the name)"),
     "upload_missing_zero": ("Ontbrekende gemeenten tellen als nul", "Count missing municipalities as zero"),
     "upload_caption": (
-        "Een rij per gemeente: een code zoals GM0363 of 363 en een waarde. Na het uploaden geeft u de "
-        "sleutel een gewicht onder Bewerken.",
-        "A row per municipality: a code like GM0363 or 363 and a value. After the upload, give the "
-        "key a weight under Edit.",
+        "Een rij per gemeente: een code zoals GM0363, een nummer zoals 363 of de naam, en een waarde. Na het "
+        "uploaden geeft u de sleutel een gewicht onder Bewerken.",
+        "A row per municipality: a code like GM0363, a number like 363 or the name, and a value. After the "
+        "upload, give the key a weight under Edit.",
     ),
     "upload_problems": ("{name} kan nog niet worden gebruikt:", "{name} cannot be used yet:"),
     "upload_need_name": (
-        "{field}: vul een naam in, kleine letters, bijvoorbeeld elip_duo",
-        "{field}: enter a name in lowercase, for example elip_duo",
+        "{field}: vul een naam in, bijvoorbeeld ELIP DUO",
+        "{field}: enter a name, for example ELIP DUO",
     ),
     "upload_bad_name": (
-        "{field}: {name!r} moet met een letter beginnen en alleen kleine letters, cijfers en _ "
-        "bevatten, bijvoorbeeld elip_duo",
-        "{field}: {name!r} must start with a letter and hold only "
-        "lowercase letters, digits and _, for example elip_duo",
+        "{field}: {name!r} moet met een letter beginnen, bijvoorbeeld ELIP DUO of elip_duo",
+        "{field}: {name!r} must start with a letter, for example ELIP DUO or elip_duo",
     ),
     "upload_name_taken": (
         "{field}: {name!r} is de naam van een ingebouwde sleutel; kies een andere",
         "{field}: {name!r} is a built-in key's name; choose another",
-    ),
-    "upload_need_kind": (
-        "{field}: kies echt (gemeten), proxy (benadering) of aanname",
-        "{field}: choose real (measured), proxy (an approximation) or assumption",
-    ),
-    "upload_need_source": (
-        "{field}: zeg waar de getallen vandaan komen (bijvoorbeeld: DUO, verwijzingen 2021)",
-        "{field}: say where the numbers come from (for example: DUO, referrals 2021)",
     ),
     "upload_need_column": ("{field}: kies een kolom uit het bestand", "{field}: choose a column of the file"),
     "upload_missing_fix": ("Vul ze aan, of vink '{field}' aan om ze als nul te tellen",
