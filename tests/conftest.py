@@ -33,3 +33,14 @@ def _shipped_run(stem: str) -> ScenarioResult:
 def shipped(stem: str) -> ScenarioResult:
     """The result of a shipped scenario, run once per test session; each caller gets its own copy."""
     return copy.deepcopy(_shipped_run(stem))
+
+
+@pytest.fixture
+def english(monkeypatch):
+    """The product in English (``ALLOCATION_LANG=en``, also for a command run as a process):
+    for tests that assert the wording of a message, written before the texts were Dutch."""
+    from allocation.common import i18n
+
+    monkeypatch.setenv(i18n.ENV, "en")
+    with i18n.using("en"):
+        yield

@@ -26,6 +26,9 @@ from allocation.common.errors import InputError
 from allocation.publish.comparison import comparison_files, comparison_workbook
 from tests.conftest import SCENARIOS, shipped
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 BASE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
 BASE = yaml.safe_load(BASE_TEXT)
 KEYS = ["inwoners", "vast_bedrag", "migratieachtergrond", "oppervlakte"]

@@ -29,6 +29,9 @@ from allocation.publish.meicirculaire import meicirculaire_workbook, write_workb
 from allocation.publish.run_files import export_files
 from tests.conftest import ROOT, SCENARIOS, shipped
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 FIXED_DATE = dt.date(2026, 5, 31)
 YEAR_COUNTS = {2021: 352, 2022: 345, 2023: 342, 2024: 342, 2025: 342, 2026: 342}
 BASE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")

@@ -12,6 +12,9 @@ from allocation.data.key_csv import normalise_code, parse_key_csv, parse_number
 from allocation.data.keys import builtin_keys
 from allocation.data.registers import load_municipalities_2021, load_register
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 CODES = list(load_register("2021-01-01")["gm_code"])
 
 

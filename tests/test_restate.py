@@ -21,6 +21,9 @@ from allocation.engine.restate import RestatementError, restate, split_whole, su
 from allocation.scenario.running import refresh_published
 from tests.conftest import SCENARIOS, shipped
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 COLUMNS = ["effective_date", "old_code", "old_name", "new_code", "new_name", "change_type", "note", "split_weight"]
 
 

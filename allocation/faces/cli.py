@@ -32,6 +32,7 @@ from allocation.analysis.guarantee import apply_guarantee, guarantee_table, guar
 from allocation.analysis.mutaties import mutaties, mutaties_text
 from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
 from allocation.analysis.summary import summary_text
+from allocation.common import i18n
 from allocation.common.errors import InputError
 from allocation.common.version import __version__
 from allocation.data.keys import builtin_keys
@@ -283,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Distribute Dutch civic-integration budgets over municipalities and years.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES),
+                        help="language of the messages and outputs (default: ALLOCATION_LANG, otherwise nl)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     keys = commands.add_parser("keys", help="list the available distribution keys with their metadata")
@@ -377,12 +380,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        i18n.default_language()
+    except ValueError as exc:
+        print(f"error: {i18n.ENV}: {exc}", file=sys.stderr)
+        return 2
+    with i18n.using(args.lang):  # None: ALLOCATION_LANG, otherwise Dutch
+        return _handle(args)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    try:
         if getattr(args, "out", None) is not None and not args.out.strip():
             raise InputError("--out: give an output folder; an empty name would write into the current folder")
         return args.handler(args)
     except InputError as exc:
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            print(i18n._("cli_error", problem=problem), file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as other tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
