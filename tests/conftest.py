@@ -27,7 +27,10 @@ def data_copy(tmp_path: Path) -> Path:
 
 @functools.cache
 def _shipped_run(stem: str) -> ScenarioResult:
-    return run_scenario(load_scenario(SCENARIOS / f"{stem}.yaml"))
+    from allocation.common import i18n
+
+    with i18n.using("en"):  # a result keeps the provenance texts of its run: always the same language
+        return run_scenario(load_scenario(SCENARIOS / f"{stem}.yaml"))
 
 
 def shipped(stem: str) -> ScenarioResult:
@@ -35,12 +38,13 @@ def shipped(stem: str) -> ScenarioResult:
     return copy.deepcopy(_shipped_run(stem))
 
 
-@pytest.fixture
-def english(monkeypatch):
-    """The product in English (``ALLOCATION_LANG=en``, also for a command run as a process):
-    for tests that assert the wording of a message, written before the texts were Dutch."""
+@pytest.fixture(scope="module")
+def english():
+    """The product in English (``ALLOCATION_LANG=en``, also for a command run as a process),
+    for a whole test module and its module fixtures: for tests that assert the wording of a
+    message, written before the texts were Dutch."""
     from allocation.common import i18n
 
-    monkeypatch.setenv(i18n.ENV, "en")
-    with i18n.using("en"):
+    with pytest.MonkeyPatch.context() as patch, i18n.using("en"):
+        patch.setenv(i18n.ENV, "en")
         yield

@@ -56,20 +56,30 @@ def allowed(scenario_dir: Path) -> tuple[str, ...]:
     for key in builtin_keys().values():
         phrases |= {key.name, key.source}
         phrases |= {half.strip() for half in re.split(r"[()]", key.label or "") if half.strip()}
+    phrases = {" ".join(p.split()) for p in phrases}  # as a text shows them: white space collapsed
     return tuple(sorted((p for p in phrases if p and _LETTERS.search(p)), key=len, reverse=True))
 
 
+_HASH = re.compile(r"\b[0-9a-f]{12,64}\b")  # a file's content hash
 _FILE = re.compile(r"(?:/[\w.-]+)+/?|[\w.-]+\.(?:xlsx|ods|csv|yaml|pdf|txt|zip)\b")  # paths, file names
 
 
-def residue(text: str, scenario_dir: Path) -> str:
-    """What is left of ``text`` outside the marks and the allow-list ('' when nothing is)."""
+def residue(text: str, scenario_dir: Path, identifiers: frozenset[str] = frozenset()) -> str:
+    """What is left of ``text`` outside the marks and the allow-list ('' when nothing is);
+    ``identifiers``: a file format's own identifiers, allowed as whole texts (a CSV's columns)."""
     rest = MARKED.sub(" ", str(text))
-    if not _LETTERS.search(rest):
+    if not _LETTERS.search(rest) or rest.strip() in identifiers:
         return ""
-    rest = _FILE.sub(" ", rest)
+    rest = " ".join(rest.split())
+    # names first (a scenario's text may hold a path), or file names first (a file name holds a scenario id)
+    rest = min((_FILE.sub(" ", _HASH.sub(" ", _names(rest, scenario_dir))),
+                _names(_FILE.sub(" ", _HASH.sub(" ", rest)), scenario_dir)), key=lambda r: len(_LETTERS.findall(r)))
+    rest = _MARKDOWN.sub(" ", rest)
+    return " ".join(rest.split()) if _LETTERS.search(rest) else ""
+
+
+def _names(rest: str, scenario_dir: Path) -> str:
     for phrase in allowed(scenario_dir):
         if phrase in rest:
             rest = re.sub(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", " ", rest)
-    rest = _MARKDOWN.sub(" ", rest)
-    return " ".join(rest.split()) if _LETTERS.search(rest) else ""
+    return rest

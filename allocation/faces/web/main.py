@@ -66,7 +66,8 @@ def main() -> None:
     edits, marks = edit_panel(lang, base, pot_id, scenario_key)
     with st.spinner(lang("allocating")):
         edited_text, result, problems, rejected, changes = state.edited_run(text, origin, scenario_id, uploads,
-                                                                   json.dumps(edits, sort_keys=True, default=list))
+                                                                   json.dumps(edits, sort_keys=True, default=list),
+                                                                   choice)
     rejected_lines = mark_rejected(lang, rejected, marks, base)
     entry = origin_entry
     if edited_text is not None and result is not None:
