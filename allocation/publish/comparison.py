@@ -230,7 +230,7 @@ def negotiation_views(base: ScenarioResult, others: list[ScenarioResult]) -> lis
     for other in others:
         label = other.loaded.scenario_id
         guarantees.append(guarantee_table(base, other).assign(scenario=label))
-        table, _ = decompose(base, other)
+        table, _notes = decompose(base, other)
         parts.append(decomposition_sheet(table).assign(scenario=label))
         for pot in [p for p in other.scenario.pots if p in base.scenario.pots]:
             try:
