@@ -9,7 +9,7 @@ of a text after removing the marked parts must be one of (the allow-list, kept n
   and file names (``kamerbrief-2021``, ``x.xlsx``), the language names of the switch;
 - texts of a scenario file and the key files (a user's own text, in any language): its
   name, labels, descriptions, sources and notes, key names and key sources (citations);
-- file-format identifiers: the YAML field names and the long CSV's columns.
+- file-format identifiers: the YAML field names and the long CSV's columns; the package's name.
 
 Any other letter fails with its place.
 """
@@ -25,6 +25,7 @@ import yaml
 MARKED = re.compile(r"⟦[^⟧]*⟧")
 FORMAT_IDENTIFIERS = {"pot", "year", "gm_code", "gm_name", "amount_eur"}
 LANGUAGE_NAMES = {"Nederlands", "English", "qps"}
+PRODUCT = {"inburgering-allocation"}  # the package's name, with its version
 _MARKDOWN = re.compile(r"(:[a-z]+\[|&nbsp;|<br>|\*\*|`)")
 _LETTERS = re.compile(r"[^\W\d_]")
 
@@ -45,7 +46,7 @@ def allowed(scenario_dir: Path) -> tuple[str, ...]:
     from allocation.data.keys import builtin_keys
     from allocation.data.registers import SIZE_CLASSES, load_municipalities_2021, load_register, register_dates
 
-    phrases: set[str] = set(FORMAT_IDENTIFIERS) | LANGUAGE_NAMES | {label for _, label in SIZE_CLASSES}
+    phrases: set[str] = set(FORMAT_IDENTIFIERS) | LANGUAGE_NAMES | PRODUCT | {label for _, label in SIZE_CLASSES}
     for date in register_dates():
         register = load_register(date)
         phrases |= set(register["gm_name"]) | set(register["gm_code"]) | set(register["province_name"])
@@ -61,7 +62,7 @@ def allowed(scenario_dir: Path) -> tuple[str, ...]:
 
 
 _HASH = re.compile(r"\b[0-9a-f]{12,64}\b")  # a file's content hash
-_FILE = re.compile(r"(?:/[\w.-]+)+/?|[\w.-]+\.(?:xlsx|ods|csv|yaml|pdf|txt|zip)\b")  # paths, file names
+_FILE = re.compile(r"(?:/[\w.-]+)+/?|(?:[\w.-]+/)*[\w.-]+\.(?:xlsx|ods|csv|yaml|pdf|txt|zip)\b")  # paths, file names
 
 
 def residue(text: str, scenario_dir: Path, identifiers: frozenset[str] = frozenset()) -> str:

@@ -51,38 +51,37 @@ EURO_FORMAT = "#,##0"
 SHARE_FORMAT = "0.0000000000"
 VALUE_FORMAT = "#,##0.00"
 
-#: The project data files behind every export, with their contents (a catalogue key), source
-#: (a citation, as published) and vintage (a date, or a catalogue key) (see data/README.md).
+#: The project data files behind every export, with their contents and source (catalogue keys)
+#: and vintage (a date, or a catalogue key) (see data/README.md).
 DATA_FILES = [
     (
         "register.csv",
         "mc_data_register",
-        "CBS codes and names via minvws/nl-covid19-data-dashboard and mzelst/covid-19; 2024-2026 checked "
-        "against the CBS gemeente layer 2026 (cartomap/nl); CBS, CC BY 4.0",
+        "mc_src_register",
         "2021-01-01, 2022-01-01, 2022-03-24, 2023-01-01, 2024-01-01, 2025-01-01, 2026-01-01",
     ),
     (
         "population_2021.csv",
         "mc_data_population",
-        "CBS StatLine 37230ned via mzelst/covid-19; CBS, CC BY 4.0",
+        "mc_src_population",
         "mc_data_population_vintage",
     ),
     (
         "indicators_2021.csv",
         "mc_data_indicators",
-        "metatopos.eu (retrieved 13-10-2021) and CBS regional key figures 2021, via rcsmit/COVIDcases",
+        "mc_src_indicators",
         "2021",
     ),
     (
         "veiligheidsregios.csv",
         "mc_data_regions",
-        "minvws/nl-covid19-data-dashboard gm.ts",
+        "mc_src_regions",
         "mc_data_regions_vintage",
     ),
     (
         "herindelingen.csv",
         "mc_data_mergers",
-        "CBS registers compared across dates; VNG and municipal pages for Haaren; CBS, CC BY 4.0",
+        "mc_src_mergers",
         "2021-2026",
     ),
 ]
@@ -249,7 +248,7 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
     generated_on = generated_on or generation_date()
     scenario_section, pot_word = _("mc_section_scenario"), _("mc_section_pot", pot="{pot}")
     rows: list[list] = [
-        [scenario_section, "id", loaded.scenario_id, "", ""],
+        [scenario_section, _("mc_id"), loaded.scenario_id, "", ""],
         [scenario_section, _("mc_name"), scenario.name, "", ""],
         [scenario_section, _("mc_description"), scenario.description, "", ""],
         [scenario_section, _("mc_file"), Path(loaded.origin).name, "", ""],
@@ -297,7 +296,7 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
     for name, contents, source, vintage in DATA_FILES:
         rows.append([_("mc_section_data", name=name), _(contents),
                      _("mc_data_vintage", vintage=_(vintage) if vintage.startswith("mc_") else vintage),
-                     _("prov_kind_source"), source])
+                     _("prov_kind_source"), _(source)])
     rules = _("mc_section_rules")
     rows += [
         [rules, _("mc_rule_keys"), _("mc_rule_keys_text"), "", ""],
@@ -307,9 +306,9 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
     ]
     hashes = content_hashes(result)
     check = _("mc_section_check")
-    rows.append([check, "software", f"inburgering-allocation {__version__}", "", ""])
+    rows.append([check, _("mc_software"), f"inburgering-allocation {__version__}", "", ""])
     for name, digest in hashes.items():
-        rows.append([check, f"sha256 {name}", digest, "", ""])
+        rows.append([check, _("mc_sha256", name=name), digest, "", ""])
     rows.append([check, _("mc_generated_on"), generated_on.isoformat(), "", ""])
     return rows
 
@@ -352,7 +351,7 @@ def constraint_words(text: str) -> str:
 
 def content_hashes(result: ScenarioResult, data_dir: Path = DATA_DIR) -> dict[str, str]:
     """sha256 of the scenario text, each data file, each user key's values, and of all together."""
-    hashes = {"scenario": result.loaded.content_hash}
+    hashes = {_("mc_hash_scenario"): result.loaded.content_hash}
     for name, *_rest in DATA_FILES:
         path = Path(data_dir) / name
         hashes[f"data/{name}"] = _sha256(path.read_bytes()) if path.is_file() else "missing"
