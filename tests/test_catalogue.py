@@ -30,8 +30,18 @@ def _po(lang: str):
         return read_po(handle, locale=lang)
 
 
+def _flat(value):
+    return value if isinstance(value, str) else tuple(value)
+
+
 def _texts(lang: str) -> dict[str, str | tuple]:
-    return {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in _po(lang) if m.id}
+    """Texts by key (a plural text by its singular key, as a tuple of its forms)."""
+    return {m.id if isinstance(m.id, str) else m.id[0]: _flat(m.string) for m in _po(lang) if m.id}
+
+
+def _keys(lang: str) -> set[str]:
+    """Every key, the plural keys too."""
+    return {k for m in _po(lang) if m.id for k in ((m.id,) if isinstance(m.id, str) else m.id)}
 
 
 def _placeholders(text) -> set[str]:
@@ -59,15 +69,15 @@ def test_the_committed_mo_holds_exactly_its_po(lang):
     """Run ``pybabel compile -d allocation/common/locale -D allocation`` when this fails."""
     folder = i18n.LOCALE_DIR / lang / "LC_MESSAGES"
     with open(folder / "allocation.mo", "rb") as handle:
-        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
-    assert compiled == {m.id: m.string for m in _po(lang) if m.id}
+        compiled = {_flat(m.id): _flat(m.string) for m in read_mo(handle) if m.id}
+    assert compiled == {_flat(m.id): _flat(m.string) for m in _po(lang) if m.id}
     with open(folder / "allocation.mo", "rb") as handle:
         assert gettext.GNUTranslations(handle).gettext("app_title") == _texts(lang)["app_title"]
 
 
 def test_every_key_the_code_asks_for_exists_and_none_is_unused():
     source = _sources()
-    known = set(_texts("nl"))
+    known = _keys("nl")
     call = r"""(?<![\w.])(?:_|N_|lang|say|i18n\._)\(\s*["']([a-z0-9_]+)["']\s*[,)]"""
     asked = set(re.findall(call, source))
     asked |= {k for pair in re.findall(r"""ngettext\(\s*["']([a-z0-9_]+)["']\s*,\s*["']([a-z0-9_]+)["']""", source)

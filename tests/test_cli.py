@@ -174,7 +174,8 @@ def test_spread_flags_without_with_sensitivity_are_refused(tmp_path):
 def test_the_command_line_speaks_dutch_by_default_and_english_with_lang_en(monkeypatch):
     monkeypatch.delenv("ALLOCATION_LANG", raising=False)
     missing = str(ROOT / "scenarios" / "missing.yaml")
-    assert cli("validate", missing).stderr.startswith("fout: ")
+    assert cli("validate", missing).stderr.startswith(f"fout: {missing}: scenariobestand niet gevonden")
+    assert cli("validate", str(ROOT / "scenarios" / "kamerbrief-2021.yaml")).stdout.endswith("geldig (3 potten)\n")
     assert cli("--lang", "en", "validate", missing).stderr.startswith("error: ")
     monkeypatch.setenv("ALLOCATION_LANG", "de")
     result = cli("validate", missing)

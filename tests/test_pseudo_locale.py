@@ -159,7 +159,6 @@ KNOWN_CLI: set[str] = {
     'decompose stdout',
     'explain stdout',
     'guarantee stdout',
-    'keys stdout',
     'run kamerbrief-2021-elip.csv cells',
     'run kamerbrief-2021-elip.csv header',
     'run kamerbrief-2021-invoering.csv cells',
@@ -169,8 +168,6 @@ KNOWN_CLI: set[str] = {
     'run stdout',
     'sensitivity kamerbrief-2021-floor-sensitivity.csv header',
     'sensitivity stdout',
-    'validate stdout',
-    'validate-bad stderr',
 }
 
 S = SCENARIOS

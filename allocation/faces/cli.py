@@ -42,6 +42,7 @@ from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.publish.circular_tables import allocation_csv
 from allocation.publish.comparison import comparison_files, negotiation_views
 from allocation.publish.files import write_files
+from allocation.publish.meicirculaire import kind_word, unit_word
 from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
 from allocation.scenario.loading import load_scenario, parse_scenario
@@ -50,22 +51,24 @@ from allocation.scenario.sensitivity import run_draws, spread_spec
 
 
 def _keys(args: argparse.Namespace) -> int:
+    t = i18n._
     for key in builtin_keys().values():
-        print(f"{key.name}  [{key.kind}]")
-        print(f"  label:   {key.label}")
-        print(f"  unit:    {key.unit}")
-        print(f"  source:  {key.source}")
-        print(f"  vintage: {key.vintage}")
+        print(f"{key.name}  [{kind_word(key.kind)}]")
+        print(t("cli_key_label", label=key.label))
+        print(t("cli_key_unit", unit=unit_word(key.unit)))
+        print(t("cli_key_source", source=key.source))
+        print(t("cli_key_vintage", vintage=key.vintage))
         if key.note:
-            print(f"  note:    {key.note}")
-        print(f"  total:   {key.values.sum():,.2f} over {len(key.values)} municipalities")
+            print(t("cli_key_note", note=key.note))
+        print(t("cli_key_total", total=i18n.number(key.values.sum(), 2), count=len(key.values)))
         print()
     if args.scenario:
         loaded = load_scenario(args.scenario)
         for name, spec in loaded.scenario.user_keys.items():
             key = loaded.keys[name]
-            print(f"{name}  [{key.kind}]  (user key from {spec.file})")
-            print(f"  label:   {key.label}\n  unit:    {key.unit}\n  source:  {key.source}\n  vintage: {key.vintage}")
+            print(f"{name}  [{kind_word(key.kind)}]  " + t("cli_user_key_from", file=spec.file))
+            print("\n".join([t("cli_key_label", label=key.label), t("cli_key_unit", unit=unit_word(key.unit)),
+                             t("cli_key_source", source=key.source), t("cli_key_vintage", vintage=key.vintage)]))
             print()
     return 0
 
@@ -73,7 +76,8 @@ def _keys(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     run_scenario(loaded)  # infeasible settings are errors too
-    print(f"{args.scenario}: valid ({len(loaded.scenario.pots)} pots)")
+    count = len(loaded.scenario.pots)
+    print(i18n.ngettext("cli_valid", "cli_valid_plural", count, scenario=args.scenario))
     return 0
 
 
@@ -162,7 +166,7 @@ def _levels(values: list[float], flag: str = "--max-loss-pct") -> list[float]:
 def _print_written(written: list[Path]) -> None:
     print()
     for path in written:
-        print(f"wrote {path}")
+        print(i18n._("cli_wrote", path=path))
 
 
 def _guarantee(args: argparse.Namespace) -> int:
