@@ -155,18 +155,10 @@ def test_every_app_view_speaks_from_the_catalogue():
 KNOWN_CLI: set[str] = {
     'compare stdout',
     'compromise stdout',
-    'decompose decomposition-kamerbrief-2021-vs-kamerbrief-2021-ingroei.csv cells',
     'decompose stdout',
     'explain stdout',
     'guarantee stdout',
-    'run kamerbrief-2021-elip.csv cells',
-    'run kamerbrief-2021-elip.csv header',
-    'run kamerbrief-2021-invoering.csv cells',
-    'run kamerbrief-2021-invoering.csv header',
-    'run kamerbrief-2021-ondertussengroep.csv cells',
-    'run kamerbrief-2021-ondertussengroep.csv header',
     'run stdout',
-    'sensitivity kamerbrief-2021-floor-sensitivity.csv header',
     'sensitivity stdout',
 }
 
@@ -213,11 +205,26 @@ def _file_texts(path: Path) -> dict[str, list[str]]:
     return {}
 
 
+#: The per-pot CSV (README, Exports): its columns and its total row.
+POT_CSV = frozenset({"gm_code", "gm_number", "gm_name", "province", "total", "Total"})
+#: The sensitivity CSV's columns and the decomposition's factor codes (README, Negotiating and How sure).
+SENSITIVITY_CSV = frozenset({"pot", "year", "gm_code", "gm_name", "amount_eur", "p5_eur", "p50_eur", "p95_eur",
+                             "band_pct"})
+FACTORS = frozenset({"budget", "key", "key_data", "constraints", "peildata", "other", "total"})
+
+
 def _csv_identifiers(place: str) -> frozenset[str]:
     """The documented identifiers of a CSV file format (its columns and codes)."""
     if ".csv" not in place:
         return frozenset()
-    if place.split()[1].startswith(("comparison-", "decomposition-", "guarantee-", "compromise-")):
+    name = place.split()[1]
+    if name.endswith("-sensitivity.csv"):
+        return SENSITIVITY_CSV
+    if name.startswith("decomposition-"):
+        return CSV_IDENTIFIERS | FACTORS
+    if place.startswith("run ") and not name.endswith("-allocation.csv"):
+        return POT_CSV
+    if name.startswith(("comparison-", "guarantee-", "compromise-")):
         from allocation.data.keys import builtin_keys
 
         return CSV_IDENTIFIERS | {f"weight_{name}" for name in builtin_keys()}
