@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from allocation import summary_text
+from allocation.common import i18n
 from allocation.faces.cli import main
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, shipped
 
 # these tests assert the English wording of the library's messages and outputs
 pytestmark = pytest.mark.usefixtures("english")
@@ -177,6 +179,10 @@ def test_the_command_line_speaks_dutch_by_default_and_english_with_lang_en(monke
     assert cli("validate", missing).stderr.startswith(f"fout: {missing}: scenariobestand niet gevonden")
     assert cli("validate", str(ROOT / "scenarios" / "kamerbrief-2021.yaml")).stdout.endswith("geldig (3 potten)\n")
     assert cli("--lang", "en", "validate", missing).stderr.startswith("error: ")
+    with i18n.using("nl"):
+        assert "alle potten       15.386.000" in summary_text(shipped("kamerbrief-2021"))  # amounts the Dutch way
+    with i18n.using("en"):
+        assert "all pots          15,386,000" in summary_text(shipped("kamerbrief-2021"))
     monkeypatch.setenv("ALLOCATION_LANG", "de")
     result = cli("validate", missing)
     assert result.returncode == 2 and "unknown language 'de'" in result.stderr

@@ -158,7 +158,6 @@ KNOWN_CLI: set[str] = {
     'decompose stdout',
     'explain stdout',
     'guarantee stdout',
-    'run stdout',
     'sensitivity stdout',
 }
 
