@@ -36,7 +36,6 @@ _CHART_FIELDS = {"text", "name", "hovertemplate", "customdata", "ticktext", "tit
 #: English a user still reads in the app (the residue, as found): to be moved into the catalogue.
 KNOWN_APP: tuple[str, ...] = (
     "combined share",  # the explanation of a municipality's amounts (analysis/explain.py)
-    "(p5 €",  # the certainty chart's hover text
     "Sensitivity:",  # the certainty view's summary (analysis/sensitivity.py)
 )
 
