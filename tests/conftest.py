@@ -27,9 +27,24 @@ def data_copy(tmp_path: Path) -> Path:
 
 @functools.cache
 def _shipped_run(stem: str) -> ScenarioResult:
-    return run_scenario(load_scenario(SCENARIOS / f"{stem}.yaml"))
+    from allocation.common import i18n
+
+    with i18n.using("en"):  # a result keeps the provenance texts of its run: always the same language
+        return run_scenario(load_scenario(SCENARIOS / f"{stem}.yaml"))
 
 
 def shipped(stem: str) -> ScenarioResult:
     """The result of a shipped scenario, run once per test session; each caller gets its own copy."""
     return copy.deepcopy(_shipped_run(stem))
+
+
+@pytest.fixture(scope="module")
+def english():
+    """The product in English (``ALLOCATION_LANG=en``, also for a command run as a process),
+    for a whole test module and its module fixtures: for tests that assert the wording of a
+    message, written before the texts were Dutch."""
+    from allocation.common import i18n
+
+    with pytest.MonkeyPatch.context() as patch, i18n.using("en"):
+        patch.setenv(i18n.ENV, "en")
+        yield

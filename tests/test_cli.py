@@ -16,8 +16,13 @@ import pandas as pd
 import pytest
 import yaml
 
+from allocation import summary_text
+from allocation.common import i18n
 from allocation.faces.cli import main
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, shipped
+
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def cli_process(*args: str) -> subprocess.CompletedProcess:
@@ -166,3 +171,18 @@ def test_an_empty_output_folder_name_is_refused(tmp_path):
 def test_spread_flags_without_with_sensitivity_are_refused(tmp_path):
     done = cli("run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path), "--draws", "10")
     assert done.returncode == 2 and "--with-sensitivity" in done.stderr
+
+
+def test_the_command_line_speaks_dutch_by_default_and_english_with_lang_en(monkeypatch):
+    monkeypatch.delenv("ALLOCATION_LANG", raising=False)
+    missing = str(ROOT / "scenarios" / "missing.yaml")
+    assert cli("validate", missing).stderr.startswith(f"fout: {missing}: scenariobestand niet gevonden")
+    assert cli("validate", str(ROOT / "scenarios" / "kamerbrief-2021.yaml")).stdout.endswith("geldig (3 potten)\n")
+    assert cli("--lang", "en", "validate", missing).stderr.startswith("error: ")
+    with i18n.using("nl"):
+        assert "alle potten       15.386.000" in summary_text(shipped("kamerbrief-2021"))  # amounts the Dutch way
+    with i18n.using("en"):
+        assert "all pots          15,386,000" in summary_text(shipped("kamerbrief-2021"))
+    monkeypatch.setenv("ALLOCATION_LANG", "de")
+    result = cli("validate", missing)
+    assert result.returncode == 2 and "unknown language 'de'" in result.stderr

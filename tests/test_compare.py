@@ -22,9 +22,13 @@ from openpyxl import load_workbook
 
 from allocation import comparison_summary, parse_scenario, run_scenario
 from allocation.analysis.compare import ALL, BANDS, band_of, compare, gini, percent_change
+from allocation.common import i18n
 from allocation.common.errors import InputError
-from allocation.publish.comparison import comparison_files, comparison_workbook
+from allocation.publish.comparison import CSV_IDENTIFIERS, comparison_files, comparison_workbook
 from tests.conftest import SCENARIOS, shipped
+
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
 
 BASE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
 BASE = yaml.safe_load(BASE_TEXT)
@@ -328,24 +332,58 @@ def test_a_comparison_needs_two_scenarios(baseline):
 
 
 @pytest.fixture(scope="module")
-def files(pair):
-    return comparison_files(pair)
+def files(baseline, migratie):
+    with i18n.using("nl"):
+        return comparison_files(compare([baseline, migratie]))
 
 
-def test_workbook_has_a_sheet_per_view_and_notes_naming_scenarios_and_assumptions(files):
-    workbook = load_workbook(io.BytesIO(files["comparison-kamerbrief-2021-vs-variant-migratie.xlsx"]), read_only=True)
+def test_the_comparison_workbook_speaks_dutch_with_real_numbers_in_dutch_formats(files):
+    workbook = load_workbook(io.BytesIO(files["comparison-kamerbrief-2021-vs-variant-migratie.xlsx"]))
     assert workbook.sheetnames == [
-        "Summary", "Per municipality", "Per pot and year", "Bands", "Largest gains", "Largest losses",
-        "By province", "By size class", "Concentration", "Notes",
+        "Samenvatting", "Per gemeente", "Per pot en jaar", "Klassen", "Grootste winsten", "Grootste verliezen",
+        "Per provincie", "Per grootteklasse", "Concentratie", "Toelichting",
     ]
-    per_municipality = list(workbook["Per municipality"].iter_rows(values_only=True))
+    sheet = workbook["Per gemeente"]
+    per_municipality = list(sheet.iter_rows(values_only=True))
     assert len(per_municipality) == 1 + 352
+    headers = per_municipality[0]
+    assert "Verschil (€)" in headers and "Verschil (%)" in headers and "Klasse" in headers
+    row = dict(zip(headers, per_municipality[1]))
+    assert row["Pot"] == "alle" and row["Betaaljaar"] == "alle"
+    assert row["Klasse"] in ("winst > 5%", "winst 0,1-5%", "gelijk (binnen ±0,1%)", "verlies 0,1-5%", "verlies > 5%")
+    # numbers are numbers, shown the Dutch way by the reader (#,##0 is #.##0 in a Dutch Excel); a percentage
+    # is a real fraction with a percent format (2.5% is 0.025), never a number as text
+    column = {h: i for i, h in enumerate(headers)}
+    diff, pct = sheet.cell(2, column["Verschil (€)"] + 1), sheet.cell(2, column["Verschil (%)"] + 1)
+    assert isinstance(diff.value, int) and diff.number_format == "#,##0"
+    assert isinstance(pct.value, float) and pct.number_format == "0.00%"
+    base = sheet.cell(2, column["Basis (€)"] + 1).value
+    assert pct.value == pytest.approx(diff.value / base)
+    notes = "\n".join(
+        " | ".join(str(c) for c in row if c is not None) for row in workbook["Toelichting"].iter_rows(values_only=True)
+    )
+    assert "Kamerbrief 28 april 2021 (baseline) (kamerbrief-2021)" in notes
+    assert "migratieachtergrond 0,5 [proxy]" in notes  # the kind of each key shows, a share the Dutch way
+    assert "aanname: VARIANT ASSUMPTION" in notes and "bron: Kamerbrief 28-04-2021" in notes
+    assert "eigen berekening" in notes and "definitie | Verschil (%)" in notes
+
+
+def test_the_comparison_csvs_keep_their_column_identifiers_in_every_language(files):
+    header = files["comparison-kamerbrief-2021-vs-variant-migratie-municipality-totals.csv"].decode().splitlines()[0]
+    assert header.split(",")[:6] == ["baseline", "scenario", "pot", "year", "gm_code", "gm_name"]
+    assert set(header.split(",")) <= CSV_IDENTIFIERS
+
+
+def test_the_comparison_workbook_in_english(baseline, migratie):
+    with i18n.using("en"):
+        files = comparison_files(compare([baseline, migratie]))
+    workbook = load_workbook(io.BytesIO(files["comparison-kamerbrief-2021-vs-variant-migratie.xlsx"]), read_only=True)
+    assert workbook.sheetnames[0] == "Summary" and workbook.sheetnames[-1] == "Notes"
     notes = "\n".join(
         " | ".join(str(c) for c in row if c is not None) for row in workbook["Notes"].iter_rows(values_only=True)
     )
-    assert "Kamerbrief 28 april 2021 (baseline) (kamerbrief-2021)" in notes
     assert "Variant - more weight on migration background (variant-migratie)" in notes
-    assert "migratieachtergrond 0.5 [proxy]" in notes  # the kind of each key shows
+    assert "migratieachtergrond 0.5 [proxy]" in notes
     assert "VARIANT ASSUMPTION" in notes and "source: Kamerbrief 28-04-2021" in notes
     assert "own computation" in notes
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import yaml
 from openpyxl import load_workbook
 
 from tests.conftest import SCENARIOS
 from tests.test_cli import cli, cli_process
+
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
 
 BASELINE = str(SCENARIOS / "kamerbrief-2021.yaml")
 

@@ -21,6 +21,9 @@ from allocation.data.registers import load_municipalities_2021
 from allocation.publish.circular_tables import allocation_csv
 from tests.conftest import ROOT, SCENARIOS, shipped
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 BASE = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
 TEST = {"assumption": "fictitious test setting"}
 

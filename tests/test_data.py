@@ -7,6 +7,9 @@ import pytest
 from allocation.common.errors import DataError
 from allocation.data import registers as data
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.mark.parametrize(
     ("date", "count"),

@@ -7,6 +7,7 @@ Amounts in the hand-made frames here are FICTITIOUS test data.
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +17,9 @@ from allocation.scenario import edits
 from allocation.scenario.build import build
 from allocation.scenario.loading import scenario_data, to_yaml
 from tests.conftest import SCENARIOS, shipped
+
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def frame(amounts: dict[str, int]) -> pd.DataFrame:

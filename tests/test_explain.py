@@ -10,6 +10,9 @@ from allocation.data.municipality_names import find_municipality
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 BASELINE = str(SCENARIOS / "kamerbrief-2021.yaml")
 
 

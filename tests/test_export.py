@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from allocation import __version__, load_scenario, parse_scenario, run_scenario
+from allocation.common import i18n
 from allocation.common.errors import InputError
 from allocation.publish.circular_tables import neutralise, pot_csv, pot_table
 from allocation.publish.meicirculaire import meicirculaire_workbook, write_workbook
@@ -124,8 +125,8 @@ def test_verdeelsleutels_lets_a_municipality_recompute_its_share(workbook, resul
     assert len(body) == 352
     by_code = {row[0]: dict(zip(header, row)) for row in body}
     inwoners = result.loaded.keys["inwoners"]
-    value_column = next(h for h in header if h.startswith("inwoners [REAL] waarde"))
-    assert any(h.startswith("migratieachtergrond [PROXY]") for h in header)
+    value_column = next(h for h in header if h.startswith("inwoners [echt] waarde (personen)"))
+    assert any(h.startswith("migratieachtergrond [proxy]") for h in header)
     assert by_code["GM0363"][value_column] == pytest.approx(inwoners.values["GM0363"])
     assert by_code["GM0363"]["inwoners aandeel"] == pytest.approx(inwoners.values["GM0363"] / inwoners.values.sum())
     assert sum(row["elip: gecombineerd aandeel"] for row in by_code.values()) == pytest.approx(1.0)
@@ -144,16 +145,31 @@ def test_toelichting_lists_parameters_provenance_hashes_version_and_date(workboo
     scenario = result.scenario
     assert scenario.name in text and scenario.description in text
     for pot_id, pot in scenario.pots.items():
-        assert f"Pot {pot_id} | budget (EUR) | {pot.budget.amount_eur:,} | source" in text
+        # amounts are numbers in the cells (shown with the reader's thousands separator), never text
+        assert f"Pot {pot_id} | budget (€) | {pot.budget.amount_eur} | bron" in text
+        shown = {row[1].split(" (€)")[0]: row[2] for row in rows if row[0] == f"Pot {pot_id}" and row[1]}
         for year, budget in budgets(result, pot_id).items():
-            assert f"Pot {pot_id} | budget {year} (EUR) | {budget:,}" in text
-    assert "Pot invoering | vast bedrag per gemeente per jaar (EUR) | 5,000 | ASSUMPTION" in text
-    assert "sleutel migratieachtergrond gewicht | 1 | PROXY" in text
-    assert "Peildatum | betaaljaar 2022 | 2022-01-01 (register met 345 gemeenten) | ASSUMPTION" in text
+            assert shown[f"budget {year}"] == budget
+    assert "Pot invoering | vast bedrag per gemeente per jaar (€) | 5000 | aanname" in text
+    assert "sleutel migratieachtergrond gewicht | 1 | proxy" in text
+    assert "Peildatum | betaaljaar 2022 | 2022-01-01 (register met 345 gemeenten) | aanname" in text
+    assert "ontstaan uit herindeling" in "\n".join(str(c) for row in workbook["Verdeelsleutels"].iter_rows(
+        values_only=True) for c in row if c) and "merged_new_municipality" not in text
     assert f"inburgering-allocation {__version__}" in text
     assert f"sha256 scenario | {result.loaded.content_hash}" in text
-    assert "sha256 data/herindelingen.csv" in text and "vintage: 30 April 2021" in text
+    assert "sha256 data/herindelingen.csv" in text and "peildatum: 30 april 2021" in text
     assert f"gegenereerd op | {FIXED_DATE.isoformat()}" in text
+
+
+def test_the_meicirculaire_workbook_in_english(result):
+    with i18n.using("en"):
+        book = openpyxl.load_workbook(io.BytesIO(meicirculaire_workbook(result, FIXED_DATE)))
+    assert book.sheetnames[-2:] == ["Keys", "Notes"]
+    text = "\n".join(" | ".join("" if v is None else str(v) for v in row) for row in book["Notes"].iter_rows(
+        values_only=True))
+    assert "Pot invoering | vast bedrag per municipality per year (€) | 5000 | ASSUMPTION" in text
+    assert any(str(h).startswith("inwoners [real] value (persons)") for h in next(book["Keys"].iter_rows(
+        values_only=True)))
 
 
 def test_same_input_gives_the_same_files(result, files):
@@ -391,7 +407,7 @@ def test_libreoffice_opens_the_workbook_and_every_total_holds(soffice, result, f
     for pot_id in result.scenario.pots:
         check_pot_rows(raw[pot_id], result, pot_id)
     toelichting = "\n".join(";".join(row) for row in raw["Toelichting"])
-    assert result.loaded.content_hash in toelichting and "ASSUMPTION" in toelichting and "PROXY" in toelichting
+    assert result.loaded.content_hash in toelichting and "aanname" in toelichting and "proxy" in toelichting
 
     shown = convert_with_libreoffice(soffice, workbook, tmp_path / "shown", as_shown=True)
     total_row = shown["ondertussengroep"][-1]
@@ -406,7 +422,7 @@ def test_libreoffice_opens_the_ods_with_every_amount_and_total_of_the_long_csv(s
     for pot_id in result.scenario.pots:  # every amount and total against the long CSV
         check_pot_rows(raw[pot_id], result, pot_id)
     toelichting = "\n".join(";".join(row) for row in raw["Toelichting"])
-    assert result.loaded.content_hash in toelichting and "ASSUMPTION" in toelichting
+    assert result.loaded.content_hash in toelichting and "aanname" in toelichting
     shown = convert_with_libreoffice(soffice, ods, tmp_path / "shown", as_shown=True)
     total_row = shown["ondertussengroep"][-1]
     assert total_row[2] == "Totaal" and total_row[4] == "3,500,000" and total_row[-1] == "21,000,000"
@@ -493,7 +509,7 @@ def test_constrained_scenario_lists_each_constraint_with_provenance_and_the_boun
     book = openpyxl.load_workbook(io.BytesIO(meicirculaire_workbook(constrained, dt.date(2026, 1, 1))))
     notes = [row for row in book["Toelichting"].iter_rows(values_only=True) if str(row[1]).startswith("beperking")]
     assert notes, "the floor must be listed among the parameters"
-    assert all(row[3] in ("ASSUMPTION", "source") and row[4] for row in notes)
+    assert all(row[3] in ("aanname", "bron") and row[4] for row in notes)
     assert any("EUR 2.500" in str(row[2]) for row in notes)  # in Dutch, like the rest of the workbook
     rows = list(book["Begrenzingen"].iter_rows(min_row=2, values_only=True))
     assert all(str(row[4]).startswith("een minimum van EUR 2.500") for row in rows), rows[0][4]
@@ -515,9 +531,9 @@ def test_each_constraint_in_the_toelichting_carries_its_own_provenance():
         row[1]: row[4] for row in book["Toelichting"].iter_rows(values_only=True) if str(row[1]).startswith("beperking")
     }
     assert (
-        notes["beperking (constraint): transition band (ingroeiregeling)"] == constraints.transition.assumption.strip()
+        notes["beperking: transition band (ingroeiregeling)"] == constraints.transition.assumption.strip()
     )
-    assert notes["beperking (constraint): year band"] == constraints.year_band.assumption.strip()
+    assert notes["beperking: year band"] == constraints.year_band.assumption.strip()
 
 
 @pytest.mark.parametrize(

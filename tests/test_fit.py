@@ -25,6 +25,8 @@ from allocation.scenario.running import run_scenario
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
+
 KEYS = ["inwoners", "vast_bedrag", "migratieachtergrond", "oppervlakte"]
 
 

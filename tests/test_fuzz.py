@@ -27,6 +27,9 @@ from allocation.data.key_csv import parse_key_csv
 from allocation.data.registers import load_register
 from tests.conftest import SCENARIOS
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 SHIPPED = {path.stem: path.read_text(encoding="utf-8") for path in sorted(SCENARIOS.glob("*.yaml"))}
 CODES = list(load_register("2021-01-01")["gm_code"])

@@ -31,6 +31,8 @@ from allocation.data.registers import load_register
 from tests.conftest import ROOT, SCENARIOS, shipped
 from tests.test_cli import cli
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
+
 CODES = list(load_register("2021-01-01")["gm_code"])
 SCENARIO = str(SCENARIOS / "kamerbrief-2021.yaml")
 

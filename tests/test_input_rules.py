@@ -20,6 +20,9 @@ from allocation.publish.files import write_files
 from tests.conftest import SCENARIOS
 from tests.test_cli import cli
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 BASELINE_TEXT = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
 CODES = list(load_register("2021-01-01")["gm_code"])
 

@@ -29,6 +29,9 @@ from allocation.publish.meicirculaire import bound_table, meicirculaire_workbook
 from allocation.scenario.pot_problem import pot_problem
 from tests.conftest import SCENARIOS, shipped
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 BASE = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
 TEST = {"assumption": "fictitious test setting"}
 POT = "ondertussengroep"

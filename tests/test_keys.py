@@ -19,6 +19,9 @@ from allocation.scenario.build import KeyUpload, build, read_upload
 from allocation.scenario.loading import load_scenario
 from tests.conftest import SCENARIOS
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 CODES = list(load_register("2021-01-01")["gm_code"])
 
 

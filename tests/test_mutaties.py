@@ -15,6 +15,9 @@ from allocation.data.published_table import read_published_table
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 BASELINE = "kamerbrief-2021"
 
 

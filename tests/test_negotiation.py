@@ -27,6 +27,9 @@ from allocation.analysis.guarantee import apply_guarantee, floors, gain_cap, gua
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 # --- guarantee ----------------------------------------------------------------------------
 
 

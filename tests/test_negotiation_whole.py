@@ -18,6 +18,8 @@ from allocation.publish.comparison import negotiation_views
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
+
 
 @pytest.fixture(scope="module")
 def migratie():

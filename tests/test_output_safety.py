@@ -40,6 +40,8 @@ from allocation.publish.ods import workbook_to_ods
 from tests.conftest import GOLDEN, SCENARIOS
 from tests.test_cli import cli
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
+
 HYPERLINK = '=HYPERLINK("http://example.invalid","klik")'
 
 

@@ -16,10 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation import load_scenario, parse_scenario, run_scenario
+from allocation.common import i18n
 from allocation.common.errors import InputError
 from allocation.engine.restate import RestatementError, restate, split_whole, successor_map
 from allocation.scenario.running import refresh_published
 from tests.conftest import SCENARIOS, shipped
+
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
 
 COLUMNS = ["effective_date", "old_code", "old_name", "new_code", "new_name", "change_type", "note", "split_weight"]
 
@@ -138,7 +142,8 @@ def baseline():
 def after_weesp():
     data = yaml.safe_load(BASE_TEXT)
     data["peildata"] = {2022: {"date": "2022-03-24", "source": "test: register after Weesp joined Amsterdam"}}
-    return run_scenario(parse_scenario(yaml.safe_dump(data), origin="weesp.yaml", scenario_id="weesp"))
+    with i18n.using("en"):  # a result holds its provenance texts in the language it was run in
+        return run_scenario(parse_scenario(yaml.safe_dump(data), origin="weesp.yaml", scenario_id="weesp"))
 
 
 def amount(frame: pd.DataFrame, pot: str, year: int, code: str) -> int:

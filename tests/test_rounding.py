@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 from allocation.common.errors import InfeasibleError
 from allocation.engine import pot as core
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 weights_strategy = st.lists(
     st.one_of(st.just(0.0), st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=False)),
     min_size=1,

@@ -11,6 +11,9 @@ from allocation import load_scenario, parse_scenario
 from allocation.common.errors import InputError
 from tests.conftest import SCENARIOS
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 BASE = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
 
 

@@ -21,6 +21,9 @@ from allocation.scenario.sensitivity import _Runner, run_draws, spread_spec
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def published_of(result, pot, year, codes):
     rows = result.published[(result.published["pot"] == pot) & (result.published["year"] == year)]

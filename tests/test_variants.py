@@ -13,6 +13,9 @@ PROFILE_VARIANT = SCENARIOS / "variant-profiel-instroom.yaml"
 VARIANTS = sorted(p for p in SCENARIOS.glob("variant-*.yaml") if p != PROFILE_VARIANT)
 
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 def test_there_are_variants_to_put_on_the_table():
     assert {p.stem for p in VARIANTS} >= {"variant-vast-bedrag", "variant-migratie", "variant-inwoners"}
 

@@ -15,6 +15,9 @@ from allocation.scenario.build import KeyUpload, build
 from allocation.scenario.loading import scenario_data
 from tests.conftest import SCENARIOS, shipped
 
+# these tests assert the English wording of the library's messages and outputs
+pytestmark = pytest.mark.usefixtures("english")
+
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 BASELINE = SCENARIOS / "kamerbrief-2021.yaml"
 

@@ -42,7 +42,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from allocation.common import i18n
 from allocation.common.errors import InputError
+from allocation.common.i18n import _
 from allocation.common.texts import euro, quoted
 from allocation.data.registers import SIZE_CLASSES
 from allocation.scenario.result import ScenarioResult, used_keys
@@ -143,6 +145,11 @@ class Comparison:
 # --- building the comparison ----------------------------------------------------------------
 
 
+def _kind(kind: str) -> str:
+    """A key's kind in words (``echt``, ``proxy``, ``aanname``)."""
+    return _(f"kind_{kind}") if kind in ("real", "proxy", "assumption") else kind
+
+
 def _info(result: ScenarioResult, label: str) -> ScenarioInfo:
     scenario = result.scenario
     pots = {pot_id: tuple(allocated.years) for pot_id, allocated in result.pots.items()}
@@ -153,24 +160,23 @@ def _info(result: ScenarioResult, label: str) -> ScenarioInfo:
     }
     kinds = {key.name: key.kind for key in used_keys(result.loaded)}
     keys = {
-        key.name: f"[{key.kind}] {key.label}; source: {key.source}; vintage {key.vintage}"
-        + (f"; note: {key.note}" if key.note else "")
+        key.name: _("info_key_text", kind=_kind(key.kind), label=key.label, source=key.source, vintage=key.vintage)
+        + (_("info_key_note", note=key.note) if key.note else "")
         for key in used_keys(result.loaded)
     }
     lines = []
     for pot_id, pot in scenario.pots.items():
-        lines.append(f"{pot_id} ({pot.label}): budget {euro(pot.budget.amount_eur)}; {pot.budget.provenance}")
+        lines.append(_("info_budget", pot=pot_id, label=pot.label, amount=i18n.eur(pot.budget.amount_eur),
+                       provenance=pot.budget.provenance))
         for year in pot.years.values():
-            lines.append(f"{pot_id} year {year}: {euro(budgets.get((pot_id, year), 0))}; {pot.years.provenance(year)}")
+            lines.append(_("info_year", pot=pot_id, year=year, amount=i18n.eur(budgets.get((pot_id, year), 0)),
+                           provenance=pot.years.provenance(year)))
         weights = ", ".join(
-            f"{name} {weight:g} [{kinds.get(name, '?')}]" for name, weight in sorted(pot.key.weights.items())
+            _("info_weight", name=name, weight=i18n.share(weight), kind=_kind(kinds.get(name, "?")))
+            for name, weight in sorted(pot.key.weights.items())
         )
-        vast = (
-            f"vast bedrag {euro(pot.key.vast_bedrag_eur)} per municipality per year, then "
-            if pot.key.vast_bedrag_eur
-            else ""
-        )
-        lines.append(f"{pot_id} key: {vast}{weights}; {pot.key.provenance}")
+        vast = _("info_vast", amount=i18n.eur(pot.key.vast_bedrag_eur)) if pot.key.vast_bedrag_eur else ""
+        lines.append(_("info_key", pot=pot_id, vast=vast, weights=weights, provenance=pot.key.provenance))
     return ScenarioInfo(
         scenario_id=result.loaded.scenario_id,
         label=label,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from allocation.analysis.compare import ALL, BANDS, Comparison
+from allocation.common.i18n import _
 from allocation.common.texts import signed_pct, text_table
 
 
@@ -33,7 +34,7 @@ def summary_text(comparison: Comparison, top: int = 5) -> str:
     overview = overview[(overview["pot"] == ALL) & (overview["year"] == ALL)]
     lines += ["", f"Overview against {base.label} (all compared pots and years):"]
     rows = [["scenario", "net EUR", "redistributed EUR", "gaining", "no change", "losing", "Gini base", "Gini scen."]]
-    for _, row in overview.iterrows():
+    for _index, row in overview.iterrows():
         gaining, unchanged, losing = int(row[BANDS[:2]].sum()), int(row[BANDS[2]]), int(row[BANDS[3:]].sum())
         rows.append(
             [row["scenario"], f"{row['diff_eur']:+,}", f"{row['redistributed_eur']:,.0f}", str(gaining), str(unchanged),
@@ -130,82 +131,48 @@ def summary_text(comparison: Comparison, top: int = 5) -> str:
 
 
 def definitions() -> list[tuple[str, str]]:
-    """The definitions used in a comparison, as (term, meaning) pairs."""
-    return [
-        (
-            "base_eur / other_eur",
-            "Whole euros for the municipality in the baseline / the compared scenario (2021 key register).",
-        ),
-        ("diff_eur", "other_eur - base_eur (exact, whole euros)."),
-        (
-            "diff_pct",
-            "diff_eur / base_eur x 100. 0 when both amounts are 0; empty when only the baseline amount is 0 "
-            "(undefined).",
-        ),
-        ("diff_per_inhabitant", "diff_eur / inhabitants (CBS, 30 April 2021)."),
-        (
-            "bands",
-            "gain > 5%; gain 0.1-5% (more than 0.1%, at most 5%); no change (within +-0.1%, bounds "
-            "included); loss 0.1-5%; loss > 5%. A municipality with 0 in the baseline and money in the "
-            "compared scenario counts as gain > 5%.",
-        ),
-        (
-            "redistributed_eur",
-            "Half the sum of the absolute differences: the money that moves from losers to gainers when both "
-            "scenarios spend the same total.",
-        ),
-        (
-            "Gini",
-            "Gini coefficient of euros per inhabitant, weighted by inhabitants: 0 = every inhabitant gets "
-            "the same amount; higher = more concentrated.",
-        ),
-        ("pot / year = all", "Summed over the compared pots / payment years."),
-        ("size_class", "CBS gemeentegrootteklasse by inhabitants on 30 April 2021."),
-        ("gaining / losing", "Municipalities in a gain band / a loss band (beyond +-0.1%)."),
-    ]
+    """The definitions used in a comparison, as (term, meaning) pairs, in the language."""
+    return [(_(term), _(meaning)) for term, meaning in (
+        ("def_amounts", "def_amounts_text"), ("def_diff", "def_diff_text"), ("def_diff_pct", "def_diff_pct_text"),
+        ("def_diff_per_inhabitant", "def_diff_per_inhabitant_text"), ("def_bands", "def_bands_text"),
+        ("def_redistributed", "def_redistributed_text"), ("def_gini", "def_gini_text"), ("def_all", "def_all_text"))]
 
 
 def notes_table(comparison: Comparison) -> pd.DataFrame:
-    """The notes sheet: scenarios, their assumptions, the overlap notes and the definitions."""
+    """The notes sheet: scenarios, their assumptions, the overlap notes and the definitions
+    (in the language; the CSV's column names ``about``, ``item``, ``text`` stay)."""
+    about = _("notes_comparison")
     rows: list[tuple[str, str, str]] = [
-        ("comparison", "baseline", f"{comparison.baseline.name} ({comparison.baseline.label})"),
+        (about, _("notes_baseline"), f"{comparison.baseline.name} ({comparison.baseline.label})"),
     ]
     for info in comparison.others:
-        rows.append(("comparison", "compared", f"{info.name} ({info.label})"))
+        rows.append((about, _("notes_compared"), f"{info.name} ({info.label})"))
     rows.append(
         (
-            "comparison",
-            "compared pots and years",
+            about,
+            _("notes_compared_pots"),
             "; ".join(f"{p}: {', '.join(map(str, comparison.years[p]))}" for p in comparison.pots),
         )
     )
-    rows.append(("comparison", "register", "All amounts on the 352 municipalities of the 2021 key register."))
-    rows.append(
-        (
-            "comparison",
-            "status",
-            "Per-municipality amounts are this product's own computation under the assumptions below; the 2021 "
-            "circular annexes for these pots were not found in public copies. Key kinds: real = published data "
-            "used for what it measures; proxy = published data standing in for a quantity that is not public; "
-            "assumption = chosen by the analyst.",
-        )
-    )
+    rows.append((about, _("notes_register"), _("notes_register_text")))
+    rows.append((about, _("notes_status"), _("notes_status_text")))
     for note in comparison.notes:
-        rows.append(("comparison", "note", note))
+        rows.append((about, _("notes_note"), note))
     for info in [comparison.baseline] + comparison.others:
-        role = "baseline" if info is comparison.baseline else "compared"
-        rows.append((info.label, "role", role))
-        rows.append((info.label, "name", info.name))
-        rows.append((info.label, "description", info.description))
-        rows.append((info.label, "file", f"{info.origin} (sha256 {info.content_hash[:12]})"))
+        role = _("wb_role_baseline") if info is comparison.baseline else _("wb_role_compared")
+        rows.append((info.label, _("notes_role"), role))
+        rows.append((info.label, _("notes_name"), info.name))
+        rows.append((info.label, _("notes_description"), info.description))
+        rows.append((info.label, _("notes_file"), _("notes_file_text", origin=info.origin,
+                                                     hash=info.content_hash[:12])))
         for line in info.assumptions:
-            rows.append((info.label, "assumption/source", line))
+            rows.append((info.label, _("notes_assumption"), line))
     described: dict[str, str] = {}
     for info in [comparison.baseline] + comparison.others:
         for name, text in info.keys.items():
             described.setdefault(name, text)
     for name, text in sorted(described.items()):
-        rows.append(("key", name, text))
+        rows.append((_("notes_key"), name, text))
     for term, meaning in definitions():
-        rows.append(("definition", term, meaning))
+        rows.append((_("notes_definition"), term, meaning))
     return pd.DataFrame(rows, columns=["about", "item", "text"])

@@ -33,6 +33,7 @@ import pandas as pd
 
 from allocation.analysis.compare import percent_change
 from allocation.common.errors import InputError
+from allocation.common.i18n import _, number
 from allocation.common.texts import euro, text_table
 from allocation.data.keys import Key, builtin_keys
 from allocation.data.registers import (
@@ -644,13 +645,15 @@ def fit_text(fit: TableFit) -> str:
 
 def summary_table(fit: TableFit) -> pd.DataFrame:
     """The weights, vast bedrag, profile and quality as rows: section, item, value, low, high, note."""
-    rows = [("weight", r.key, r.weight, r.low, r.high, "" if r.identifiable else "not identifiable")
+    not_identifiable = _("fit_not_identifiable")
+    rows = [("weight", r.key, r.weight, r.low, r.high, "" if r.identifiable else not_identifiable)
             for r in fit.weights.itertuples(index=False)]
     if fit.vast_bedrag_eur is not None:
-        rows.append(("vast_bedrag_eur", "per municipality per year", fit.vast_bedrag_eur, *fit.vast_range,
-                     "" if fit.raw.vast_identifiable else "not identifiable"))
+        rows.append(("vast_bedrag_eur", _("fit_per_municipality_per_year"), fit.vast_bedrag_eur, *fit.vast_range,
+                     "" if fit.raw.vast_identifiable else not_identifiable))
     rows += [("year_budget_eur", str(r.year), r.budget_eur, r.low_eur, r.high_eur,
-              f"{r.points} points" + ("" if r.determined else "; not determined")) for r in fit.profile.itertuples()]
+              _("fit_points_note" if r.determined else "fit_points_not_determined", n=number(r.points)))
+             for r in fit.profile.itertuples()]
     rows += [("quality", item, value, math.nan, math.nan, "") for item, value in fit.quality.items()]
     rows.append(("quality", "level", math.nan, math.nan, math.nan, fit.level))
     rows += [("note", str(i + 1), math.nan, math.nan, math.nan, note) for i, note in enumerate(fit.notes)]

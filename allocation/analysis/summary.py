@@ -3,6 +3,8 @@ every number, what the constraints did, and the largest recipients."""
 
 from __future__ import annotations
 
+from allocation.common import i18n
+from allocation.common.i18n import N_, _
 from allocation.common.texts import text_table
 from allocation.scenario.result import (
     ScenarioResult,
@@ -12,46 +14,61 @@ from allocation.scenario.result import (
 )
 
 
+def _kind(kind: str) -> str:
+    """``sourced`` / ``assumption`` in words (``bron`` / ``aanname``)."""
+    return _(_KINDS[kind]) if kind in _KINDS else kind
+
+
+_KINDS = {"sourced": N_("sum_kind_sourced"), "assumption": N_("sum_kind_assumption")}
+
+
 def summary_text(result: ScenarioResult, top: int = 10) -> str:
-    """A readable summary: totals per pot and year, provenance, and the largest recipients."""
+    """A readable summary in the language: totals per pot and year, provenance, and the
+    largest recipients (amounts the language's way)."""
     scenario = result.scenario
     table = allocation_table(result)
-    lines = [f"Scenario: {scenario.name} ({result.loaded.scenario_id})", ""]
+    lines = [_("sum_scenario", name=scenario.name, id=result.loaded.scenario_id), ""]
     years = sorted(table["year"].unique())
-    rows = [["pot"] + [str(y) for y in years] + ["total"]]
+    rows = [[_("sum_pot")] + [str(y) for y in years] + [_("sum_total")]]
     for pot_id in scenario.pots:
         per_year = table[table["pot"] == pot_id].groupby("year")["amount_eur"].sum()
         rows.append(
             [pot_id]
-            + [f"{per_year[y]:,}" if y in per_year.index else "-" for y in years]
-            + [f"{per_year.sum():,}"]
+            + [i18n.number(per_year[y]) if y in per_year.index else "-" for y in years]
+            + [i18n.number(per_year.sum())]
         )
     grand = table.groupby("year")["amount_eur"].sum()
-    rows.append(["all pots"] + [f"{grand[y]:,}" for y in years] + [f"{grand.sum():,}"])
-    lines.append("Totals per pot and payment year (EUR):")
+    rows.append([_("sum_all_pots")] + [i18n.number(grand[y]) for y in years] + [i18n.number(grand.sum())])
+    lines.append(_("sum_totals"))
     lines += text_table(rows, right=set(range(1, len(years) + 2)))
-    lines.append(f"  {table['gm_code'].nunique()} municipalities on the 2021 register")
+    lines.append(_("sum_municipalities", count=table["gm_code"].nunique()))
     if result.peildata:
         published = published_table(result)
         counts = published.groupby("year")["gm_code"].nunique()
-        lines.append("Published per payment year on the register in force on its peildatum:")
-        for year, (date, _) in sorted(result.peildata.items()):
-            lines.append(f"  {year}: {counts[year]} municipalities (register of {date})")
+        lines.append(_("sum_published"))
+        for year, (date, _provenance) in sorted(result.peildata.items()):
+            lines.append(_("sum_published_year", year=year, count=counts[year], date=date))
     lines.append("")
-    lines.append("Provenance:")
+    lines.append(_("sum_provenance"))
     for pot_id, pot in scenario.pots.items():
-        key_kinds = ", ".join(f"{k.name} ({k.kind})" for k in used_keys(result.loaded) if k.name in pot.key.weights)
-        lines.append(
-            f"  {pot_id}: budget {pot.budget.kind}; years {pot.years.kinds_text()}; key {pot.key.kind}: {key_kinds}"
-        )
+        key_kinds = ", ".join(f"{k.name} ({kind_word(k.kind)})" for k in used_keys(result.loaded)
+                              if k.name in pot.key.weights)
+        year_kinds = _("sum_and").join(_kind(k) for k in pot.years.kinds_text().split(" and "))
+        lines.append(_("sum_provenance_pot", pot=pot_id, budget=_kind(pot.budget.kind), years=year_kinds,
+                       key=_kind(pot.key.kind), keys=key_kinds))
     lines.append("")
     lines += constraint_summary_lines(result)
     totals = table.groupby(["gm_code", "gm_name"], as_index=False)["amount_eur"].sum()
     totals = totals.sort_values(["amount_eur", "gm_code"], ascending=[False, True]).head(top)
-    lines.append("Largest recipients, all pots and years (EUR):")
-    rows = [[code, name, f"{amount:,}"] for code, name, amount in totals.itertuples(index=False)]
+    lines.append(_("sum_largest"))
+    rows = [[code, name, i18n.number(amount)] for code, name, amount in totals.itertuples(index=False)]
     lines += text_table(rows, right={2})
     return "\n".join(lines) + "\n"
+
+
+def kind_word(kind: str) -> str:
+    """A key's kind in words: ``echt``, ``proxy``, ``aanname``."""
+    return _(f"kind_{kind}") if kind in ("real", "proxy", "assumption") else kind
 
 
 def constraint_summary_lines(result: ScenarioResult) -> list[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocation.common.i18n import _
 from allocation.data.registers import (
     DATA_DIR,
     KEY_REGISTER_DATE,
@@ -47,7 +48,7 @@ CBS_POPULATION = (
 
 
 def builtin_keys(data_dir: Path = DATA_DIR) -> dict[str, Key]:
-    """The built-in keys on the 2021 register, by name."""
+    """The built-in keys on the 2021 register, by name (their notes in the language)."""
     municipalities = load_municipalities_2021(data_dir).set_index("gm_code")
     population = municipalities["population"].astype(float)
     keys = [
@@ -59,12 +60,7 @@ def builtin_keys(data_dir: Path = DATA_DIR) -> dict[str, Key]:
             vintage="2021-04-30",
             kind="real",
             values=population,
-            note=(
-                "Population on 30 April 2021, not 1 January 2021 (no complete 1 January copy "
-                "was available). Tilburg holds nearly all of former Haaren in these figures. "
-                "Used as the documented proxy of the status-holder housing quota (taakstelling), "
-                "which is set pro rata inhabitants."
-            ),
+            note=_("key_note_inwoners"),
         ),
         Key(
             name="vast_bedrag",
@@ -74,7 +70,7 @@ def builtin_keys(data_dir: Path = DATA_DIR) -> dict[str, Key]:
             vintage=KEY_REGISTER_DATE,
             kind="real",
             values=pd.Series(1.0, index=municipalities.index),
-            note="Spreads money equally over municipalities, e.g. for fixed costs.",
+            note=_("key_note_vast_bedrag"),
         ),
         Key(
             name="migratieachtergrond",
@@ -87,10 +83,7 @@ def builtin_keys(data_dir: Path = DATA_DIR) -> dict[str, Key]:
             vintage="2021",
             kind="proxy",
             values=population * municipalities["pct_non_western"] / 100.0,
-            note=(
-                "Proxy for the number of ELIPs and status holders per municipality: DUO's ELIP "
-                "counts are not public. Load DUO's counts as a user key to replace it."
-            ),
+            note=_("key_note_migratieachtergrond"),
         ),
         Key(
             name="oppervlakte",
@@ -100,7 +93,7 @@ def builtin_keys(data_dir: Path = DATA_DIR) -> dict[str, Key]:
             vintage="2021",
             kind="real",
             values=municipalities["area_km2"].astype(float),
-            note="Not stated whether this is land area only.",
+            note=_("key_note_oppervlakte"),
         ),
     ]
     return {key.name: key for key in keys}

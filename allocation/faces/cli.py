@@ -25,9 +25,10 @@ from allocation.analysis.mutaties import mutaties, mutaties_text
 from allocation.analysis.negotiation import DEFAULT_MAX_LOSS_PCT, LEVELS, compromise_of, guarantee_of
 from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
 from allocation.analysis.summary import summary_text
+from allocation.common import i18n
 from allocation.common.cells import frame_csv
 from allocation.common.errors import InputError
-from allocation.common.texts import capped, clipped, euro, quoted
+from allocation.common.texts import LIST_LIMIT, clipped, euro, quoted
 from allocation.common.version import __version__
 from allocation.data.input_files import read_bytes
 from allocation.data.keys import builtin_keys
@@ -39,6 +40,7 @@ from allocation.publish.circular_tables import allocation_csv
 from allocation.publish.comparison import comparison_files, negotiation_views
 from allocation.publish.files import join_files, write_files
 from allocation.publish.fit import fit_files
+from allocation.publish.meicirculaire import kind_word, unit_word
 from allocation.publish.mutaties import mutaties_files
 from allocation.publish.run_files import export_files
 from allocation.scenario.loading import load_scenario, parse_scenario
@@ -47,22 +49,24 @@ from allocation.scenario.sensitivity import run_draws, spread_spec
 
 
 def _keys(args: argparse.Namespace) -> int:
+    t = i18n._
     for key in builtin_keys().values():
-        print(f"{key.name}  [{key.kind}]")
-        print(f"  label:   {key.label}")
-        print(f"  unit:    {key.unit}")
-        print(f"  source:  {key.source}")
-        print(f"  vintage: {key.vintage}")
+        print(f"{key.name}  [{kind_word(key.kind)}]")
+        print(t("cli_key_label", label=key.label))
+        print(t("cli_key_unit", unit=unit_word(key.unit)))
+        print(t("cli_key_source", source=key.source))
+        print(t("cli_key_vintage", vintage=key.vintage))
         if key.note:
-            print(f"  note:    {key.note}")
-        print(f"  total:   {key.values.sum():,.2f} over {len(key.values)} municipalities")
+            print(t("cli_key_note", note=key.note))
+        print(t("cli_key_total", total=i18n.number(key.values.sum(), 2), count=len(key.values)))
         print()
     if args.scenario:
         loaded = load_scenario(args.scenario)
         for name, spec in loaded.scenario.user_keys.items():
             key = loaded.keys[name]
-            print(f"{name}  [{key.kind}]  (user key from {spec.file})")
-            print(f"  label:   {key.label}\n  unit:    {key.unit}\n  source:  {key.source}\n  vintage: {key.vintage}")
+            print(f"{name}  [{kind_word(key.kind)}]  " + t("cli_user_key_from", file=spec.file))
+            print("\n".join([t("cli_key_label", label=key.label), t("cli_key_unit", unit=unit_word(key.unit)),
+                             t("cli_key_source", source=key.source), t("cli_key_vintage", vintage=key.vintage)]))
             print()
     return 0
 
@@ -70,7 +74,8 @@ def _keys(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     run_scenario(loaded)  # infeasible settings are errors too
-    print(f"{args.scenario}: valid ({len(loaded.scenario.pots)} pots)")
+    count = len(loaded.scenario.pots)
+    print(i18n.ngettext("cli_valid", "cli_valid_plural", count, scenario=args.scenario))
     return 0
 
 
@@ -187,7 +192,7 @@ def _levels(values: list[float], flag: str = "--max-loss-pct") -> list[float]:
 def _print_written(written: list[Path]) -> None:
     print()
     for path in written:
-        print(f"wrote {path}")
+        print(i18n._("cli_wrote", path=path))
 
 
 #: The arguments that name input files, in every command.
@@ -359,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Distribute Dutch civic-integration budgets over municipalities and years.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES),
+                        help="language of the messages and outputs (default: ALLOCATION_LANG, otherwise nl)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     keys = commands.add_parser("keys", help="list the available distribution keys with their metadata")
@@ -483,12 +490,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        i18n.default_language()
+    except ValueError as exc:
+        print(f"error: {i18n.ENV}: {exc}", file=sys.stderr)
+        return 2
+    with i18n.using(args.lang):  # None: ALLOCATION_LANG, otherwise Dutch
+        return _handle(args)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    try:
         if getattr(args, "out", None) is not None and not args.out.strip():
             raise InputError("--out: give an output folder; an empty name would write into the current folder")
         return args.handler(args)
     except InputError as exc:
-        for problem in capped(exc.problems, "and {count} more problems"):
-            print(f"error: {problem}", file=sys.stderr)
+        problems = exc.problems[:LIST_LIMIT]
+        if len(exc.problems) > LIST_LIMIT:
+            problems.append(i18n._("cli_more_problems", count=i18n.number(len(exc.problems) - LIST_LIMIT)))
+        for problem in problems:
+            print(i18n._("cli_error", problem=problem), file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as other tools do
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -1,5 +1,14 @@
 """Layer 4 (publishing): the comparison as files: an xlsx workbook with a sheet per view and
-a notes sheet, and one CSV per view (UTF-8, LF)."""
+a notes sheet, and one CSV per view (UTF-8, LF).
+
+The workbook is for people: sheet names, headers and words in the language (Dutch by
+default, :mod:`allocation.common.i18n`), booleans as ``ja``/``nee``, percentages as real
+numbers with a percent format, amounts with a thousands format (Excel and LibreOffice show
+``#,##0`` as ``#.##0`` in Dutch). The CSVs are a documented file format for other tools:
+their column names and codes (``all``, the band codes, ``True``/``False``) are the
+identifiers of :data:`CSV_IDENTIFIERS` in every language; only their notes text is in the
+language.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +26,9 @@ from allocation.analysis.compare_text import notes_table
 from allocation.analysis.decompose import decompose
 from allocation.analysis.mutaties import Mutaties
 from allocation.analysis.negotiation import negotiate
+from allocation.common import i18n
 from allocation.common.cells import XLSXWRITER_OPTIONS, frame_csv, quoted_texts
+from allocation.common.i18n import N_, _
 from allocation.scenario.result import ScenarioResult
 
 
@@ -25,17 +36,72 @@ def comparison_views(comparison: Comparison) -> list[tuple[str, str, pd.DataFram
     """(sheet name, file suffix, frame) for every view."""
     summary = comparison.totals.merge(comparison.bands, on=["scenario", "pot", "year"])
     return [
-        ("Summary", "summary", summary),
-        ("Per municipality", "municipality-totals", comparison.municipality_totals()),
-        ("Per pot and year", "per-municipality", comparison.per_municipality),
-        ("Bands", "bands", comparison.bands),
-        ("Largest gains", "largest-gains", comparison.largest_gains),
-        ("Largest losses", "largest-losses", comparison.largest_losses),
-        ("By province", "by-province", comparison.by_province),
-        ("By size class", "by-size-class", comparison.by_size_class),
-        ("Concentration", "concentration", comparison.concentration),
-        ("Notes", "notes", notes_table(comparison)),
+        (sheet_name("summary"), "summary", summary),
+        (sheet_name("municipality-totals"), "municipality-totals", comparison.municipality_totals()),
+        (sheet_name("per-municipality"), "per-municipality", comparison.per_municipality),
+        (sheet_name("bands"), "bands", comparison.bands),
+        (sheet_name("largest-gains"), "largest-gains", comparison.largest_gains),
+        (sheet_name("largest-losses"), "largest-losses", comparison.largest_losses),
+        (sheet_name("by-province"), "by-province", comparison.by_province),
+        (sheet_name("by-size-class"), "by-size-class", comparison.by_size_class),
+        (sheet_name("concentration"), "concentration", comparison.concentration),
+        (sheet_name("notes"), "notes", notes_table(comparison)),
     ]
+
+
+def sheet_name(suffix: str) -> str:
+    """A sheet's name in the language, by its CSV suffix (``summary`` -> ``Samenvatting``)."""
+    return _(f"wb_sheet_{suffix}")
+
+
+#: The comparison CSVs' identifiers (a file format: the same in every language): every
+#: column name, ``all`` in the pot and year columns, the band codes, the roles, True/False.
+CSV_IDENTIFIERS = frozenset({
+    "scenario", "baseline", "pot", "year", "gm_code", "gm_name", "province_name", "size_class", "population",
+    "municipalities", "base_eur", "other_eur", "diff_eur", "diff_pct", "diff_per_inhabitant", "base_per_inhabitant",
+    "other_per_inhabitant", "band", "redistributed_eur", "gini_base", "gini_other", "gini_eur_per_inhabitant",
+    "role", "gaining", "losing", "max_loss_pct", "top_up_eur", "municipalities_topped_up",
+    "budget_neutral_gain_cap_pct", "shortfall_eur", "feasible", "distance_eur", "distance_pct", "vast_bedrag_eur",
+    "difference_eur", "mutatie_eur", "mutatie_pct", "about", "item", "text", "factor", "effect_eur", "all",
+    "compared", "True", "False", "budget_eur", "key_eur", "key_data_eur", "constraints_eur", "peildata_eur",
+    *BANDS,
+})
+#: Percentages (in percent points in the tables): real fractions with a percent format in the workbook.
+_PERCENT_COLUMNS = {"diff_pct": "0.00%", "distance_pct": "0.00%", "max_loss_pct": "0.0%",
+                    "budget_neutral_gain_cap_pct": "0.0%", "mutatie_pct": "0.00%"}
+
+
+def header(column: str) -> str:
+    """A column's header in the workbook, in the language."""
+    if column in BANDS:
+        return _(f"band_{BANDS.index(column)}")
+    if column.startswith("weight_"):
+        return _("col_weight", key=column[len("weight_"):])
+    key = f"wb_col_{column}"
+    if i18n.raw(key) != key:
+        return _(key)
+    if column.endswith("_eur") and (factor := column[:-len("_eur")]) in _FACTORS:
+        return _("wb_col_factor_eur", factor=_FACTORS[factor]())
+    return column
+
+
+_FACTORS = {"budget": lambda: _("factor_budget"), "key": lambda: _("factor_key"),
+            "key_data": lambda: _("factor_key_data"), "constraints": lambda: _("factor_constraints"),
+            "peildata": lambda: _("factor_peildata"), "other": lambda: _("wb_factor_other")}
+_ROLES = (N_("wb_role_baseline"), N_("wb_role_compared"))
+
+
+def _words(series: pd.Series) -> pd.Series:
+    """A text column's codes as words: ``all``, bands, roles and booleans in the language."""
+    if series.dtype == bool:
+        return series.map(lambda v: i18n.yes_no(bool(v)))
+    if series.dtype.kind in "iuf":
+        return series
+    words = {"all": _("wb_all"), "True": _("yes"), "False": _("no"),
+             "baseline": _("wb_role_baseline"), "compared": _("wb_role_compared")}
+    words.update({band: _(f"band_{i}") for i, band in enumerate(BANDS)})
+    return series.map(lambda v: words.get(v, v) if isinstance(v, str) else
+                      (i18n.yes_no(bool(v)) if isinstance(v, bool) or type(v).__name__ == "bool_" else v))
 
 
 def file_stem(comparison: Comparison) -> str:
@@ -107,31 +173,38 @@ def comparison_workbook(comparison: Comparison, views: list | None = None) -> by
         wrap = book.add_format(wrapped)
         formats: dict[str, object] = {}
         quoted: dict = {}
-        for sheet, _, frame in views or comparison_views(comparison):
+        for sheet, suffix, frame in views or comparison_views(comparison):
             worksheet = book.add_worksheet(sheet)
-            worksheet.write_row(0, 0, [str(column) for column in frame.columns], bold)
+            worksheet.write_row(0, 0, [header(str(column)) for column in frame.columns], bold)
             worksheet.freeze_panes(1, 0)
             if len(frame):
                 worksheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
             for index, column in enumerate(frame.columns):
+                values = frame[column]
                 pattern = "#,##0" if column in _EURO_COLUMNS or column in BANDS else _FORMATS.get(column)
+                if column in _PERCENT_COLUMNS and values.dtype.kind in "iuf":
+                    pattern, values = _PERCENT_COLUMNS[column], values / 100.0  # 2.5 (percent) -> 2.5%
+                elif column.endswith("_eur") and values.dtype.kind in "iuf":
+                    pattern = "#,##0"
+                else:
+                    values = _words(values)
                 if pattern and pattern not in formats:
                     formats[pattern] = book.add_format({"num_format": pattern})
-                if sheet == "Notes":
+                if suffix == "notes":
                     width = {"about": 24, "item": 26, "text": 120}[column]
                 else:
-                    sample = [len(str(v)) for v in frame[column].head(200)]
-                    width = min(60, max([len(str(column))] + sample) + 2)
+                    sample = [len(str(v)) for v in values.head(200)]
+                    width = min(60, max([len(header(str(column)))] + sample) + 2)
                     if pattern:
                         width = max(width, 12)
-                notes_text = sheet == "Notes" and column == "text"
+                notes_text = suffix == "notes" and column == "text"
                 cell_format = wrap if notes_text else formats.get(pattern or "")
                 worksheet.set_column(index, index, width, cell_format)
-                values = _cells(frame[column])
-                worksheet.write_column(1, index, values, cell_format)  # blanks keep it too
-                if frame[column].dtype.kind not in "biufcmM":
+                cells = _cells(values)
+                worksheet.write_column(1, index, cells, cell_format)  # blanks keep it too
+                if values.dtype.kind not in "biufcmM":
                     properties = wrapped if notes_text else ({"num_format": pattern} if pattern else None)
-                    quoted_texts(book, worksheet, 1, index, values, properties, quoted)
+                    quoted_texts(book, worksheet, 1, index, cells, properties, quoted)
         book.close()
     return buffer.getvalue()
 
@@ -168,7 +241,7 @@ def negotiation_views(base: ScenarioResult, others: list[ScenarioResult],
         label = labels[index] if labels else other.loaded.scenario_id
         found = negotiate(base, other, pots=[p for p in other.scenario.pots if p in base.scenario.pots])
         guarantees.append(found.guarantee.table.assign(scenario=label))
-        table, _ = decompose(base, other)
+        table, _notes = decompose(base, other)
         parts.append(decomposition_sheet(table).assign(scenario=label))
         for compromise in found.compromises:
             frontiers.append(compromise.frontier.assign(scenario=label, pot=compromise.pot, year=compromise.year))
@@ -176,11 +249,11 @@ def negotiation_views(base: ScenarioResult, others: list[ScenarioResult],
     def first(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
         return frame[list(columns) + [c for c in frame.columns if c not in columns]]
 
-    views = [("Garantie", "guarantee", first(pd.concat(guarantees, ignore_index=True), "scenario"))]
+    views = [(sheet_name("guarantee"), "guarantee", first(pd.concat(guarantees, ignore_index=True), "scenario"))]
     if frontiers:
-        views.append(("Compromis", "compromise", first(pd.concat(frontiers, ignore_index=True), "scenario", "pot",
-                                                        "year")))
-    views.append(("Decompositie", "decomposition", first(pd.concat(parts, ignore_index=True), "scenario")))
+        views.append((sheet_name("compromise"), "compromise", first(pd.concat(frontiers, ignore_index=True),
+                                                                    "scenario", "pot", "year")))
+    views.append((sheet_name("decomposition"), "decomposition", first(pd.concat(parts, ignore_index=True), "scenario")))
     return views
 
 
@@ -195,10 +268,10 @@ def comparison_files(comparison: Comparison, found: list[Mutaties] | None = None
     if found:
         table = pd.concat([item.table.assign(scenario=item.scenario) for item in found], ignore_index=True)
         table = table[["scenario"] + [c for c in table.columns if c != "scenario"]]
-        views = views[:-1] + [("Mutaties", "mutaties", table)] + views[-1:]
+        views = views[:-1] + [(sheet_name("mutaties"), "mutaties", table)] + views[-1:]
     if extra:
         views = views[:-1] + list(extra) + views[-1:]
     files = {f"{stem}.xlsx": comparison_workbook(comparison, views)}
-    for _, suffix, frame in views:
+    for _sheet, suffix, frame in views:
         files[f"{stem}-{suffix}.csv"] = _csv(frame)
     return files

@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -29,7 +30,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
+from allocation.common import i18n
 from allocation.common.cells import text_cell
+from allocation.common.i18n import N_, _
 from allocation.common.version import __version__
 from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE
 from allocation.engine.constrained_pot import REPORT_COLUMNS as BOUND_COLUMNS
@@ -49,38 +52,37 @@ EURO_FORMAT = "#,##0"
 SHARE_FORMAT = "0.0000000000"
 VALUE_FORMAT = "#,##0.00"
 
-#: The project data files behind every export, with their contents, source and vintage
-#: (see data/README.md).
+#: The project data files behind every export, with their contents and source (catalogue keys)
+#: and vintage (a date, or a catalogue key) (see data/README.md).
 DATA_FILES = [
     (
         "register.csv",
-        "municipality registers per reference date (code, name, province)",
-        "CBS codes and names via minvws/nl-covid19-data-dashboard and mzelst/covid-19; 2024-2026 checked "
-        "against the CBS gemeente layer 2026 (cartomap/nl); CBS, CC BY 4.0",
+        "mc_data_register",
+        "mc_src_register",
         "2021-01-01, 2022-01-01, 2022-03-24, 2023-01-01, 2024-01-01, 2025-01-01, 2026-01-01",
     ),
     (
         "population_2021.csv",
-        "inhabitants per municipality of the 2021 register",
-        "CBS StatLine 37230ned via mzelst/covid-19; CBS, CC BY 4.0",
-        "30 April 2021 (not 1 January 2021)",
+        "mc_data_population",
+        "mc_src_population",
+        "mc_data_population_vintage",
     ),
     (
         "indicators_2021.csv",
-        "area and percentage with a non-Western migration background",
-        "metatopos.eu (retrieved 13-10-2021) and CBS regional key figures 2021, via rcsmit/COVIDcases",
+        "mc_data_indicators",
+        "mc_src_indicators",
         "2021",
     ),
     (
         "veiligheidsregios.csv",
-        "safety region per municipality",
-        "minvws/nl-covid19-data-dashboard gm.ts",
-        "2021-01-01 to 2023-01-01",
+        "mc_data_regions",
+        "mc_src_regions",
+        "mc_data_regions_vintage",
     ),
     (
         "herindelingen.csv",
-        "mergers, absorptions and splits, one row per old-to-new link",
-        "CBS registers compared across dates; VNG and municipal pages for Haaren; CBS, CC BY 4.0",
+        "mc_data_mergers",
+        "mc_src_mergers",
         "2021-2026",
     ),
 ]
@@ -125,7 +127,8 @@ def _header(sheet, row: int, values: list) -> None:
 def _pot_sheet(sheet, result: ScenarioResult, pot_id: str) -> None:
     table = pot_table(result, pot_id)
     year_columns = [c for c in table.columns if c.isdigit()]
-    _header(sheet, 1, ["Code", "Nummer", "Gemeente", "Provincie"] + year_columns + ["Totaal"])
+    _header(sheet, 1, [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_province")] + year_columns
+            + [_("mc_total")])
     for r, row in enumerate(table.itertuples(index=False), start=2):
         values = list(row)
         for c, value in enumerate(values, start=1):
@@ -135,7 +138,7 @@ def _pot_sheet(sheet, result: ScenarioResult, pot_id: str) -> None:
             if c > 4:
                 cell.number_format = EURO_FORMAT
     last = len(table) + 2
-    sheet.cell(row=last, column=3, value="Totaal").font = Font(bold=True)
+    sheet.cell(row=last, column=3, value=_("mc_total")).font = Font(bold=True)
     for c, column in enumerate(year_columns + ["total"], start=5):
         cell = sheet.cell(row=last, column=c, value=int(table[column].sum()))
         cell.number_format = EURO_FORMAT
@@ -153,11 +156,12 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
     )
     municipalities = municipalities.iloc[order].reset_index(drop=True)
     codes = list(municipalities["gm_code"])
-    header = ["Code", "Nummer", "Gemeente", "Provincie"]
+    header = [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_province")]
     for key in keys:
-        header += [f"{key.name} [{key.kind.upper()}] waarde ({key.unit})", f"{key.name} aandeel"]
+        header += [_("mc_key_value", key=key.name, kind=kind_word(key.kind), unit=unit_word(key.unit)),
+                   _("mc_key_share", key=key.name)]
     pot_ids = list(result.pots)
-    header += [f"{pot_id}: gecombineerd aandeel" for pot_id in pot_ids]
+    header += [_("mc_combined_share", pot=pot_id) for pot_id in pot_ids]
     _header(sheet, 1, header)
     columns = []
     for key in keys:
@@ -176,7 +180,7 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
             cell = sheet.cell(row=r, column=c, value=float(values[r - 2]))
             cell.number_format = number_format
     last = len(codes) + 2
-    sheet.cell(row=last, column=3, value="Totaal").font = Font(bold=True)
+    sheet.cell(row=last, column=3, value=_("mc_total")).font = Font(bold=True)
     for c, (values, number_format) in enumerate(columns, start=5):
         cell = sheet.cell(row=last, column=c, value=float(values.sum()))
         cell.number_format = number_format
@@ -189,23 +193,20 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
     sheet.cell(
         row=row,
         column=1,
-        value="Herindelingen: opvolgers van gemeenten van het register 2021 (predecessor-to-successor mapping used)",
+        value=_("mc_mergers_title"),
     ).font = Font(bold=True)
     row += 1
     sheet.cell(
         row=row,
         column=1,
-        value=(
-            "Bedragen worden op de sleutel (register " + KEY_REGISTER_DATE + ") berekend en per betaaljaar "
-            "omgezet naar het register op de peildatum: een samengevoegde gemeente krijgt de som van haar "
-            "voorgangers; bij een splitsing wordt verdeeld naar split_weight (hele euro's, grootste rest)."
-        ),
+        value=_("mc_mergers_text", date=KEY_REGISTER_DATE),
     )
     row += 1
     _header(
         sheet,
         row,
-        ["Betaaljaren", "Peildata", "Code voorganger", "Voorganger", "Code opvolger", "Opvolger", "Aandeel", "Stappen"],
+        [_("mc_years"), _("mc_peildata"), _("mc_predecessor_code"), _("mc_predecessor"), _("mc_successor_code"),
+         _("mc_successor"), _("mc_share"), _("mc_steps")],
     )
     names_2021 = result.municipalities.set_index("gm_code")["gm_name"]
     groups: list[tuple[list[int], pd.DataFrame]] = []  # consecutive years with the same mapping
@@ -229,8 +230,8 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
                 names_2021.get(item.predecessor, ""),
                 item.successor,
                 successor_names.get(item.successor, ""),
-                item.share,
-                item.steps,
+                _number(item.share),
+                step_words(item.steps),
             ]
             for c, value in enumerate(values, start=1):
                 text_cell(sheet.cell(row=row, column=c, value=value))
@@ -238,7 +239,7 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
         sheet.cell(
             row=row + 1,
             column=1,
-            value="Geen herindelingen tussen het sleutelregister en de peildata van deze betaaljaren.",
+            value=_("mc_no_mergers"),
         )
 
 
@@ -246,162 +247,134 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
     """The rows of the "Toelichting" sheet: section, item, value, kind, source or assumption."""
     loaded, scenario = result.loaded, result.scenario
     generated_on = generated_on or generation_date()
-    rows: list[list[str]] = [
-        ["Scenario", "id", loaded.scenario_id, "", ""],
-        ["Scenario", "naam", scenario.name, "", ""],
-        ["Scenario", "omschrijving", scenario.description, "", ""],
-        ["Scenario", "bestand", Path(loaded.origin).name, "", ""],
-        [
-            "Scenario",
-            "sleutelregister (key register)",
-            KEY_REGISTER_DATE,
-            "",
-            "keys are defined on the 1 January 2021 municipalities",
-        ],
-        [
-            "Let op",
-            "status van de bedragen",
-            "Eigen berekening van dit product onder de hieronder vermelde aannames; de officiële bijlagen "
-            "van de circulaires 2021 voor deze potten zijn niet openbaar gevonden.",
-            "",
-            "",
-        ],
+    scenario_section, pot_word = _("mc_section_scenario"), _("mc_section_pot", pot="{pot}")
+    rows: list[list] = [
+        [scenario_section, _("mc_id"), loaded.scenario_id, "", ""],
+        [scenario_section, _("mc_name"), scenario.name, "", ""],
+        [scenario_section, _("mc_description"), scenario.description, "", ""],
+        [scenario_section, _("mc_file"), Path(loaded.origin).name, "", ""],
+        [scenario_section, _("mc_key_register"), KEY_REGISTER_DATE, "", _("mc_key_register_text")],
+        [_("mc_section_note"), _("mc_status"), _("mc_status_text"), "", ""],
     ]
     for year, (date, provenance) in sorted(result.peildata.items()):
         count = len(result.registers[year]) if year in result.registers else ""
-        rows.append(
-            [
-                "Peildatum",
-                f"betaaljaar {year}",
-                f"{date} (register met {count} gemeenten)",
-                *provenance_parts(provenance),
-            ]
-        )
+        rows.append([_("mc_section_peildatum"), _("mc_payment_year", year=year),
+                     _("mc_register_with", date=date, count=count), *provenance_parts(provenance)])
     for pot_id, pot in scenario.pots.items():
-        section = f"Pot {pot_id}"
-        rows.append([section, "naam", pot.label, "", ""])
+        section = pot_word.format(pot=pot_id)
+        rows.append([section, _("mc_name"), pot.label, "", ""])
         if pot.description:
-            rows.append([section, "omschrijving", pot.description, "", ""])
-        rows.append([section, "budget (EUR)", f"{pot.budget.amount_eur:,}", *provenance_parts(pot.budget.provenance)])
+            rows.append([section, _("mc_description"), pot.description, "", ""])
+        rows.append([section, _("mc_budget_eur"), int(pot.budget.amount_eur), *provenance_parts(pot.budget.provenance)])
         allocation = result.pots[pot_id]
-        rows.append(
-            [
-                section,
-                "jaarprofiel",
-                "euros per jaar" if pot.years.kind == "euros" else "aandelen (genormaliseerd)",
-                "",
-                "",
-            ]
-        )
+        rows.append([section, _("mc_year_profile"),
+                     _("mc_profile_euros") if pot.years.kind == "euros" else _("mc_profile_shares"), "", ""])
         given = pot.years.values()
         for year, budget in zip(allocation.years, allocation.budgets):
             provenance = pot.years.provenance(year)
-            detail = f"{budget:,}" + (f" (aandeel {given[year]:g})" if pot.years.kind == "shares" else "")
-            rows.append([section, f"budget {year} (EUR)", detail, *provenance_parts(provenance)])
+            item = _("mc_budget_year_eur", year=year)
+            if pot.years.kind == "shares":
+                item += _("mc_share_given", share=i18n.share(given[year]))
+            rows.append([section, item, int(budget), *provenance_parts(provenance)])
         for key_name, weight in sorted(pot.key.weights.items()):
             key = loaded.keys[key_name]
-            rows.append(
-                [
-                    section,
-                    f"sleutel {key_name} gewicht",
-                    f"{weight:g}",
-                    key.kind.upper(),
-                    provenance_parts(pot.key.provenance)[1],
-                ]
-            )
-        rows.append(
-            [
-                section,
-                "vast bedrag per gemeente per jaar (EUR)",
-                f"{pot.key.vast_bedrag_eur:,}",
-                *provenance_parts(pot.key.provenance),
-            ]
-        )
+            rows.append([section, _("mc_key_weight", key=key_name), i18n.share(weight), kind_word(key.kind),
+                         provenance_parts(pot.key.provenance)[1]])
+        rows.append([section, _("mc_vast_bedrag_eur"), int(pot.key.vast_bedrag_eur),
+                     *provenance_parts(pot.key.provenance)])
         for item, value, constraint in describe_constraints(pot_id, pot, scenario):
-            rows.append([section, f"beperking (constraint): {item}", dutch_constraint(value),
+            rows.append([section, _("mc_constraint", item=item), constraint_words(value),
                          *provenance_parts(constraint.provenance)])
     for key in used_keys(loaded):
-        section = f"Sleutel {key.name}"
-        rows.append([section, "omschrijving", key.label, key.kind.upper(), key.source])
-        rows.append([section, "eenheid", key.unit, "", ""])
-        rows.append(
-            [
-                section,
-                "soort (real/proxy/assumption)",
-                key.kind,
-                key.kind.upper(),
-                "PROXY: stands in for a quantity that is not public" if key.kind == "proxy" else "",
-            ]
-        )
-        rows.append([section, "peildatum / vintage", key.vintage, "", ""])
+        section = _("mc_section_key", key=key.name)
+        rows.append([section, _("mc_description"), key.label, kind_word(key.kind), key.source])
+        rows.append([section, _("mc_unit"), unit_word(key.unit), "", ""])
+        rows.append([section, _("mc_kind"), kind_word(key.kind), kind_word(key.kind),
+                     _("mc_proxy_text") if key.kind == "proxy" else ""])
+        rows.append([section, _("mc_vintage"), key.vintage, "", ""])
         if key.note:
-            rows.append([section, "toelichting", key.note, "", ""])
+            rows.append([section, _("mc_note"), key.note, "", ""])
     for name, contents, source, vintage in DATA_FILES:
-        rows.append([f"Data {name}", contents, f"vintage: {vintage}", "source", source])
+        rows.append([_("mc_section_data", name=name), _(contents),
+                     _("mc_data_vintage", vintage=_(vintage) if vintage.startswith("mc_") else vintage),
+                     _("prov_kind_source"), _(source)])
+    rules = _("mc_section_rules")
     rows += [
-        [
-            "Rekenregels",
-            "sleutels",
-            "Elke sleutel wordt eerst genormaliseerd tot aandelen; de aandelen worden gewogen opgeteld.",
-            "",
-            "",
-        ],
-        [
-            "Rekenregels",
-            "vast bedrag",
-            "Eerst een vast bedrag per gemeente per betaaljaar, de rest naar rato van de gecombineerde sleutel.",
-            "",
-            "",
-        ],
-        [
-            "Rekenregels",
-            "afronding",
-            "Hele euro's volgens grootste rest: ieder krijgt de hele euro's van het exacte bedrag, de "
-            "resterende euro's gaan één voor één naar de grootste restbedragen (gelijke resten: laagste "
-            "gemeentecode eerst). Elke pot en elk jaar telt exact op.",
-            "",
-            "",
-        ],
-        [
-            "Rekenregels",
-            "herindelingen",
-            "Bedragen op het register 2021 worden per betaaljaar omgezet naar het register op de peildatum: "
-            "samenvoeging = som van de voorgangers; splitsing naar split_weight (hele euro's, grootste "
-            "rest). Zie het blad Verdeelsleutels.",
-            "",
-            "",
-        ],
+        [rules, _("mc_rule_keys"), _("mc_rule_keys_text"), "", ""],
+        [rules, _("mc_rule_vast"), _("mc_rule_vast_text"), "", ""],
+        [rules, _("mc_rule_rounding"), _("mc_rule_rounding_text"), "", ""],
+        [rules, _("mc_rule_mergers"), _("mc_rule_mergers_text"), "", ""],
     ]
     hashes = content_hashes(result)
-    rows.append(["Controle", "software", f"inburgering-allocation {__version__}", "", ""])
+    check = _("mc_section_check")
+    rows.append([check, _("mc_software"), f"inburgering-allocation {__version__}", "", ""])
     for name, digest in hashes.items():
-        rows.append(["Controle", f"sha256 {name}", digest, "", ""])
-    rows.append(["Controle", "gegenereerd op", generated_on.isoformat(), "", ""])
+        rows.append([check, _("mc_sha256", name=name), digest, "", ""])
+    rows.append([check, _("mc_generated_on"), generated_on.isoformat(), "", ""])
     return rows
+
+
+def _number(text):
+    """A share written as text in the merger table, as a number when it is one."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def kind_word(kind: str) -> str:
+    """A key's kind in words: ``echt``, ``proxy``, ``aanname`` (``real``, ... in English)."""
+    return _(f"kind_{kind}") if kind in ("real", "proxy", "assumption") else kind
+
+
+_UNITS = {"persons": N_("unit_word_persons"), "persons (estimated)": N_("unit_word_persons_estimated"),
+          "km2": N_("unit_word_km2"), "municipalities": N_("unit_word_municipalities")}
+_STEPS = {"merged_new_municipality": N_("mc_step_merged_new_municipality"), "split_part": N_("mc_step_split_part"),
+          "absorbed": N_("mc_step_absorbed"), "absorbing_continues": N_("mc_step_absorbing_continues")}
+_STEP = re.compile("|".join(_STEPS))
+
+
+def unit_word(unit: str) -> str:
+    """A key's unit in words (``persons`` -> ``personen``); a unit of a user's key as written."""
+    return _(_UNITS[unit]) if unit in _UNITS else unit
+
+
+def step_words(steps) -> str:
+    """The merger steps in words (``2022-01-01 merged_new_municipality`` -> ``2022-01-01
+    ontstaan uit herindeling``)."""
+    return _STEP.sub(lambda m: _(_STEPS[m.group(0)]), str(steps))
+
+
+def constraint_words(text: str) -> str:
+    """A constraint label of the engine in the language (Dutch: :func:`dutch_constraint`)."""
+    return text if i18n.language() == "en" else dutch_constraint(text)
 
 
 def content_hashes(result: ScenarioResult, data_dir: Path = DATA_DIR) -> dict[str, str]:
     """sha256 of the scenario text, each data file, each user key's values, and of all together."""
-    hashes = {"scenario": result.loaded.content_hash}
-    for name, *_ in DATA_FILES:
+    hashes = {_("mc_hash_scenario"): result.loaded.content_hash}
+    for name, *_rest in DATA_FILES:
         path = Path(data_dir) / name
         hashes[f"data/{name}"] = _sha256(path.read_bytes()) if path.is_file() else "missing"
     for name in sorted(result.scenario.user_keys):
         key = result.loaded.keys[name]
         values = key.values.sort_index().to_csv(header=False, lineterminator="\n").encode("utf-8")
-        hashes[f"user key {name} (values)"] = _sha256(values)
+        hashes[_("mc_hash_user_key", key=name)] = _sha256(values)
     combined = "\n".join(f"{name} {digest}" for name, digest in hashes.items()).encode("utf-8")
-    hashes["all of the above"] = _sha256(combined)
+    hashes[_("mc_hash_all")] = _sha256(combined)
     return hashes
 
 
 def _explanation_sheet(sheet, result: ScenarioResult, generated_on: dt.date | None) -> None:
-    _header(sheet, 1, ["Onderdeel", "Onderwerp", "Waarde", "Soort", "Bron of aanname"])
+    _header(sheet, 1, [_("mc_col_section"), _("mc_col_item"), _("mc_col_value"), _("mc_col_kind"),
+                       _("mc_col_source")])
     wrap = Alignment(wrap_text=True, vertical="top")
     for r, values in enumerate(explanation_rows(result, generated_on), start=2):
         for c, value in enumerate(values, start=1):
             cell = text_cell(sheet.cell(row=r, column=c, value=value))
             cell.alignment = wrap
+            if isinstance(value, int):
+                cell.number_format = EURO_FORMAT  # amounts are numbers, shown the reader's way
     sheet.freeze_panes = "A2"
     _autosize(sheet, {1: 24, 2: 34, 3: 70, 4: 12, 5: 70})
 
@@ -420,22 +393,14 @@ def _bounds_sheet(sheet, bounds: pd.DataFrame) -> None:
     _header(
         sheet,
         1,
-        [
-            "Pot",
-            "Jaar",
-            "Code",
-            "Gemeente",
-            "Beperking",
-            "Volgens sleutel (EUR)",
-            "Bedrag (EUR)",
-            "Effect (EUR)",
-        ],
+        [_("mc_pot"), _("mc_year"), _("mc_code"), _("mc_municipality"), _("mc_constraint_col"),
+         _("mc_key_amount"), _("mc_amount"), _("mc_effect")],
     )
     for r, values in enumerate(bounds.itertuples(index=False), start=2):
         for c, value in enumerate(values, start=1):
             value = value.item() if hasattr(value, "item") else value
             if c == 5:
-                value = dutch_constraint(str(value))
+                value = constraint_words(str(value))
             cell = text_cell(sheet.cell(row=r, column=c, value=value))
             if c >= 6:
                 cell.number_format = "#,##0"
@@ -458,8 +423,8 @@ def _deterministic_zip(content: bytes, replace: dict[str, bytes]) -> bytes:
 
 def _bands_sheet(sheet, bands: pd.DataFrame) -> None:
     """The sensitivity bands: per municipality, pot and year the amount and its p5-p95 range."""
-    _header(sheet, 1, ["Pot", "Jaar", "Code", "Gemeente", "Bedrag (EUR)", "P5 (EUR)", "P50 (EUR)", "P95 (EUR)",
-                       "Bandbreedte (%)"])
+    _header(sheet, 1, [_("mc_pot"), _("mc_year"), _("mc_code"), _("mc_municipality"), _("mc_amount"), "P5 (EUR)",
+                       "P50 (EUR)", "P95 (EUR)", _("mc_band_pct")])
     for r, values in enumerate(bands.itertuples(index=False), start=2):
         for c, value in enumerate(values, start=1):
             value = value.item() if hasattr(value, "item") else value
@@ -479,20 +444,21 @@ def _build_workbook(result: ScenarioResult, generated_on: dt.date,
     """The workbook's sheets in memory (openpyxl), and the print layout of each pot sheet."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    taken = {"verdeelsleutels", "toelichting", "begrenzingen", "zekerheid"}
+    names = {name: _(f"mc_sheet_{name}") for name in ("keys", "bounds", "bands", "notes")}
+    taken = {name.lower() for name in names.values()}
     layouts = {}
     for pot_id, pot in result.scenario.pots.items():
         sheet = workbook.create_sheet(_sheet_title(pot_id, taken))
         _pot_sheet(sheet, result, pot_id)
         layouts[sheet.title] = PrintLayout(f"{result.scenario.name}: {pot.label}", generated_on.isoformat())
         _print_layout(sheet, layouts[sheet.title])
-    _keys_sheet(workbook.create_sheet("Verdeelsleutels"), result)
+    _keys_sheet(workbook.create_sheet(names["keys"]), result)
     bounds = bound_table(result)
     if not bounds.empty:
-        _bounds_sheet(workbook.create_sheet("Begrenzingen"), bounds)
+        _bounds_sheet(workbook.create_sheet(names["bounds"]), bounds)
     if bands is not None:
-        _bands_sheet(workbook.create_sheet("Zekerheid"), bands)
-    _explanation_sheet(workbook.create_sheet("Toelichting"), result, generated_on)
+        _bands_sheet(workbook.create_sheet(names["bands"]), bands)
+    _explanation_sheet(workbook.create_sheet(names["notes"]), result, generated_on)
     for sheet in workbook.worksheets:  # the other sheets print the same way
         if sheet.title not in layouts:
             layouts[sheet.title] = PrintLayout(f"{result.scenario.name}: {sheet.title}", generated_on.isoformat())
@@ -513,8 +479,8 @@ def _print_layout(sheet, layout: PrintLayout) -> None:
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
     sheet.page_margins.header = sheet.page_margins.footer = 0.25
     sheet.oddHeader.center.text = layout.title.replace("&", "&&")  # "&" starts a header code ("&P"); "&&" is one "&"
-    sheet.oddHeader.right.text = f"gegenereerd {layout.date}"
-    sheet.oddFooter.center.text = "pagina &P van &N"
+    sheet.oddHeader.right.text = _("mc_generated", date=layout.date)
+    sheet.oddFooter.center.text = _("mc_page")
 
 
 def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None = None,
@@ -527,11 +493,11 @@ def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None 
     same input.
     """
     generated_on = generated_on or generation_date()
-    workbook, _ = _build_workbook(result, generated_on, bands)
+    workbook, _layouts = _build_workbook(result, generated_on, bands)
     stamp = dt.datetime.combine(generated_on, dt.time())
     properties = workbook.properties
     properties.creator = f"inburgering-allocation {__version__}"
-    properties.title = f"Meicirculaire-bijlage: {result.scenario.name}"
+    properties.title = _("mc_title", name=result.scenario.name)
     properties.created = stamp
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from allocation.common.errors import DataError, InputError
+from allocation.common.i18n import _
 from allocation.common.texts import euro, listed, quoted
 from allocation.data.key_csv import read_key_csv
 from allocation.data.keys import Key, builtin_keys
@@ -150,11 +151,11 @@ def load_scenario(path: Path | str, data_dir: Path = DATA_DIR) -> LoadedScenario
     """Read and validate a scenario file; the scenario id is the file name without extension."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: scenario file not found")
+        raise InputError(_("msg_scenario_not_found", path=path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the scenario as UTF-8") from None
+        raise InputError(_("msg_scenario_not_utf8", path=path)) from None
     return parse_scenario(text, origin=str(path), scenario_id=path.stem, base_dir=path.parent, data_dir=data_dir)
 
 

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from allocation.common.i18n import _, raw
 from allocation.common.texts import clipped, quoted
 from allocation.data.key_csv import key_id
 from allocation.data.registers import KEY_REGISTER_DATE
@@ -80,13 +81,26 @@ YearNumber = Annotated[float, BeforeValidator(_plain_number), AfterValidator(_fi
                        AfterValidator(_at_most(MAX_EUR))]
 
 
+def assumption_text(text: str) -> str:
+    """``aanname: ...`` (``ASSUMPTION: ...`` in English): a statement labelled as an assumption."""
+    return _("prov_assumption", text=text)
+
+
+def source_text(text: str) -> str:
+    """``bron: ...`` (``source: ...`` in English)."""
+    return _("prov_source", text=text)
+
+
 def provenance_parts(provenance: str) -> tuple[str, str]:
     """Split a provenance text as :attr:`Sourced.provenance` writes it into its kind as the
-    exports write it (``ASSUMPTION`` or ``source``) and the statement itself."""
-    for prefix, kind in (("ASSUMPTION: ", "ASSUMPTION"), ("source: ", "source")):
-        if provenance.startswith(prefix):
-            return kind, provenance[len(prefix):]
-    return "source", provenance
+    exports write it (``aanname`` or ``bron``; ``ASSUMPTION`` or ``source`` in English) and
+    the statement itself."""
+    for key, kind in (("prov_assumption", "prov_kind_assumption"), ("prov_source", "prov_kind_source")):
+        for lang in ("nl", "en"):
+            prefix = raw(key, lang).split("{", 1)[0]
+            if provenance.startswith(prefix):
+                return _(kind), provenance[len(prefix):]
+    return _("prov_kind_source"), provenance
 
 
 class Strict(BaseModel):
@@ -114,8 +128,8 @@ class Sourced(Strict):
     def provenance(self) -> str:
         """``source: ...`` or ``ASSUMPTION: ...``."""
         if (self.assumption or "").strip():
-            return f"ASSUMPTION: {self.assumption.strip()}"
-        return f"source: {self.source.strip()}"
+            return assumption_text(self.assumption.strip())
+        return source_text(self.source.strip())
 
 
 class Budget(Sourced):
@@ -173,8 +187,8 @@ class YearProfile(Strict):
         if isinstance(value, YearValue):
             return value.provenance
         if (self.assumption or "").strip():
-            return f"ASSUMPTION: {self.assumption.strip()}"
-        return f"source: {self.source.strip()}"
+            return assumption_text(self.assumption.strip())
+        return source_text(self.source.strip())
 
     def year_kind(self, year: int) -> str:
         """``sourced`` or ``assumption``: the kind of one payment year's provenance."""
@@ -387,7 +401,7 @@ class Scenario(Strict):
         """The reference date (ISO) of payment year ``year`` and its provenance."""
         if year in self.peildata:
             return self.peildata[year].date.isoformat(), self.peildata[year].provenance
-        return f"{year}-01-01", "ASSUMPTION: default peildatum, the register in force on 1 January of the payment year"
+        return f"{year}-01-01", _("prov_default_peildatum")
 
     @field_validator("key_register")
     @classmethod

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from allocation.common import i18n
 from allocation.common.errors import InfeasibleError, InputError
 from allocation.common.texts import clipped
 from allocation.data.registers import KEY_REGISTER_DATE, load_mergers
@@ -46,6 +47,7 @@ from allocation.engine.bounded import combine_bounds
 from allocation.engine.constrained_pot import PotProblem, allocate_constrained_pot
 from allocation.engine.restate import restate
 from allocation.scenario.result import ScenarioResult
+from allocation.scenario.schema import assumption_text
 
 #: Draws are computed in chunks of this many, which bounds the memory in use (each draw's random
 #: numbers do not depend on the chunks: any chunk size gives the same draws).
@@ -84,7 +86,7 @@ def spread_spec(result: ScenarioResult, draws: int | None = None, seed: int | No
         keys[name] = sd
         unused = not any(w > 0 and name == key for pot in result.scenario.pots.values()
                          for key, w in pot.key.weights.items())
-        provenance[f"key {name}"] = "ASSUMPTION: given on the command line" + (
+        provenance[f"key {name}"] = assumption_text(i18n._("prov_command_line")) + (
             " (no pot of this scenario uses this key: it changes nothing)" if unused else "")
     problems = []
     if draws is not None and not 1 <= draws <= 100_000:
@@ -98,7 +100,7 @@ def spread_spec(result: ScenarioResult, draws: int | None = None, seed: int | No
     profile = profile_sd if profile_sd is not None else (block.year_profiles.relative_sd
                                                          if block and block.year_profiles else 0.0)
     if profile_sd is not None:
-        provenance["year profiles"] = "ASSUMPTION: given on the command line"
+        provenance["year profiles"] = assumption_text(i18n._("prov_command_line"))
     elif block and block.year_profiles:
         provenance["year profiles"] = block.year_profiles.provenance
     if not any(sd > 0 for sd in keys.values()) and not profile > 0:

@@ -85,8 +85,9 @@ def certainty_page(page: Page) -> None:
         frame = part.assign(_eur=lang.n.column(part["amount_eur"]), _p5=lang.n.column(part["p5_eur"]),
                             _p95=lang.n.column(part["p95_eur"]), _band=lang.n.column(part["band_pct"], 1))
         municipality_map(lang, date, frame, "band_pct", ["gm_name", "_eur", "_p5", "_p95", "_band"],
-                         "%{customdata[0]} (%{location})<br>€ %{customdata[1]} (p5 € %{customdata[2]}, p95 € "
-                         "%{customdata[3]})<br>" + lang("band_width") + " %{customdata[4]}%<extra></extra>",
+                         "%{customdata[0]} (%{location})<br>€ %{customdata[1]} "
+                         + lang("band_hover_range", p5="%{customdata[2]}", p95="%{customdata[3]}")
+                         + "<br>" + lang("band_width") + " %{customdata[4]}%<extra></extra>",
                          lang("band_map_title", title=title), key="band_map", height=480,
                          colorbar=lang("band_colorbar"), colorscale="Viridis")
     table(lang, part.sort_values("band_pct", ascending=False),

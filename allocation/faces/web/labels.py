@@ -1,31 +1,28 @@
-"""Layer 6 (faces): the app's labels (:mod:`.catalogue`) and numbers in the chosen language.
+"""Layer 6 (faces): the app's labels and numbers in the chosen language.
 
-``Lang("nl")("field_budget")`` gives ``Budget (€)``. Numbers are written by
-:class:`allocation.faces.web.numbers.Numbers` (``Lang.n``). Texts the library writes (the
-command line's messages, the explanation of a municipality's amounts, the comparison's
-summary) stay in English and say so.
+``Lang("nl")("field_budget")`` gives ``Budget (€)``: the product's one gettext catalogue
+(:mod:`allocation.common.i18n`). Numbers are written by
+:class:`allocation.faces.web.numbers.Numbers` (``Lang.n``).
 """
 
 from __future__ import annotations
 
-from allocation.faces.web.catalogue import CATALOGUE, LANGUAGES
+from allocation.common import i18n
+from allocation.common.i18n import LANGUAGES
 from allocation.faces.web.numbers import Numbers
 
-__all__ = ["CATALOGUE", "LANGUAGES", "Lang", "key_label", "pot_year_title"]
+__all__ = ["LANGUAGES", "Lang", "key_label", "pot_year_title"]
+
 
 class Lang:
     """The labels and number formats of one language; ``lang("key", **values)``."""
 
     def __init__(self, lang: str = "nl"):
-        if lang not in LANGUAGES:
-            raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
-        self.lang = lang
+        self.lang = i18n.check_language(lang)
         self.n = Numbers(lang)
-        self._index = 0 if lang == "nl" else 1
 
     def __call__(self, key: str, /, **values) -> str:
-        text = CATALOGUE[key][self._index]
-        return text.format(**values) if values else text
+        return i18n._(key, lang=self.lang, **values)
 
 
 def key_label(lang: Lang, key) -> str:
@@ -36,7 +33,7 @@ def key_label(lang: Lang, key) -> str:
     label = key.label or key.name
     if " (" in label and label.endswith(")"):
         dutch, english = label.split(" (", 1)
-        return dutch if lang.lang == "nl" else english[:-1]
+        return english[:-1] if lang.lang == "en" else dutch
     return label
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from allocation.common import i18n
 from allocation.faces import views
 from allocation.faces.web import state
 from allocation.faces.web.allocation_page import allocation_page
@@ -18,7 +19,7 @@ from allocation.faces.web.edit_panel import edit_panel, mark_rejected
 from allocation.faces.web.export_page import export_page
 from allocation.faces.web.inputs import change_text, rewrite_for_language
 from allocation.faces.web.key_upload import key_uploads
-from allocation.faces.web.labels import CATALOGUE, LANGUAGES, Lang
+from allocation.faces.web.labels import LANGUAGES, Lang
 from allocation.faces.web.page import Page
 from allocation.faces.web.scenario_page import scenario_page
 
@@ -27,9 +28,12 @@ DEFAULT = "kamerbrief-2021"  # the baseline scenario, shown first
 
 
 def main() -> None:
-    st.set_page_config(page_title=CATALOGUE["app_title"][0], layout="wide")
-    choice = st.sidebar.radio(CATALOGUE["language"][0], list(LANGUAGES), key="lang", horizontal=True,
-                              format_func=LANGUAGES.get)
+    default = i18n.default_language()  # ALLOCATION_LANG, otherwise Dutch
+    st.set_page_config(page_title=i18n._("app_title", lang=default), layout="wide")
+    choices = list(LANGUAGES) + ([default] if default not in LANGUAGES else [])  # the pseudo-locale for its test
+    choice = st.sidebar.radio(i18n._("language", lang=default), choices, index=choices.index(default), key="lang",
+                              horizontal=True, format_func=lambda c: LANGUAGES.get(c, c))
+    i18n.set_language(choice)  # this session's rerun: the library's texts speak its language
     lang = Lang(choice)
     rewrite_for_language(lang)
     header, chooser = st.container(), st.container()
@@ -65,7 +69,8 @@ def main() -> None:
     edits, marks = edit_panel(lang, base, pot_id, scenario_key)
     with st.spinner(lang("allocating")):
         edited_text, result, problems, rejected, changes = state.edited_run(text, origin, scenario_id, uploads,
-                                                                   json.dumps(edits, sort_keys=True, default=list))
+                                                                   json.dumps(edits, sort_keys=True, default=list),
+                                                                   choice)
     rejected_lines = mark_rejected(lang, rejected, marks, base)
     entry = origin_entry
     if edited_text is not None and result is not None:

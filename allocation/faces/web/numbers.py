@@ -22,9 +22,9 @@ from babel.numbers import (
     parse_decimal,
 )
 
-from allocation.faces.web.catalogue import CATALOGUE
+from allocation.common import i18n
+from allocation.common.i18n import LOCALES
 
-LOCALES = {"nl": "nl_NL", "en": "en_GB"}  # the catalogue's languages
 _ALLOWED = re.compile(r"^[+-]?[0-9.,]+$")
 
 
@@ -85,10 +85,8 @@ class Numbers:
         ``whole``: only whole numbers (euros). Refuses an empty text, exponents, ``nan``,
         infinity and anything but digits, one sign and the marks of this language.
         """
-        index = 0 if self.lang == "nl" else 1
-
         def say(key: str, **values) -> str:
-            return CATALOGUE[key][index].format(**values)
+            return i18n._(key, lang=self.lang, **values)
 
         raw = (text or "").strip().replace("€", "").strip()
         if not raw:

@@ -45,12 +45,14 @@ def compute(text: str, origin: str, scenario_id: str, uploads: tuple = ()):
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def edited_run(text: str, origin: str, scenario_id: str, uploads: tuple, edits_json: str):
+def edited_run(text: str, origin: str, scenario_id: str, uploads: tuple, edits_json: str, language: str = "nl"):
     """(edited text or None, result, problems, {unit: problems}, changes) with every valid edit;
     ``changes``: one line per edited value (for review).
 
     ``edits_json``: the edits of :func:`allocation.scenario.edits.apply_edits` as JSON (so the
-    cache keys on their content). The edited scenario runs as ``<id>-bewerkt``.
+    cache keys on their content). The edited scenario runs as ``<id>-bewerkt``, named
+    ``<name>, bewerkt`` with its changes in words in ``language`` (part of the cache key: the
+    sessions share the cache).
     """
     original = original_data(text)
     edits = _from_json(json.loads(edits_json))
@@ -63,7 +65,7 @@ def edited_run(text: str, origin: str, scenario_id: str, uploads: tuple, edits_j
     if data == original:
         result, problems = compute(text, origin, scenario_id, uploads)
         return None, result, problems, rejected, []
-    edited_text = to_yaml(data)
+    edited_text = to_yaml(scenario_edits.named_as_edited(original, data))  # named as edited in every output
     result, problems = compute(edited_text, edited_origin, edited_id, uploads)
     return edited_text, result, problems, rejected, scenario_edits.changes(original, data)
 

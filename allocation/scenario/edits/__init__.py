@@ -23,7 +23,7 @@ from allocation.scenario.edits.groups import (
     set_group,
 )
 from allocation.scenario.edits.key import set_vast_bedrag, set_weights
-from allocation.scenario.edits.review import changes
+from allocation.scenario.edits.review import change_words, changes, named_as_edited
 from allocation.scenario.edits.user_keys import add_user_key
 from allocation.scenario.edits.valid import UNITS, apply_valid_edits, split_edits
 
@@ -36,7 +36,9 @@ __all__ = [
     "add_user_key",
     "apply_edits",
     "apply_valid_edits",
+    "change_words",
     "changes",
+    "named_as_edited",
     "remove_cross_pot",
     "remove_group",
     "scale_years",
