@@ -12,43 +12,16 @@ import os
 import sys
 from pathlib import Path
 
-from allocation.analysis.compare import compare
-from allocation.analysis.compare_text import summary_text as comparison_summary
-from allocation.analysis.compromise import LEVELS as COMPROMISE_LEVELS
-from allocation.analysis.compromise import (
-    compromise_problem,
-    compromise_scenario,
-    frontier,
-    frontier_table,
-    frontier_text,
-    least_max_loss,
-)
-from allocation.analysis.decompose import decompose, decomposition_text
-from allocation.analysis.decompose import file_name as decomposition_file_name
-from allocation.analysis.explain import explanation_text
-from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
-from allocation.analysis.guarantee import LEVELS as GUARANTEE_LEVELS
-from allocation.analysis.guarantee import apply_guarantee, guarantee_table, guarantee_text
-from allocation.analysis.mutaties import mutaties, mutaties_text
-from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
-from allocation.analysis.summary import summary_text
 from allocation.common.errors import InputError
 from allocation.common.version import __version__
-from allocation.data.keys import builtin_keys
-from allocation.data.municipality_names import find_municipality
-from allocation.data.published_table import is_table, pot_from_name, read_published_table
-from allocation.data.registers import KEY_REGISTER_DATE
-from allocation.publish.circular_tables import allocation_csv
-from allocation.publish.comparison import comparison_files, negotiation_views
-from allocation.publish.files import write_files
-from allocation.publish.mutaties import mutaties_files
-from allocation.publish.run_files import export_files
-from allocation.scenario.loading import load_scenario, parse_scenario
-from allocation.scenario.running import refresh_published, run_scenario
-from allocation.scenario.sensitivity import run_draws, spread_spec
 
+# Each command imports what it uses inside its handler: `keys`, `validate` and `explain` do
+# not pay for the exporters, the workbook writers or the solvers of other commands.
 
 def _keys(args: argparse.Namespace) -> int:
+    from allocation.data.keys import builtin_keys
+    from allocation.scenario.loading import load_scenario
+
     for key in builtin_keys().values():
         print(f"{key.name}  [{key.kind}]")
         print(f"  label:   {key.label}")
@@ -70,6 +43,9 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+
     loaded = load_scenario(args.scenario)
     run_scenario(loaded)  # infeasible settings are errors too
     print(f"{args.scenario}: valid ({len(loaded.scenario.pots)} pots)")
@@ -77,6 +53,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from allocation.analysis.sensitivity import band_table
+    from allocation.analysis.summary import summary_text
+    from allocation.publish.files import write_files
+    from allocation.publish.run_files import export_files
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+    from allocation.scenario.sensitivity import run_draws
+
     loaded = load_scenario(args.scenario)
     result = run_scenario(loaded)
     bands = None
@@ -96,6 +80,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_all(paths: list[str]) -> list:
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+
     """Every scenario run; the problems of every file reported together, not just the first's."""
     results, problems = [], []
     for path in paths:
@@ -109,6 +96,13 @@ def _run_all(paths: list[str]) -> list:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from allocation.analysis.compare import compare
+    from allocation.analysis.compare_text import summary_text as comparison_summary
+    from allocation.analysis.mutaties import mutaties, mutaties_text
+    from allocation.data.published_table import is_table
+    from allocation.publish.comparison import comparison_files, negotiation_views
+    from allocation.publish.files import write_files
+
     baseline_table = is_table(args.scenarios[0])
     paths = args.scenarios[1:] if baseline_table else args.scenarios
     if args.pot is not None and not baseline_table:
@@ -130,6 +124,11 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _compare_with_table(table: Path, results: list, args: argparse.Namespace) -> int:
+    from allocation.analysis.mutaties import mutaties, mutaties_text
+    from allocation.data.published_table import pot_from_name, read_published_table
+    from allocation.publish.files import write_files
+    from allocation.publish.mutaties import mutaties_files
+
     if not results:
         raise InputError(f"{table}: compare a published table with at least one scenario file")
     if not table.is_file():
@@ -165,8 +164,15 @@ def _print_written(written: list[Path]) -> None:
 
 
 def _guarantee(args: argparse.Namespace) -> int:
+    from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
+    from allocation.analysis.guarantee import LEVELS as GUARANTEE_LEVELS
+    from allocation.analysis.guarantee import apply_guarantee, guarantee_table, guarantee_text
+    from allocation.publish.circular_tables import allocation_csv
+    from allocation.publish.files import write_files
+    from allocation.scenario.running import refresh_published
+
     reference, scenario = _two(args, "reference", "scenario")
-    levels = _levels(args.max_loss_pct)
+    levels = _levels(args.max_loss_pct if args.max_loss_pct is not None else list(GUARANTEE_LEVELS))
     if args.apply is not None:
         levels = sorted(set(levels) | set(_levels([args.apply], "--apply")))  # the level applied is in the table too
     table = guarantee_table(reference, scenario, levels)
@@ -188,8 +194,20 @@ def _guarantee(args: argparse.Namespace) -> int:
 
 
 def _compromise(args: argparse.Namespace) -> int:
+    from allocation.analysis.compromise import LEVELS as COMPROMISE_LEVELS
+    from allocation.analysis.compromise import (
+        compromise_problem,
+        compromise_scenario,
+        frontier,
+        frontier_table,
+        frontier_text,
+        least_max_loss,
+    )
+    from allocation.publish.files import write_files
+    from allocation.scenario.loading import parse_scenario
+
     reference, target = _two(args, "reference", "target")
-    levels = _levels(args.max_loss_pct)
+    levels = _levels(args.max_loss_pct if args.max_loss_pct is not None else list(COMPROMISE_LEVELS))
     problem, year = compromise_problem(reference, target, args.pot, args.keys, args.year)
     points = frontier(problem, levels)
     least = least_max_loss(problem)
@@ -215,6 +233,10 @@ def _compromise(args: argparse.Namespace) -> int:
 
 
 def _decompose(args: argparse.Namespace) -> int:
+    from allocation.analysis.decompose import decompose, decomposition_text
+    from allocation.analysis.decompose import file_name as decomposition_file_name
+    from allocation.publish.files import write_files
+
     base, other = _two(args, "base", "other")
     table, notes = decompose(base, other)
     csv = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
@@ -243,10 +265,18 @@ def _key_spreads(values: list[str] | None) -> dict[str, float]:
 
 
 def _spread(args: argparse.Namespace, result):
+    from allocation.scenario.sensitivity import spread_spec
+
     return spread_spec(result, args.draws, args.seed, _key_spreads(args.relative_sd), args.profile_sd)
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
+    from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
+    from allocation.publish.files import write_files
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+    from allocation.scenario.sensitivity import run_draws
+
     result = run_scenario(load_scenario(args.scenario))
     spec = _spread(args, result)
     draws = run_draws(result, spec)
@@ -258,6 +288,12 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from allocation.analysis.explain import explanation_text
+    from allocation.data.municipality_names import find_municipality
+    from allocation.data.registers import KEY_REGISTER_DATE
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+
     municipality = find_municipality(args.municipality)
     result = run_scenario(load_scenario(args.scenario))
     if args.year is None and municipality.first != KEY_REGISTER_DATE:
@@ -341,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     guarantee.add_argument("reference", metavar="REFERENCE.yaml", help="the distribution losses are measured against")
     guarantee.add_argument("scenario", metavar="SCENARIO.yaml")
     guarantee.add_argument("--out", required=True, help="output folder (created if needed)")
-    guarantee.add_argument("--max-loss-pct", type=float, nargs="+", default=list(GUARANTEE_LEVELS),
+    guarantee.add_argument("--max-loss-pct", type=float, nargs="+",
                            help="guarantee levels in %% (default: 0 1 2 5 10 20)")
     guarantee.add_argument("--apply", type=float, metavar="X",
                            help="also write the scenario with the X%% guarantee paid by capping gains")
@@ -354,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     compromise_.add_argument("--pot", required=True)
     compromise_.add_argument("--out", required=True, help="output folder (created if needed)")
     compromise_.add_argument("--keys", nargs="+", help="keys to mix (default: the keys both scenarios use in the pot)")
-    compromise_.add_argument("--max-loss-pct", type=float, nargs="+", default=list(COMPROMISE_LEVELS),
+    compromise_.add_argument("--max-loss-pct", type=float, nargs="+",
                              help="levels in %% (default: 0 1 2 5 10); one level: write the compromise at it")
     compromise_.add_argument("--year", type=int, help="the payment year to work on (default: the largest budget)")
     compromise_.set_defaults(handler=_compromise)

@@ -1,0 +1,78 @@
+"""Whole-process timings of the command line against a bare ``import numpy, pandas``.
+
+Usage::
+
+    python benchmarks/bench_commands.py [--repeats 7] [--python .venv/bin/python]
+
+Each command runs as a fresh process (``subprocess``), ``--repeats`` times, the commands
+interleaved so that a change of machine load hits them all alike. Printed per command:
+the median, min and max wall time, and the median's ratio to the bare baseline
+``python -c "import numpy, pandas"`` measured in the same run. The targets of issue 18.6:
+``run`` of the baseline scenario at most 2x the baseline, ``validate`` and ``explain`` at
+most 1.5x. Record the output with ``uptime`` in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = "scenarios/kamerbrief-2021.yaml"
+
+
+def commands(python: str, out: str) -> dict[str, tuple[list[str], float | None]]:
+    """Name -> (argv, target ratio)."""
+    return {
+        "bare import numpy, pandas": ([python, "-c", "import numpy, pandas"], None),
+        "run (baseline, both workbooks)": ([python, "-m", "allocation", "run", SCENARIO, "--out", out], 2.0),
+        "validate": ([python, "-m", "allocation", "validate", SCENARIO], 1.5),
+        "explain Amsterdam": ([python, "-m", "allocation", "explain", SCENARIO, "Amsterdam"], 1.5),
+        "keys": ([python, "-m", "allocation", "keys"], None),
+    }
+
+
+def timed(argv: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--python", default=sys.executable)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        jobs = commands(args.python, folder)
+        times: dict[str, list[float]] = {name: [] for name in jobs}
+        for argv, _ in jobs.values():  # a warm-up run each: caches and .pyc files
+            timed(argv)
+        for _ in range(args.repeats):
+            for name, (argv, _) in jobs.items():
+                times[name].append(timed(argv))
+    base = statistics.median(times["bare import numpy, pandas"])
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(f"{args.repeats} repeats; load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+          f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    print("| command | median (s) | min (s) | max (s) | ratio to bare | target |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    for name, (_, target) in jobs.items():
+        values = times[name]
+        median = statistics.median(values)
+        ratio = median / base
+        verdict = "" if target is None else f"<= {target:g}x: {'met' if ratio <= target else 'missed'}"
+        print(f"| {name} | {median:.2f} | {min(values):.2f} | {max(values):.2f} | {ratio:.2f} | {verdict} |")
+
+
+if __name__ == "__main__":
+    main()
