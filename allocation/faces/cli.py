@@ -20,7 +20,6 @@ from allocation.common.version import __version__
 
 def _keys(args: argparse.Namespace) -> int:
     from allocation.data.keys import builtin_keys
-    from allocation.scenario.loading import load_scenario
 
     for key in builtin_keys().values():
         print(f"{key.name}  [{key.kind}]")
@@ -33,6 +32,8 @@ def _keys(args: argparse.Namespace) -> int:
         print(f"  total:   {key.values.sum():,.2f} over {len(key.values)} municipalities")
         print()
     if args.scenario:
+        from allocation.scenario.loading import load_scenario
+
         loaded = load_scenario(args.scenario)
         for name, spec in loaded.scenario.user_keys.items():
             key = loaded.keys[name]
@@ -53,13 +54,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from allocation.analysis.sensitivity import band_table
     from allocation.analysis.summary import summary_text
     from allocation.publish.files import write_files
     from allocation.publish.run_files import export_files
     from allocation.scenario.loading import load_scenario
     from allocation.scenario.running import run_scenario
-    from allocation.scenario.sensitivity import run_draws
 
     loaded = load_scenario(args.scenario)
     result = run_scenario(loaded)
@@ -70,6 +69,9 @@ def _run(args: argparse.Namespace) -> int:
     if given and not args.with_sensitivity:
         raise InputError(f"{', '.join(given)} only apply with --with-sensitivity; add it or leave them out")
     if args.with_sensitivity:
+        from allocation.analysis.sensitivity import band_table
+        from allocation.scenario.sensitivity import run_draws
+
         spec = _spread(args, result)
         bands = band_table(result, run_draws(result, spec))
     files = export_files(result, dutch=args.dutch, workbook_format=args.format, bands=bands)
