@@ -430,6 +430,34 @@ def test_the_ods_has_the_same_cells_as_the_xlsx(files):
                 assert a == (pytest.approx(b, rel=1e-14) if isinstance(b, float) else b), (name, a, b)
 
 
+def test_odfpy_reads_the_ods_back_with_text_as_text_and_no_formula(files):
+    """The streamed ODS is read by odfpy too: every cell with text is a string cell, none is a formula,
+    and the numbers are those the xlsx holds."""
+    from odf.namespaces import OFFICENS, TABLENS
+    from odf.opendocument import load
+    from odf.table import Table, TableCell, TableRow
+    from python_calamine import CalamineWorkbook
+
+    document = load(io.BytesIO(files["kamerbrief-2021-meicirculaire.ods"]))
+    xlsx = CalamineWorkbook.from_filelike(io.BytesIO(files["kamerbrief-2021-meicirculaire.xlsx"]))
+    tables = document.spreadsheet.getElementsByType(Table)
+    assert [t.getAttrNS(TABLENS, "name") for t in tables] == xlsx.sheet_names
+    texts = numbers = 0
+    for table in tables:
+        expected = xlsx.get_sheet_by_name(table.getAttrNS(TABLENS, "name")).to_python()
+        for r, row in enumerate(table.getElementsByType(TableRow)):
+            for c, cell in enumerate(row.getElementsByType(TableCell)):
+                assert cell.getAttrNS(TABLENS, "formula") is None
+                kind = cell.getAttrNS(OFFICENS, "value-type")
+                if kind == "float":
+                    numbers += 1
+                    assert float(cell.getAttrNS(OFFICENS, "value")) == pytest.approx(expected[r][c], rel=1e-14)
+                elif str(cell):
+                    texts += 1
+                    assert kind == "string" and str(cell) == expected[r][c]
+    assert texts > 4000 and numbers > 9000
+
+
 def test_the_ods_is_deterministic(result):
     from allocation.publish.meicirculaire import meicirculaire_ods
 

@@ -120,7 +120,12 @@ def _registers(data_dir: Path) -> pd.DataFrame:
 
 def register_dates(data_dir: Path = DATA_DIR) -> list[str]:
     """All reference dates (peildata) for which a register is available, ascending."""
-    return sorted(_registers(Path(data_dir))["valid_from"].unique())
+    return list(_register_dates(Path(data_dir)))
+
+
+@lru_cache(maxsize=4)
+def _register_dates(data_dir: Path) -> tuple[str, ...]:
+    return tuple(sorted(_registers(data_dir)["valid_from"].unique()))
 
 
 def register_in_force(date: str, data_dir: Path = DATA_DIR) -> str:
