@@ -109,7 +109,7 @@ DUTCH_HEADERS = {"gm_code": "Code", "gm_number": "Nummer", "gm_name": "Gemeente"
                  "total": "Totaal"}
 
 
-def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False) -> bytes:
+def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False, table: pd.DataFrame | None = None) -> bytes:
     """``<scenario-id>-<pot>.csv``: the pot's wide table with a total row, UTF-8, LF.
 
     ``dutch=False``: ``gm_code,gm_number,gm_name,province,<years>,total`` and a ``Total``
@@ -118,7 +118,7 @@ def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False) -> bytes:
     with decimal commas and a UTF-8 byte-order mark. Amounts are whole euros without
     thousands separators.
     """
-    table = pot_table(result, pot_id)
+    table = pot_table(result, pot_id) if table is None else table  # ``table``: pot_table, made already
     year_columns = [c for c in table.columns if c.isdigit()]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if dutch else ",", lineterminator="\n")

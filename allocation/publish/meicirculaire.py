@@ -116,8 +116,8 @@ def _header(sheet: Sheet, row: int, values: list) -> None:
         cell.bold = True
 
 
-def _pot_sheet(sheet: Sheet, result: ScenarioResult, pot_id: str) -> None:
-    table = pot_table(result, pot_id)
+def _pot_sheet(sheet: Sheet, result: ScenarioResult, pot_id: str, table: pd.DataFrame | None = None) -> None:
+    table = pot_table(result, pot_id) if table is None else table
     year_columns = [c for c in table.columns if c.isdigit()]
     _header(sheet, 1, ["Code", "Nummer", "Gemeente", "Provincie"] + year_columns + ["Totaal"])
     for r, row in enumerate(table.itertuples(index=False), start=2):
@@ -453,14 +453,16 @@ def _bands_sheet(sheet: Sheet, bands: pd.DataFrame) -> None:
     _autosize(sheet, {1: 18, 2: 6, 3: 9, 4: 24, 5: 14, 6: 14, 7: 14, 8: 14, 9: 16})
 
 
-def _build_sheets(result: ScenarioResult, generated_on: dt.date, bands: pd.DataFrame | None = None) -> list[Sheet]:
+def _build_sheets(result: ScenarioResult, generated_on: dt.date, bands: pd.DataFrame | None = None,
+                  tables: dict[str, pd.DataFrame] | None = None) -> list[Sheet]:
     """The workbook's sheets in memory, each with its print layout: a sheet per pot, the keys,
-    the bound report and the sensitivity bands when there are any, the explanation."""
+    the bound report and the sensitivity bands when there are any, the explanation.
+    ``tables``: the pots' :func:`pot_table` when they are made already."""
     taken = {"verdeelsleutels", "toelichting", "begrenzingen", "zekerheid"}
     sheets = []
     for pot_id, pot in result.scenario.pots.items():
         sheet = Sheet(_sheet_title(pot_id, taken))
-        _pot_sheet(sheet, result, pot_id)
+        _pot_sheet(sheet, result, pot_id, (tables or {}).get(pot_id))
         sheet.layout = PrintLayout(f"{result.scenario.name}: {pot.label}", generated_on.isoformat())
         sheets.append(sheet)
     sheets.append(Sheet("Verdeelsleutels"))
@@ -508,10 +510,12 @@ def meicirculaire_ods(result: ScenarioResult, generated_on: dt.date | None = Non
 
 
 def meicirculaire_files(result: ScenarioResult, formats: tuple[str, ...], generated_on: dt.date | None = None,
-                        bands: pd.DataFrame | None = None) -> dict[str, bytes]:
-    """The workbook in each of ``formats`` (``"xlsx"``, ``"ods"``) by suffix, its sheets built once."""
+                        bands: pd.DataFrame | None = None,
+                        tables: dict[str, pd.DataFrame] | None = None) -> dict[str, bytes]:
+    """The workbook in each of ``formats`` (``"xlsx"``, ``"ods"``) by suffix, its sheets built once
+    (``tables``: the pots' :func:`pot_table` when they are made already)."""
     generated_on = generated_on or generation_date()
-    sheets = _build_sheets(result, generated_on, bands)
+    sheets = _build_sheets(result, generated_on, bands, tables)
     writers = {"xlsx": lambda: _xlsx(result, sheets, generated_on), "ods": lambda: sheets_to_ods(sheets)}
     return {suffix: writers[suffix]() for suffix in formats}
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from allocation.publish.circular_tables import allocation_csv, pot_csv
+from allocation.publish.circular_tables import allocation_csv, pot_csv, pot_table
 from allocation.publish.meicirculaire import meicirculaire_files
 from allocation.scenario.result import ScenarioResult
 
@@ -36,9 +36,10 @@ def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.d
     names = export_names(result.loaded.scenario_id, pot_ids, workbook_format)
     long_name, workbook_names, pot_names = names[0], names[1:1 + len(formats)], names[1 + len(formats):]
     files = {long_name: allocation_csv(result)}
-    workbooks = meicirculaire_files(result, formats, generated_on, bands)  # the sheets built once for both
+    tables = {pot_id: pot_table(result, pot_id) for pot_id in pot_ids}  # for the workbooks and the CSVs
+    workbooks = meicirculaire_files(result, formats, generated_on, bands, tables)  # the sheets built once for both
     for suffix, name in zip(formats, workbook_names):
         files[name] = workbooks[suffix]
     for pot_id, name in zip(pot_ids, pot_names):
-        files[name] = pot_csv(result, pot_id, dutch=dutch)
+        files[name] = pot_csv(result, pot_id, dutch=dutch, table=tables[pot_id])
     return files
