@@ -166,3 +166,15 @@ def test_an_empty_output_folder_name_is_refused(tmp_path):
 def test_spread_flags_without_with_sensitivity_are_refused(tmp_path):
     done = cli("run", str(SCENARIOS / "kamerbrief-2021.yaml"), "--out", str(tmp_path), "--draws", "10")
     assert done.returncode == 2 and "--with-sensitivity" in done.stderr
+
+
+def test_a_short_command_turns_the_garbage_collector_back_on_when_it_ends():
+    """`validate` runs with the cyclic collector off (it is a short process); a caller of
+    ``main`` in its own process gets the collector back, also after an error."""
+    import gc
+
+    assert gc.isenabled()
+    assert cli("validate", str(SCENARIOS / "kamerbrief-2021.yaml")).returncode == 0
+    assert gc.isenabled()
+    assert cli("validate", str(SCENARIOS / "no-such-file.yaml")).returncode == 2
+    assert gc.isenabled()
