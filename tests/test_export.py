@@ -602,3 +602,15 @@ def test_the_toelichting_rows_are_as_high_as_their_wrapped_text_so_no_printed_li
     toelichting = content[content.index('table:name="Toelichting"'):]
     assert toelichting.count('<table:table-row table:style-name="ro') == tall
     assert 'style:use-optimal-row-height="false"' in content and 'fo:wrap-option="wrap"' in content
+
+
+def test_a_title_longer_than_excels_header_limit_is_cut_and_the_page_header_kept():
+    from allocation.publish.sheets import PrintLayout, Sheet, to_xlsx
+
+    sheet = Sheet("pot", layout=PrintLayout("Scenario & variant " * 30, "2026-05-31"))
+    sheet.cell(1, 1, "Code").bold = True
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx([sheet], "t", "c", FIXED_DATE)))["pot"]
+    title = book.oddHeader.center.text  # "&&" is how a header writes "&" (a single "&" starts a code)
+    assert title.startswith("Scenario && variant") and title.endswith("...") and len(title) < 255
+    assert book.oddHeader.right.text == "gegenereerd 2026-05-31"
+    assert book.oddFooter.center.text == "Pagina &P van &N"

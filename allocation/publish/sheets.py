@@ -117,12 +117,22 @@ def wrapped_lines(text: str, width: float) -> int:
     return total
 
 
+#: Excel's limit on a page header, in characters (XlsxWriter leaves out a longer one).
+HEADER_LIMIT = 255
+
+
 def _header_footer(layout: PrintLayout) -> tuple[str, str]:
+    """The xlsx page header (title in the middle, generation date right; a title too long for
+    Excel's limit is cut with "...") and footer ("Pagina 1 van 3")."""
     def escape(text: str) -> str:
         return text.replace("&", "&&")
 
-    return (f"&C{escape(layout.title)}&Rgegenereerd {escape(layout.date)}",
-            f"&C{PAGE_WORD} &P {OF_WORD} &N")
+    right = f"&Rgegenereerd {escape(layout.date)}"
+    title = escape(layout.title)
+    room = HEADER_LIMIT - len("&C") - len(right)
+    if len(title) > room:
+        title = title[: room - 3].rstrip("&") + "..."
+    return f"&C{title}{right}", f"&C{PAGE_WORD} &P {OF_WORD} &N"
 
 
 def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> bytes:
