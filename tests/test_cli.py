@@ -186,3 +186,15 @@ def test_the_command_line_speaks_dutch_by_default_and_english_with_lang_en(monke
     monkeypatch.setenv("ALLOCATION_LANG", "de")
     result = cli("validate", missing)
     assert result.returncode == 2 and "unknown language 'de'" in result.stderr
+
+
+def test_a_short_command_turns_the_garbage_collector_back_on_when_it_ends():
+    """`validate` runs with the cyclic collector off (it is a short process); a caller of
+    ``main`` in its own process gets the collector back, also after an error."""
+    import gc
+
+    assert gc.isenabled()
+    assert cli("validate", str(SCENARIOS / "kamerbrief-2021.yaml")).returncode == 0
+    assert gc.isenabled()
+    assert cli("validate", str(SCENARIOS / "no-such-file.yaml")).returncode == 2
+    assert gc.isenabled()

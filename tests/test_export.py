@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -444,6 +443,34 @@ def test_the_ods_has_the_same_cells_as_the_xlsx(files):
                 assert a == (pytest.approx(b, rel=1e-14) if isinstance(b, float) else b), (name, a, b)
 
 
+def test_odfpy_reads_the_ods_back_with_text_as_text_and_no_formula(files):
+    """The streamed ODS is read by odfpy too: every cell with text is a string cell, none is a formula,
+    and the numbers are those the xlsx holds."""
+    from odf.namespaces import OFFICENS, TABLENS
+    from odf.opendocument import load
+    from odf.table import Table, TableCell, TableRow
+    from python_calamine import CalamineWorkbook
+
+    document = load(io.BytesIO(files["kamerbrief-2021-meicirculaire.ods"]))
+    xlsx = CalamineWorkbook.from_filelike(io.BytesIO(files["kamerbrief-2021-meicirculaire.xlsx"]))
+    tables = document.spreadsheet.getElementsByType(Table)
+    assert [t.getAttrNS(TABLENS, "name") for t in tables] == xlsx.sheet_names
+    texts = numbers = 0
+    for table in tables:
+        expected = xlsx.get_sheet_by_name(table.getAttrNS(TABLENS, "name")).to_python()
+        for r, row in enumerate(table.getElementsByType(TableRow)):
+            for c, cell in enumerate(row.getElementsByType(TableCell)):
+                assert cell.getAttrNS(TABLENS, "formula") is None
+                kind = cell.getAttrNS(OFFICENS, "value-type")
+                if kind == "float":
+                    numbers += 1
+                    assert float(cell.getAttrNS(OFFICENS, "value")) == pytest.approx(expected[r][c], rel=1e-14)
+                elif str(cell):
+                    texts += 1
+                    assert kind == "string" and str(cell) == expected[r][c]
+    assert texts > 4000 and numbers > 9000
+
+
 def test_the_ods_is_deterministic(result):
     from allocation.publish.meicirculaire import meicirculaire_ods
 
@@ -460,7 +487,11 @@ def test_run_format_writes_xlsx_ods_or_both(tmp_path):
         assert {p.suffix for p in out.glob("*-meicirculaire.*")} == suffixes
 
 
-def pdf_pages(soffice: str, workbook: Path, out: Path) -> int:
+def pdf_texts(soffice: str, workbook: Path, out: Path) -> list[str]:
+    """The text of every page of the workbook printed to PDF by LibreOffice headless (its own
+    profile in ``out``), read with pypdf."""
+    from pypdf import PdfReader
+
     out.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
         [soffice, f"-env:UserInstallation=file://{out / 'profile'}", "--headless", "--convert-to", "pdf",
@@ -468,8 +499,7 @@ def pdf_pages(soffice: str, workbook: Path, out: Path) -> int:
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    data = (out / f"{workbook.stem}.pdf").read_bytes()
-    return len(re.findall(rb"/Type\s*/Page[^s]", data))
+    return [page.extract_text() for page in PdfReader(out / f"{workbook.stem}.pdf").pages]
 
 
 #: Pages of the baseline's workbook printed by LibreOffice before the print layout (A4 portrait,
@@ -482,13 +512,19 @@ def test_the_workbook_prints_landscape_one_page_wide_with_the_header_row_on_ever
                                                                                       suffix):
     book = tmp_path / f"kamerbrief-2021-meicirculaire{suffix}"
     book.write_bytes(files[book.name])
-    pages = pdf_pages(soffice, book, tmp_path / "pdf")
+    texts = pdf_texts(soffice, book, tmp_path / "pdf")
+    pages = len(texts)
     # one page wide: the three pot sheets of 352 rows need 27 pages at a readable size,
     # the keys and notes a few more; before, 107 pages
     assert pages <= PAGES_BEFORE // 3, pages
+    # every page says which page it is and of which workbook (page header and footer)
+    for number, text in enumerate(texts, start=1):
+        assert f"Pagina {number} van {pages}" in text, (number, text[-300:])
+        assert "Kamerbrief 28 april 2021 (baseline): " in text and "gegenereerd 2026-05-31" in text, number
     if suffix == ".xlsx":
         sheet = openpyxl.load_workbook(book)["elip"]
-        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+        # fitToWidth 1 is the attribute's default in OOXML: XlsxWriter leaves it out (openpyxl reads None)
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth in (1, None)
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
         assert sheet.print_title_rows == "$1:$1"
         assert "Kamerbrief" in sheet.oddHeader.center.text and "gegenereerd 2026-05-31" in sheet.oddHeader.right.text
@@ -554,3 +590,40 @@ def test_the_workbook_words_constraints_in_dutch(english, dutch):
     from allocation.publish.dutch import dutch_constraint
 
     assert dutch_constraint(english) == dutch
+
+
+def test_the_toelichting_rows_are_as_high_as_their_wrapped_text_so_no_printed_line_overlaps(files):
+    """Fixed column widths and wrapped text: each row is given the height of its longest cell,
+    in the xlsx and the ODS alike (spreadsheets do not all measure rows when they open a file)."""
+    import zipfile
+
+    from allocation.publish.sheets import LINE_POINTS, wrapped_lines
+
+    sheet = openpyxl.load_workbook(io.BytesIO(files["kamerbrief-2021-meicirculaire.xlsx"]))["Toelichting"]
+    widths = {1: 24, 2: 34, 3: 70, 4: 12, 5: 70}
+    tall = 0
+    for row in sheet.iter_rows(min_row=2):
+        lines = max(wrapped_lines(str(c.value), widths[c.column]) for c in row if c.value is not None)
+        assert all(c.alignment.wrap_text for c in row if c.value is not None)
+        height = sheet.row_dimensions[row[0].row].height
+        if lines > 1:
+            tall += 1
+            assert height is not None and height >= lines * LINE_POINTS, (row[0].row, lines, height)
+    assert tall >= 5  # the long texts (status, rounding rule, sources) take several lines
+    with zipfile.ZipFile(io.BytesIO(files["kamerbrief-2021-meicirculaire.ods"])) as archive:
+        content = archive.read("content.xml").decode()
+    toelichting = content[content.index('table:name="Toelichting"'):]
+    assert toelichting.count('<table:table-row table:style-name="ro') == tall
+    assert 'style:use-optimal-row-height="false"' in content and 'fo:wrap-option="wrap"' in content
+
+
+def test_a_title_longer_than_excels_header_limit_is_cut_and_the_page_header_kept():
+    from allocation.publish.sheets import PrintLayout, Sheet, to_xlsx
+
+    sheet = Sheet("pot", layout=PrintLayout("Scenario & variant " * 30, "2026-05-31"))
+    sheet.cell(1, 1, "Code").bold = True
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx([sheet], "t", "c", FIXED_DATE)))["pot"]
+    title = book.oddHeader.center.text  # "&&" is how a header writes "&" (a single "&" starts a code)
+    assert title.startswith("Scenario && variant") and title.endswith("...") and len(title) < 255
+    assert book.oddHeader.right.text == "gegenereerd 2026-05-31"
+    assert book.oddFooter.center.text == "Pagina &P van &N"

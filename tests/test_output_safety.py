@@ -11,6 +11,7 @@ Scenario texts here are FICTITIOUS attack strings, not real figures.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import shutil
@@ -32,11 +33,13 @@ from python_calamine import CalamineWorkbook
 from allocation.analysis.mutaties import COLUMNS as MUTATIE_COLUMNS
 from allocation.analysis.mutaties import TOTAL_COLUMNS, Mutaties
 from allocation.common.cells import FORMULA_STARTS, frame_csv, neutralise
+from allocation.common.i18n import _
 from allocation.publish.circular_tables import _format_cell
 from allocation.publish.comparison import comparison_workbook
 from allocation.publish.meicirculaire import _bands_sheet, _bounds_sheet
 from allocation.publish.mutaties import mutaties_files
-from allocation.publish.ods import workbook_to_ods
+from allocation.publish.ods import sheets_to_ods
+from allocation.publish.sheets import Sheet, to_xlsx
 from tests.conftest import GOLDEN, SCENARIOS
 from tests.test_cli import cli
 
@@ -168,7 +171,8 @@ def test_a_scenario_whose_texts_are_formulas_reaches_runs_workbooks_and_csvs_as_
     for values in (openpyxl_values(xlsx), calamine_values(xlsx), calamine_values(ods)):
         assert {HYPERLINK, "+cmd|' /C calc'!A0", "@SUM(1+1)"} <= values
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
-    quoted = [cell.quotePrefix for row in book["Toelichting"].iter_rows() for cell in row if cell.value == HYPERLINK]
+    notes = book[_("mc_sheet_notes")]
+    quoted = [cell.quotePrefix for row in notes.iter_rows() for cell in row if cell.value == HYPERLINK]
     assert quoted and all(quoted), "a text that looks like a formula keeps its quote prefix when edited"
     for path in out.glob("*.csv"):
         assert risky_csv_cells(path.read_bytes(), ";" if path.name != "evil-allocation.csv" else ",") == []
@@ -248,19 +252,16 @@ def test_no_writer_turns_a_text_into_a_formula_and_every_text_comes_back_intact(
             check_workbook(content, texts, "xlsx")
         else:
             assert risky_csv_cells(content) == []
-    # the meicirculaire workbook's sheets (openpyxl), as xlsx and as ODS
-    book = openpyxl.Workbook()
-    book.remove(book.active)
+    # the meicirculaire workbook's sheets (the sheet model), as xlsx and as ODS
+    sheets = [Sheet("Zekerheid"), Sheet("Begrenzingen")]
     bands = pd.DataFrame({"pot": texts, "year": 2022, "gm_code": texts, "gm_name": texts, "amount_eur": numbers,
                           "p5_eur": numbers, "p50_eur": numbers, "p95_eur": numbers, "band_pct": 1.5})
-    _bands_sheet(book.create_sheet("Zekerheid"), bands)
+    _bands_sheet(sheets[0], bands)
     bounds = pd.DataFrame({"pot": texts, "year": 2022, "gm_code": texts, "gm_name": texts, "constraint": "minimum",
                            "pure_key_eur": numbers, "amount_eur": numbers, "effect_eur": numbers})
-    _bounds_sheet(book.create_sheet("Begrenzingen"), bounds)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    check_workbook(buffer.getvalue(), texts, "xlsx")
-    check_workbook(workbook_to_ods(book), texts, "ods")
+    _bounds_sheet(sheets[1], bounds)
+    check_workbook(to_xlsx(sheets, "test", "test", dt.date(2021, 4, 28)), texts, "xlsx")
+    check_workbook(sheets_to_ods(sheets), texts, "ods")
 
 
 def test_the_csv_prefix_leaves_numbers_and_harmless_text_alone():

@@ -43,14 +43,10 @@ from allocation.analysis.guarantee import (
     pot_year_amounts,
     unpaid_problem,
 )
+from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT, LEVELS  # noqa: F401 (re-exported)
 from allocation.common import dutch_numbers as nl
 from allocation.common.errors import InputError
 from allocation.scenario.result import ScenarioResult
-
-#: The levels (max loss in %) of the guarantee table and the compromise frontier, in every face.
-LEVELS = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0)
-#: The level of the per-municipality guarantee and of the brief when none is given.
-DEFAULT_MAX_LOSS_PCT = 5.0
 
 MUNICIPALITY_COLUMNS = ["pot", "year", "gm_code", "gm_name", "reference_eur", "scenario_eur", "top_up_eur",
                         "afroming_eur", "guaranteed_eur"]

@@ -51,7 +51,8 @@ def municipalities(data_dir: Path = DATA_DIR) -> dict[str, Municipality]:
     """Every municipality of every register, by code (the name of its latest register)."""
     found: dict[str, Municipality] = {}
     for date in register_dates(data_dir):
-        for code, name in load_register(date, data_dir)[["gm_code", "gm_name"]].itertuples(index=False):
+        register = load_register(date, data_dir)
+        for code, name in zip(register["gm_code"].tolist(), register["gm_name"].tolist()):
             first = found[code].first if code in found else date
             found[code] = Municipality(code, name, first, date)
     return found

@@ -92,10 +92,11 @@ def _check_complete(frame: pd.DataFrame, path: Path, columns: list[str]) -> list
 
 def _numeric(frame: pd.DataFrame, column: str, path: Path, minimum: float = 0.0) -> tuple[pd.Series, list[str]]:
     values = pd.to_numeric(frame[column], errors="coerce")
+    texts, fits = frame[column].tolist(), (values >= minimum).tolist()  # NaN fits no minimum
     problems = [
-        f"{path}: row {index + 2}: {column} {frame[column].iloc[index]!r} is not a number >= {minimum:g}"
+        f"{path}: row {index + 2}: {column} {texts[index]!r} is not a number >= {minimum:g}"
         for index in range(len(frame))
-        if not (values.iloc[index] >= minimum)
+        if not fits[index]
     ]
     return values, problems
 
@@ -119,7 +120,12 @@ def _registers(data_dir: Path) -> pd.DataFrame:
 
 def register_dates(data_dir: Path = DATA_DIR) -> list[str]:
     """All reference dates (peildata) for which a register is available, ascending."""
-    return sorted(_registers(Path(data_dir))["valid_from"].unique())
+    return list(_register_dates(Path(data_dir)))
+
+
+@lru_cache(maxsize=4)
+def _register_dates(data_dir: Path) -> tuple[str, ...]:
+    return tuple(sorted(_registers(data_dir)["valid_from"].unique()))
 
 
 def register_in_force(date: str, data_dir: Path = DATA_DIR) -> str:

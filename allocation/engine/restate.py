@@ -163,8 +163,10 @@ def successor_map(codes: Sequence[str], mergers: pd.DataFrame, *, after: str, un
     joined by ``; ``).
     """
     steps = reorganisation_steps(mergers, after=after, until=until)
+    # a code that no step names as an old code never moves: only the others are followed
+    involved = {code for _, links in steps for code in links}
     paths: dict[str, dict[str, tuple[Fraction, tuple[str, ...]]]] = {
-        code: {code: (Fraction(1), ())} for code in codes
+        code: {code: (Fraction(1), ())} for code in codes if code in involved
     }
     for date, links in steps:
         for origin, reached in paths.items():

@@ -8,47 +8,25 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gc
 import os
 import sys
 from pathlib import Path
 
-from allocation.analysis.compare import compare
-from allocation.analysis.compare_text import summary_text as comparison_summary
-from allocation.analysis.compromise import frontier_text
-from allocation.analysis.decompose import decompose, decomposition_text
-from allocation.analysis.decompose import file_name as decomposition_file_name
-from allocation.analysis.explain import explanation_text
-from allocation.analysis.fit import exact_fit, fit_table, fit_text
-from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
-from allocation.analysis.guarantee import apply_guarantee, guarantee_text
-from allocation.analysis.mutaties import mutaties, mutaties_text
-from allocation.analysis.negotiation import DEFAULT_MAX_LOSS_PCT, LEVELS, compromise_of, guarantee_of
-from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
-from allocation.analysis.summary import summary_text
 from allocation.common import i18n
 from allocation.common.cells import frame_csv
 from allocation.common.errors import InputError
 from allocation.common.texts import LIST_LIMIT, clipped, euro, quoted
 from allocation.common.version import __version__
-from allocation.data.input_files import read_bytes
-from allocation.data.keys import builtin_keys
-from allocation.data.municipality_names import find_municipality
-from allocation.data.published_table import is_table, pot_from_name, read_published_table
-from allocation.data.registers import KEY_REGISTER_DATE
-from allocation.publish.brief import brief_files
-from allocation.publish.circular_tables import allocation_csv
-from allocation.publish.comparison import comparison_files, negotiation_views
-from allocation.publish.files import join_files, write_files
-from allocation.publish.fit import fit_files
-from allocation.publish.meicirculaire import kind_word, unit_word
-from allocation.publish.mutaties import mutaties_files
-from allocation.publish.run_files import export_files
-from allocation.scenario.loading import load_scenario, parse_scenario
-from allocation.scenario.running import refresh_published, run_scenario
-from allocation.scenario.sensitivity import run_draws, spread_spec
 
+# Each command imports what it uses inside its handler: `keys`, `validate` and `explain` do
+# not pay for the exporters, the workbook writers or the solvers of other commands.
 
 def _keys(args: argparse.Namespace) -> int:
+    from allocation.data.keys import builtin_keys
+    from allocation.publish.meicirculaire import kind_word, unit_word
+    from allocation.scenario.loading import load_scenario
+
     t = i18n._
     for key in builtin_keys().values():
         print(f"{key.name}  [{kind_word(key.kind)}]")
@@ -72,6 +50,9 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+
     loaded = load_scenario(args.scenario)
     run_scenario(loaded)  # infeasible settings are errors too
     count = len(loaded.scenario.pots)
@@ -80,6 +61,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from allocation.analysis.sensitivity import band_table
+    from allocation.analysis.summary import summary_text
+    from allocation.publish.run_files import export_files
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+    from allocation.scenario.sensitivity import run_draws
+
     loaded = load_scenario(args.scenario)
     result = run_scenario(loaded)
     bands = None
@@ -100,6 +88,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _run_all(paths: list[str]) -> list:
     """Every scenario run; the problems of every file reported together, not just the first's."""
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+
     results, problems = [], []
     for path in paths:
         try:
@@ -112,6 +103,12 @@ def _run_all(paths: list[str]) -> list:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from allocation.analysis.compare import compare
+    from allocation.analysis.compare_text import summary_text as comparison_summary
+    from allocation.analysis.mutaties import mutaties, mutaties_text
+    from allocation.data.published_table import is_table
+    from allocation.publish.comparison import comparison_files, negotiation_views
+
     baseline_table = is_table(args.scenarios[0])
     paths = args.scenarios[1:] if baseline_table else args.scenarios
     if args.pot is not None and not baseline_table:
@@ -140,6 +137,12 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _compare_with_table(table: Path, results: list, args: argparse.Namespace) -> int:
+    from allocation.analysis.mutaties import mutaties, mutaties_text
+    from allocation.data.input_files import read_bytes
+    from allocation.data.published_table import pot_from_name, read_published_table
+    from allocation.publish.files import join_files
+    from allocation.publish.mutaties import mutaties_files
+
     if not results:
         raise InputError(f"{table}: compare a published table with at least one scenario file")
     if not table.is_file():
@@ -158,6 +161,10 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
 
 
 def _fit(args: argparse.Namespace) -> int:
+    from allocation.analysis.fit import exact_fit, fit_table, fit_text
+    from allocation.data.published_table import is_table, read_published_table
+    from allocation.publish.fit import fit_files
+
     table = Path(args.table)
     if not table.is_file():
         raise InputError(f"{table}: published table not found")
@@ -215,10 +222,19 @@ def _inputs(args: argparse.Namespace, results: list) -> list[Path]:
 
 def _write(args: argparse.Namespace, files: dict[str, bytes], results: list) -> list[Path]:
     """Every command writes here: all or nothing into ``--out``, never over one of its inputs."""
+    from allocation.publish.files import write_files
+
     return write_files(files, Path(args.out), _inputs(args, results))
 
 
 def _guarantee(args: argparse.Namespace) -> int:
+    from allocation.analysis.guarantee import COLUMNS as GUARANTEE_COLUMNS
+    from allocation.analysis.guarantee import apply_guarantee, guarantee_text
+    from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT, LEVELS
+    from allocation.analysis.negotiation import guarantee_of
+    from allocation.publish.circular_tables import allocation_csv
+    from allocation.scenario.running import refresh_published
+
     reference, scenario = _two(args, "reference", "scenario")
     given = _levels(args.max_loss_pct) if args.max_loss_pct is not None else None
     level = args.max_loss_pct[0] if given else DEFAULT_MAX_LOSS_PCT  # the per-municipality file's level
@@ -263,6 +279,11 @@ def _guarantee(args: argparse.Namespace) -> int:
 
 
 def _compromise(args: argparse.Namespace) -> int:
+    from allocation.analysis.compromise import frontier_text
+    from allocation.analysis.levels import LEVELS
+    from allocation.analysis.negotiation import compromise_of
+    from allocation.scenario.loading import parse_scenario
+
     reference, target = _two(args, "reference", "target")
     levels = _levels(args.max_loss_pct) if args.max_loss_pct is not None else list(LEVELS)
     one = levels[0] if len(levels) == 1 else None  # one level: write the compromise at it
@@ -288,6 +309,8 @@ def _compromise(args: argparse.Namespace) -> int:
 
 
 def _brief(args: argparse.Namespace) -> int:
+    from allocation.publish.brief import brief_files
+
     base, other = _two(args, "base", "other")
     level = _levels([args.max_loss_pct])[0]
     files = brief_files(base, other, pot=args.pot, year=args.year, max_loss_pct=level)
@@ -296,6 +319,9 @@ def _brief(args: argparse.Namespace) -> int:
 
 
 def _decompose(args: argparse.Namespace) -> int:
+    from allocation.analysis.decompose import decompose, decomposition_text
+    from allocation.analysis.decompose import file_name as decomposition_file_name
+
     base, other = _two(args, "base", "other")
     table, notes = decompose(base, other)
     csv = frame_csv(table)
@@ -324,10 +350,17 @@ def _key_spreads(values: list[str] | None) -> dict[str, float]:
 
 
 def _spread(args: argparse.Namespace, result):
+    from allocation.scenario.sensitivity import spread_spec
+
     return spread_spec(result, args.draws, args.seed, _key_spreads(args.relative_sd), args.profile_sd)
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
+    from allocation.analysis.sensitivity import band_csv, band_table, sensitivity_text
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+    from allocation.scenario.sensitivity import run_draws
+
     result = run_scenario(load_scenario(args.scenario))
     spec = _spread(args, result)
     draws = run_draws(result, spec)
@@ -339,6 +372,12 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from allocation.analysis.explain import explanation_text
+    from allocation.data.municipality_names import find_municipality
+    from allocation.data.registers import KEY_REGISTER_DATE
+    from allocation.scenario.loading import load_scenario
+    from allocation.scenario.running import run_scenario
+
     municipality = find_municipality(args.municipality)
     result = run_scenario(load_scenario(args.scenario))
     if args.year is None and municipality.first != KEY_REGISTER_DATE:
@@ -359,6 +398,8 @@ def _spread_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT
+
     parser = argparse.ArgumentParser(
         prog="python -m allocation",
         description="Distribute Dutch civic-integration budgets over municipalities and years.",
@@ -498,7 +539,16 @@ def main(argv: list[str] | None = None) -> int:
         return _handle(args)
 
 
+#: Commands that load and run one scenario once: short, with memory bounded by that scenario.
+#: The cyclic garbage collector is off while they run (on again after): it would otherwise
+#: scan the objects of every imported module again and again (about a tenth of `validate`).
+SHORT_COMMANDS = {"keys", "validate", "run", "explain"}
+
+
 def _handle(args: argparse.Namespace) -> int:
+    collecting = gc.isenabled()
+    if args.command in SHORT_COMMANDS and not getattr(args, "with_sensitivity", False):
+        gc.disable()
     try:
         if getattr(args, "out", None) is not None and not args.out.strip():
             raise InputError("--out: give an output folder; an empty name would write into the current folder")
@@ -514,3 +564,6 @@ def _handle(args: argparse.Namespace) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    finally:
+        if collecting:
+            gc.enable()

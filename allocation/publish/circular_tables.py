@@ -51,32 +51,37 @@ def pot_table(result: ScenarioResult, pot_id: str) -> pd.DataFrame:
     """
     if pot_id not in result.scenario.pots:
         raise InputError(f"unknown pot {pot_id!r}; the scenario has {', '.join(result.scenario.pots)}")
-    published = published_table(result)
-    rows = published[published["pot"] == pot_id]
+    published = result.published if result.published is not None else result.allocation
+    rows = published[published["pot"] == pot_id]  # the order of the rows does not matter: sorted below
     years = sorted(int(y) for y in rows["year"].unique())
     wide = rows.pivot(index="gm_code", columns="year", values="amount_eur")
+    codes = wide.index.tolist()
+    present = set(codes)
     names: dict[str, str] = {}
     provinces: dict[str, str] = {}
     for year in years:  # later registers overwrite earlier names
         register = result.registers.get(year)
         if register is None:
             register = result.municipalities
-        for code, name, province in register[["gm_code", "gm_name", "province_name"]].itertuples(index=False):
-            if code in wide.index:
+        for code, name, province in zip(register["gm_code"].tolist(), register["gm_name"].tolist(),
+                                        register["province_name"].tolist()):
+            if code in present:
                 names[code], provinces[code] = name, province
+    keys = [(sort_name(names[code]), code) for code in codes]
+    order = sorted(range(len(codes)), key=keys.__getitem__)
+    ordered = [codes[i] for i in order]
     table = pd.DataFrame(
         {
-            "gm_code": wide.index,
-            "gm_number": [municipality_number(code) for code in wide.index],
-            "gm_name": [names[code] for code in wide.index],
-            "province": [provinces[code] for code in wide.index],
+            "gm_code": ordered,
+            "gm_number": [municipality_number(code) for code in ordered],
+            "gm_name": [names[code] for code in ordered],
+            "province": [provinces[code] for code in ordered],
         }
     )
     for year in years:
-        table[str(year)] = pd.array(wide[year].to_numpy(), dtype="Int64")
+        table[str(year)] = pd.array(wide[year].to_numpy()[order], dtype="Int64")
     table["total"] = table[[str(y) for y in years]].sum(axis=1, skipna=True).astype("int64")
-    order = sorted(range(len(table)), key=lambda i: (sort_name(table["gm_name"].iloc[i]), table["gm_code"].iloc[i]))
-    return table.iloc[order].reset_index(drop=True)
+    return table
 
 
 def _format_cell(value, dutch: bool) -> str:
@@ -97,7 +102,7 @@ DUTCH_HEADERS = {"gm_code": "Code", "gm_number": "Nummer", "gm_name": "Gemeente"
                  "total": "Totaal"}
 
 
-def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False) -> bytes:
+def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False, table: pd.DataFrame | None = None) -> bytes:
     """``<scenario-id>-<pot>.csv``: the pot's wide table with a total row, UTF-8, LF.
 
     ``dutch=False``: ``gm_code,gm_number,gm_name,province,<years>,total`` and a ``Total``
@@ -106,7 +111,7 @@ def pot_csv(result: ScenarioResult, pot_id: str, dutch: bool = False) -> bytes:
     with decimal commas and a UTF-8 byte-order mark. Amounts are whole euros without
     thousands separators.
     """
-    table = pot_table(result, pot_id)
+    table = pot_table(result, pot_id) if table is None else table  # ``table``: pot_table, made already
     year_columns = [c for c in table.columns if c.isdigit()]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if dutch else ",", lineterminator="\n")

@@ -1,6 +1,7 @@
 """Layer 4 (publishing): the meicirculaire workbook, a circular annex per scenario.
 
-* :func:`meicirculaire_workbook`: the xlsx, built in memory: a sheet per pot (a row per
+* :func:`meicirculaire_workbook`: the xlsx (and :func:`meicirculaire_ods` the ODS), built in
+  memory from the same sheets (:mod:`allocation.publish.sheets`): a sheet per pot (a row per
   municipality of the payment years' registers, a column per payment year, totals), a
   sheet "Verdeelsleutels" (the keys on the 2021 register and the predecessor-to-successor
   mapping used) and a sheet "Toelichting" (parameters, provenance, hashes, version).
@@ -18,20 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 import re
-import zipfile
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.xml.functions import tostring
 
 from allocation.common import i18n
-from allocation.common.cells import text_cell
 from allocation.common.i18n import N_, _
 from allocation.common.version import __version__
 from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE
@@ -43,7 +37,8 @@ from allocation.publish.circular_tables import (
 )
 from allocation.publish.dutch import dutch_constraint
 from allocation.publish.files import write_files
-from allocation.publish.ods import PrintLayout, workbook_to_ods
+from allocation.publish.ods import sheets_to_ods
+from allocation.publish.sheets import PrintLayout, Sheet, to_xlsx
 from allocation.scenario.describe import describe_constraints
 from allocation.scenario.result import ScenarioResult, used_keys
 from allocation.scenario.schema import provenance_parts
@@ -113,19 +108,18 @@ def _sheet_title(text: str, taken: set[str]) -> str:
 # --- the workbook -------------------------------------------------------------------------
 
 
-def _autosize(sheet, widths: dict[int, int]) -> None:
-    for column, width in widths.items():
-        sheet.column_dimensions[get_column_letter(column)].width = width
+def _autosize(sheet: Sheet, widths: dict[int, int]) -> None:
+    sheet.widths.update(widths)
 
 
-def _header(sheet, row: int, values: list) -> None:
+def _header(sheet: Sheet, row: int, values: list) -> None:
     for column, value in enumerate(values, start=1):
-        cell = text_cell(sheet.cell(row=row, column=column, value=value))
-        cell.font = Font(bold=True)
+        cell = sheet.cell(row=row, column=column, value=value)
+        cell.bold = True
 
 
-def _pot_sheet(sheet, result: ScenarioResult, pot_id: str) -> None:
-    table = pot_table(result, pot_id)
+def _pot_sheet(sheet: Sheet, result: ScenarioResult, pot_id: str, table: pd.DataFrame | None = None) -> None:
+    table = pot_table(result, pot_id) if table is None else table
     year_columns = [c for c in table.columns if c.isdigit()]
     _header(sheet, 1, [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_province")] + year_columns
             + [_("mc_total")])
@@ -134,26 +128,24 @@ def _pot_sheet(sheet, result: ScenarioResult, pot_id: str) -> None:
         for c, value in enumerate(values, start=1):
             if value is pd.NA:
                 continue
-            cell = text_cell(sheet.cell(row=r, column=c, value=int(value) if c > 4 or c == 2 else value))
+            cell = sheet.cell(row=r, column=c, value=int(value) if c > 4 or c == 2 else value)
             if c > 4:
                 cell.number_format = EURO_FORMAT
     last = len(table) + 2
-    sheet.cell(row=last, column=3, value=_("mc_total")).font = Font(bold=True)
+    sheet.cell(row=last, column=3, value=_("mc_total")).bold = True
     for c, column in enumerate(year_columns + ["total"], start=5):
         cell = sheet.cell(row=last, column=c, value=int(table[column].sum()))
         cell.number_format = EURO_FORMAT
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+        cell.bold = True
+    sheet.freeze_header = True
     _autosize(sheet, {1: 9, 2: 8, 3: 30, 4: 16} | {c: 13 for c in range(5, 6 + len(year_columns))})
 
 
-def _keys_sheet(sheet, result: ScenarioResult) -> None:
+def _keys_sheet(sheet: Sheet, result: ScenarioResult) -> None:
     keys = used_keys(result.loaded)
     municipalities = result.municipalities
-    order = sorted(
-        range(len(municipalities)),
-        key=lambda i: (sort_name(municipalities["gm_name"].iloc[i]), municipalities["gm_code"].iloc[i]),
-    )
+    names = [(sort_name(name), code) for name, code in zip(municipalities["gm_name"], municipalities["gm_code"])]
+    order = sorted(range(len(municipalities)), key=names.__getitem__)
     municipalities = municipalities.iloc[order].reset_index(drop=True)
     codes = list(municipalities["gm_code"])
     header = [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_province")]
@@ -174,18 +166,18 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
         code, name, province = row
         sheet.cell(row=r, column=1, value=code)
         sheet.cell(row=r, column=2, value=municipality_number(code))
-        text_cell(sheet.cell(row=r, column=3, value=name))
-        text_cell(sheet.cell(row=r, column=4, value=province))
+        sheet.cell(row=r, column=3, value=name)
+        sheet.cell(row=r, column=4, value=province)
         for c, (values, number_format) in enumerate(columns, start=5):
             cell = sheet.cell(row=r, column=c, value=float(values[r - 2]))
             cell.number_format = number_format
     last = len(codes) + 2
-    sheet.cell(row=last, column=3, value=_("mc_total")).font = Font(bold=True)
+    sheet.cell(row=last, column=3, value=_("mc_total")).bold = True
     for c, (values, number_format) in enumerate(columns, start=5):
         cell = sheet.cell(row=last, column=c, value=float(values.sum()))
         cell.number_format = number_format
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+        cell.bold = True
+    sheet.freeze_header = True
     _autosize(sheet, {1: 9, 2: 8, 3: 30, 4: 16} | {c: 18 for c in range(5, 5 + len(columns))})
 
     # the predecessor-to-successor mapping used, per register
@@ -194,7 +186,7 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
         row=row,
         column=1,
         value=_("mc_mergers_title"),
-    ).font = Font(bold=True)
+    ).bold = True
     row += 1
     sheet.cell(
         row=row,
@@ -234,7 +226,7 @@ def _keys_sheet(sheet, result: ScenarioResult) -> None:
                 step_words(item.steps),
             ]
             for c, value in enumerate(values, start=1):
-                text_cell(sheet.cell(row=row, column=c, value=value))
+                sheet.cell(row=row, column=c, value=value)
     if not groups:
         sheet.cell(
             row=row + 1,
@@ -365,18 +357,18 @@ def content_hashes(result: ScenarioResult, data_dir: Path = DATA_DIR) -> dict[st
     return hashes
 
 
-def _explanation_sheet(sheet, result: ScenarioResult, generated_on: dt.date | None) -> None:
+def _explanation_sheet(sheet: Sheet, result: ScenarioResult, generated_on: dt.date | None) -> None:
     _header(sheet, 1, [_("mc_col_section"), _("mc_col_item"), _("mc_col_value"), _("mc_col_kind"),
                        _("mc_col_source")])
-    wrap = Alignment(wrap_text=True, vertical="top")
     for r, values in enumerate(explanation_rows(result, generated_on), start=2):
         for c, value in enumerate(values, start=1):
-            cell = text_cell(sheet.cell(row=r, column=c, value=value))
-            cell.alignment = wrap
+            cell = sheet.cell(row=r, column=c, value=value)
+            cell.wrap = True
             if isinstance(value, int):
                 cell.number_format = EURO_FORMAT  # amounts are numbers, shown the reader's way
-    sheet.freeze_panes = "A2"
+    sheet.freeze_header = True
     _autosize(sheet, {1: 24, 2: 34, 3: 70, 4: 12, 5: 70})
+    sheet.fit_wrapped_rows()  # fixed widths, rows as high as their text: no printed line overlaps another
 
 
 def bound_table(result: ScenarioResult) -> pd.DataFrame:
@@ -389,7 +381,7 @@ def bound_table(result: ScenarioResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[BOUND_COLUMNS]
 
 
-def _bounds_sheet(sheet, bounds: pd.DataFrame) -> None:
+def _bounds_sheet(sheet: Sheet, bounds: pd.DataFrame) -> None:
     _header(
         sheet,
         1,
@@ -401,27 +393,14 @@ def _bounds_sheet(sheet, bounds: pd.DataFrame) -> None:
             value = value.item() if hasattr(value, "item") else value
             if c == 5:
                 value = constraint_words(str(value))
-            cell = text_cell(sheet.cell(row=r, column=c, value=value))
+            cell = sheet.cell(row=r, column=c, value=value)
             if c >= 6:
                 cell.number_format = "#,##0"
-    sheet.freeze_panes = "A2"
+    sheet.freeze_header = True
     _autosize(sheet, {1: 18, 2: 6, 3: 9, 4: 24, 5: 70, 6: 16, 7: 14, 8: 14})
 
 
-def _deterministic_zip(content: bytes, replace: dict[str, bytes]) -> bytes:
-    """Rewrite the xlsx zip with fixed entry timestamps, replacing the given entries."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = replace.get(info.filename) or source.read(info.filename)
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, data)
-    return out.getvalue()
-
-
-def _bands_sheet(sheet, bands: pd.DataFrame) -> None:
+def _bands_sheet(sheet: Sheet, bands: pd.DataFrame) -> None:
     """The sensitivity bands: per municipality, pot and year the amount and its p5-p95 range."""
     _header(sheet, 1, [_("mc_pot"), _("mc_year"), _("mc_code"), _("mc_municipality"), _("mc_amount"), "P5 (EUR)",
                        "P50 (EUR)", "P95 (EUR)", _("mc_band_pct")])
@@ -430,57 +409,48 @@ def _bands_sheet(sheet, bands: pd.DataFrame) -> None:
             value = value.item() if hasattr(value, "item") else value
             if isinstance(value, float) and value != value:
                 continue
-            cell = text_cell(sheet.cell(row=r, column=c, value=value))
+            cell = sheet.cell(row=r, column=c, value=value)
             if 5 <= c <= 8:
                 cell.number_format = EURO_FORMAT
             elif c == 9:
                 cell.number_format = "0.0"
-    sheet.freeze_panes = "A2"
+    sheet.freeze_header = True
     _autosize(sheet, {1: 18, 2: 6, 3: 9, 4: 24, 5: 14, 6: 14, 7: 14, 8: 14, 9: 16})
 
 
-def _build_workbook(result: ScenarioResult, generated_on: dt.date,
-                    bands: pd.DataFrame | None = None) -> tuple[Workbook, dict[str, PrintLayout]]:
-    """The workbook's sheets in memory (openpyxl), and the print layout of each pot sheet."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+def _build_sheets(result: ScenarioResult, generated_on: dt.date, bands: pd.DataFrame | None = None,
+                  tables: dict[str, pd.DataFrame] | None = None) -> list[Sheet]:
+    """The workbook's sheets in memory, each with its print layout: a sheet per pot, the keys,
+    the bound report and the sensitivity bands when there are any, the explanation.
+    ``tables``: the pots' :func:`pot_table` when they are made already."""
     names = {name: _(f"mc_sheet_{name}") for name in ("keys", "bounds", "bands", "notes")}
     taken = {name.lower() for name in names.values()}
-    layouts = {}
+    sheets = []
     for pot_id, pot in result.scenario.pots.items():
-        sheet = workbook.create_sheet(_sheet_title(pot_id, taken))
-        _pot_sheet(sheet, result, pot_id)
-        layouts[sheet.title] = PrintLayout(f"{result.scenario.name}: {pot.label}", generated_on.isoformat())
-        _print_layout(sheet, layouts[sheet.title])
-    _keys_sheet(workbook.create_sheet(names["keys"]), result)
+        sheet = Sheet(_sheet_title(pot_id, taken))
+        _pot_sheet(sheet, result, pot_id, (tables or {}).get(pot_id))
+        sheet.layout = PrintLayout(f"{result.scenario.name}: {pot.label}", generated_on.isoformat())
+        sheets.append(sheet)
+    sheets.append(Sheet(names["keys"]))
+    _keys_sheet(sheets[-1], result)
     bounds = bound_table(result)
     if not bounds.empty:
-        _bounds_sheet(workbook.create_sheet(names["bounds"]), bounds)
+        sheets.append(Sheet(names["bounds"]))
+        _bounds_sheet(sheets[-1], bounds)
     if bands is not None:
-        _bands_sheet(workbook.create_sheet(names["bands"]), bands)
-    _explanation_sheet(workbook.create_sheet(names["notes"]), result, generated_on)
-    for sheet in workbook.worksheets:  # the other sheets print the same way
-        if sheet.title not in layouts:
-            layouts[sheet.title] = PrintLayout(f"{result.scenario.name}: {sheet.title}", generated_on.isoformat())
-            _print_layout(sheet, layouts[sheet.title])
-    return workbook, layouts
+        sheets.append(Sheet(names["bands"]))
+        _bands_sheet(sheets[-1], bands)
+    sheets.append(Sheet(names["notes"]))
+    _explanation_sheet(sheets[-1], result, generated_on)
+    for sheet in sheets:  # the other sheets print the same way
+        if sheet.layout is None:
+            sheet.layout = PrintLayout(f"{result.scenario.name}: {sheet.title}", generated_on.isoformat())
+    return sheets
 
 
-def _print_layout(sheet, layout: PrintLayout) -> None:
-    """Landscape A4, one page wide, the header row on every page, title and date in the page header:
-    a municipality's name and its amounts print on the same page."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
-    sheet.page_margins.left = sheet.page_margins.right = 0.4  # inches: 1 cm
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.page_margins.header = sheet.page_margins.footer = 0.25
-    sheet.oddHeader.center.text = layout.title.replace("&", "&&")  # "&" starts a header code ("&P"); "&&" is one "&"
-    sheet.oddHeader.right.text = _("mc_generated", date=layout.date)
-    sheet.oddFooter.center.text = _("mc_page")
+def _xlsx(result: ScenarioResult, sheets: list[Sheet], generated_on: dt.date) -> bytes:
+    return to_xlsx(sheets, title=_("mc_title", name=result.scenario.name),
+                   creator=f"inburgering-allocation {__version__}", created=generated_on)
 
 
 def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None = None,
@@ -490,20 +460,11 @@ def meicirculaire_workbook(result: ScenarioResult, generated_on: dt.date | None 
     ``generated_on``: the generation date written in the "Toelichting" sheet, the page
     headers and the document properties (default: the ``SOURCE_DATE_EPOCH`` environment
     variable if set, else today, UTC). With a fixed date the bytes are identical for the
-    same input.
+    same input. Print layout: landscape A4, one page wide, the header row on every page,
+    title and date in the page header, "Pagina 1 van 3" in the footer.
     """
     generated_on = generated_on or generation_date()
-    workbook, _layouts = _build_workbook(result, generated_on, bands)
-    stamp = dt.datetime.combine(generated_on, dt.time())
-    properties = workbook.properties
-    properties.creator = f"inburgering-allocation {__version__}"
-    properties.title = _("mc_title", name=result.scenario.name)
-    properties.created = stamp
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    # openpyxl stamps the save time as 'modified': write the generation date instead
-    properties.modified = stamp
-    return _deterministic_zip(buffer.getvalue(), {"docProps/core.xml": tostring(properties.to_tree())})
+    return _xlsx(result, _build_sheets(result, generated_on, bands), generated_on)
 
 
 def meicirculaire_ods(result: ScenarioResult, generated_on: dt.date | None = None,
@@ -511,8 +472,18 @@ def meicirculaire_ods(result: ScenarioResult, generated_on: dt.date | None = Non
     """``<scenario-id>-meicirculaire.ods``: the same sheets and contents as the xlsx, as an
     OpenDocument spreadsheet (the Gemeentefonds' format since 2017). Deterministic like the xlsx."""
     generated_on = generated_on or generation_date()
-    workbook, layouts = _build_workbook(result, generated_on, bands)
-    return workbook_to_ods(workbook, layouts)
+    return sheets_to_ods(_build_sheets(result, generated_on, bands))
+
+
+def meicirculaire_files(result: ScenarioResult, formats: tuple[str, ...], generated_on: dt.date | None = None,
+                        bands: pd.DataFrame | None = None,
+                        tables: dict[str, pd.DataFrame] | None = None) -> dict[str, bytes]:
+    """The workbook in each of ``formats`` (``"xlsx"``, ``"ods"``) by suffix, its sheets built once
+    (``tables``: the pots' :func:`pot_table` when they are made already)."""
+    generated_on = generated_on or generation_date()
+    sheets = _build_sheets(result, generated_on, bands, tables)
+    writers = {"xlsx": lambda: _xlsx(result, sheets, generated_on), "ods": lambda: sheets_to_ods(sheets)}
+    return {suffix: writers[suffix]() for suffix in formats}
 
 
 def write_workbook(result: ScenarioResult, path: Path | str, generated_on: dt.date | None = None) -> Path:

@@ -1,215 +1,285 @@
 """Layer 4 (publishing): a workbook as an OpenDocument spreadsheet (ODS), the format in which
 the Gemeentefonds has published its rekenbestanden since September 2017.
 
-:func:`workbook_to_ods` writes the sheets of an openpyxl workbook (built in memory by
-:mod:`allocation.publish.meicirculaire`) as ODS with odfpy: the same sheets, cells, number
-formats, bold headers and column widths, and the same print layout (landscape, one page
-wide, the header row repeated on every page, a title and the generation date in the page
-header). The bytes are deterministic: fixed zip timestamps and no creation date.
+:func:`sheets_to_ods` writes :class:`~allocation.publish.sheets.Sheet` objects (built in
+memory by :mod:`allocation.publish.meicirculaire`) as ODS: the same sheets, cells, number
+formats, bold headers, wrapped text, column widths and row heights as the xlsx, and the
+same print layout (landscape, one page wide, the header row repeated on every page, the
+title and the generation date in the page header, "Pagina 1 van 3" in the footer).
+
+The XML is streamed with lxml's incremental writer (``etree.xmlfile``), a row at a time:
+no document tree of every cell is built. Text cells are ``office:value-type="string"``,
+never formulas. The bytes are deterministic: styles named in the order they are first
+used, fixed zip timestamps and no creation date.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
-import re
 import zipfile
-from dataclasses import dataclass
 
-from odf.namespaces import STYLENS, nsdict
-from odf.number import Number, NumberStyle
-from odf.opendocument import OpenDocumentSpreadsheet
-from odf.style import (
-    Header,
-    MasterPage,
-    PageLayout,
-    PageLayoutProperties,
-    ParagraphProperties,
-    Style,
-    TableCellProperties,
-    TableColumnProperties,
-    TextProperties,
-)
-from odf.table import Table, TableCell, TableColumn, TableHeaderRows, TableRow
-from odf.text import P
+from allocation.common.version import __version__
+from allocation.publish.sheets import Cell, PrintLayout, Sheet, generated_words, page_words
 
-#: openpyxl number format -> (decimal places, thousands grouping)
+__all__ = ["PrintLayout", "sheets_to_ods"]
+
+#: number format -> (decimal places, thousands grouping)
 NUMBER_FORMATS = {"#,##0": (0, True), "#,##0.00": (2, True), "0.0000000000": (10, False), "0.00": (2, False),
-                  "0.000": (3, False), "0.0000": (4, False)}
-#: one character of an openpyxl column width, in centimetres (Calibri 11 in LibreOffice)
+                  "0.0": (1, False), "0.000": (3, False), "0.0000": (4, False)}
+#: one character of a column width, in centimetres (Calibri 11 in LibreOffice)
 CHARACTER_CM = 0.2
+#: one point, in centimetres
+POINT_CM = 2.54 / 72
+
+NAMESPACES = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
+}
+MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-@dataclass(frozen=True)
-class PrintLayout:
-    """How a sheet prints: landscape, one page wide, the first row on every page, a page header."""
+def _q(name: str) -> str:
+    """``"table:table-cell"`` as lxml's ``{namespace}name``."""
+    prefix, _, local = name.partition(":")
+    return f"{{{NAMESPACES[prefix]}}}{local}"
 
-    title: str
-    date: str
+
+def _attributes(**items: str) -> dict[str, str]:
+    """Keyword arguments as qualified attributes: ``table__name`` is ``table:name``."""
+    return {_q(key.replace("__", ":").replace("_", "-")): value for key, value in items.items()}
 
 
 class _Styles:
-    """The automatic styles of the document, made once per combination that is used."""
+    """The automatic styles of content.xml, named in the order they are first used."""
 
-    def __init__(self, doc: OpenDocumentSpreadsheet):
-        self.doc = doc
-        self.cells: dict[tuple[str | None, bool, bool], Style] = {}
-        self.columns: dict[float, Style] = {}
-        self.numbers: dict[str, NumberStyle] = {}
-        self.tables: dict[str, Style] = {}
+    def __init__(self, sheets: list[Sheet]):
+        self.numbers: dict[str, str] = {}
+        self.cells: dict[tuple[str | None, bool, bool], str] = {}
+        self.columns: dict[float, str] = {}
+        self.rows: dict[float, str] = {}
+        self.tables: dict[PrintLayout, int] = {}
+        for sheet in sheets:
+            if sheet.layout is not None and sheet.layout not in self.tables:
+                self.tables[sheet.layout] = len(self.tables) + 1
+            for column in range(1, sheet.max_column + 1):
+                self.column(sheet.widths.get(column, 10))
+            for height in sheet.heights.values():
+                self.rows.setdefault(round(height * POINT_CM, 3), f"ro{len(self.rows) + 1}")
+            for _, cell in sorted(sheet.cells.items()):
+                self.cell(cell)
 
-    def number(self, pattern: str) -> NumberStyle | None:
-        if pattern not in NUMBER_FORMATS:
-            return None
-        if pattern not in self.numbers:
-            decimals, grouping = NUMBER_FORMATS[pattern]
-            style = NumberStyle(name=f"N{len(self.numbers) + 1}")
-            style.addElement(Number(decimalplaces=decimals, minintegerdigits=1,
-                                    grouping="true" if grouping else "false"))
-            self.doc.automaticstyles.addElement(style)
-            self.numbers[pattern] = style
-        return self.numbers[pattern]
+    def column(self, width: float) -> str:
+        width_cm = round(width * CHARACTER_CM, 2)
+        return self.columns.setdefault(width_cm, f"co{len(self.columns) + 1}")
 
-    def cell(self, pattern: str | None, bold: bool, wrap: bool) -> Style | None:
-        key = (pattern if pattern in NUMBER_FORMATS else None, bold, wrap)
+    def row(self, height_points: float) -> str:
+        return self.rows[round(height_points * POINT_CM, 3)]
+
+    def cell(self, cell: Cell) -> str | None:
+        number_format, bold, wrap = cell.style
+        key = (number_format if number_format in NUMBER_FORMATS else None, bold, wrap)
         if key == (None, False, False):
             return None
         if key not in self.cells:
-            number = self.number(pattern) if key[0] else None
-            options = {"name": f"ce{len(self.cells) + 1}", "family": "table-cell"}
-            if number is not None:
-                options["datastylename"] = number
-            style = Style(**options)
-            if bold:
-                style.addElement(TextProperties(fontweight="bold"))
-            if wrap:
-                style.addElement(TableCellProperties(wrapoption="wrap", verticalalign="top"))
-            self.doc.automaticstyles.addElement(style)
-            self.cells[key] = style
+            if key[0] is not None and key[0] not in self.numbers:
+                self.numbers[key[0]] = f"N{len(self.numbers) + 1}"
+            self.cells[key] = f"ce{len(self.cells) + 1}"
         return self.cells[key]
 
-    def column(self, width_cm: float) -> Style:
-        width_cm = round(width_cm, 2)
-        if width_cm not in self.columns:
-            style = Style(name=f"co{len(self.columns) + 1}", family="table-column")
-            style.addElement(TableColumnProperties(columnwidth=f"{width_cm}cm"))
-            self.doc.automaticstyles.addElement(style)
-            self.columns[width_cm] = style
-        return self.columns[width_cm]
-
-    def table(self, layout: PrintLayout | None) -> Style | None:
-        if layout is None:
-            return None
-        key = f"{layout.title} {layout.date}"
-        if key not in self.tables:
-            index = len(self.tables) + 1
-            page = PageLayout(name=f"pm{index}")
-            properties = PageLayoutProperties(printorientation="landscape", pagewidth="29.7cm", pageheight="21cm",
-                                              margin="1cm")
-            properties.setAttrNS(STYLENS, "scale-to-X", "1")  # one page wide ...
-            properties.setAttrNS(STYLENS, "scale-to-Y", "0")  # ... and as many pages long as needed
-            page.addElement(properties)
-            self.doc.automaticstyles.addElement(page)
-            master = MasterPage(name=f"Liggend{index}", pagelayoutname=page)
-            header = Header()
-            header.addElement(P(text=f"{layout.title} (gegenereerd {layout.date})"))
-            master.addElement(header)
-            self.doc.masterstyles.addElement(master)
-            style = Style(name=f"ta{index}", family="table", masterpagename=master)
-            self.doc.automaticstyles.addElement(style)
-            self.tables[key] = style
-        return self.tables[key]
+    def write(self, xf) -> None:
+        with xf.element(_q("office:automatic-styles")):
+            for index in self.tables.values():
+                _emit(xf, ("style:style", _attributes(style__name=f"ta{index}", style__family="table",
+                                                      style__master_page_name=f"Liggend{index}")))
+            for width_cm, name in self.columns.items():
+                _emit(xf, ("style:style", _attributes(style__name=name, style__family="table-column"),
+                           ("style:table-column-properties", _attributes(style__column_width=f"{width_cm}cm"))))
+            for height_cm, name in self.rows.items():
+                _emit(xf, ("style:style", _attributes(style__name=name, style__family="table-row"),
+                           ("style:table-row-properties", _attributes(style__row_height=f"{height_cm}cm",
+                                                                      style__use_optimal_row_height="false"))))
+            for pattern, name in self.numbers.items():
+                decimals, grouping = NUMBER_FORMATS[pattern]
+                _emit(xf, ("number:number-style", _attributes(style__name=name),
+                           ("number:number", _attributes(number__decimal_places=str(decimals),
+                                                         number__min_integer_digits="1",
+                                                         number__grouping="true" if grouping else "false"))))
+            for (pattern, bold, wrap), name in self.cells.items():
+                attributes = _attributes(style__name=name, style__family="table-cell")
+                if pattern is not None:
+                    attributes[_q("style:data-style-name")] = self.numbers[pattern]
+                parts: list = ["style:style", attributes]
+                if wrap:
+                    parts.append(("style:table-cell-properties",
+                                  _attributes(fo__wrap_option="wrap", style__vertical_align="top")))
+                if bold:
+                    parts.append(("style:text-properties", _attributes(fo__font_weight="bold")))
+                _emit(xf, tuple(parts))
 
 
-def _cell(value, style: Style | None) -> TableCell:
-    options = {"stylename": style} if style is not None else {}
-    if value is None:
-        return TableCell(**options)
+def _emit(xf, node) -> None:
+    """Write ``(tag, attributes, child, ...)`` (a child is such a tuple or a text) through the
+    incremental writer, so every prefix is the one the root declares."""
+    tag, attributes, *children = node
+    with xf.element(_q(tag), attributes):
+        for child in children:
+            if isinstance(child, str):
+                xf.write(child)
+            else:
+                _emit(xf, child)
+
+
+def _number_text(value: int | float) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+_CELL, _PARAGRAPH = _q("table:table-cell"), _q("text:p")
+_STYLE, _TYPE, _VALUE, _BOOLEAN = (_q("table:style-name"), _q("office:value-type"), _q("office:value"),
+                                   _q("office:boolean-value"))
+
+
+def _write_cell(xf, cell: Cell | None, style: str | None) -> None:
+    attributes = {} if style is None else {_STYLE: style}
+    if cell is None or cell.value is None:
+        with xf.element(_CELL, attributes):
+            return
+    value = cell.value
     if isinstance(value, bool):
-        cell = TableCell(valuetype="boolean", booleanvalue="true" if value else "false", **options)
-        cell.addElement(P(text="WAAR" if value else "ONWAAR"))
-        return cell
-    if isinstance(value, (int, float)):
-        cell = TableCell(valuetype="float", value=repr(value) if isinstance(value, float) else str(value), **options)
-        cell.addElement(P(text=str(value)))
-        return cell
-    cell = TableCell(valuetype="string", **options)
-    for line in str(value).split("\n"):
-        cell.addElement(P(text=line))
-    return cell
+        attributes[_TYPE] = "boolean"
+        attributes[_BOOLEAN] = "true" if value else "false"
+        lines = ["WAAR" if value else "ONWAAR"]
+    elif isinstance(value, (int, float)):
+        attributes[_TYPE] = "float"
+        attributes[_VALUE] = _number_text(value)
+        lines = [_number_text(value)]
+    else:
+        attributes[_TYPE] = "string"  # text is always text: never a formula
+        lines = str(value).split("\n")
+    with xf.element(_CELL, attributes):
+        for line in lines:
+            with xf.element(_PARAGRAPH):
+                if line:
+                    xf.write(line)
 
 
-def _sheet(doc: OpenDocumentSpreadsheet, styles: _Styles, worksheet, layout: PrintLayout | None) -> Table:
-    from openpyxl.utils import get_column_letter
-
-    table_style = styles.table(layout)
-    table = Table(name=worksheet.title, **({"stylename": table_style} if table_style is not None else {}))
-    columns = worksheet.max_column
-    for index in range(1, columns + 1):
-        width = worksheet.column_dimensions[get_column_letter(index)].width or 10
-        table.addElement(TableColumn(stylename=styles.column(width * CHARACTER_CM)))
-    for number, row in enumerate(worksheet.iter_rows(min_row=1, max_row=worksheet.max_row), start=1):
-        element = TableRow()
-        for cell in row:
-            wrap = bool(cell.alignment is not None and cell.alignment.wrap_text)
-            style = styles.cell(cell.number_format, bool(cell.font is not None and cell.font.b), wrap)
-            element.addElement(_cell(cell.value, style))
-        if number == 1 and layout is not None:  # the header row, repeated on every printed page
-            header = TableHeaderRows()
-            header.addElement(element)
-            table.addElement(header)
-        else:
-            table.addElement(element)
-    return table
+def _table(xf, sheet: Sheet, styles: _Styles) -> None:
+    attributes = {_q("table:name"): sheet.title}
+    if sheet.layout is not None:
+        attributes[_q("table:style-name")] = f"ta{styles.tables[sheet.layout]}"
+    row_tag = _q("table:table-row")
+    with xf.element(_q("table:table"), attributes):
+        for column in range(1, sheet.max_column + 1):
+            _emit(xf, ("table:table-column", {_STYLE: styles.column(sheet.widths.get(column, 10))}))
+        for number, row in enumerate(sheet.rows(), start=1):
+            attributes = {}
+            if number in sheet.heights:
+                attributes[_STYLE] = styles.row(sheet.heights[number])
+            with contextlib.ExitStack() as stack:
+                if number == 1 and sheet.layout is not None:  # the header row, repeated on every printed page
+                    stack.enter_context(xf.element(_q("table:table-header-rows")))
+                with xf.element(row_tag, attributes):
+                    for cell in row:
+                        _write_cell(xf, cell, None if cell is None else styles.cell(cell))
 
 
-_ROOT_TAG = re.compile(rb"<office:document-[a-z]+ [^>]*>")
-_NAMESPACE = re.compile(rb' xmlns:[a-z0-9]+="[^"]*"')
+def _document(root: str, write_body) -> bytes:
+    """An XML document streamed through ``write_body(xf)`` inside ``root``, which declares the prefixes."""
+    from lxml import etree
+
+    buffer = io.BytesIO()
+    with etree.xmlfile(buffer, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        nsmap = {prefix: uri for prefix, uri in NAMESPACES.items() if prefix != "manifest"}
+        with xf.element(_q(root), {_q("office:version"): "1.2"}, nsmap=nsmap):
+            write_body(xf)
+    return buffer.getvalue()
 
 
-def _sorted_namespaces(xml: bytes) -> bytes:
-    """odfpy declares on the root element the namespaces it happened to meet, in the order of a
-    set, which changes between runs. Declare every ODF namespace odfpy knows instead, sorted:
-    unused declarations are harmless and the bytes are the same in every run."""
-    match = _ROOT_TAG.search(xml)
-    if match is None:
-        return xml
-    tag = match.group(0)
-    found = {d.split(b"=")[0].strip(): d for d in _NAMESPACE.findall(tag)}
-    for uri, prefix in nsdict.items():
-        key = b"xmlns:" + prefix.encode()
-        found.setdefault(key, b" " + key + b'="' + uri.encode() + b'"')
-    rest = _NAMESPACE.sub(b"", tag)
-    name, _, attributes = rest[:-1].partition(b" ")
-    rebuilt = name + b"".join(found[k] for k in sorted(found))
-    rebuilt += (b" " + attributes if attributes.strip() else b"") + b">"
-    return xml[:match.start()] + rebuilt + xml[match.end():]
+def _content(sheets: list[Sheet], styles: _Styles) -> bytes:
+    def body(xf) -> None:
+        styles.write(xf)
+        with xf.element(_q("office:body")), xf.element(_q("office:spreadsheet")):
+            for sheet in sheets:
+                _table(xf, sheet, styles)
+
+    return _document("office:document-content", body)
 
 
-def _deterministic(content: bytes) -> bytes:
-    """The ODS zip with fixed timestamps and sorted namespace declarations; ``mimetype`` first
-    and stored, as ODF requires."""
+def _page_styles(styles: _Styles) -> bytes:
+    """styles.xml: per print layout a landscape A4 page one page wide, with the title in the middle, the
+    generation date right in the header and "Pagina 1 van 3" in the footer."""
+    def body(xf) -> None:
+        _emit(xf, ("office:styles", {},
+                   ("style:style", _attributes(style__name="Default", style__family="table-cell"),
+                    ("style:paragraph-properties", {}))))
+        with xf.element(_q("office:automatic-styles")):
+            for index in styles.tables.values():
+                # 1 cm left and right; the header and footer sit in 0.6 cm top and bottom margins, as in the xlsx
+                properties = _attributes(style__print_orientation="landscape", fo__page_width="29.7cm",
+                                         fo__page_height="21cm", fo__margin_left="1cm", fo__margin_right="1cm",
+                                         fo__margin_top="0.6cm", fo__margin_bottom="0.6cm",
+                                         style__first_page_number="continue")  # numbered on over the sheets
+                properties[_q("style:scale-to-X")] = "1"  # one page wide ...
+                properties[_q("style:scale-to-Y")] = "0"  # ... and as many pages long as needed
+                bands = [(f"style:{part}-style", {}, ("style:header-footer-properties", _attributes(
+                    fo__min_height="0.5cm", fo__margin_left="0cm", fo__margin_right="0cm",
+                    **({"fo__margin_bottom": "0.2cm"} if part == "header" else {"fo__margin_top": "0.2cm"}))))
+                         for part in ("header", "footer")]
+                _emit(xf, ("style:page-layout", _attributes(style__name=f"pm{index}"),
+                           ("style:page-layout-properties", properties), *bands))
+        with xf.element(_q("office:master-styles")):
+            page, of = page_words()
+            for layout, index in styles.tables.items():
+                header = ("style:header", {},
+                          ("style:region-center", {}, ("text:p", {}, layout.title)),
+                          ("style:region-right", {}, ("text:p", {}, generated_words(layout.date))))
+                footer = ("style:footer", {}, ("text:p", {}, f"{page} ", ("text:page-number", {}, "1"),
+                                               f" {of} ", ("text:page-count", {}, "1")))
+                _emit(xf, ("style:master-page", _attributes(style__name=f"Liggend{index}",
+                                                            style__page_layout_name=f"pm{index}"), header, footer))
+
+    return _document("office:document-styles", body)
+
+
+def _meta() -> bytes:
+    def body(xf) -> None:
+        _emit(xf, ("office:meta", {}, ("meta:generator", {}, f"inburgering-allocation/{__version__}")))
+
+    return _document("office:document-meta", body)
+
+
+def _manifest() -> bytes:
+    from lxml import etree
+
+    root = etree.Element(_q("manifest:manifest"), {_q("manifest:version"): "1.2"},
+                         nsmap={"manifest": NAMESPACES["manifest"]})
+    for path, media in (("/", MIMETYPE.decode()), ("content.xml", "text/xml"), ("styles.xml", "text/xml"),
+                        ("meta.xml", "text/xml")):
+        attributes = {_q("manifest:full-path"): path, _q("manifest:media-type"): media}
+        if path == "/":
+            attributes[_q("manifest:version")] = "1.2"
+        etree.SubElement(root, _q("manifest:file-entry"), attributes)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def sheets_to_ods(sheets: list[Sheet]) -> bytes:
+    """The sheets as ODS bytes: ``mimetype`` first and stored, as ODF requires, then the XML
+    parts, each with a fixed timestamp."""
+    styles = _Styles(sheets)
+    parts = [("mimetype", MIMETYPE), ("content.xml", _content(sheets, styles)), ("styles.xml", _page_styles(styles)),
+             ("meta.xml", _meta()), ("META-INF/manifest.xml", _manifest())]
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
-        names = source.namelist()
-        for name in ["mimetype"] + [n for n in names if n != "mimetype"]:
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in parts:
             entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            data = source.read(name)
-            target.writestr(entry, _sorted_namespaces(data) if name.endswith(".xml") else data)
+            archive.writestr(entry, data)
     return out.getvalue()
-
-
-def workbook_to_ods(workbook, layouts: dict[str, PrintLayout] | None = None) -> bytes:
-    """The sheets of an openpyxl workbook as ODS bytes; ``layouts`` gives the print layout per sheet title."""
-    layouts = layouts or {}
-    doc = OpenDocumentSpreadsheet()
-    styles = _Styles(doc)
-    default = Style(name="Default", family="table-cell")
-    default.addElement(ParagraphProperties())
-    doc.styles.addElement(default)
-    for worksheet in workbook.worksheets:
-        doc.spreadsheet.addElement(_sheet(doc, styles, worksheet, layouts.get(worksheet.title)))
-    buffer = io.BytesIO()
-    doc.write(buffer)
-    return _deterministic(buffer.getvalue())

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from allocation.publish.circular_tables import allocation_csv, pot_csv
-from allocation.publish.meicirculaire import meicirculaire_ods, meicirculaire_workbook
+from allocation.publish.circular_tables import allocation_csv, pot_csv, pot_table
+from allocation.publish.meicirculaire import meicirculaire_files
 from allocation.scenario.result import ScenarioResult
 
 #: The workbook formats ``run --format`` writes: both by default.
@@ -35,10 +35,11 @@ def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.d
     formats = FORMATS[workbook_format]
     names = export_names(result.loaded.scenario_id, pot_ids, workbook_format)
     long_name, workbook_names, pot_names = names[0], names[1:1 + len(formats)], names[1 + len(formats):]
-    builders = {"xlsx": meicirculaire_workbook, "ods": meicirculaire_ods}
     files = {long_name: allocation_csv(result)}
+    tables = {pot_id: pot_table(result, pot_id) for pot_id in pot_ids}  # for the workbooks and the CSVs
+    workbooks = meicirculaire_files(result, formats, generated_on, bands, tables)  # the sheets built once for both
     for suffix, name in zip(formats, workbook_names):
-        files[name] = builders[suffix](result, generated_on, bands)
+        files[name] = workbooks[suffix]
     for pot_id, name in zip(pot_ids, pot_names):
-        files[name] = pot_csv(result, pot_id, dutch=dutch)
+        files[name] = pot_csv(result, pot_id, dutch=dutch, table=tables[pot_id])
     return files
