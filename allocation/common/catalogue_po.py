@@ -47,6 +47,7 @@ def add(texts: dict[str, tuple[str, str]]) -> None:
         for key, pair in texts.items():
             if key in catalogue and catalogue[key].string != pair[index]:
                 print(f"{lang}: {key} replaced", file=sys.stderr)
+                catalogue.delete(key)  # Catalog.add keeps an existing message's text
             catalogue.add(key, pair[index])
         save(catalogue, lang)
 
