@@ -19,27 +19,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import median  # noqa: E402
+
 from allocation import compare, load_scenario, run_scenario  # noqa: E402
 from allocation.analysis.negotiation import negotiate  # noqa: E402
 from allocation.publish.brief import brief_files, brief_pdf  # noqa: E402
-
-
-def median(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

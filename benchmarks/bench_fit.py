@@ -21,10 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,22 +29,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import bare, median  # noqa: E402
+
 from allocation import load_scenario, run_scenario  # noqa: E402
 from allocation.analysis.fit import exact_fit, fit_table  # noqa: E402
 from allocation.engine.key_fit import fit_key  # noqa: E402
-
-
-def median(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def bare(repeats: int) -> float:
-    return median(lambda: subprocess.run([sys.executable, "-c", "import numpy, pandas"], check=True), repeats)
 
 
 def fictitious(n: int, years: int, seed: int = 21):

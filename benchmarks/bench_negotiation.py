@@ -18,13 +18,14 @@ import os
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import median  # noqa: E402
 
 from allocation import load_scenario, run_scenario  # noqa: E402
 from allocation.analysis.compromise import (  # noqa: E402
@@ -37,15 +38,6 @@ from allocation.analysis.compromise import (  # noqa: E402
 from allocation.analysis.decompose import decompose  # noqa: E402
 from allocation.analysis.guarantee import guarantee_table  # noqa: E402
 from allocation.analysis.negotiation import LEVELS  # noqa: E402
-
-
-def median(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def scaled(problem: CompromiseProblem, n: int, seed: int = 7) -> CompromiseProblem:

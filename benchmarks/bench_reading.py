@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import median  # noqa: E402
 
 CHILD = """
 import resource, sys, time
@@ -43,15 +43,6 @@ except InputError:
     outcome = "refused"
 print(outcome, time.perf_counter() - made, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
-
-
-def median_seconds(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def in_process(repeats: int) -> None:
@@ -80,14 +71,14 @@ def in_process(repeats: int) -> None:
             book = open_workbook(content, name)
             return [book.rows(s) for s in book.sheet_names]
 
-        base, ours = median_seconds(bare, repeats), median_seconds(bounded, repeats)
-        table = median_seconds(lambda: read_published_table(content, name), repeats)
+        base, ours = median(bare, repeats), median(bounded, repeats)
+        table = median(lambda: read_published_table(content, name), repeats)
         print(f"{name:<44} {base * 1000:>13.1f} ms {ours * 1000:>11.1f} ms {ours / base:>6.2f} "
               f"{table * 1000:>13.1f} ms")
     register = load_register("2021-01-01")
     text = "Gemeente;Aantal\r\n" + "".join(f"{n};{i % 7 + 1}\r\n" for i, n in enumerate(register["gm_name"]))
     data = text.encode("cp1252")  # FICTITIOUS counts
-    seconds = median_seconds(lambda: parse_key_csv(data, origin="k.csv", name="k", value_column="Aantal",
+    seconds = median(lambda: parse_key_csv(data, origin="k.csv", name="k", value_column="Aantal",
                                                    code_column="Gemeente"), repeats)
     print(f"key CSV by name, Windows-1252, 352 rows: {seconds * 1000:.1f} ms")
 

@@ -38,6 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import median  # noqa: E402
+
 from allocation import load_scenario, run_scenario  # noqa: E402
 from allocation.engine.batch import clip_and_rescale_rows, round_within_bounds_rows  # noqa: E402
 from allocation.scenario.sensitivity import run_draws, spread_spec  # noqa: E402
@@ -56,15 +58,6 @@ def timed(function, repeats: int) -> tuple[float, float]:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     return statistics.median(times), peak / 1e6
-
-
-def median_seconds(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def batched_solve(shares: np.ndarray, budgets: np.ndarray, floor: np.ndarray) -> None:
@@ -138,8 +131,8 @@ def main() -> None:
         floor = np.full(n, 150.0 * 3_500 / n)
         solves, bares = [], []
         for _ in range(args.repeats):  # interleaved, so that a change of load hits both
-            solves.append(median_seconds(lambda: batched_solve(shares, BUDGETS, floor), 1))
-            bares.append(median_seconds(lambda: bare_split(shares, BUDGETS), 1))
+            solves.append(median(lambda: batched_solve(shares, BUDGETS, floor), 1))
+            bares.append(median(lambda: bare_split(shares, BUDGETS), 1))
         solve, bare = statistics.median(solves), statistics.median(bares)
         print(f"| {n:,} FICTITIOUS municipalities | {solve:.3f} | {bare:.4f} | {solve / bare:.1f}x |")
     print(f"\n{load()} at the end")

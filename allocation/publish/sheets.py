@@ -20,7 +20,7 @@ import math
 import zipfile
 from dataclasses import dataclass, field
 
-from allocation.common.cells import is_risky
+from allocation.common.cells import XLSXWRITER_OPTIONS, is_risky
 from allocation.common.i18n import _
 
 
@@ -152,18 +152,19 @@ def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> 
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(buffer, XLSXWRITER_OPTIONS)
     stamp = dt.datetime.combine(created, dt.time())
     book.set_properties({"title": title, "author": creator, "created": stamp})
-    formats: dict[tuple[str | None, bool, bool], object] = {}
+    formats: dict[tuple[tuple[str | None, bool, bool], bool], object] = {}
 
-    def cell_format(style: tuple[str | None, bool, bool]):
-        if style == (None, False, False):
+    def cell_format(style: tuple[str | None, bool, bool], quote: bool = False):
+        """One format per style; ``quote``: with the quote prefix (a text a spreadsheet would run,
+        kept as typed)."""
+        if style == (None, False, False) and not quote:
             return None
-        if style not in formats:
+        if (style, quote) not in formats:
             number_format, bold, wrap = style
-            options: dict[str, object] = {}
+            options: dict[str, object] = {"quote_prefix": True} if quote else {}
             if number_format:
                 options["num_format"] = number_format
             if bold:
@@ -171,24 +172,8 @@ def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> 
             if wrap:
                 options["text_wrap"] = True
                 options["valign"] = "top"
-            formats[style] = book.add_format(options)
-        return formats[style]
-
-    quoted: dict[tuple[str | None, bool, bool], object] = {}
-
-    def quoted_format(style: tuple[str | None, bool, bool]):
-        if style not in quoted:
-            number_format, bold, wrap = style
-            options: dict[str, object] = {"quote_prefix": True}
-            if number_format:
-                options["num_format"] = number_format
-            if bold:
-                options["bold"] = True
-            if wrap:
-                options["text_wrap"] = True
-                options["valign"] = "top"
-            quoted[style] = book.add_format(options)
-        return quoted[style]
+            formats[style, quote] = book.add_format(options)
+        return formats[style, quote]
 
     for sheet in sheets:
         worksheet = book.add_worksheet(sheet.title)
@@ -205,10 +190,9 @@ def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> 
                 worksheet.write_boolean(r - 1, c - 1, value, style)
             elif isinstance(value, (int, float)):
                 worksheet.write_number(r - 1, c - 1, value, style)
-            elif is_risky(value):  # a text a spreadsheet would run: kept as typed, with the quote prefix
-                worksheet.write_string(r - 1, c - 1, str(value), quoted_format(cell.style))
             else:
-                worksheet.write_string(r - 1, c - 1, str(value), style)
+                worksheet.write_string(r - 1, c - 1, str(value), cell_format(cell.style, True) if is_risky(value)
+                                       else style)
         if sheet.freeze_header:
             worksheet.freeze_panes(1, 0)
         if sheet.layout is not None:
