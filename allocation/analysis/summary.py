@@ -6,6 +6,7 @@ from __future__ import annotations
 from allocation.common import i18n
 from allocation.common.i18n import N_, _
 from allocation.common.texts import text_table
+from allocation.data.keys import kind_word
 from allocation.scenario.result import (
     ScenarioResult,
     allocation_table,
@@ -64,11 +65,6 @@ def summary_text(result: ScenarioResult, top: int = 10) -> str:
     rows = [[code, name, i18n.number(amount)] for code, name, amount in totals.itertuples(index=False)]
     lines += text_table(rows, right={2})
     return "\n".join(lines) + "\n"
-
-
-def kind_word(kind: str) -> str:
-    """A key's kind in words: ``echt``, ``proxy``, ``aanname``."""
-    return _(f"kind_{kind}") if kind in ("real", "proxy", "assumption") else kind
 
 
 def constraint_summary_lines(result: ScenarioResult) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocation.common.i18n import _
+from allocation.common.i18n import N_, _
 from allocation.data.registers import (
     DATA_DIR,
     KEY_REGISTER_DATE,
@@ -97,3 +97,17 @@ def builtin_keys(data_dir: Path = DATA_DIR) -> dict[str, Key]:
         ),
     ]
     return {key.name: key for key in keys}
+
+
+_UNITS = {"persons": N_("unit_word_persons"), "persons (estimated)": N_("unit_word_persons_estimated"),
+          "km2": N_("unit_word_km2"), "municipalities": N_("unit_word_municipalities")}
+
+
+def kind_word(kind: str) -> str:
+    """A key's kind in words: ``echt``, ``proxy``, ``aanname`` (``real``, ... in English)."""
+    return _(f"kind_{kind}") if kind in ("real", "proxy", "assumption") else kind
+
+
+def unit_word(unit: str) -> str:
+    """A key's unit in words (``persons`` -> ``personen``); a unit of a user's key as written."""
+    return _(_UNITS[unit]) if unit in _UNITS else unit

@@ -23,9 +23,7 @@ from allocation.common.version import __version__
 # not pay for the exporters, the workbook writers or the solvers of other commands.
 
 def _keys(args: argparse.Namespace) -> int:
-    from allocation.data.keys import builtin_keys
-    from allocation.publish.meicirculaire import kind_word, unit_word
-    from allocation.scenario.loading import load_scenario
+    from allocation.data.keys import builtin_keys, kind_word, unit_word
 
     t = i18n._
     for key in builtin_keys().values():
@@ -39,6 +37,8 @@ def _keys(args: argparse.Namespace) -> int:
         print(t("cli_key_total", total=i18n.number(key.values.sum(), 2), count=len(key.values)))
         print()
     if args.scenario:
+        from allocation.scenario.loading import load_scenario
+
         loaded = load_scenario(args.scenario)
         for name, spec in loaded.scenario.user_keys.items():
             key = loaded.keys[name]

@@ -28,6 +28,7 @@ import pandas as pd
 from allocation.common import i18n
 from allocation.common.i18n import N_, _
 from allocation.common.version import __version__
+from allocation.data.keys import kind_word, unit_word
 from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE
 from allocation.engine.constrained_pot import REPORT_COLUMNS as BOUND_COLUMNS
 from allocation.publish.circular_tables import (
@@ -314,21 +315,9 @@ def _number(text):
         return text
 
 
-def kind_word(kind: str) -> str:
-    """A key's kind in words: ``echt``, ``proxy``, ``aanname`` (``real``, ... in English)."""
-    return _(f"kind_{kind}") if kind in ("real", "proxy", "assumption") else kind
-
-
-_UNITS = {"persons": N_("unit_word_persons"), "persons (estimated)": N_("unit_word_persons_estimated"),
-          "km2": N_("unit_word_km2"), "municipalities": N_("unit_word_municipalities")}
 _STEPS = {"merged_new_municipality": N_("mc_step_merged_new_municipality"), "split_part": N_("mc_step_split_part"),
           "absorbed": N_("mc_step_absorbed"), "absorbing_continues": N_("mc_step_absorbing_continues")}
 _STEP = re.compile("|".join(_STEPS))
-
-
-def unit_word(unit: str) -> str:
-    """A key's unit in words (``persons`` -> ``personen``); a unit of a user's key as written."""
-    return _(_UNITS[unit]) if unit in _UNITS else unit
 
 
 def step_words(steps) -> str:
