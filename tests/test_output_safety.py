@@ -431,3 +431,16 @@ def test_errors_are_capped_with_a_summary_and_long_yaml_values_and_fields_cut(tm
     assert len(lines) == 21 and lines[-1] == "error: and 31 more problems"
     assert long_lines(result) == []
     assert any("amount_eur: must be" in line and "x" * 80 + "..." in line for line in lines)
+
+
+def test_a_second_run_into_the_same_folder_says_which_files_it_replaced(tmp_path):
+    """Nothing is overwritten silently: a file left by an earlier run is named as replaced."""
+    scenario = str(SCENARIOS / "kamerbrief-2021.yaml")
+    first = cli("run", scenario, "--out", str(tmp_path))
+    assert first.returncode == 0 and "replaced" not in first.stdout
+    assert first.stdout.count("wrote ") >= 4
+    (tmp_path / "kept.txt").write_text("a file of the user's own")
+    second = cli("run", scenario, "--out", str(tmp_path))
+    assert second.returncode == 0 and "wrote " not in second.stdout
+    assert second.stdout.count("replaced ") == first.stdout.count("wrote ")
+    assert (tmp_path / "kept.txt").read_text() == "a file of the user's own"

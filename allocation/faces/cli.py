@@ -196,10 +196,11 @@ def _levels(values: list[float], flag: str = "--max-loss-pct") -> list[float]:
     return sorted(set(values))
 
 
-def _print_written(written: list[Path]) -> None:
+def _print_written(written: list[tuple[Path, bool]]) -> None:
+    """Every file written, and said so where it replaced a file of the same name."""
     print()
-    for path in written:
-        print(i18n._("cli_wrote", path=path))
+    for path, replaced in written:
+        print(i18n._("cli_replaced" if replaced else "cli_wrote", path=path))
 
 
 #: The arguments that name input files, in every command.
@@ -220,11 +221,14 @@ def _inputs(args: argparse.Namespace, results: list) -> list[Path]:
     return paths
 
 
-def _write(args: argparse.Namespace, files: dict[str, bytes], results: list) -> list[Path]:
-    """Every command writes here: all or nothing into ``--out``, never over one of its inputs."""
+def _write(args: argparse.Namespace, files: dict[str, bytes], results: list) -> list[tuple[Path, bool]]:
+    """Every command writes here: all or nothing into ``--out``, never over one of its inputs;
+    each path with whether it replaced an earlier file (an earlier run's output), to be said."""
     from allocation.publish.files import write_files
 
-    return write_files(files, Path(args.out), _inputs(args, results))
+    out = Path(args.out)
+    existing = {name for name in files if (out / name).is_file()}
+    return [(path, path.name in existing) for path in write_files(files, out, _inputs(args, results))]
 
 
 def _guarantee(args: argparse.Namespace) -> int:
