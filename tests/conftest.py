@@ -48,3 +48,16 @@ def english():
     with pytest.MonkeyPatch.context() as patch, i18n.using("en"):
         patch.setenv(i18n.ENV, "en")
         yield
+
+
+@pytest.fixture
+def clear_streamlit_caches():
+    """Streamlit's caches emptied before and after a test (AppTest runs the app in this process,
+    so ``st.cache_data`` and ``st.cache_resource`` are shared between tests)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

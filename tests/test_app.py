@@ -12,7 +12,6 @@ import math
 import re
 
 import pytest
-import streamlit as st
 import yaml
 from streamlit.testing.v1 import AppTest
 
@@ -24,13 +23,8 @@ VIEWS = ["allocation", "certainty", "scenario", "compare", "export"]
 
 
 @pytest.fixture(autouse=True)
-def clear_cache():
-    """AppTest runs the app in this process, so Streamlit's caches are shared between tests."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def clear_cache(clear_streamlit_caches):
+    """AppTest runs the app in this process: Streamlit's caches are shared between tests."""
 
 
 def start(scenario_id: str | None = None) -> AppTest:

@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 from allocation.faces.web import state
 from allocation.scenario import edits
@@ -25,12 +24,8 @@ THREADS = 6
 
 
 @pytest.fixture(autouse=True)
-def clear_cache():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def clear_cache(clear_streamlit_caches):
+    """AppTest runs the app in this process: Streamlit's caches are shared between tests."""
 
 
 def at_once(work, count: int = THREADS) -> list:
