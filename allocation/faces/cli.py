@@ -79,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.with_sensitivity:
         spec = _spread(args, result)
         bands = band_table(result, run_draws(result, spec))
-    files = export_files(result, dutch=args.dutch, workbook_format=args.format, bands=bands)
+    files = export_files(result, dutch=args.dutch, workbook_format=args.format, bands=bands, side_process=True)
     written = _write(args, files, [result])
     print(summary_text(result), end="")
     _print_written(written)
@@ -548,10 +548,18 @@ def main(argv: list[str] | None = None) -> int:
 #: scan the objects of every imported module again and again (about a tenth of `validate`).
 SHORT_COMMANDS = {"keys", "validate", "run", "explain"}
 
+#: Set by :func:`_handle` when a short command ran without starting anything that cleans up
+#: at exit (``run --with-sensitivity`` keeps its draws in a temporary folder): then
+#: ``python -m allocation`` ends the process without the interpreter's teardown (see __main__).
+ENDS_WITHOUT_TEARDOWN = False
+
 
 def _handle(args: argparse.Namespace) -> int:
+    global ENDS_WITHOUT_TEARDOWN
     collecting = gc.isenabled()
-    if args.command in SHORT_COMMANDS and not getattr(args, "with_sensitivity", False):
+    short = args.command in SHORT_COMMANDS and not getattr(args, "with_sensitivity", False)
+    ENDS_WITHOUT_TEARDOWN = short
+    if short:
         gc.disable()
     try:
         if getattr(args, "out", None) is not None and not args.out.strip():

@@ -27,6 +27,7 @@ import pandas as pd
 
 from allocation.common import i18n
 from allocation.common.i18n import N_, _
+from allocation.common.side_process import started
 from allocation.common.version import __version__
 from allocation.data.keys import kind_word, unit_word
 from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE
@@ -466,12 +467,19 @@ def meicirculaire_ods(result: ScenarioResult, generated_on: dt.date | None = Non
 
 def meicirculaire_files(result: ScenarioResult, formats: tuple[str, ...], generated_on: dt.date | None = None,
                         bands: pd.DataFrame | None = None,
-                        tables: dict[str, pd.DataFrame] | None = None) -> dict[str, bytes]:
+                        tables: dict[str, pd.DataFrame] | None = None,
+                        side_process: bool = False) -> dict[str, bytes]:
     """The workbook in each of ``formats`` (``"xlsx"``, ``"ods"``) by suffix, its sheets built once
-    (``tables``: the pots' :func:`pot_table` when they are made already)."""
+    (``tables``: the pots' :func:`pot_table` when they are made already). ``side_process``
+    (the command line only, see :mod:`allocation.common.side_process`): the ODS is written in a
+    forked process while this one writes the xlsx; the same bytes."""
     generated_on = generated_on or generation_date()
     sheets = _build_sheets(result, generated_on, bands, tables)
     writers = {"xlsx": lambda: _xlsx(result, sheets, generated_on), "ods": lambda: sheets_to_ods(sheets)}
+    if side_process and len(formats) > 1:
+        waiting = {suffix: started(writers[suffix]) for suffix in formats[1:]}
+        made = {formats[0]: writers[formats[0]]()} | {suffix: wait() for suffix, wait in waiting.items()}
+        return {suffix: made[suffix] for suffix in formats}
     return {suffix: writers[suffix]() for suffix in formats}
 
 

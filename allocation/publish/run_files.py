@@ -23,13 +23,16 @@ def export_names(scenario_id: str, pot_ids: list[str], workbook_format: str = "b
 
 
 def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.date | None = None,
-                 workbook_format: str = "both", bands: pd.DataFrame | None = None) -> dict[str, bytes]:
+                 workbook_format: str = "both", bands: pd.DataFrame | None = None,
+                 side_process: bool = False) -> dict[str, bytes]:
     """Every file ``run --out`` writes, by file name: ``<id>-allocation.csv`` (long, on the
     payment-year registers), ``<id>-meicirculaire.xlsx`` and/or ``.ods`` (``workbook_format``:
     ``xlsx``, ``ods`` or ``both``) and ``<id>-<pot>.csv`` per pot.
 
     ``dutch`` applies to the per-pot CSVs only; the long CSV keeps its fixed format.
     ``bands`` (:func:`allocation.analysis.sensitivity.band_table`) adds the sheet "Zekerheid".
+    ``side_process``: the command line's two workbooks written at once (see
+    :func:`~allocation.publish.meicirculaire.meicirculaire_files`); the same bytes.
     """
     pot_ids = list(result.scenario.pots)
     formats = FORMATS[workbook_format]
@@ -37,7 +40,8 @@ def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.d
     long_name, workbook_names, pot_names = names[0], names[1:1 + len(formats)], names[1 + len(formats):]
     files = {long_name: allocation_csv(result)}
     tables = {pot_id: pot_table(result, pot_id) for pot_id in pot_ids}  # for the workbooks and the CSVs
-    workbooks = meicirculaire_files(result, formats, generated_on, bands, tables)  # the sheets built once for both
+    workbooks = meicirculaire_files(result, formats, generated_on, bands, tables, side_process)
+    # (the sheets built once for both)
     for suffix, name in zip(formats, workbook_names):
         files[name] = workbooks[suffix]
     for pot_id, name in zip(pot_ids, pot_names):

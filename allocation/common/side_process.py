@@ -1,0 +1,51 @@
+"""Layer 0 (common): one job done in a forked side process while this one goes on.
+
+For the command line only (one short-lived process on a machine with more than one core):
+``run`` writes the ODS in a side process while it writes the xlsx. The side process runs the
+same function on the same objects (a fork copies them), so the bytes are the ones this
+process would make. When there is no ``fork``, or the side process fails in any way, the job
+is done here instead: the result never depends on whether the side process worked.
+Not for a server with threads (the app): a fork copies only the calling thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+
+def started(job: Callable[[], bytes]) -> Callable[[], bytes]:
+    """Start ``job`` in a side process; the returned function waits for its bytes (or,
+    if the side process could not deliver them, runs ``job`` here)."""
+    if not hasattr(os, "fork"):
+        return job
+    try:
+        reader, writer = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return job
+    if pid == 0:  # the side process: no cleanup of the parent's (its files, its exit handlers)
+        status = 1
+        try:
+            os.close(reader)
+            data = job()
+            view = memoryview(len(data).to_bytes(8, "big") + data)
+            while view:
+                view = view[os.write(writer, view):]
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+
+    def result() -> bytes:
+        chunks = []
+        with os.fdopen(reader, "rb") as stream:
+            while chunk := stream.read(1 << 20):
+                chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        received = b"".join(chunks)
+        if status != 0 or len(received) < 8 or int.from_bytes(received[:8], "big") != len(received) - 8:
+            return job()
+        return received[8:]
+
+    return result
