@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from allocation.data.keys import Key
@@ -91,11 +92,21 @@ def used_keys(loaded: LoadedScenario) -> list[Key]:
 
 
 def _in_pot_order(frame: pd.DataFrame, result: ScenarioResult) -> pd.DataFrame:
-    frame = frame[ALLOCATION_COLUMNS].copy()
+    frame = frame[ALLOCATION_COLUMNS]
     pot_order = {pot_id: i for i, pot_id in enumerate(result.scenario.pots)}
-    frame["_pot"] = frame["pot"].map(pot_order)
-    frame = frame.sort_values(["_pot", "year", "gm_code"], kind="stable").drop(columns="_pot")
-    return frame.reset_index(drop=True)
+    pots = frame["pot"].tolist()
+    if not set(pots) <= pot_order.keys():  # not the scenario's pots: the general sort
+        frame = frame.copy()
+        frame["_pot"] = frame["pot"].map(pot_order)
+        frame = frame.sort_values(["_pot", "year", "gm_code"], kind="stable").drop(columns="_pot")
+        return frame.reset_index(drop=True)
+    # a stable sort on (pot's place, year, code), as above; a run's tables are in this order
+    # already, then the frame is only copied
+    codes, _ = pd.factorize(frame["gm_code"], sort=True)
+    order = np.lexsort((codes, frame["year"].to_numpy(), np.array([pot_order[p] for p in pots])))
+    if (order == np.arange(len(order))).all():
+        return frame.reset_index(drop=True)
+    return frame.take(order).reset_index(drop=True)
 
 
 def allocation_table(result: ScenarioResult) -> pd.DataFrame:
