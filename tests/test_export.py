@@ -171,6 +171,33 @@ def test_the_meicirculaire_workbook_in_english(result):
         values_only=True)))
 
 
+def test_workbooks_written_at_once_are_the_same_bytes(result, files):
+    """The command line writes the ODS in a side process while it writes the xlsx: every
+    file the same bytes as written one after the other."""
+    assert export_files(result, generated_on=FIXED_DATE, side_process=True) == files
+
+
+def test_workbooks_written_here_when_the_side_process_fails(result, files, monkeypatch):
+    """A side process that cannot deliver (here: no fork) costs time, never a file."""
+    monkeypatch.setattr(os, "fork", lambda: (_ for _ in ()).throw(OSError("no processes left")))
+    assert export_files(result, generated_on=FIXED_DATE, side_process=True) == files
+
+
+def test_a_side_process_that_dies_is_replaced_by_the_job_here():
+    """The side process's bytes are checked for their length: a job that fails there is run here."""
+    from allocation.common.side_process import started
+
+    parent = os.getpid()
+
+    def job() -> bytes:
+        if os.getpid() != parent:
+            raise RuntimeError("fails in the side process")
+        return b"made here"
+
+    assert started(job)() == b"made here"
+    assert started(lambda: b"x" * 200_000)() == b"x" * 200_000  # more than a pipe holds
+
+
 def test_same_input_gives_the_same_files(result, files):
     again = export_files(result, generated_on=FIXED_DATE)
     assert again == files
