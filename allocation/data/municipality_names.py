@@ -16,7 +16,7 @@ from pathlib import Path
 
 from allocation.common.errors import InputError
 from allocation.common.texts import quoted
-from allocation.data.registers import DATA_DIR, load_register, register_dates
+from allocation.data.registers import DATA_DIR, all_registers, load_register, register_dates
 
 
 def normalise_code(text: str) -> str | None:
@@ -50,11 +50,11 @@ def plain(text: str) -> str:
 def municipalities(data_dir: Path = DATA_DIR) -> dict[str, Municipality]:
     """Every municipality of every register, by code (the name of its latest register)."""
     found: dict[str, Municipality] = {}
-    for date in register_dates(data_dir):
-        register = load_register(date, data_dir)
-        for code, name in zip(register["gm_code"].tolist(), register["gm_name"].tolist()):
-            first = found[code].first if code in found else date
-            found[code] = Municipality(code, name, first, date)
+    registers = all_registers(data_dir)  # by date, then code: each register in turn
+    for date, code, name in zip(registers["valid_from"].tolist(), registers["gm_code"].tolist(),
+                                registers["gm_name"].tolist()):
+        first = found[code].first if code in found else date
+        found[code] = Municipality(code, name, first, date)
     return found
 
 

@@ -128,6 +128,12 @@ def _register_dates(data_dir: Path) -> tuple[str, ...]:
     return tuple(sorted(_registers(data_dir)["valid_from"].unique()))
 
 
+def all_registers(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Every register of ``register.csv``, by valid_from date, then code (the frame is shared:
+    read it, never change it): valid_from, gm_code, gm_name, province_code, province_name."""
+    return _registers(Path(data_dir))
+
+
 def register_in_force(date: str, data_dir: Path = DATA_DIR) -> str:
     """The valid_from date of the register in force on ``date`` (ISO format)."""
     dates = [d for d in register_dates(data_dir) if d <= date]
