@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -473,14 +474,27 @@ def meicirculaire_files(result: ScenarioResult, formats: tuple[str, ...], genera
     (``tables``: the pots' :func:`pot_table` when they are made already). ``side_process``
     (the command line only, see :mod:`allocation.common.side_process`): the ODS is written in a
     forked process while this one writes the xlsx; the same bytes."""
+    return begun_files(result, formats, generated_on, bands, tables, side_process)()
+
+
+def begun_files(result: ScenarioResult, formats: tuple[str, ...], generated_on: dt.date | None = None,
+                bands: pd.DataFrame | None = None, tables: dict[str, pd.DataFrame] | None = None,
+                side_process: bool = False) -> Callable[[], dict[str, bytes]]:
+    """:func:`meicirculaire_files` begun: the sheets built and, with ``side_process``, every
+    format but the first already being written in a side process; the function returned
+    writes the rest and gives them all (the caller makes its other files in between)."""
     generated_on = generated_on or generation_date()
     sheets = _build_sheets(result, generated_on, bands, tables)
     writers = {"xlsx": lambda: _xlsx(result, sheets, generated_on), "ods": lambda: sheets_to_ods(sheets)}
-    if side_process and len(formats) > 1:
-        waiting = {suffix: started(writers[suffix]) for suffix in formats[1:]}
+    if not side_process or len(formats) < 2:
+        return lambda: {suffix: writers[suffix]() for suffix in formats}
+    waiting = {suffix: started(writers[suffix]) for suffix in formats[1:]}
+
+    def finished() -> dict[str, bytes]:
         made = {formats[0]: writers[formats[0]]()} | {suffix: wait() for suffix, wait in waiting.items()}
         return {suffix: made[suffix] for suffix in formats}
-    return {suffix: writers[suffix]() for suffix in formats}
+
+    return finished
 
 
 def write_workbook(result: ScenarioResult, path: Path | str, generated_on: dt.date | None = None) -> Path:

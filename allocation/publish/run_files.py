@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from allocation.publish.circular_tables import allocation_csv, pot_csv, pot_table
-from allocation.publish.meicirculaire import meicirculaire_files
+from allocation.publish.meicirculaire import begun_files
 from allocation.scenario.result import ScenarioResult
 
 #: The workbook formats ``run --format`` writes: both by default.
@@ -32,18 +32,18 @@ def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.d
     ``dutch`` applies to the per-pot CSVs only; the long CSV keeps its fixed format.
     ``bands`` (:func:`allocation.analysis.sensitivity.band_table`) adds the sheet "Zekerheid".
     ``side_process``: the command line's two workbooks written at once (see
-    :func:`~allocation.publish.meicirculaire.meicirculaire_files`); the same bytes.
+    :func:`~allocation.publish.meicirculaire.begun_files`); the same bytes.
     """
     pot_ids = list(result.scenario.pots)
     formats = FORMATS[workbook_format]
     names = export_names(result.loaded.scenario_id, pot_ids, workbook_format)
     long_name, workbook_names, pot_names = names[0], names[1:1 + len(formats)], names[1 + len(formats):]
-    files = {long_name: allocation_csv(result)}
     tables = {pot_id: pot_table(result, pot_id) for pot_id in pot_ids}  # for the workbooks and the CSVs
-    workbooks = meicirculaire_files(result, formats, generated_on, bands, tables, side_process)
-    # (the sheets built once for both)
+    finish = begun_files(result, formats, generated_on, bands, tables, side_process)  # the sheets built once
+    files = {long_name: allocation_csv(result)}  # made while a side process writes a workbook
+    pot_files = {name: pot_csv(result, pot_id, dutch=dutch, table=tables[pot_id])
+                 for pot_id, name in zip(pot_ids, pot_names)}
+    workbooks = finish()
     for suffix, name in zip(formats, workbook_names):
         files[name] = workbooks[suffix]
-    for pot_id, name in zip(pot_ids, pot_names):
-        files[name] = pot_csv(result, pot_id, dutch=dutch, table=tables[pot_id])
-    return files
+    return files | pot_files
