@@ -356,30 +356,69 @@ def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> 
     or scenarios without any pot and payment year in common.
     """
     results = list(results)
-    if len(results) < 2:
-        raise InputError(f"a comparison needs at least two scenarios (a baseline and another), got {len(results)}")
-    if not -len(results) <= baseline < len(results):
-        raise InputError(f"baseline {baseline} is not one of the {len(results)} scenarios (0-{len(results) - 1})")
-    baseline = baseline % len(results)
+    baseline = _baseline_index(results, baseline)
     labels = _labels(results)
     order = [baseline] + [i for i in range(len(results)) if i != baseline]
     infos = [_info(results[i], labels[i]) for i in order]
     pots, years, notes = _overlap(infos)
+    municipalities = _shared_municipalities(results, order, labels)
+    others = [info.label for info in infos[1:]]
+    per_municipality = _order(
+        _municipality_frame([results[i] for i in order], infos, pots, years, municipalities)[MUNICIPALITY_COLUMNS],
+        pots, others, ["gm_code"],
+    )
+    levels = per_municipality.groupby(["scenario", "pot", "year"], sort=False)
+    totals = _totals(levels, pots, others)
+    largest_gains, largest_losses = _largest(per_municipality, others, top)
+    return Comparison(
+        baseline=infos[0],
+        others=infos[1:],
+        pots=pots,
+        years=years,
+        notes=notes,
+        per_municipality=per_municipality,
+        bands=_band_counts(levels, pots, others),
+        totals=totals,
+        largest_gains=largest_gains,
+        largest_losses=largest_losses,
+        by_province=_order(_groups(per_municipality, "province_name"), pots, others, ["province_name"]),
+        by_size_class=_by_size_class(per_municipality, pots, others),
+        concentration=_concentration(totals, labels[baseline], others),
+        top=top,
+        scenario_ids=[info.label for info in infos],
+    )
 
-    base_result = results[baseline]
-    municipalities = base_result.municipalities[["gm_code", "gm_name", "province_name", "size_class", "population"]]
+
+def _baseline_index(results: list[ScenarioResult], baseline: int) -> int:
+    """The baseline's index from 0 (a negative one counts from the end); refused when out of range."""
+    if len(results) < 2:
+        raise InputError(f"a comparison needs at least two scenarios (a baseline and another), got {len(results)}")
+    if not -len(results) <= baseline < len(results):
+        raise InputError(f"baseline {baseline} is not one of the {len(results)} scenarios (0-{len(results) - 1})")
+    return baseline % len(results)
+
+
+def _shared_municipalities(results: list[ScenarioResult], order: list[int], labels: list[str]) -> pd.DataFrame:
+    """The baseline's municipalities with what the groups need; refused when another
+    scenario is on other municipalities."""
+    municipalities = results[order[0]].municipalities[["gm_code", "gm_name", "province_name", "size_class",
+                                                       "population"]]
     for i in order[1:]:
         if set(results[i].municipalities["gm_code"]) != set(municipalities["gm_code"]):
             raise InputError(
                 f"{labels[i]}: its municipalities differ from the baseline's; both must be on the 2021 key register"
             )
+    return municipalities
 
-    amounts = {labels[i]: _long_amounts(results[i], pots, years) for i in order}
-    base_label = labels[baseline]
-    base = amounts[base_label].rename(columns={"amount_eur": "base_eur"})
+
+def _municipality_frame(ordered: list[ScenarioResult], infos: list[ScenarioInfo], pots: list[str],
+                        years: dict[str, list[int]], municipalities: pd.DataFrame) -> pd.DataFrame:
+    """Every other scenario against the baseline (``ordered[0]``) per municipality, pot and
+    year on every level: amounts, differences, percentages, per inhabitant, band."""
+    base = _long_amounts(ordered[0], pots, years).rename(columns={"amount_eur": "base_eur"})
     frames = []
-    for info in infos[1:]:
-        other = amounts[info.label].rename(columns={"amount_eur": "other_eur"})
+    for result, info in zip(ordered[1:], infos[1:]):
+        other = _long_amounts(result, pots, years).rename(columns={"amount_eur": "other_eur"})
         merged = base.merge(other, on=["pot", "year", "gm_code"], how="outer", validate="one_to_one")
         merged = merged.fillna({"base_eur": 0, "other_eur": 0})
         merged.insert(0, "scenario", info.label)
@@ -388,7 +427,7 @@ def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> 
     frame["base_eur"] = frame["base_eur"].astype("int64")
     frame["other_eur"] = frame["other_eur"].astype("int64")
     frame = frame.merge(municipalities, on="gm_code", how="left")
-    frame["baseline"] = base_label
+    frame["baseline"] = infos[0].label
     frame["diff_eur"] = frame["other_eur"] - frame["base_eur"]
     frame["diff_pct"] = percent_change(frame["base_eur"].to_numpy(), frame["diff_eur"].to_numpy())
     population = frame["population"].astype(float)
@@ -396,16 +435,22 @@ def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> 
     frame["base_per_inhabitant"] = frame["base_eur"] / population
     frame["other_per_inhabitant"] = frame["other_eur"] / population
     frame["band"] = band_of(frame["base_eur"].to_numpy(), frame["diff_eur"].to_numpy())
-    others = [info.label for info in infos[1:]]
-    per_municipality = _order(frame[MUNICIPALITY_COLUMNS], pots, others, ["gm_code"])
+    return frame
 
-    levels = per_municipality.groupby(["scenario", "pot", "year"], sort=False)
+
+def _band_counts(levels, pots: list[str], others: list[str]) -> pd.DataFrame:
+    """Per scenario, pot and year (``levels``: the per-municipality frame grouped so): the
+    municipalities in each band."""
     bands = levels["band"].value_counts().unstack(fill_value=0).reindex(columns=BANDS, fill_value=0)
     bands = bands.reset_index()
     bands.columns.name = None
     bands["municipalities"] = bands[BANDS].sum(axis=1)
-    bands = _order(bands, pots, others)
+    return _order(bands, pots, others)
 
+
+def _totals(levels, pots: list[str], others: list[str]) -> pd.DataFrame:
+    """Per scenario, pot and year: the totals, the money redistributed, and the Gini
+    coefficients of the baseline and the other scenario."""
     totals = levels.agg(
         base_eur=("base_eur", "sum"),
         other_eur=("other_eur", "sum"),
@@ -423,31 +468,24 @@ def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> 
                 "gini_other": gini(group["other_eur"].to_numpy(), group["population"].to_numpy()),
             }
         )
-    totals = _order(totals.merge(pd.DataFrame(gini_rows), on=["scenario", "pot", "year"]), pots, others)
+    return _order(totals.merge(pd.DataFrame(gini_rows), on=["scenario", "pot", "year"]), pots, others)
 
-    concentration_rows = []
+
+def _concentration(totals: pd.DataFrame, base_label: str, others: list[str]) -> pd.DataFrame:
+    """The Gini coefficients as rows: the baseline's once (with the first other scenario's
+    rows), then each compared scenario's."""
+    rows = []
     for row in totals.itertuples(index=False):
         if row.scenario == others[0]:
-            concentration_rows.append(
-                {
-                    "scenario": base_label,
-                    "role": "baseline",
-                    "pot": row.pot,
-                    "year": row.year,
-                    "gini_eur_per_inhabitant": row.gini_base,
-                }
-            )
-        concentration_rows.append(
-            {
-                "scenario": row.scenario,
-                "role": "compared",
-                "pot": row.pot,
-                "year": row.year,
-                "gini_eur_per_inhabitant": row.gini_other,
-            }
-        )
-    concentration = pd.DataFrame(concentration_rows)
+            rows.append({"scenario": base_label, "role": "baseline", "pot": row.pot, "year": row.year,
+                         "gini_eur_per_inhabitant": row.gini_base})
+        rows.append({"scenario": row.scenario, "role": "compared", "pot": row.pot, "year": row.year,
+                     "gini_eur_per_inhabitant": row.gini_other})
+    return pd.DataFrame(rows)
 
+
+def _largest(per_municipality: pd.DataFrame, others: list[str], top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per scenario, over all pots and years: the ``top`` largest gains and losses (ties by code)."""
     overall = per_municipality[(per_municipality["pot"] == ALL) & (per_municipality["year"] == ALL)]
     gains, losses = [], []
     for label in others:
@@ -462,33 +500,16 @@ def compare(results: list[ScenarioResult], baseline: int = 0, top: int = 10) -> 
             .sort_values(["diff_eur", "gm_code"], ascending=[True, True], kind="stable")
             .head(top)
         )
-    largest_gains = pd.concat(gains, ignore_index=True)
-    largest_losses = pd.concat(losses, ignore_index=True)
+    return pd.concat(gains, ignore_index=True), pd.concat(losses, ignore_index=True)
 
-    by_province = _order(_groups(per_municipality, "province_name"), pots, others, ["province_name"])
+
+def _by_size_class(per_municipality: pd.DataFrame, pots: list[str], others: list[str]) -> pd.DataFrame:
+    """The groups by size class, the classes from small to large."""
     size_order = {label: i for i, (_, label) in enumerate(SIZE_CLASSES)}
     by_size_class = _groups(per_municipality, "size_class")
-    by_size_class = _order(
+    return _order(
         by_size_class.assign(_c=by_size_class["size_class"].map(size_order)), pots, others, ["_c"]
     ).drop(columns="_c")
-
-    return Comparison(
-        baseline=infos[0],
-        others=infos[1:],
-        pots=pots,
-        years=years,
-        notes=notes,
-        per_municipality=per_municipality,
-        bands=bands,
-        totals=totals,
-        largest_gains=largest_gains,
-        largest_losses=largest_losses,
-        by_province=by_province,
-        by_size_class=by_size_class,
-        concentration=concentration,
-        top=top,
-        scenario_ids=[info.label for info in infos],
-    )
 
 
 # --- text ------------------------------------------------------------------------------------
