@@ -86,8 +86,7 @@ def _key_register_lines(result: ScenarioResult, gm_code: str, only_year: int | N
     """The computation of a municipality of the key register, per pot, every year or one."""
     lines = []
     for pot_id, pot in result.scenario.pots.items():
-        detail = result.explanation(pot_id)
-        rows = detail[detail["gm_code"] == gm_code]
+        rows = result.explanation(pot_id, gm_code)
         if only_year is not None:
             rows = rows[rows["year"] == only_year]
         if rows.empty:

@@ -60,8 +60,9 @@ class ScenarioResult:
     def scenario(self) -> Scenario:
         return self.loaded.scenario
 
-    def explanation(self, pot_id: str) -> pd.DataFrame:
-        """Per municipality and year: key values and shares, and how the amount follows.
+    def explanation(self, pot_id: str, gm_code: str | None = None) -> pd.DataFrame:
+        """Per municipality and year: key values and shares, and how the amount follows
+        (``gm_code``: that municipality's rows only).
 
         Columns: gm_code, gm_name, one ``value:<key>`` and ``share:<key>`` pair per key
         used, combined_share, year, year_budget, vast_bedrag, variable_budget,
@@ -69,6 +70,10 @@ class ScenarioResult:
         """
         pot = self.pots[pot_id]
         base = self.key_shares[pot_id]
+        chosen = slice(None)
+        if gm_code is not None:
+            chosen = np.flatnonzero(base["gm_code"].to_numpy(dtype=object) == gm_code)
+            base = base.iloc[chosen]
         rows = []
         for column, year in enumerate(pot.years):
             frame = base.copy()
@@ -76,8 +81,8 @@ class ScenarioResult:
             frame["year_budget"] = pot.budgets[column]
             frame["vast_bedrag"] = pot.vast_bedrag
             frame["variable_budget"] = pot.budgets[column] - pot.vast_bedrag * len(pot.codes)
-            frame["exact_amount"] = pot.ideal[:, column]
-            frame["amount_eur"] = pot.amounts[:, column]
+            frame["exact_amount"] = pot.ideal[chosen, column]
+            frame["amount_eur"] = pot.amounts[chosen, column]
             frame["rounding_eur"] = frame["amount_eur"] - frame["exact_amount"]
             rows.append(frame)
         return pd.concat(rows, ignore_index=True)
