@@ -178,9 +178,10 @@ def _merge_targets(codes: list[str], successors: pd.DataFrame) -> tuple[np.ndarr
     """(codes of the target register, sorted; the position of each key-register code in it)
     when every step hands a municipality whole to one successor (mergers and renames); None
     when a municipality is split (then :func:`restate` divides it in exact fractions)."""
-    if (successors["share"] != "1").any() or successors["predecessor"].duplicated().any():
+    predecessors = successors["predecessor"].tolist()  # plain lists: a short table, pandas' overhead dominated
+    if any(share != "1" for share in successors["share"].tolist()) or len(set(predecessors)) < len(predecessors):
         return None
-    target = dict(zip(successors["predecessor"], successors["successor"]))
+    target = dict(zip(predecessors, successors["successor"].tolist()))
     mapped = [target.get(code, code) for code in codes]
     targets = np.array(sorted(set(mapped)), dtype=object)
     position = {code: i for i, code in enumerate(targets)}
