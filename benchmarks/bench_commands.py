@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_commands.py [--repeats 7] [--python .venv/bin/python]
+    python benchmarks/bench_commands.py [--repeats 7] [--python .venv/bin/python] [--before DIR]
 
 Each command runs as a fresh process (``subprocess``), ``--repeats`` times, the commands
 interleaved so that a change of machine load hits them all alike. Printed per command:
@@ -16,6 +16,15 @@ and ``explain`` at most 1.5x. Record the output with ``uptime`` in BENCHMARKS.md
 The processes run with Python's bytecode cache on, as in a normal install (a
 ``PYTHONDONTWRITEBYTECODE`` in the environment is dropped for them; the warm-up run of each
 command writes the ``__pycache__`` files), so no run pays for compiling the package.
+
+The CPU time of ``run`` includes its side process (the ODS is written in a forked process
+while the xlsx is written, see allocation/common/side_process.py): on a quiet machine with
+two cores its wall time is below its CPU time.
+
+``--before DIR``: a copy of an earlier commit (``git archive <commit> | tar -x -C DIR``); each
+command runs there too (``python -m allocation`` from that folder imports its package),
+interleaved with this checkout's, so a change of load hits before and after alike; its rows
+are marked "(before)".
 """
 
 from __future__ import annotations
@@ -52,10 +61,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(argv: list[str]) -> tuple[float, float]:
+def timed(argv: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     """(wall time, CPU time of the process) in seconds."""
     cpu, start = _children_cpu(), time.perf_counter()
-    done = subprocess.run(argv, cwd=ROOT, env=ENVIRONMENT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    done = subprocess.run(argv, cwd=cwd, env=ENVIRONMENT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
@@ -67,25 +76,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--before", help="a copy of an earlier commit, its commands run interleaved with these")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    before = Path(args.before).resolve() if args.before else None
+    start_load = os.getloadavg()
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as other:
         jobs = commands(args.python, folder)
-        walls: dict[str, list[float]] = {name: [] for name in jobs}
-        cpus: dict[str, list[float]] = {name: [] for name in jobs}
-        for argv, _ in jobs.values():  # a warm-up run each: caches and .pyc files
-            timed(argv)
+        runs: dict[str, tuple[list[str], Path, float | None]] = {}
+        for name, (argv, target) in jobs.items():
+            runs[name] = (argv, ROOT, target)
+            if before is not None and name != BARE:
+                runs[f"{name} (before)"] = (commands(args.python, other)[name][0], before, None)
+        walls: dict[str, list[float]] = {name: [] for name in runs}
+        cpus: dict[str, list[float]] = {name: [] for name in runs}
+        for argv, cwd, _ in runs.values():  # a warm-up run each: caches and .pyc files
+            timed(argv, cwd)
         for _ in range(args.repeats):
-            for name, (argv, _) in jobs.items():
-                wall, cpu = timed(argv)
+            for name, (argv, cwd, _) in runs.items():
+                wall, cpu = timed(argv, cwd)
                 walls[name].append(wall)
                 cpus[name].append(cpu)
     base, base_cpu = statistics.median(walls[BARE]), statistics.median(cpus[BARE])
     load = os.getloadavg()
-    print(f"{args.repeats} repeats; load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+    print(f"{args.repeats} repeats; load average at the start {start_load[0]:.2f} {start_load[1]:.2f} "
+          f"{start_load[2]:.2f}, at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
           f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
     print("| command | wall median (s) | min | max | ratio to bare | CPU median (s) | CPU ratio | target (wall) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    for name, (_, target) in jobs.items():
+    for name, (_, _, target) in runs.items():
         median, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
         ratio = median / base
         verdict = "" if target is None else f"<= {target:g}x: {'met' if ratio <= target else 'missed'}"
