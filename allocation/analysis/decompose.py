@@ -106,8 +106,9 @@ def _hybrid(base: ScenarioResult, other: ScenarioResult, pots: list[str], taken:
     base_dir = (other if "constraints" in taken else base).loaded.base_dir
     switched = ", ".join(sorted(taken)) or "nothing"
     loaded = parse_scenario(to_yaml(data), origin=f"{base.loaded.origin} with {switched} from {other.loaded.origin}",
-                            scenario_id=base.loaded.scenario_id, base_dir=base_dir, extra_keys=keys or None)
-    return run_scenario(loaded)
+                            scenario_id=base.loaded.scenario_id, base_dir=base_dir, extra_keys=keys or None,
+                            data_dir=base.data_dir)
+    return run_scenario(loaded, base.data_dir)
 
 
 def _amounts(result: ScenarioResult, index: pd.MultiIndex) -> np.ndarray:

@@ -15,6 +15,7 @@ a payment year that only one side has, is an error or a note, never silently dro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -40,23 +41,25 @@ class Mutaties:
     notes: list[str] = field(default_factory=list)
 
 
-def _register_of(codes: set[str]) -> str | None:
-    for date in register_dates():
-        if set(load_register(date)["gm_code"]) == codes:
+def _register_of(codes: set[str], data_dir: Path) -> str | None:
+    for date in register_dates(data_dir):
+        if set(load_register(date, data_dir)["gm_code"]) == codes:
             return date
     return None
 
 
-def _on_register(amounts: pd.Series, target: pd.DataFrame, peildatum: str, where: str) -> pd.Series:
-    """The baseline amounts of one pot-year on the target register (restated when earlier)."""
+def _on_register(amounts: pd.Series, target: pd.DataFrame, peildatum: str, where: str,
+                 data_dir: Path) -> pd.Series:
+    """The baseline amounts of one pot-year on the target register (restated when earlier;
+    ``data_dir``: the registers and mergers the scenario ran on)."""
     codes = set(amounts.index)
     wanted = set(target["gm_code"])
     if codes == wanted:
         return amounts
-    date = _register_of(codes)
+    date = _register_of(codes, data_dir)
     if date is not None and date < peildatum:
         try:
-            return restate(amounts, load_mergers(), after=date, until=peildatum)
+            return restate(amounts, load_mergers(data_dir), after=date, until=peildatum)
         except RestatementError as exc:
             raise InputError([f"{where}: {p}" for p in exc.problems]) from None
     foreign = sorted(codes - wanted)
@@ -100,7 +103,8 @@ def mutaties(baseline: pd.DataFrame, result: ScenarioResult, baseline_name: str)
             amounts = rows.set_index("gm_code")["amount_eur"].astype("int64")
             peildatum = result.peildata[year][0]
             try:
-                base = _on_register(amounts, result.registers[year], peildatum, f"{baseline_name}: pot {pot} {year}")
+                base = _on_register(amounts, result.registers[year], peildatum, f"{baseline_name}: pot {pot} {year}",
+                                    result.data_dir)
             except InputError as exc:
                 problems += exc.problems
                 continue

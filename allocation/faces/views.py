@@ -70,9 +70,9 @@ def pot_year_table(
         date = payment_register(result, year)[0]
         register = result.registers.get(year)
         if register is None:
-            register = load_register(date)
+            register = load_register(date, result.data_dir)
         if set(register["gm_code"]) != set(population.index):
-            population = restate(population, load_mergers(), after=KEY_REGISTER_DATE, until=date)
+            population = restate(population, load_mergers(result.data_dir), after=KEY_REGISTER_DATE, until=date)
     register = register.set_index("gm_code")
     frame = pd.DataFrame(
         {

@@ -40,7 +40,7 @@ from allocation.analysis.negotiation import DEFAULT_MAX_LOSS_PCT, Negotiation, k
 from allocation.common import dutch_numbers as nl
 from allocation.common.errors import InputError
 from allocation.common.version import __version__
-from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE, geojson_path
+from allocation.data.registers import KEY_REGISTER_DATE, geojson_path
 from allocation.scenario.result import ScenarioResult
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -53,7 +53,7 @@ def file_name(comparison: Comparison) -> str:
     return f"brief-{comparison.baseline.label}-vs-{comparison.others[0].label}.pdf"
 
 
-def _difference_map(rows: pd.DataFrame, data_dir: Path = DATA_DIR) -> bytes:
+def _difference_map(rows: pd.DataFrame, data_dir: Path) -> bytes:
     """A choropleth of the difference in % per municipality (key register boundaries), as PNG."""
     geo = json.loads(geojson_path(KEY_REGISTER_DATE, data_dir).read_text(encoding="utf-8"))
     change = rows.set_index("gm_code")["diff_pct"]
@@ -157,11 +157,13 @@ def _differences(base: ScenarioResult, other: ScenarioResult) -> list[str]:
 
 def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Comparison, negotiation: Negotiation,
               *, pot: str | None = None, year: int | None = None, created: dt.datetime | None = None,
-              data_dir: Path = DATA_DIR) -> bytes:
-    """The brief as PDF bytes (``created``: the date printed and stored; default now, UTC). At
+              data_dir: Path | None = None) -> bytes:
+    """The brief as PDF bytes (``created``: the date printed and stored; default now, UTC;
+    ``data_dir``: the map's boundaries, default the folder ``base`` was computed on). At
     most :data:`MAX_PAGES` pages: where the sources and assumptions would run over, fewer of
     their lines are printed, with a line saying how many are left to the scenario files."""
     created = created or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    data_dir = base.data_dir if data_dir is None else data_dir
     for limit in (None, 40, 20, 10, 0):
         pdf = _render(base, other, comparison, negotiation, pot, year, created, data_dir, limit)
         if pdf.page_no() <= MAX_PAGES:

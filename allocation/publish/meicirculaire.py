@@ -31,7 +31,7 @@ from allocation.common.i18n import N_, _
 from allocation.common.side_process import started
 from allocation.common.version import __version__
 from allocation.data.keys import kind_word, unit_word
-from allocation.data.registers import DATA_DIR, KEY_REGISTER_DATE
+from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.engine.constrained_pot import REPORT_COLUMNS as BOUND_COLUMNS
 from allocation.publish.circular_tables import (
     municipality_number,
@@ -300,7 +300,7 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
         [rules, _("mc_rule_rounding"), _("mc_rule_rounding_text"), "", ""],
         [rules, _("mc_rule_mergers"), _("mc_rule_mergers_text"), "", ""],
     ]
-    hashes = content_hashes(result)
+    hashes = content_hashes(result, result.data_dir)
     check = _("mc_section_check")
     rows.append([check, _("mc_software"), f"inburgering-allocation {__version__}", "", ""])
     for name, digest in hashes.items():
@@ -333,8 +333,10 @@ def constraint_words(text: str) -> str:
     return text if i18n.language() == "en" else dutch_constraint(text)
 
 
-def content_hashes(result: ScenarioResult, data_dir: Path = DATA_DIR) -> dict[str, str]:
-    """sha256 of the scenario text, each data file, each user key's values, and of all together."""
+def content_hashes(result: ScenarioResult, data_dir: Path | None = None) -> dict[str, str]:
+    """sha256 of the scenario text, each data file (``data_dir``: default the folder the
+    result was computed on), each user key's values, and of all together."""
+    data_dir = result.data_dir if data_dir is None else data_dir
     hashes = {_("mc_hash_scenario"): result.loaded.content_hash}
     for name, *_rest in DATA_FILES:
         path = Path(data_dir) / name

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from allocation.data.keys import Key
+from allocation.data.registers import DATA_DIR
 from allocation.engine.constrained_pot import REPORT_COLUMNS, ConstrainedPot
 from allocation.engine.pot import PotAllocation
 from allocation.scenario.loading import LoadedScenario
@@ -30,6 +32,8 @@ class ScenarioResult:
     province_name).
     ``successors``: payment year -> :func:`allocation.engine.restate.successor_map` of the key
     register's codes (the predecessor-to-successor mapping used).
+    ``data_dir``: the data folder (registers, mergers, indicators) the result was computed
+    on; whatever is computed from the result later reads that folder, never the default one.
     """
 
     loaded: LoadedScenario
@@ -42,6 +46,7 @@ class ScenarioResult:
     registers: dict[int, pd.DataFrame] = field(default_factory=dict)
     successors: dict[int, pd.DataFrame] = field(default_factory=dict)
     constrained: dict[str, ConstrainedPot] = field(default_factory=dict)  # pot id -> what its constraints did
+    data_dir: Path = DATA_DIR
 
     def bound_report(self, pot_id: str) -> pd.DataFrame:
         """Per pot-year, the municipalities that sit on a constraint and what it cost or gave them.

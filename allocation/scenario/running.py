@@ -145,14 +145,17 @@ def run_scenario(loaded: LoadedScenario, data_dir: Path = DATA_DIR, chain: tuple
         registers=registers,
         successors=successors,
         constrained=constrained_info,
+        data_dir=Path(data_dir),
     )
 
 
-def refresh_published(result: ScenarioResult, data_dir: Path = DATA_DIR) -> None:
+def refresh_published(result: ScenarioResult, data_dir: Path | None = None) -> None:
     """Recompute ``published``, ``peildata``, ``registers`` and ``successors`` from
-    ``result.allocation``; call it after changing the allocation of a result."""
+    ``result.allocation``; call it after changing the allocation of a result (``data_dir``:
+    default the folder the result was computed on)."""
     codes = list(result.municipalities["gm_code"])
-    published, peildata, registers, successors = _publish(result.allocation, result.scenario, codes, data_dir)
+    folder = result.data_dir if data_dir is None else data_dir
+    published, peildata, registers, successors = _publish(result.allocation, result.scenario, codes, folder)
     result.published, result.peildata, result.registers, result.successors = published, peildata, registers, successors
 
 
