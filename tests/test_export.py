@@ -654,3 +654,21 @@ def test_a_title_longer_than_excels_header_limit_is_cut_and_the_page_header_kept
     assert title.startswith("Scenario && variant") and title.endswith("...") and len(title) < 255
     assert book.oddHeader.right.text == "gegenereerd 2026-05-31"
     assert book.oddFooter.center.text == "Pagina &P van &N"
+
+
+def test_a_stuck_side_process_is_ended_and_the_job_done_here(monkeypatch):
+    """A side process that never delivers does not hang the command: after the time limit it
+    is ended and the job runs here."""
+    import time
+
+    from allocation.common import side_process
+
+    parent = os.getpid()
+    monkeypatch.setattr(side_process, "TIMEOUT", 0.5)
+
+    def job() -> bytes:
+        if os.getpid() != parent:
+            time.sleep(60)
+        return b"made here"
+
+    assert side_process.started(job)() == b"made here"

@@ -11,7 +11,13 @@ Not for a server with threads (the app): a fork copies only the calling thread.
 from __future__ import annotations
 
 import os
+import selectors
+import signal
+import time
 from collections.abc import Callable
+
+#: Seconds the side process may take before it is ended and its job done here instead.
+TIMEOUT = 120.0
 
 
 def started(job: Callable[[], bytes]) -> Callable[[], bytes]:
@@ -39,9 +45,19 @@ def started(job: Callable[[], bytes]) -> Callable[[], bytes]:
 
     def result() -> bytes:
         chunks = []
-        with os.fdopen(reader, "rb") as stream:
-            while chunk := stream.read(1 << 20):
+        deadline = time.monotonic() + TIMEOUT
+        with selectors.DefaultSelector() as selector:
+            selector.register(reader, selectors.EVENT_READ)
+            while True:
+                if not selector.select(max(0.0, deadline - time.monotonic())):  # stuck: ended, done here
+                    os.kill(pid, signal.SIGKILL)
+                    chunks = []
+                    break
+                chunk = os.read(reader, 1 << 20)
+                if not chunk:
+                    break
                 chunks.append(chunk)
+        os.close(reader)
         _, status = os.waitpid(pid, 0)
         received = b"".join(chunks)
         if status != 0 or len(received) < 8 or int.from_bytes(received[:8], "big") != len(received) - 8:
