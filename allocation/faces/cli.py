@@ -61,12 +61,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from allocation.analysis.sensitivity import band_table
     from allocation.analysis.summary import summary_text
     from allocation.publish.run_files import export_files
     from allocation.scenario.loading import load_scenario
     from allocation.scenario.running import run_scenario
-    from allocation.scenario.sensitivity import run_draws
 
     loaded = load_scenario(args.scenario)
     result = run_scenario(loaded)
@@ -76,7 +74,10 @@ def _run(args: argparse.Namespace) -> int:
              if value is not None]
     if given and not args.with_sensitivity:
         raise InputError(f"{', '.join(given)} only apply with --with-sensitivity; add it or leave them out")
-    if args.with_sensitivity:
+    if args.with_sensitivity:  # the draws' modules only when asked for
+        from allocation.analysis.sensitivity import band_table
+        from allocation.scenario.sensitivity import run_draws
+
         spec = _spread(args, result)
         bands = band_table(result, run_draws(result, spec))
     files = export_files(result, dutch=args.dutch, workbook_format=args.format, bands=bands, side_process=True)
