@@ -44,7 +44,7 @@ def started(job: Callable[[], bytes]) -> Callable[[], bytes]:
     os.close(writer)
 
     def result() -> bytes:
-        chunks = []
+        chunks: list[bytes] = []
         deadline = time.monotonic() + TIMEOUT
         with selectors.DefaultSelector() as selector:
             selector.register(reader, selectors.EVENT_READ)
