@@ -79,6 +79,19 @@ class ScenarioResult:
         if gm_code is not None:
             chosen = np.flatnonzero(base["gm_code"].to_numpy(dtype=object) == gm_code)
             base = base.iloc[chosen]
+        years = list(pot.years)
+        if len(base) and years:  # every year's rows at once (year by year, then code), as below
+            count = len(base)
+            frame = base.iloc[np.tile(np.arange(count), len(years))].reset_index(drop=True)
+            budgets = np.array([int(budget) for budget in pot.budgets], dtype=np.int64)
+            frame["year"] = np.repeat(np.array(years, dtype=np.int64), count)
+            frame["year_budget"] = np.repeat(budgets, count)
+            frame["vast_bedrag"] = np.full(len(frame), pot.vast_bedrag, dtype=np.int64)
+            frame["variable_budget"] = np.repeat(budgets - pot.vast_bedrag * len(pot.codes), count)
+            frame["exact_amount"] = pot.ideal[chosen].T.reshape(-1)
+            frame["amount_eur"] = pot.amounts[chosen].T.reshape(-1)
+            frame["rounding_eur"] = frame["amount_eur"] - frame["exact_amount"]
+            return frame
         rows = []
         for column, year in enumerate(pot.years):
             frame = base.copy()
