@@ -14,8 +14,8 @@ if cli.ENDS_WITHOUT_TEARDOWN:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except BrokenPipeError:  # the reader went away: the ordinary exit handles it
-        pass
-    else:
-        os._exit(code)
+    except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as the commands do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os._exit(1)
+    os._exit(code)
 raise SystemExit(code)

@@ -123,6 +123,15 @@ def test_keys_lists_every_builtin_key_with_kind_and_source():
     assert "[proxy]" in result.stdout and "source:" in result.stdout
 
 
+def test_a_short_command_ending_without_teardown_delivers_its_whole_output():
+    """The short commands end the process without the interpreter's teardown: what they
+    print reaches a pipe whole, the same as the command run in process, with its exit code."""
+    for args in (["keys"], ["explain", str(SCENARIOS / "kamerbrief-2021.yaml"), "363"]):
+        process, inside = cli_process(*args), cli(*args)
+        assert (process.returncode, process.stdout) == (inside.returncode, inside.stdout), args
+        assert process.stdout.endswith("\n") and len(process.stdout) > 500
+
+
 def test_explain_lets_a_municipality_recompute_its_amount():
     result = cli_process("explain", str(SCENARIOS / "kamerbrief-2021.yaml"), "363")
     assert result.returncode == 0
