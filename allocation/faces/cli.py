@@ -126,8 +126,8 @@ def _compare(args: argparse.Namespace) -> int:
     written = _write(args, comparison_files(comparison, found, extra), results)
     for result, info in zip(results, [comparison.baseline] + comparison.others):
         if info.label != result.loaded.scenario_id:
-            print(f"NOTE: {result.loaded.origin} has the scenario id {result.loaded.scenario_id} of an earlier file; "
-                  f"it is called {info.label} in the comparison and its files")
+            print(i18n._("cli_note", note=i18n._("cmp_renamed", origin=result.loaded.origin,
+                                                  id=result.loaded.scenario_id, label=info.label)))
     print(comparison_summary(comparison), end="")
     for item in found:
         print()
