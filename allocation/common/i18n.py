@@ -197,11 +197,15 @@ def money(value: float, lang: str | None = None) -> str:
     return eur(value, max(2, decimals), lang)
 
 
-def pct(value: float, decimals: int = 1, lang: str | None = None, signed: bool = False) -> str:
-    """``12,5%`` from 12.5 (a value in percent); ``+2,0%`` when ``signed``; ``–`` when NaN."""
+def pct(value: float, decimals: int = 1, lang: str | None = None, signed: bool = False, trim: bool = False) -> str:
+    """``12,5%`` from 12.5 (a value in percent); ``+2,0%`` when ``signed``; ``–`` when NaN;
+    with ``trim`` at most ``decimals`` decimals (``5%``, ``2,5%``: a level as written)."""
     if value != value:
         return "–"
     text = number(abs(value), decimals, lang)
+    if trim and decimals:
+        sep = "," if locale(lang).startswith("nl") else "."
+        text = text.rstrip("0").rstrip(sep)
     sign = "-" if value < 0 and text.strip("0.,") else ("+" if signed and text.strip("0.,") else "")
     return f"{sign}{text}%"
 

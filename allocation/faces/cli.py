@@ -262,22 +262,21 @@ def _guarantee(args: argparse.Namespace) -> int:
         files[f"{ids[1]}-guarantee-{args.apply:g}-allocation.csv"] = allocation_csv(applied)
     written = _write(args, files, [reference, scenario])
     print(guarantee_text(table, *ids), end="")
-    print(f"\nPer payment year at {level:g}% (the municipalities file; budget-neutral: the gains skimmed pay the "
-          "top-ups):")
+    level_text = i18n.pct(level, 4, trim=True)
+    print("\n" + i18n._("gua_per_year", level=level_text))
     for item in guarantee.years:
         if item.year == "all":
             continue
         if item.costs_nothing:
-            said = f"costs nothing: nobody loses more than {level:g}%"
+            said = i18n._("gua_costs_nothing", level=level_text)
         elif item.payers is None:
-            said = (f"{euro(item.top_up_eur)} for {item.cost.topped_up} municipalities; skimming every gain "
-                    "does not pay it")
+            said = i18n._("gua_year_unpaid", top_up=i18n.eur(item.top_up_eur), count=item.cost.topped_up)
         else:
-            said = (f"{euro(item.top_up_eur)} for {item.cost.topped_up} municipalities, paid by {item.payers} "
-                    f"municipalities (gains capped at {item.cost.gain_cap_pct:.2f}%)")
+            said = i18n._("gua_year_paid", top_up=i18n.eur(item.top_up_eur), count=item.cost.topped_up,
+                          payers=item.payers, cap=i18n.pct(item.cost.gain_cap_pct, 2))
         print(f"  {item.pot} {item.year}: {said}")
     for problem in guarantee.unpaid:
-        print(f"NOTE: {problem}: left out of the municipalities file")
+        print(i18n._("cli_note", note=i18n._("gua_left_out", problem=problem)))
     _print_written(written)
     return 0
 
