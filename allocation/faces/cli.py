@@ -302,11 +302,11 @@ def _compromise(args: argparse.Namespace) -> int:
     written = _write(args, files, [reference, target])
     print(frontier_text(points, problem, least, args.pot, year, *ids), end="")
     if found.scenario_yaml is None:
-        print(f"No level given is feasible; the least achievable largest loss is {least:.4f}%: no scenario written.")
+        print(i18n._("cpr_none_feasible", least=i18n.pct(least, 4)))
     else:
-        print(f"Compromise scenario: the level of {found.max_loss_pct:g}% "
-              f"({'the smallest feasible' if len(levels) > 1 else 'as asked'}).")
-        print(f"Key in words: {found.words}")
+        print(i18n._("cpr_chosen_smallest" if len(levels) > 1 else "cpr_chosen_asked",
+                     level=i18n.pct(found.max_loss_pct, 4, trim=True)))
+        print(i18n._("cpr_key_in_words", words=found.words))
     _print_written(written)
     return 0
 
