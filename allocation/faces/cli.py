@@ -330,7 +330,7 @@ def _decompose(args: argparse.Namespace) -> int:
     csv = frame_csv(table)
     written = _write(args, {decomposition_file_name(base, other): csv}, [base, other])
     for note in notes:
-        print(f"NOTE: {note}")
+        print(i18n._("cli_note", note=note))
     print(decomposition_text(table, base.loaded.scenario_id, other.loaded.scenario_id), end="")
     _print_written(written)
     return 0
