@@ -146,7 +146,7 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
     if not results:
         raise InputError(f"{table}: compare a published table with at least one scenario file")
     if not table.is_file():
-        raise InputError(f"{table}: published table not found")
+        raise InputError(i18n._("cli_table_not_found", path=table))
     parts, texts = [], []
     for result in results:
         pot = args.pot or pot_from_name(table.name, list(result.scenario.pots))
@@ -167,9 +167,9 @@ def _fit(args: argparse.Namespace) -> int:
 
     table = Path(args.table)
     if not table.is_file():
-        raise InputError(f"{table}: published table not found")
+        raise InputError(i18n._("cli_table_not_found", path=table))
     if not is_table(table):
-        raise InputError(f"{table}: a published table must be .csv, .xlsx or .ods")
+        raise InputError(i18n._("cli_table_kind", path=table))
     keys = [k.strip() for value in args.keys for k in value.split(",") if k.strip()] if args.keys else None
     # a workbook is read whole (the fit names its pots when --pot names none of them); a wide CSV needs its pot
     found = read_published_table(table.read_bytes(), str(table), args.pot if table.suffix.lower() == ".csv" else None)
@@ -179,8 +179,8 @@ def _fit(args: argparse.Namespace) -> int:
     written = _write(args, fit_files(fit, exact), [])
     print(fit_text(fit), end="")
     if exact is not None:
-        print(f"Exact: the user key {exact.key_name} ({exact.key_file}) reproduces the table to the euro"
-              + (f" after a vast bedrag of EUR {exact.vast_bedrag_eur:,}" if exact.vast_bedrag_eur else "") + ".")
+        print(i18n._("fitm_exact_vast" if exact.vast_bedrag_eur else "fitm_exact",
+                     file=exact.key_file, eur=i18n.eur(exact.vast_bedrag_eur)))
     _print_written(written)
     return 0
 
