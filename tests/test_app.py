@@ -229,7 +229,7 @@ def test_the_allocation_view_explains_a_municipality():
     at.selectbox(key="explain_code").set_value("GM0014")
     at.toggle(key="explain_show").set_value(True).run()
     text = at.main.text[0].value
-    assert "for Groningen (GM0014)" in text and "largest remainder" in text.lower()
+    assert "voor Groningen (GM0014)" in text and "grootste rest" in text.lower()  # in Dutch, as the app
 
 
 def test_search_shows_only_the_matching_rows():
@@ -293,7 +293,7 @@ def test_edits_are_labelled_in_the_downloadable_yaml():
     type_in(at, ":ondertussengroep_w_oppervlakte", "1")
     view(at, "scenario")
     text = at.code[0].value
-    assert "Edited in the app: key weights set to inwoners 0.5, oppervlakte 0.5" in text
+    assert "Bewerkt in de app: sleutelgewichten gezet op inwoners 0,5, oppervlakte 0,5" in text  # in Dutch
     markdown = "\n".join(m.value for m in at.markdown)
     assert "`pots.ondertussengroep.key.weights.oppervlakte: afwezig → 0,5`" in markdown  # in Dutch
     assert at.download_button(key="dl_yaml")
@@ -564,7 +564,7 @@ def test_the_bound_report_shows_where_constraints_apply_and_follows_an_edit():
     assert min(amounts(at)) >= 3000
     view(at, "scenario")
     yaml_text = " ".join(at.code[0].value.split())  # YAML wraps long lines
-    assert "Edited in the app: minimum set to 3,000 EUR per municipality per year (was 2,500 EUR)" in yaml_text
+    assert "Bewerkt in de app: minimum gezet op € 3.000 per gemeente per jaar (was € 2.500)" in yaml_text
 
 
 def test_an_infeasible_minimum_is_explained_in_euros_at_its_field():
@@ -617,7 +617,7 @@ def test_a_province_group_added_in_the_app_binds_is_labelled_and_can_be_removed(
     assert summary["constraint"].iloc[0].startswith("groep Drenthe: ten minste 5,00% van de pot")
     assert summary["municipalities"].iloc[0] == 12
     markdown = "\n".join(m.value for m in at.markdown)
-    assert "group Drenthe" in markdown and "Edited in the app: group Drenthe added" in markdown
+    assert "group Drenthe" in markdown and "Bewerkt in de app: groep Drenthe toegevoegd" in markdown
 
     view(at, "scenario")
     data = yaml.safe_load(at.code[0].value)
@@ -674,7 +674,7 @@ def test_a_cross_pot_cap_added_in_the_app_binds_and_is_listed():
     view(at, "scenario")
     cap = yaml.safe_load(at.code[0].value)["cross_pot"][0]
     assert cap["pots"] == ["ondertussengroep", "elip"] and cap["eur_per_inhabitant"] == 0.5
-    assert cap["assumption"].startswith("Edited in the app: cross-pot cap added")
+    assert cap["assumption"].startswith("Bewerkt in de app: plafond over potten toegevoegd")
 
 
 def test_the_compare_view_shows_the_mutaties_against_an_uploaded_published_table():

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation.analysis.guarantee import guarantee_cost, paid_amounts
-from allocation.common import i18n
 from allocation.analysis.negotiation import LEVELS, MUNICIPALITY_COLUMNS, compromise_of, key_in_words, negotiate
+from allocation.common import i18n
 from allocation.publish.comparison import negotiation_views
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from allocation.analysis.compare import shared_pot_years
-from allocation.common.errors import InputError
 from allocation.common import i18n
+from allocation.common.errors import InputError
 from allocation.common.i18n import _
 from allocation.common.texts import text_table
 from allocation.engine.bounded import round_within_bounds
@@ -138,7 +138,7 @@ def guarantee_table(reference: ScenarioResult, scenario: ScenarioResult, levels)
     are :data:`allocation.analysis.negotiation.LEVELS`): :data:`COLUMNS`, plus
     ``shortfall_eur`` (what skimming every gain leaves unpaid where no cap pays)."""
     rows = []
-    for pot, year, ref, other, _ in pot_year_amounts(reference, scenario):
+    for pot, year, ref, other, _codes in pot_year_amounts(reference, scenario):
         for level in levels:
             cost = guarantee_cost(ref, other, level)
             rows.append((pot, year, float(level), cost.top_up_eur, cost.topped_up, cost.gain_cap_pct,

@@ -45,8 +45,8 @@ from allocation.analysis.guarantee import (
 )
 from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT, LEVELS  # noqa: F401 (re-exported)
 from allocation.common import i18n
-from allocation.common.i18n import _
 from allocation.common.errors import InputError
+from allocation.common.i18n import _
 from allocation.scenario.result import ScenarioResult
 
 MUNICIPALITY_COLUMNS = ["pot", "year", "gm_code", "gm_name", "reference_eur", "scenario_eur", "top_up_eur",
@@ -123,7 +123,8 @@ class Compromise:
 
     @property
     def key_words(self) -> str:
-        """The key in words (in the language): ``35% inwoners, 65% migratieachtergrond, vast bedrag € 152 per gemeente``."""
+        """The key in words (in the language): ``35% inwoners, 65% migratieachtergrond, vast bedrag € 152 per
+        gemeente``."""
         return key_in_words(self.point.weights(), self.point.vast_bedrag_eur)
 
     @property

@@ -16,7 +16,7 @@ from pathlib import Path
 from allocation.common import i18n
 from allocation.common.cells import frame_csv
 from allocation.common.errors import InputError
-from allocation.common.texts import LIST_LIMIT, clipped, euro, quoted
+from allocation.common.texts import LIST_LIMIT, clipped, quoted
 from allocation.common.version import __version__
 
 # Each command imports what it uses inside its handler: `keys`, `validate` and `explain` do

@@ -78,7 +78,8 @@ def spread_spec(result: ScenarioResult, draws: int | None = None, seed: int | No
     provenance = {f"key {name}": spread.provenance for name, spread in (block.keys.items() if block else [])}
     for name, sd in (key_sd or {}).items():
         if name not in result.loaded.keys:
-            raise InputError(i18n._("sens_unknown_key", key=clipped(name), available=", ".join(sorted(result.loaded.keys))))
+            raise InputError(i18n._("sens_unknown_key", key=clipped(name),
+                                    available=", ".join(sorted(result.loaded.keys))))
         if not 0 <= sd <= 5 or not math.isfinite(sd):
             raise InputError(i18n._("sens_bad_spread", key=clipped(name), value=sd))
         keys[name] = sd
