@@ -795,7 +795,7 @@ def test_a_pot_whose_id_looks_like_an_app_key_does_not_clash():
 def test_missing_municipalities_in_a_key_upload_point_to_the_apps_check_box():
     at = start("kamerbrief-2021")
     upload_key(at, "few.csv", b"gm_code,aantal\nGM0363,5\nGM0014,2\n")
-    assert "350 municipalities are missing" in errors(at)
+    assert "350 gemeenten ontbreken" in errors(at)  # in Dutch, as the app
     assert "vink 'Ontbrekende gemeenten tellen als nul' aan" in errors(at)
     assert "missing_as_zero" not in errors(at)
     at.sidebar.checkbox(key="key_missing").check().run()
