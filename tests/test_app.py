@@ -326,7 +326,7 @@ def test_a_key_upload_takes_its_defaults_from_the_file_says_them_and_lists_every
     upload_key(at, "elip.csv", b"gm_code,aantal\nGM9999,3\n", key_name=None, kind=None, source=None,
                value_column=None, code_column=None)
     assert not at.exception
-    assert "elip.csv: row 2: gm_code 'GM9999' is not a municipality of the 2021-01-01 register" in errors(at)
+    assert "elip.csv: rij 2: gm_code 'GM9999' is geen gemeente van het register van 2021-01-01" in errors(at)
     said = captions(at)
     assert "Sleutel 'elip', id elip" in said  # the name from the file name
     assert "gemeente 'gm_code', waarden 'aantal'" in said  # the guessed columns, shown
@@ -340,7 +340,7 @@ def test_a_key_upload_takes_its_defaults_from_the_file_says_them_and_lists_every
         assert field in message, message
     by_key(at.sidebar.selectbox, "key_value_column", prefix=True).set_value("y")
     by_key(at.sidebar.selectbox, "key_code_column", prefix=True).set_value("x").run()
-    assert "telling.csv: row 2: x '1' is not a municipality of the 2021-01-01 register" in errors(at)
+    assert "telling.csv: rij 2: x '1' is geen gemeente van het register van 2021-01-01" in errors(at)
 
 
 def test_a_two_column_dutch_excel_file_is_one_step_and_the_encoding_is_named():
@@ -386,7 +386,7 @@ def test_a_bad_key_upload_shows_its_error_and_the_app_still_works():
     before = amounts(at)
     upload_key(at, "elip.csv", b"gm_code,aantal\nGM9999,3\n")
     assert not at.exception
-    assert "elip.csv: row 2: gm_code 'GM9999' is not a municipality of the 2021-01-01 register" in errors(at)
+    assert "elip.csv: rij 2: gm_code 'GM9999' is geen gemeente van het register van 2021-01-01" in errors(at)
     assert amounts(at) == before
     type_in(at, ":ondertussengroep_w_oppervlakte", "1")
     assert amounts(at) != before
@@ -432,8 +432,8 @@ def test_an_uploaded_scenario_is_used():
     ("old", "new", "message"),
     [
         ("shares: {2021: 1,", "shares: {2021: 1, 2021: 5,", "the key `2021` is given twice"),
-        ("amount_eur: 21000000", "amount_eur: true", "must be a number, got true"),
-        ("shares: {2021: 1,", "shares: {2021: .inf,", "must be a finite number, got inf"),
+        ("amount_eur: 21000000", "amount_eur: true", "moet een getal zijn, gegeven: true"),
+        ("shares: {2021: 1,", "shares: {2021: .inf,", "moet een eindig getal zijn, gegeven: inf"),
     ],
 )
 def test_an_uploaded_scenario_with_bad_input_shows_the_command_lines_message(old, new, message):
@@ -503,7 +503,7 @@ def test_a_bad_uploaded_comparison_scenario_shows_its_error():
     at.file_uploader(key="compare_uploads").set_value([("bad.yaml", b"name: x\n", "application/x-yaml")]).run()
     at.multiselect(key="compare_chosen_plain").select("upload:bad.yaml").run()
     assert not at.exception
-    assert "bad.yaml: description: required field is missing" in errors(at)
+    assert "bad.yaml: description: verplicht veld ontbreekt" in errors(at)
 
 
 def test_the_export_view_builds_the_comparison_workbook_on_request():
@@ -535,7 +535,7 @@ user_keys:
     at.sidebar.radio(key="source").set_value("upload").run()
     at.sidebar.file_uploader(key="scenario_upload").set_value(("duo.yaml", text.encode(), "application/x-yaml")).run()
     assert not at.exception
-    assert "user_keys.elip_duo" in errors(at) and "key file not found" in errors(at)
+    assert "user_keys.elip_duo" in errors(at) and "sleutelbestand niet gevonden" in errors(at)  # the library's message, in Dutch
     upload_key(at, "elip_duo.csv", csv.encode())
     assert not at.exception and not at.error, errors(at)
     choose(at, "elip")
