@@ -270,7 +270,7 @@ def test_an_invalid_edit_is_marked_at_its_field_and_every_valid_edit_is_kept():
     assert not at.exception
     message = errors(at)
     assert "Niet toegepast: budget en betaaljaren" in message
-    assert "pots.invoering.years.euros: the years add up to € 9.000.000 but the budget is € 10.000.000" in message
+    assert "pots.invoering.years.euros: de jaren tellen op tot € 9.000.000 maar het budget is € 10.000.000" in message
     assert sum(amounts(at)) == 9_000_000  # the budget edit is left out ...
     assert "bewerkt" in at.main.header[0].value  # ... the weight edit is applied
     assert any("niet toegepast" in w.value for w in at.warning)
@@ -412,7 +412,7 @@ def test_a_bad_scenario_upload_shows_its_error_and_a_shipped_one_still_works():
         ("bad.yaml", b"name: [unclosed\n", "application/x-yaml")
     ).run()
     assert not at.exception
-    assert "bad.yaml: not valid YAML at line" in errors(at)
+    assert "bad.yaml: geen geldige YAML op regel" in errors(at)
     at.sidebar.radio(key="source").set_value("shipped").run()
     assert not at.error and not at.exception
     assert sum(amounts(at)) > 0

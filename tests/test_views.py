@@ -138,7 +138,7 @@ def test_invalid_edit_gives_the_command_line_message():
     with pytest.raises(InputError) as cli_info:
         parse_scenario(yaml.safe_dump(edited), origin="s.yaml", scenario_id="s")
     assert edit_info.value.problems == cli_info.value.problems
-    assert "the years add up to EUR 9,000,000 but the budget is EUR 10,000,000" in edit_info.value.problems[0]
+    assert "the years add up to € 9,000,000 but the budget is € 10,000,000" in edit_info.value.problems[0]
 
 
 def test_budget_edit_scales_payment_years_in_euros_exactly():
