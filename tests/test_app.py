@@ -535,7 +535,7 @@ user_keys:
     at.sidebar.radio(key="source").set_value("upload").run()
     at.sidebar.file_uploader(key="scenario_upload").set_value(("duo.yaml", text.encode(), "application/x-yaml")).run()
     assert not at.exception
-    assert "user_keys.elip_duo" in errors(at) and "sleutelbestand niet gevonden" in errors(at)  # the library's message, in Dutch
+    assert "user_keys.elip_duo" in errors(at) and "sleutelbestand niet gevonden" in errors(at)
     upload_key(at, "elip_duo.csv", csv.encode())
     assert not at.exception and not at.error, errors(at)
     choose(at, "elip")
