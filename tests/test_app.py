@@ -701,7 +701,7 @@ def test_a_workbook_bomb_uploaded_as_a_published_table_is_refused_with_its_messa
     view(at, "compare")
     at.file_uploader(key="published_table").set_value(("stray.xlsx", stray_far_cell(), "application/xlsx")).run()
     assert not at.exception
-    assert "stray.xlsx: part xl/worksheets/sheet1.xml has cells with a value beyond the limit" in errors(at)
+    assert "stray.xlsx: deel xl/worksheets/sheet1.xml heeft cellen met een waarde voorbij de grens" in errors(at)
 
 
 def test_the_compare_view_answers_the_three_negotiation_questions():

@@ -348,13 +348,13 @@ def _check_sheets(copy: bytes, names: list[str], origin: str, ods: bool) -> None
         if ods:
             if "content.xml" in names:
                 with archive.open("content.xml") as stream:
-                    _extent(stream, True, origin, "a sheet (content.xml)")
+                    _extent(stream, True, origin, _("in_content_xml"))
             return
         for name in names:  # every part that is XML: a sheet may sit at any path the workbook names
             with archive.open(name) as stream:
                 if stream.read(64).lstrip().startswith(b"<"):
                     with archive.open(name) as again:
-                        _extent(again, False, origin, f"part {name}")
+                        _extent(again, False, origin, _("in_part", name=name))
 
 
 def open_workbook(content: bytes, origin: str) -> Workbook:

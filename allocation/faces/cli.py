@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
                                       ("--relative-sd", args.relative_sd), ("--profile-sd", args.profile_sd))
              if value is not None]
     if given and not args.with_sensitivity:
-        raise InputError(f"{', '.join(given)} only apply with --with-sensitivity; add it or leave them out")
+        raise InputError(i18n._("cli_only_with_sensitivity", flags=", ".join(given)))
     if args.with_sensitivity:
         spec = _spread(args, result)
         bands = band_table(result, run_draws(result, spec))
@@ -112,7 +112,7 @@ def _compare(args: argparse.Namespace) -> int:
     baseline_table = is_table(args.scenarios[0])
     paths = args.scenarios[1:] if baseline_table else args.scenarios
     if args.pot is not None and not baseline_table:
-        raise InputError("--pot names the pot of a wide CSV baseline; the baseline here is a scenario file")
+        raise InputError(i18n._("cli_pot_needs_table"))
     results = _run_all(paths)
     if baseline_table:
         return _compare_with_table(Path(args.scenarios[0]), results, args)
@@ -144,7 +144,7 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
     from allocation.publish.mutaties import mutaties_files
 
     if not results:
-        raise InputError(f"{table}: compare a published table with at least one scenario file")
+        raise InputError(i18n._("cli_table_needs_scenario", path=table))
     if not table.is_file():
         raise InputError(i18n._("cli_table_not_found", path=table))
     parts, texts = [], []
@@ -192,7 +192,7 @@ def _two(args: argparse.Namespace, first: str, second: str) -> tuple:
 def _levels(values: list[float], flag: str = "--max-loss-pct") -> list[float]:
     bad = [v for v in values if not 0 <= v <= 100]  # NaN fails too
     if bad:
-        raise InputError(f"{flag}: levels must lie between 0 and 100, got {', '.join(map(str, bad))}")
+        raise InputError(i18n._("cli_levels", flag=flag, values=", ".join(map(str, bad))))
     return sorted(set(values))
 
 
@@ -341,12 +341,12 @@ def _key_spreads(values: list[str] | None) -> dict[str, float]:
     for value in values or []:
         name, _, number = value.partition("=")
         if name.strip() in spreads:
-            problems.append(f"--relative-sd: {clipped(name.strip())} is given twice; give each key once")
+            problems.append(i18n._("cli_spread_twice", key=clipped(name.strip())))
             continue
         try:
             spreads[name.strip()] = float(number)
         except ValueError:
-            problems.append(f"--relative-sd {quoted(value)}: write KEY=SPREAD, e.g. migratieachtergrond=0.25")
+            problems.append(i18n._("cli_spread_form", value=quoted(value)))
     if problems:
         raise InputError(problems)
     return spreads
@@ -384,10 +384,8 @@ def _explain(args: argparse.Namespace) -> int:
     municipality = find_municipality(args.municipality)
     result = run_scenario(load_scenario(args.scenario))
     if args.year is None and municipality.first != KEY_REGISTER_DATE:
-        raise InputError(
-            f"{municipality.name} ({municipality.code}) exists from {municipality.first}; amounts are computed on the "
-            f"{KEY_REGISTER_DATE} register: add --year YEAR to explain a payment year as the sum of its predecessors"
-        )
+        raise InputError(i18n._("cli_explain_later", name=municipality.name, code=municipality.code,
+                                first=municipality.first, register=KEY_REGISTER_DATE))
     print(explanation_text(result, municipality.code, args.year), end="")
     return 0
 
@@ -554,7 +552,7 @@ def _handle(args: argparse.Namespace) -> int:
         gc.disable()
     try:
         if getattr(args, "out", None) is not None and not args.out.strip():
-            raise InputError("--out: give an output folder; an empty name would write into the current folder")
+            raise InputError(i18n._("cli_empty_out"))
         return args.handler(args)
     except InputError as exc:
         problems = exc.problems[:LIST_LIMIT]
