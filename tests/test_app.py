@@ -378,7 +378,7 @@ def test_a_key_on_the_second_sheet_of_a_workbook_is_chosen_in_the_sheet_chooser(
     assert errors(at)  # the first sheet holds no key
     by_key(at.sidebar.selectbox, "key_sheet", prefix=True).set_value("Telling").run()
     assert not at.error, errors(at)
-    assert "gemeente 'Code', waarden 'Telling' (sheet 'Telling' of an XLSX workbook)" in captions(at)
+    assert "gemeente 'Code', waarden 'Telling' (blad 'Telling' van een XLSX-werkboek)" in captions(at)
 
 
 def test_a_bad_key_upload_shows_its_error_and_the_app_still_works():

@@ -35,7 +35,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from allocation.common.errors import InputError
-from allocation.common.i18n import _, number, share
+from allocation.common.i18n import N_, _, number, share
 
 #: A file (CSV, xlsx, ODS, upload) larger than this is refused (a table of every municipality takes a few kB).
 MAX_FILE_BYTES = 20_000_000
@@ -83,8 +83,9 @@ def read_bytes(path: Path, origin: str | None = None) -> bytes:
 
 # --- text ---------------------------------------------------------------------------------
 
-ENCODING_NAMES = {"utf-8": "UTF-8 text", "utf-8-sig": "UTF-8 text with BOM",
-                  "utf-16": "UTF-16 text (Excel's Unicode text)", "cp1252": "Windows-1252 text"}
+#: The encodings in words (keys of the catalogue; :func:`decode_text` gives them in the language).
+ENCODING_NAMES = {"utf-8": N_("in_enc_utf8"), "utf-8-sig": N_("in_enc_utf8_bom"), "utf-16": N_("in_enc_utf16"),
+                  "cp1252": N_("in_enc_cp1252")}
 
 
 def decode_text(content: bytes, origin: str) -> tuple[str, str]:
@@ -95,7 +96,7 @@ def decode_text(content: bytes, origin: str) -> tuple[str, str]:
     the offset of the first byte that fits no supported encoding."""
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return content.decode("utf-16"), ENCODING_NAMES["utf-16"]
+            return content.decode("utf-16"), _(ENCODING_NAMES["utf-16"])
         except UnicodeDecodeError as exc:
             raise InputError(_("in_utf16", origin=origin, byte=exc.start)) from None
     nul = content.find(b"\0")
@@ -105,13 +106,13 @@ def decode_text(content: bytes, origin: str) -> tuple[str, str]:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         try:
-            return content.decode("cp1252"), ENCODING_NAMES["cp1252"]
+            return content.decode("cp1252"), _(ENCODING_NAMES["cp1252"])
         except UnicodeDecodeError as cp1252:
             raise InputError(_("in_encoding", origin=origin, byte=cp1252.start,
                                hex=f"0x{content[cp1252.start]:02X}")) from None
     if text.startswith("\ufeff"):
-        return text[1:], ENCODING_NAMES["utf-8-sig"]
-    return text, ENCODING_NAMES["utf-8"]
+        return text[1:], _(ENCODING_NAMES["utf-8-sig"])
+    return text, _(ENCODING_NAMES["utf-8"])
 
 
 def separator_of(header: str) -> str:

@@ -147,19 +147,19 @@ def read_key_table(content: bytes | str, origin: str, sheet: str = "") -> KeyTab
             rows.pop(0)  # a sheet may start lower down; the first row with text is the header
             header_row += 1
         kind = Path(origin).suffix.lower().lstrip(".").upper()
-        return KeyTable(origin, rows, None, f"sheet {chosen!r} of an {kind} workbook", list(book.sheet_names), chosen,
-                        header_row)
+        return KeyTable(origin, rows, None, _("key_read_sheet", sheet=repr(chosen), kind=kind), list(book.sheet_names),
+                        chosen, header_row)
     if isinstance(content, bytes):
         text, encoding = decode_text(content, origin)
     else:
-        text, encoding = content.lstrip("\ufeff"), "text"  # already decoded by the caller
+        text, encoding = content.lstrip("\ufeff"), _("key_read_text")  # already decoded by the caller
     first = text.split("\n", 1)[0].rstrip("\r")
     if not first.strip():
         return KeyTable(origin, [], ",", encoding)
     separator = separator_of(first)
-    shown = {"\t": "tab", ";": "';'", ",": "','"}[separator]
+    shown = {"\t": _("key_tab"), ";": "';'", ",": "','"}[separator]
     cells = cast(list[list[object]], csv_rows(text, origin, separator))
-    return KeyTable(origin, cells, separator, f"{encoding}, {shown}-separated")
+    return KeyTable(origin, cells, separator, _("key_read_separated", encoding=encoding, separator=shown))
 
 
 def header_columns(content: bytes, origin: str, sheet: str = "") -> list[str]:
@@ -345,8 +345,8 @@ def parse_key_csv(
         name=name,
         label=label or name,
         unit=unit,
-        source=(f"{source}; file {Path(origin).name}" if source else f"user file {Path(origin).name}")
-        + f", read as {table.read_as}",
+        source=(_("key_source_file", source=source, file=Path(origin).name, how=table.read_as) if source
+                else _("key_source_user_file", file=Path(origin).name, how=table.read_as)),
         vintage=vintage,
         kind=kind,
         values=series,
