@@ -229,7 +229,7 @@ def test_the_allocation_view_explains_a_municipality():
     at.selectbox(key="explain_code").set_value("GM0014")
     at.toggle(key="explain_show").set_value(True).run()
     text = at.main.text[0].value
-    assert "for Groningen (GM0014)" in text and "largest remainder" in text.lower()
+    assert "voor Groningen (GM0014)" in text and "grootste rest" in text.lower()  # in Dutch, as the app
 
 
 def test_search_shows_only_the_matching_rows():
@@ -270,7 +270,7 @@ def test_an_invalid_edit_is_marked_at_its_field_and_every_valid_edit_is_kept():
     assert not at.exception
     message = errors(at)
     assert "Niet toegepast: budget en betaaljaren" in message
-    assert "pots.invoering.years.euros: the years add up to € 9.000.000 but the budget is € 10.000.000" in message
+    assert "pots.invoering.years.euros: de jaren tellen op tot € 9.000.000 maar het budget is € 10.000.000" in message
     assert sum(amounts(at)) == 9_000_000  # the budget edit is left out ...
     assert "bewerkt" in at.main.header[0].value  # ... the weight edit is applied
     assert any("niet toegepast" in w.value for w in at.warning)
@@ -293,7 +293,7 @@ def test_edits_are_labelled_in_the_downloadable_yaml():
     type_in(at, ":ondertussengroep_w_oppervlakte", "1")
     view(at, "scenario")
     text = at.code[0].value
-    assert "Edited in the app: key weights set to inwoners 0.5, oppervlakte 0.5" in text
+    assert "Bewerkt in de app: sleutelgewichten gezet op inwoners 0,5, oppervlakte 0,5" in text  # in Dutch
     markdown = "\n".join(m.value for m in at.markdown)
     assert "`pots.ondertussengroep.key.weights.oppervlakte: afwezig → 0,5`" in markdown  # in Dutch
     assert at.download_button(key="dl_yaml")
@@ -326,7 +326,7 @@ def test_a_key_upload_takes_its_defaults_from_the_file_says_them_and_lists_every
     upload_key(at, "elip.csv", b"gm_code,aantal\nGM9999,3\n", key_name=None, kind=None, source=None,
                value_column=None, code_column=None)
     assert not at.exception
-    assert "elip.csv: row 2: gm_code 'GM9999' is not a municipality of the 2021-01-01 register" in errors(at)
+    assert "elip.csv: rij 2: gm_code 'GM9999' is geen gemeente van het register van 2021-01-01" in errors(at)
     said = captions(at)
     assert "Sleutel 'elip', id elip" in said  # the name from the file name
     assert "gemeente 'gm_code', waarden 'aantal'" in said  # the guessed columns, shown
@@ -340,7 +340,7 @@ def test_a_key_upload_takes_its_defaults_from_the_file_says_them_and_lists_every
         assert field in message, message
     by_key(at.sidebar.selectbox, "key_value_column", prefix=True).set_value("y")
     by_key(at.sidebar.selectbox, "key_code_column", prefix=True).set_value("x").run()
-    assert "telling.csv: row 2: x '1' is not a municipality of the 2021-01-01 register" in errors(at)
+    assert "telling.csv: rij 2: x '1' is geen gemeente van het register van 2021-01-01" in errors(at)
 
 
 def test_a_two_column_dutch_excel_file_is_one_step_and_the_encoding_is_named():
@@ -378,7 +378,7 @@ def test_a_key_on_the_second_sheet_of_a_workbook_is_chosen_in_the_sheet_chooser(
     assert errors(at)  # the first sheet holds no key
     by_key(at.sidebar.selectbox, "key_sheet", prefix=True).set_value("Telling").run()
     assert not at.error, errors(at)
-    assert "gemeente 'Code', waarden 'Telling' (sheet 'Telling' of an XLSX workbook)" in captions(at)
+    assert "gemeente 'Code', waarden 'Telling' (blad 'Telling' van een XLSX-werkboek)" in captions(at)
 
 
 def test_a_bad_key_upload_shows_its_error_and_the_app_still_works():
@@ -386,7 +386,7 @@ def test_a_bad_key_upload_shows_its_error_and_the_app_still_works():
     before = amounts(at)
     upload_key(at, "elip.csv", b"gm_code,aantal\nGM9999,3\n")
     assert not at.exception
-    assert "elip.csv: row 2: gm_code 'GM9999' is not a municipality of the 2021-01-01 register" in errors(at)
+    assert "elip.csv: rij 2: gm_code 'GM9999' is geen gemeente van het register van 2021-01-01" in errors(at)
     assert amounts(at) == before
     type_in(at, ":ondertussengroep_w_oppervlakte", "1")
     assert amounts(at) != before
@@ -412,7 +412,7 @@ def test_a_bad_scenario_upload_shows_its_error_and_a_shipped_one_still_works():
         ("bad.yaml", b"name: [unclosed\n", "application/x-yaml")
     ).run()
     assert not at.exception
-    assert "bad.yaml: not valid YAML at line" in errors(at)
+    assert "bad.yaml: geen geldige YAML op regel" in errors(at)
     at.sidebar.radio(key="source").set_value("shipped").run()
     assert not at.error and not at.exception
     assert sum(amounts(at)) > 0
@@ -432,8 +432,8 @@ def test_an_uploaded_scenario_is_used():
     ("old", "new", "message"),
     [
         ("shares: {2021: 1,", "shares: {2021: 1, 2021: 5,", "the key `2021` is given twice"),
-        ("amount_eur: 21000000", "amount_eur: true", "must be a number, got true"),
-        ("shares: {2021: 1,", "shares: {2021: .inf,", "must be a finite number, got inf"),
+        ("amount_eur: 21000000", "amount_eur: true", "moet een getal zijn, gegeven: true"),
+        ("shares: {2021: 1,", "shares: {2021: .inf,", "moet een eindig getal zijn, gegeven: inf"),
     ],
 )
 def test_an_uploaded_scenario_with_bad_input_shows_the_command_lines_message(old, new, message):
@@ -503,7 +503,7 @@ def test_a_bad_uploaded_comparison_scenario_shows_its_error():
     at.file_uploader(key="compare_uploads").set_value([("bad.yaml", b"name: x\n", "application/x-yaml")]).run()
     at.multiselect(key="compare_chosen_plain").select("upload:bad.yaml").run()
     assert not at.exception
-    assert "bad.yaml: description: required field is missing" in errors(at)
+    assert "bad.yaml: description: verplicht veld ontbreekt" in errors(at)
 
 
 def test_the_export_view_builds_the_comparison_workbook_on_request():
@@ -535,7 +535,7 @@ user_keys:
     at.sidebar.radio(key="source").set_value("upload").run()
     at.sidebar.file_uploader(key="scenario_upload").set_value(("duo.yaml", text.encode(), "application/x-yaml")).run()
     assert not at.exception
-    assert "user_keys.elip_duo" in errors(at) and "key file not found" in errors(at)
+    assert "user_keys.elip_duo" in errors(at) and "sleutelbestand niet gevonden" in errors(at)
     upload_key(at, "elip_duo.csv", csv.encode())
     assert not at.exception and not at.error, errors(at)
     choose(at, "elip")
@@ -564,7 +564,7 @@ def test_the_bound_report_shows_where_constraints_apply_and_follows_an_edit():
     assert min(amounts(at)) >= 3000
     view(at, "scenario")
     yaml_text = " ".join(at.code[0].value.split())  # YAML wraps long lines
-    assert "Edited in the app: minimum set to 3,000 EUR per municipality per year (was 2,500 EUR)" in yaml_text
+    assert "Bewerkt in de app: minimum gezet op € 3.000 per gemeente per jaar (was € 2.500)" in yaml_text
 
 
 def test_an_infeasible_minimum_is_explained_in_euros_at_its_field():
@@ -617,7 +617,7 @@ def test_a_province_group_added_in_the_app_binds_is_labelled_and_can_be_removed(
     assert summary["constraint"].iloc[0].startswith("groep Drenthe: ten minste 5,00% van de pot")
     assert summary["municipalities"].iloc[0] == 12
     markdown = "\n".join(m.value for m in at.markdown)
-    assert "group Drenthe" in markdown and "Edited in the app: group Drenthe added" in markdown
+    assert "Bewerkt in de app: groep Drenthe toegevoegd" in markdown
 
     view(at, "scenario")
     data = yaml.safe_load(at.code[0].value)
@@ -674,7 +674,7 @@ def test_a_cross_pot_cap_added_in_the_app_binds_and_is_listed():
     view(at, "scenario")
     cap = yaml.safe_load(at.code[0].value)["cross_pot"][0]
     assert cap["pots"] == ["ondertussengroep", "elip"] and cap["eur_per_inhabitant"] == 0.5
-    assert cap["assumption"].startswith("Edited in the app: cross-pot cap added")
+    assert cap["assumption"].startswith("Bewerkt in de app: plafond over potten toegevoegd")
 
 
 def test_the_compare_view_shows_the_mutaties_against_an_uploaded_published_table():
@@ -701,7 +701,7 @@ def test_a_workbook_bomb_uploaded_as_a_published_table_is_refused_with_its_messa
     view(at, "compare")
     at.file_uploader(key="published_table").set_value(("stray.xlsx", stray_far_cell(), "application/xlsx")).run()
     assert not at.exception
-    assert "stray.xlsx: part xl/worksheets/sheet1.xml has cells with a value beyond the limit" in errors(at)
+    assert "stray.xlsx: deel xl/worksheets/sheet1.xml heeft cellen met een waarde voorbij de grens" in errors(at)
 
 
 def test_the_compare_view_answers_the_three_negotiation_questions():
@@ -795,7 +795,7 @@ def test_a_pot_whose_id_looks_like_an_app_key_does_not_clash():
 def test_missing_municipalities_in_a_key_upload_point_to_the_apps_check_box():
     at = start("kamerbrief-2021")
     upload_key(at, "few.csv", b"gm_code,aantal\nGM0363,5\nGM0014,2\n")
-    assert "350 municipalities are missing" in errors(at)
+    assert "350 gemeenten ontbreken" in errors(at)  # in Dutch, as the app
     assert "vink 'Ontbrekende gemeenten tellen als nul' aan" in errors(at)
     assert "missing_as_zero" not in errors(at)
     at.sidebar.checkbox(key="key_missing").check().run()

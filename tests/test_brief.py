@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from allocation import compare
 from allocation.analysis.negotiation import negotiate
-from allocation.common import dutch_numbers as nl
+from allocation.common import i18n
 from allocation.publish.brief import brief_pdf, file_name
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
@@ -42,12 +42,12 @@ def test_the_brief_shows_compares_figures_exactly(made):
     _, _, comparison, _, pdf = made
     text, _ = _text(pdf)
     label = comparison.others[0].label
-    assert f"Herverdeeld: {nl.eur(comparison.redistributed_eur[label])}" in text
+    assert f"Herverdeeld: {i18n.eur(comparison.redistributed_eur[label])}" in text
     rows = comparison.municipality_totals(label)
     worst = rows.sort_values("diff_eur").iloc[0]
-    assert f"Grootste verlies: {worst['gm_name']} {nl.signed_eur(worst['diff_eur'])}" in text
+    assert f"Grootste verlies: {worst['gm_name']} {i18n.signed_eur(worst['diff_eur'])}" in text
     best = rows.sort_values("diff_eur").iloc[-1]
-    assert f"Grootste winst: {best['gm_name']} {nl.signed_eur(best['diff_eur'])}" in text
+    assert f"Grootste winst: {best['gm_name']} {i18n.signed_eur(best['diff_eur'])}" in text
     losing = int((rows["band"] == "loss > 5%").sum())
     assert f"meer dan 5% minder krijgen: {losing} van {len(rows)}" in text
 
@@ -60,7 +60,7 @@ def test_the_brief_shows_the_guarantee_cost_of_every_year_exactly(made):
         if item.costs_nothing:
             assert re.search(rf"{item.pot} {when} € 0 kost niets", text)
         else:
-            assert re.search(rf"{item.pot} {when} {re.escape(nl.eur(item.top_up_eur))} {item.cost.topped_up} "
+            assert re.search(rf"{item.pot} {when} {re.escape(i18n.eur(item.top_up_eur))} {item.cost.topped_up} "
                              "gemeenten", text), (item.pot, when)
     assert "None" not in text
 
@@ -105,3 +105,13 @@ def test_a_brief_with_many_assumptions_stays_within_six_pages_and_says_what_it_l
     text, pages = _text(brief_pdf(base, other, long, found, created=FIXED))
     assert pages <= 6
     assert "regels: zie het scenariobestand" in text
+
+
+def test_the_brief_speaks_the_language_asked_for(made):
+    from allocation.common import i18n
+
+    base, other, comparison, found, _ = made
+    with i18n.using("en"):
+        text, _pages = _text(brief_pdf(base, other, comparison, found, created=FIXED))
+    assert "In short" in text and "Largest loss:" in text and "In het kort" not in text
+    assert f"Redistributed: {i18n.eur(comparison.redistributed_eur[comparison.others[0].label], lang='en')}" in text

@@ -302,7 +302,7 @@ def test_years_outside_the_overlap_are_left_out_with_a_note(baseline):
     )
     # the budgets of the shared years differ (21 mln over 6 or over 2 years): said so
     assert any(
-        "Pot 'ondertussengroep', year 2022: the budget is EUR 3,500,000 in kamerbrief-2021 and EUR 10,500,000 in short"
+        "Pot 'ondertussengroep', year 2022: the budget is € 3,500,000 in kamerbrief-2021 and € 10,500,000 in short"
         in n
         for n in comparison.notes
     )

@@ -100,7 +100,7 @@ def test_every_valid_edit_is_kept_when_one_is_not():
     }
     kept, rejected = edits.apply_valid_edits(data, wanted, problems_of)
     assert list(rejected) == [("invoering", "budget")]
-    assert "the years add up to EUR 9,000,000 but the budget is EUR 10,000,000" in rejected[("invoering", "budget")][0]
+    assert "the years add up to € 9,000,000 but the budget is € 10,000,000" in rejected[("invoering", "budget")][0]
     assert kept == edits.apply_edits(data, {"elip": wanted["elip"]})
 
 

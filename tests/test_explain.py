@@ -55,7 +55,7 @@ def test_a_merged_municipality_is_explained_as_the_sum_of_its_predecessors():
     result = shipped("kamerbrief-2021")
     text = explanation_text(result, "GM1992", 2023)
     for code, name in (("GM0501", "Brielle"), ("GM0530", "Hellevoetsluis"), ("GM0614", "Westvoorne")):
-        assert f"{code} {name}: 2023-01-01 merged_new_municipality" in text
+        assert f"{code} {name}: 2023-01-01 merged into a new municipality" in text  # in words, not the data code
     published = result.published
     for pot in ("ondertussengroep", "elip"):
         amount = int(published[(published["pot"] == pot) & (published["year"] == 2023)
@@ -63,7 +63,7 @@ def test_a_merged_municipality_is_explained_as_the_sum_of_its_predecessors():
         parts = result.allocation[(result.allocation["pot"] == pot) & (result.allocation["year"] == 2023)
                                   & result.allocation["gm_code"].isin(["GM0501", "GM0530", "GM0614"])]
         assert int(parts["amount_eur"].sum()) == amount
-        assert f"= EUR {amount:,}" in text
+        assert f"= € {amount:,}" in text
 
 
 def test_amsterdam_in_2022_on_the_register_after_weesp_joined():

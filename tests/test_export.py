@@ -302,8 +302,9 @@ def test_a_pot_named_allocation_would_overwrite_the_long_table_and_is_refused():
     data["pots"]["allocation"] = data["pots"].pop("invoering")
     with pytest.raises(InputError) as info:
         parse_scenario(yaml.safe_dump(data), origin="clash.yaml", scenario_id="clash")
-    assert info.value.problems == [
-        "clash.yaml: pots.allocation: the pot id would overwrite clash-allocation.csv (the long table); rename the pot"
+    assert info.value.problems == [  # Dutch by default
+        "clash.yaml: pots.allocation: de pot-id zou clash-allocation.csv (de lange tabel) overschrijven; "
+        "geef de pot een andere naam"
     ]
 
 

@@ -6,6 +6,8 @@ not published figures); the key shares are the built-in keys' real shares.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -312,3 +314,18 @@ def test_the_exact_shares_round_back_to_every_year_of_a_one_key_table(n, years, 
     assert found is not None
     for column, budget in enumerate(budgets):
         assert (apportion(found, int(budget), codes) == targets[:, column]).all()
+
+
+def test_the_summary_csv_writes_plain_decimals_never_scientific_notation(tmp_path):
+    table = tmp_path / "base.csv"
+    table.write_bytes(allocation_csv(shipped("kamerbrief-2021")))
+    out = tmp_path / "out"
+    assert cli("fit", str(table), "--pot", "elip", "--out", str(out)).returncode == 0
+    text = (out / "fit-base-elip-summary.csv").read_text(encoding="utf-8")
+    assert not re.search(r"\d[eE][-+]?\d", text)  # tiny weights and errors as 0.0000087..., not 8.7e-06
+    summary = pd.read_csv(out / "fit-base-elip-summary.csv")
+    weights = summary[summary["section"] == "weight"].set_index("item")
+    assert weights.loc["migratieachtergrond", "value"] == pytest.approx(1, abs=1e-5)  # still numbers with a '.'
+    from allocation.publish.fit import plain_decimal
+
+    assert plain_decimal(8.794233286e-06) == "0.000008794233286" and plain_decimal(2886000.0) == "2886000"

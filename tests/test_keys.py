@@ -102,7 +102,7 @@ def test_offending_rows_are_all_listed_with_row_numbers():
         parse(key_csv(rows))
     problems = "\n".join(info.value.problems)
     assert "elip.csv: row 2: gm_code 'GM9999' is not a municipality of the 2021-01-01 register" in problems
-    assert f"elip.csv: row 4: {rows[2][0]} appears again (first on row 3)" in problems
+    assert f"elip.csv: row 4: Stadskanaal ({rows[2][0]}) appears again (first on row 3)" in problems
     assert "row 5: aantal '-4' is negative" in problems
     assert "row 6: aantal 'veel' is not a number" in problems
 
@@ -249,9 +249,9 @@ def test_a_name_that_fits_several_or_none_is_refused_with_suggestions():
     with pytest.raises(InputError) as info:
         parse(key_csv(rows), missing_as_zero=True)
     problems = "\n".join(info.value.problems)
-    assert "row 2: gm_code 'Bergen' is not a municipality code like GM0363 or 363, nor a municipality's name (it " \
-           "fits several municipalities: Bergen (NH.) (GM0373), Bergen op Zoom (GM0748), Bergen (L.) (GM0893); give " \
-           "the code or the full name)" in problems
+    assert "row 2: gm_code 'Bergen' is not a municipality code like GM0363 or 363, nor a municipality's name (the " \
+           "name fits several municipalities: Bergen (NH.) (GM0373), Bergen op Zoom (GM0748), Bergen (L.) (GM0893); " \
+           "give the code)" in problems
     assert "row 3: gm_code 'Amsterdm' is not a municipality code like GM0363 or 363, nor a municipality's name; " \
            "did you mean Amsterdam (GM0363)," in problems
     assert "row 4: gm_code 'Súdwest' is not a municipality code like GM0363 or 363, nor a municipality's name " \
@@ -268,7 +268,7 @@ def test_names_are_matched_on_every_register_without_accents_or_case():
 
 def test_a_missing_municipality_is_named_with_its_name_and_code():
     rows = [(code, "1") for code in CODES if code != "GM0014"]
-    with pytest.raises(InputError, match=r"1 municipality is missing: Groningen \(GM0014\)\. Add them"):
+    with pytest.raises(InputError, match=r"1 municipality is missing: Groningen \(GM0014\)\. Add it"):
         parse(key_csv(rows))
 
 

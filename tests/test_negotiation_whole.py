@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from allocation.analysis.guarantee import guarantee_cost, paid_amounts
 from allocation.analysis.negotiation import LEVELS, MUNICIPALITY_COLUMNS, compromise_of, key_in_words, negotiate
+from allocation.common import i18n
 from allocation.publish.comparison import negotiation_views
 from tests.conftest import SCENARIOS, shipped
 from tests.test_cli import cli
@@ -103,21 +104,27 @@ def test_the_compromise_is_solved_at_any_level_given():
     assert found.max_loss_pct == 3.7 and found.feasible
     assert sorted(found.frontier["max_loss_pct"]) == sorted({*LEVELS, 3.7})
     assert found.scenario_yaml is not None and "max loss 3.7%" in found.scenario_yaml
-    assert "van het budget" in found.words and "€ " in found.words  # the distance with its unit
+    assert "of the budget" in found.words and "€ " in found.words  # the distance with its unit
+    with i18n.using("nl"):
+        assert "van het budget" in found.words
 
 
 def test_the_key_in_words_is_dutch_with_dutch_numbers():
-    words = key_in_words({"inwoners": 0.35, "migratieachtergrond": 0.65}, 152)
-    assert words == "35% inwoners, 65% migratieachtergrond, vast bedrag € 152 per gemeente"
-    assert key_in_words({"inwoners": 0.125, "migratieachtergrond": 0.875}, 3500) == (
-        "12,5% inwoners, 87,5% migratieachtergrond, vast bedrag € 3.500 per gemeente")
+    with i18n.using("nl"):
+        words = key_in_words({"inwoners": 0.35, "migratieachtergrond": 0.65}, 152)
+        assert words == "35% inwoners, 65% migratieachtergrond, vast bedrag € 152 per gemeente"
+        assert key_in_words({"inwoners": 0.125, "migratieachtergrond": 0.875}, 3500) == (
+            "12,5% inwoners, 87,5% migratieachtergrond, vast bedrag € 3.500 per gemeente")
+    with i18n.using("en"):
+        assert key_in_words({"inwoners": 0.125}, 3500) == "12.5% inwoners, vast bedrag € 3,500 per municipality"
 
 
 def test_a_compromise_that_keeps_the_reference_key_says_so():
     base, target = shipped("kamerbrief-2021"), shipped("variant-migratie")
     found = compromise_of(base, target, "elip", 2.0)  # both use migratieachtergrond for ELIP
     assert found.same_as == "reference"
-    assert found.words.startswith("Gelijk aan de referentiesleutel")
+    with i18n.using("nl"):
+        assert found.words.startswith("Gelijk aan de referentiesleutel")
 
 
 def test_the_workbook_sheets_use_the_one_level_list(migratie):

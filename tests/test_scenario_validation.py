@@ -72,8 +72,8 @@ def test_year_euros_that_do_not_add_up_report_the_difference():
 
     problems = problems_for(variant(edit))
     assert any(
-        "pots.elip.years.euros: the years add up to EUR 8,999,000 but the budget is EUR 9,000,000 "
-        "(difference EUR -1,000)" in p
+        "pots.elip.years.euros: the years add up to € 8,999,000 but the budget is € 9,000,000 "
+        "(difference -€ 1,000)" in p
         for p in problems
     )
 

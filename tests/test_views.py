@@ -138,7 +138,7 @@ def test_invalid_edit_gives_the_command_line_message():
     with pytest.raises(InputError) as cli_info:
         parse_scenario(yaml.safe_dump(edited), origin="s.yaml", scenario_id="s")
     assert edit_info.value.problems == cli_info.value.problems
-    assert "the years add up to EUR 9,000,000 but the budget is EUR 10,000,000" in edit_info.value.problems[0]
+    assert "the years add up to € 9,000,000 but the budget is € 10,000,000" in edit_info.value.problems[0]
 
 
 def test_budget_edit_scales_payment_years_in_euros_exactly():
@@ -148,7 +148,7 @@ def test_budget_edit_scales_payment_years_in_euros_exactly():
     values = {year: entry["value"] for year, entry in euros.items()}
     assert sum(values.values()) == 9_000_001
     assert values == {2021: 2886001, 2022: 2625000, 2023: 1649000, 2024: 840000, 2025: 600000, 2026: 400000}
-    assert euros[2021]["assumption"].startswith("Edited in the app: 2021 set to EUR 2,886,001")
+    assert euros[2021]["assumption"].startswith("Edited in the app: 2021 set to € 2,886,001")
     assert euros[2022] == data["pots"]["elip"]["years"]["euros"][2022]  # unchanged years keep their source
     result = build(edited, origin="edited", scenario_id="k")
     assert views.year_phasing(result)["amount_eur"].sum() == 9_000_001 + 21_000_000 + 9_000_000
@@ -318,7 +318,7 @@ def test_edited_group_keeps_its_years_and_says_what_it_was():
     assert group["years"] == [2022] and group["max_eur"] == 10_000 and isinstance(group["max_eur"], int)
     assert "province" not in group and "min_share" not in group
     assert group["assumption"] == (
-        "Edited in the app: group Small set to size_class < 5.000: at most EUR 10,000 "
+        "Edited in the app: group Small set to size class < 5.000: at most € 10,000 "
         "(was Drenthe: province PV22: at least 5.00% of the pot). Before the edit: original (test)")
     build(edited, origin="edited", scenario_id="k")
 
@@ -372,7 +372,7 @@ def test_added_cross_pot_cap_binds_and_is_labelled(baseline):
                                                                       "eur_per_inhabitant", 0.5)]}})
     assert edited["cross_pot"] == [{
         "pots": ["ondertussengroep", "elip"], "eur_per_inhabitant": 0.5,
-        "assumption": "Edited in the app: cross-pot cap added: at most EUR 0.5 per inhabitant per municipality "
+        "assumption": "Edited in the app: cross-pot cap added: at most € 0.50 per inhabitant per municipality "
                       "per year for ondertussengroep, elip together."}]
     result = build(edited, origin="edited", scenario_id="k")
     both = result.allocation[result.allocation["pot"].isin(["ondertussengroep", "elip"])]
@@ -390,8 +390,8 @@ def test_edited_cross_pot_cap_keeps_every_pot_and_can_be_removed():
     assert edits.set_cross_pot(data, 0, pots, "eur", 100_000) == data  # every pot chosen: unchanged
     edited = edits.apply_edits(data, {edits.CROSS_POT: {"caps": {0: (pots, "eur", 200_000.0)}, "source": ""}})
     assert edited["cross_pot"] == [{"eur": 200_000.0, "assumption":
-        "Edited in the app: cross-pot cap set to at most EUR 200,000 per municipality per year for all pots "
-        "together (was at most EUR 100,000 per municipality per year for all pots together). "
+        "Edited in the app: cross-pot cap set to at most € 200,000 per municipality per year for all pots "
+        "together (was at most € 100,000 per municipality per year for all pots together). "
         "Before the edit: original (test)"}]
     build(edited, origin="edited", scenario_id="k")
     assert "cross_pot" not in edits.apply_edits(data, {edits.CROSS_POT: {"caps": {0: None}}})

@@ -45,7 +45,7 @@ import pandas as pd
 from allocation.common import i18n
 from allocation.common.errors import InputError
 from allocation.common.i18n import _
-from allocation.common.texts import euro, quoted
+from allocation.common.texts import quoted
 from allocation.data.registers import SIZE_CLASSES
 from allocation.scenario.result import ScenarioResult, used_keys
 
@@ -208,10 +208,7 @@ def _overlap(infos: list[ScenarioInfo]) -> tuple[list[str], dict[str, list[int]]
         left_out = [p for p in info.pots if p not in pots]
         for pot_id in left_out:
             missing_in = [other.label for other in infos if pot_id not in other.pots]
-            notes.append(
-                f"Pot {quoted(pot_id)} of {info.label} is left out: it is not in {', '.join(missing_in)}. "
-                "Only pots present in every scenario are compared."
-            )
+            notes.append(_("cmpn_pot_left_out", pot=quoted(pot_id), id=info.label, missing=", ".join(missing_in)))
     years: dict[str, list[int]] = {}
     for pot_id in pots:
         common = sorted(set.intersection(*(set(info.pots[pot_id]) for info in infos)))
@@ -219,35 +216,28 @@ def _overlap(infos: list[ScenarioInfo]) -> tuple[list[str], dict[str, list[int]]
         for year in every:
             if year not in common:
                 having = [info.label for info in infos if year in info.pots[pot_id]]
-                notes.append(
-                    f"Pot {quoted(pot_id)}, year {year} is left out: only {', '.join(having)} pay(s) in that year. "
-                    "Only years present in every scenario are compared."
-                )
+                notes.append(_("cmpn_year_left_out", pot=quoted(pot_id), year=year, having=", ".join(having)))
         if common:
             years[pot_id] = common
         else:
             spans = "; ".join(f"{info.label}: {', '.join(map(str, info.pots[pot_id]))}" for info in infos)
-            notes.append(f"Pot {quoted(pot_id)} is left out: the scenarios share no payment year ({spans}).")
+            notes.append(_("cmpn_no_shared_year", pot=quoted(pot_id), spans=spans))
     pots = [p for p in pots if p in years]
     if not pots:
         described = "; ".join(
-            f"{info.label} has " + (", ".join(f"{p} ({min(y)}-{max(y)})" for p, y in info.pots.items()) or "no pots")
+            _("cmpn_has", id=info.label, pots=", ".join(f"{p} ({min(y)}-{max(y)})" for p, y in info.pots.items())
+              or _("cmpn_no_pots"))
             for info in infos
         )
-        raise InputError(
-            "the scenarios have no pot and payment year in common, so there is nothing to compare: "
-            f"{described}. Give the pots the same ids (the keys under `pots:`) and overlapping years"
-        )
+        raise InputError(_("cmpn_nothing_in_common", described=described))
     for info in infos[1:]:
         for pot_id in pots:
             for year in years[pot_id]:
                 base, other = baseline.budgets[(pot_id, year)], info.budgets[(pot_id, year)]
                 if base != other:
-                    notes.append(
-                        f"Pot {quoted(pot_id)}, year {year}: the budget is {euro(base)} in {baseline.label} and "
-                        f"{euro(other)} in {info.label} (net {euro(other - base)}); differences there are "
-                        "partly new or withdrawn money, not only redistribution."
-                    )
+                    notes.append(_("cmpn_budget_differs", pot=quoted(pot_id), year=year, base=i18n.eur(base),
+                                   base_id=baseline.label, other=i18n.eur(other), other_id=info.label,
+                                   net=i18n.eur(other - base)))
     return pots, years, notes
 
 

@@ -6,16 +6,22 @@ from __future__ import annotations
 import pandas as pd
 
 from allocation.analysis.compare import ALL, BANDS, Comparison
+from allocation.common import i18n
 from allocation.common.i18n import _
-from allocation.common.texts import signed_pct, text_table
+from allocation.common.texts import text_table
+
+
+def _band_word(band: str) -> str:
+    return _(f"band_{BANDS.index(band)}")
 
 
 def summary_text(comparison: Comparison, top: int = 5) -> str:
-    """A readable summary of a comparison, for the terminal or an e-mail."""
+    """A readable summary of a comparison, for the terminal or an e-mail, in the language."""
+    n, signed, pct = i18n.number, i18n.signed, i18n.pct
     base = comparison.baseline
-    lines = [f"Baseline: {base.name} ({base.label})"]
+    lines = [_("cmp_baseline", name=base.name, id=base.label)]
     for info in comparison.others:
-        lines.append(f"Compared: {info.name} ({info.label})")
+        lines.append(_("cmp_compared", name=info.name, id=info.label))
     compared = "; ".join(
         f"{pot} {min(comparison.years[pot])}-{max(comparison.years[pot])}"
         if len(comparison.years[pot]) > 1
@@ -23,73 +29,71 @@ def summary_text(comparison: Comparison, top: int = 5) -> str:
         for pot in comparison.pots
     )
     count = comparison.per_municipality["gm_code"].nunique()
-    lines.append(f"Compared pots and years: {compared}; {count} municipalities of the 2021 key register")
+    lines.append(_("cmp_compared_pots", pots=compared, count=n(count)))
     for note in comparison.notes:
-        lines.append(f"NOTE: {note}")
-    lines.append(
-        "Amounts are this product's own computation under each scenario's stated assumptions, not published "
-        "circular amounts."
-    )
+        lines.append(_("cli_note", note=note))
+    lines.append(_("cmp_own_computation"))
     overview = comparison.totals.merge(comparison.bands, on=["scenario", "pot", "year"])
     overview = overview[(overview["pot"] == ALL) & (overview["year"] == ALL)]
-    lines += ["", f"Overview against {base.label} (all compared pots and years):"]
-    rows = [["scenario", "net EUR", "redistributed EUR", "gaining", "no change", "losing", "Gini base", "Gini scen."]]
+    lines += ["", _("cmp_overview", id=base.label)]
+    rows = [[_("cmp_col_scenario"), _("cmp_col_net"), _("cmp_col_redistributed"), _("cmp_col_gaining"),
+             _("cmp_col_unchanged"), _("cmp_col_losing"), _("cmp_col_gini_base"), _("cmp_col_gini_other")]]
     for _index, row in overview.iterrows():
         gaining, unchanged, losing = int(row[BANDS[:2]].sum()), int(row[BANDS[2]]), int(row[BANDS[3:]].sum())
         rows.append(
-            [row["scenario"], f"{row['diff_eur']:+,}", f"{row['redistributed_eur']:,.0f}", str(gaining), str(unchanged),
-             str(losing), f"{row['gini_base']:.4f}", f"{row['gini_other']:.4f}"]
+            [row["scenario"], signed(row["diff_eur"]), n(row["redistributed_eur"]), n(gaining), n(unchanged),
+             n(losing), n(row["gini_base"], 4), n(row["gini_other"], 4)]
         )
     lines += text_table(rows, right={1, 2, 3, 4, 5, 6, 7})
     for info in comparison.others:
         label = info.label
         totals = comparison.totals[comparison.totals["scenario"] == label]
-        lines += ["", f"== {label} against {base.label} =="]
-        rows = [
-            ["pot", "year", "baseline EUR", "scenario EUR", "net EUR", "redistributed EUR", "Gini base", "Gini scen."]
-        ]
+        lines += ["", _("cmp_against", id=label, base=base.label)]
+        rows = [[_("cmp_col_pot"), _("cmp_col_year"), _("cmp_col_base_eur"), _("cmp_col_other_eur"), _("cmp_col_net"),
+                 _("cmp_col_redistributed"), _("cmp_col_gini_base"), _("cmp_col_gini_other")]]
         for row in totals[totals["year"] == ALL].itertuples(index=False):
             rows.append(
                 [
-                    row.pot,
-                    row.year,
-                    f"{row.base_eur:,}",
-                    f"{row.other_eur:,}",
-                    f"{row.diff_eur:+,}",
-                    f"{row.redistributed_eur:,.0f}",
-                    f"{row.gini_base:.4f}",
-                    f"{row.gini_other:.4f}",
+                    _("cmp_all") if row.pot == ALL else row.pot,
+                    _("cmp_all") if row.year == ALL else str(row.year),
+                    n(row.base_eur),
+                    n(row.other_eur),
+                    signed(row.diff_eur),
+                    n(row.redistributed_eur),
+                    n(row.gini_base, 4),
+                    n(row.gini_other, 4),
                 ]
             )
-        lines.append("Totals (all compared years):")
+        lines.append(_("cmp_totals"))
         lines += text_table(rows, right={2, 3, 4, 5, 6, 7})
         band_row = comparison.bands[
             (comparison.bands["scenario"] == label)
             & (comparison.bands["pot"] == ALL)
             & (comparison.bands["year"] == ALL)
         ].iloc[0]
-        lines.append("Municipalities per band (all pots and years):")
+        lines.append(_("cmp_bands"))
         lines += text_table(
-            [[band, f"{int(band_row[band])}"] for band in BANDS] + [["total", f"{int(band_row['municipalities'])}"]],
+            [[_band_word(band), n(int(band_row[band]))] for band in BANDS]
+            + [[_("cmp_total"), n(int(band_row["municipalities"]))]],
             right={1},
         )
         for title, frame in (
-            ("Largest gains", comparison.largest_gains),
-            ("Largest losses", comparison.largest_losses),
+            (_("cmp_largest_gains"), comparison.largest_gains),
+            (_("cmp_largest_losses"), comparison.largest_losses),
         ):
             chosen = frame[frame["scenario"] == label].head(top)
-            lines.append(f"{title} (all pots and years):")
+            lines.append(title)
             if chosen.empty:
-                lines.append("  none")
+                lines.append(_("cmp_none"))
                 continue
             lines += text_table(
                 [
                     [
                         r.gm_code,
                         r.gm_name,
-                        f"{r.diff_eur:+,}",
-                        signed_pct(r.diff_pct),
-                        f"{r.diff_per_inhabitant:+.2f}/inh.",
+                        signed(r.diff_eur),
+                        pct(r.diff_pct, 2, signed=True),
+                        _("cmp_per_inhabitant", value=signed(r.diff_per_inhabitant, 2)),
                     ]
                     for r in chosen.itertuples(index=False)
                 ],
@@ -97,32 +101,34 @@ def summary_text(comparison: Comparison, top: int = 5) -> str:
             )
         sizes = comparison.by_size_class
         sizes = sizes[(sizes["scenario"] == label) & (sizes["pot"] == ALL) & (sizes["year"] == ALL)]
-        lines.append("By size class (CBS gemeentegrootteklasse, inhabitants 30-04-2021), all pots and years:")
-        rows = [["size class", "munic.", "net EUR", "change", "EUR/inh.", "gain", "loss"]]
+        lines.append(_("cmp_by_size"))
+        rows = [[_("cmp_col_size_class"), _("cmp_col_municipalities"), _("cmp_col_net"), _("cmp_col_change"),
+                 _("cmp_col_per_inhabitant"), _("cmp_col_gain"), _("cmp_col_loss")]]
         rows += [
             [
                 r.size_class,
-                str(r.municipalities),
-                f"{r.diff_eur:+,}",
-                signed_pct(r.diff_pct),
-                f"{r.diff_per_inhabitant:+.3f}",
-                str(r.gaining),
-                str(r.losing),
+                n(r.municipalities),
+                signed(r.diff_eur),
+                pct(r.diff_pct, 2, signed=True),
+                signed(r.diff_per_inhabitant, 3),
+                n(r.gaining),
+                n(r.losing),
             ]
             for r in sizes.itertuples(index=False)
         ]
         lines += text_table(rows, right={1, 2, 3, 4, 5, 6})
         provinces = comparison.by_province
         provinces = provinces[(provinces["scenario"] == label) & (provinces["pot"] == ALL) & (provinces["year"] == ALL)]
-        lines.append("By province, all pots and years:")
-        rows = [["province", "munic.", "net EUR", "change", "EUR/inh."]]
+        lines.append(_("cmp_by_province"))
+        rows = [[_("cmp_col_province"), _("cmp_col_municipalities"), _("cmp_col_net"), _("cmp_col_change"),
+                 _("cmp_col_per_inhabitant")]]
         rows += [
             [
                 r.province_name,
-                str(r.municipalities),
-                f"{r.diff_eur:+,}",
-                signed_pct(r.diff_pct),
-                f"{r.diff_per_inhabitant:+.3f}",
+                n(r.municipalities),
+                signed(r.diff_eur),
+                pct(r.diff_pct, 2, signed=True),
+                signed(r.diff_per_inhabitant, 3),
             ]
             for r in provinces.itertuples(index=False)
         ]

@@ -30,8 +30,10 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from allocation.common import i18n
 from allocation.common.errors import InputError
-from allocation.common.texts import clipped, euro, listed, text_table
+from allocation.common.i18n import _
+from allocation.common.texts import clipped, listed, text_table
 from allocation.data.keys import Key
 from allocation.engine.joint_lp import quiet
 from allocation.engine.pot import normalise
@@ -166,14 +168,14 @@ def compromise_problem(reference: ScenarioResult, target: ScenarioResult, pot: s
     """The pot-year of the two scenarios as a :class:`CompromiseProblem`, and the year used."""
     for result, role in ((reference, "reference"), (target, "target")):
         if pot not in result.scenario.pots:
-            raise InputError(f"--pot {clipped(pot)}: the {role} scenario {result.loaded.scenario_id} has no such pot; "
-                             f"it has {', '.join(result.scenario.pots)}")
+            raise InputError(_(f"cpr_no_pot_{role}", pot=clipped(pot), id=result.loaded.scenario_id,
+                               pots=", ".join(result.scenario.pots)))
     allocated = reference.pots[pot]
     budgets = dict(zip(allocated.years, allocated.budgets))
     if year is None:
         year = max(sorted(budgets), key=lambda y: budgets[y])
     if year not in budgets or year not in target.pots[pot].years:
-        raise InputError(f"--year {year}: not a payment year of pot {pot} in both scenarios")
+        raise InputError(_("cpr_year_not_shared", year=year, pot=pot))
     if keys is None:
         keys = sorted({*reference.scenario.pots[pot].key.weights, *target.scenario.pots[pot].key.weights}
                       - {"vast_bedrag"})
@@ -181,7 +183,7 @@ def compromise_problem(reference: ScenarioResult, target: ScenarioResult, pot: s
     available: dict[str, Key] = {**target.loaded.keys, **reference.loaded.keys}
     unknown = [key for key in keys if key not in available]
     if unknown:
-        raise InputError(f"--keys: unknown key(s) {listed(unknown)}; available: {', '.join(sorted(available))}")
+        raise InputError(_("cpr_unknown_keys", keys=listed(unknown), available=", ".join(sorted(available))))
     codes = list(reference.municipalities["gm_code"])
     shares = np.column_stack([normalise(available[key].values.reindex(codes).to_numpy(dtype=float)) for key in keys])
 
@@ -227,33 +229,33 @@ def compromise_scenario(reference: ScenarioResult, pot: str, point: CompromisePo
     if not weights:  # everything in the vast bedrag
         weights = {"vast_bedrag": 1.0}
     name = data.get("name", reference.loaded.scenario_id)
-    data["name"] = f"{name} (compromise {pot}, max loss {point.max_loss_pct:g}%)"
+    level = i18n.pct(point.max_loss_pct, 4, trim=True)
+    data["name"] = _("cpr_scenario_name", name=name, pot=pot, level=level)
     data["pots"][pot]["key"] = {
         "weights": weights,
         "vast_bedrag_eur": vast,
-        "assumption": (
-            f"found by the compromise finder (objective: the least sum of absolute differences to {target_id}'s "
-            f"allocation of {pot} in {year}; reference: {reference.loaded.scenario_id}; nobody more than "
-            f"{point.max_loss_pct:g}% below the reference in {year}; year {year}; level {point.max_loss_pct:g}%; "
-            f"distance {euro(point.distance_eur)})"
-        ),
+        "assumption": _("cpr_scenario_assumption", target=target_id, pot=pot, year=year,
+                        reference=reference.loaded.scenario_id, level=level, distance=i18n.eur(point.distance_eur)),
     }
     return to_yaml(data)
 
 
 def frontier_text(points: list[CompromisePoint], problem: CompromiseProblem, least: float, pot: str, year: int,
                   reference: str, target: str) -> str:
-    rounding = " (the reference's whole euros are not matched exactly by any key)" if 0 < least < 0.01 else ""
-    lines = [f"Least achievable largest loss against {reference}: {least:.4f}% ({pot}, {year}){rounding}",
-             f"Compromise keys for {pot} {year}: closest to {target}, nobody more than X% below {reference}"]
-    rows = [["max loss", "feasible", "distance EUR", "distance", "vast bedrag EUR"] + [f"w {k}" for k in problem.keys]]
+    """The frontier as the command line prints it, in the language."""
+    rounding = _("cpr_rounding") if 0 < least < 0.01 else ""
+    lines = [_("cpr_least", reference=reference, least=i18n.pct(least, 4), pot=pot, year=year, rounding=rounding),
+             _("cpr_title", pot=pot, year=year, target=target, reference=reference)]
+    rows = [[_("gua_col_level"), _("cpr_col_feasible"), _("cpr_col_distance_eur"), _("cpr_col_distance"),
+             _("cpr_col_vast")] + [_("cpr_col_weight", key=k) for k in problem.keys]]
     for point in points:
         weights = point.weights()
+        level = i18n.pct(point.max_loss_pct, 4, trim=True)
         if point.feasible:
-            rows.append([f"{point.max_loss_pct:g}%", "yes", f"{point.distance_eur:,.0f}",
-                         f"{point.distance_eur / problem.budget * 100:.2f}%", f"{point.vast_bedrag_eur:,}"]
-                        + [f"{weights.get(k, 0.0):.4f}" for k in problem.keys])
+            rows.append([level, i18n.yes_no(True), i18n.number(point.distance_eur),
+                         i18n.pct(point.distance_eur / problem.budget * 100, 2), i18n.number(point.vast_bedrag_eur)]
+                        + [i18n.share(weights.get(k, 0.0)) for k in problem.keys])
         else:
-            rows.append([f"{point.max_loss_pct:g}%", "no", "-", "-", "-"] + ["-" for _ in problem.keys])
+            rows.append([level, i18n.yes_no(False), "-", "-", "-"] + ["-" for _k in problem.keys])
     lines += text_table(rows, right=set(range(2, 5 + len(problem.keys))))
     return "\n".join(lines) + "\n"

@@ -32,7 +32,9 @@ import numpy as np
 import pandas as pd
 
 from allocation.analysis.compare import shared_pot_years
+from allocation.common import i18n
 from allocation.common.errors import InputError
+from allocation.common.i18n import N_, _
 from allocation.common.texts import text_table
 from allocation.scenario.loading import parse_scenario, scenario_data, to_yaml
 from allocation.scenario.result import ScenarioResult
@@ -149,8 +151,9 @@ def decompose(base: ScenarioResult, other: ScenarioResult) -> tuple[pd.DataFrame
                 try:
                     result = _hybrid(base, other, pots, taken)
                 except InputError as exc:
-                    raise InputError([f"decomposition: {base.loaded.scenario_id} with {', '.join(sorted(taken))} of "
-                                      f"{other.loaded.scenario_id} cannot be allocated: {p}" for p in exc.problems]
+                    raise InputError([_("dec_cannot_allocate", base=base.loaded.scenario_id,
+                                        factors=", ".join(factor_word(f) for f in sorted(taken)),
+                                        other=other.loaded.scenario_id, problem=p) for p in exc.problems]
                                      ) from None
             runs[taken] = _amounts(result, index)
         return runs[taken]
@@ -182,32 +185,41 @@ def decompose(base: ScenarioResult, other: ScenarioResult) -> tuple[pd.DataFrame
     table = pd.concat([table, all_years.assign(year="all")], ignore_index=True)
     table["gm_name"] = table["gm_code"].map(names)
     if not factors and not residual.any():
-        notes = notes + ["The scenarios differ in none of the factors: every part is zero."]
+        notes = notes + [_("dec_no_factor")]
     if residual.any():
-        notes = notes + [f"EUR {int(np.abs(residual).sum()):,} of the differences come from outside the factors (the "
-                         "order of the pots under a cross-pot cap, pots only one scenario has, the solver): part "
-                         f"'{OTHER}'."]
+        notes = notes + [_("dec_residual", eur=i18n.eur(int(np.abs(residual).sum())), part=factor_word(OTHER))]
     return table[COLUMNS], notes
 
 
+def factor_word(factor: str) -> str:
+    """A factor in words (``key_data`` -> ``sleutelgegevens``); the CSV keeps the code."""
+    return _(_FACTOR_WORDS[factor]) if factor in _FACTOR_WORDS else factor
+
+
+_FACTOR_WORDS = {"budget": N_("factor_budget"), "key": N_("factor_key"), "key_data": N_("factor_key_data"),
+                 "constraints": N_("factor_constraints"), "peildata": N_("factor_peildata"),
+                 OTHER: N_("wb_factor_other")}
+
+
 def decomposition_text(table: pd.DataFrame, base: str, other: str, top: int = 5) -> str:
-    """Per pot the parts summed (all years), and the largest losers with their parts."""
-    lines = [f"Decomposition of {other} minus {base} (Shapley values over the factors; whole euros)"]
+    """Per pot the parts summed (all years), and the largest losers with their parts, in the language."""
+    lines = [_("dec_title", other=other, base=base)]
     overall = table[table["year"] == "all"]
     for pot, part in overall.groupby("pot", sort=False):
         wide = part.pivot(index="gm_code", columns="factor", values="effect_eur")[list(FACTORS) + [OTHER]]
         wide["difference"] = wide.sum(axis=1)
         moved = wide.abs().sum()
-        lines.append(f"{pot}: euros moved per factor: " + ", ".join(f"{f} {int(moved[f]):,}" for f in FACTORS)
-                     + (f", {OTHER} {int(moved[OTHER]):,}" if moved[OTHER] else ""))
+        shown = list(FACTORS) + ([OTHER] if moved[OTHER] else [])
+        lines.append(_("dec_moved", pot=pot, parts=", ".join(f"{factor_word(f)} {i18n.number(int(moved[f]))}"
+                                                            for f in shown)))
         losers = wide.nsmallest(top, "difference")
         losers = losers[losers["difference"] < 0]
         if losers.empty:
             continue
         names = part.drop_duplicates("gm_code").set_index("gm_code")["gm_name"]
-        rows = [["code", "name", "difference"] + list(FACTORS)]
-        rows += [[code, str(names[code]), f"{int(r['difference']):+,}"] + [f"{int(r[f]):+,}" for f in FACTORS]
-                 for code, r in losers.iterrows()]
+        rows = [[_("dec_col_code"), _("dec_col_name"), _("dec_col_difference")] + [factor_word(f) for f in FACTORS]]
+        rows += [[code, str(names[code]), i18n.signed(int(r["difference"]))]
+                 + [i18n.signed(int(r[f])) for f in FACTORS] for code, r in losers.iterrows()]
         lines += text_table(rows, right=set(range(2, 3 + len(FACTORS))))
     return "\n".join(lines) + "\n"
 

@@ -1,17 +1,20 @@
 """Layer 4 (analysis): how a municipality's amounts follow from the keys, so that it can
 recompute them: key values and shares, the combined share, the vast bedrag, the factor of
-the constraints, and the rounding."""
+the constraints, and the rounding. In the language, numbers the language's way."""
 
 from __future__ import annotations
 
+from allocation.common import i18n
 from allocation.common.errors import InputError
-from allocation.common.texts import euro
+from allocation.common.i18n import _
+from allocation.data.keys import kind_word, unit_word
+from allocation.data.registers import step_words
 from allocation.scenario.result import ScenarioResult
 
-ROUNDING_NOTE = (
-    "Rounding: largest remainder. Each municipality gets the whole euros of its exact amount; the "
-    "euros left over go one each to the largest fractions (ties: lowest code first)."
-)
+
+def rounding_note() -> str:
+    """How whole euros are made (largest remainder), in the language."""
+    return _("explain_rounding")
 
 
 def explanation_text(result: ScenarioResult, gm_code: str, year: int | None = None) -> str:
@@ -25,42 +28,45 @@ def explanation_text(result: ScenarioResult, gm_code: str, year: int | None = No
     if year is None:
         lines = _key_register_lines(result, gm_code, None)
         if not lines:
-            return f"{gm_code} is not a municipality of the 2021 register\n"
-        return "\n".join(lines + [ROUNDING_NOTE]) + "\n"
+            return _("explain_not_on_key_register", code=gm_code) + "\n"
+        return "\n".join(lines + [rounding_note()]) + "\n"
     return _payment_year_text(result, gm_code, year)
+
+
+def _times(share: str) -> str:
+    return "" if share == "1" else _("explain_split_weight", share=share)
 
 
 def _payment_year_text(result: ScenarioResult, gm_code: str, year: int) -> str:
     if year not in result.peildata:
-        raise InputError(f"--year {year}: no pot of this scenario pays in {year}; payment years: "
-                         f"{', '.join(map(str, sorted(result.peildata)))}")
+        raise InputError(_("explain_year_not_paid", year=year, years=", ".join(map(str, sorted(result.peildata)))))
     date, provenance = result.peildata[year]
     register = result.registers[year].set_index("gm_code")
     if gm_code not in register.index:
         mapping = result.successors.get(year)
         into = [] if mapping is None or mapping.empty else list(mapping[mapping["predecessor"] == gm_code]["successor"])
         names = [f"{register.loc[code, 'gm_name']} ({code})" for code in into]
-        hint = f"; it is part of {', '.join(names)} then" if names else ""
-        raise InputError(f"{gm_code} is not on the register of {date} that payment year {year} is published on{hint}")
+        hint = _("explain_part_of", names=", ".join(names)) if names else ""
+        raise InputError(_("explain_not_on_register", code=gm_code, date=date, year=year, hint=hint))
     name = register.loc[gm_code, "gm_name"]
     mapping = result.successors.get(year)
     parts = mapping[mapping["successor"] == gm_code] if mapping is not None and not mapping.empty else None
     published = result.published[(result.published["year"] == year) & (result.published["gm_code"] == gm_code)]
-    lines = [f"{name} ({gm_code}), payment year {year}, on the register of {date} ({provenance})"]
+    lines = [_("explain_year_header", name=name, code=gm_code, year=year, date=date, provenance=provenance)]
     if parts is None or parts.empty:
-        lines.append("  unchanged since the 2021 key register: its amounts are computed on it directly")
+        lines.append(_("explain_unchanged"))
         lines.append("")
         lines += _key_register_lines(result, gm_code, year)
     else:
         names_2021 = result.municipalities.set_index("gm_code")["gm_name"]
-        lines.append("  formed by herindeling: the sum of its predecessors on the 2021 key register")
+        lines.append(_("explain_formed"))
         for row in parts.itertuples(index=False):
-            share = "" if row.share == "1" else f" x {row.share} (split weight)"
-            lines.append(f"    {row.predecessor} {names_2021.get(row.predecessor, '')}{share}: {row.steps}")
+            lines.append(f"    {row.predecessor} {names_2021.get(row.predecessor, '')}{_times(row.share)}: "
+                         f"{step_words(row.steps)}")
         lines.append("")
         for row in parts.itertuples(index=False):
             lines += _key_register_lines(result, row.predecessor, year)
-    lines.append("Published amounts:")
+    lines.append(_("explain_published"))
     for pot_id, pot in result.scenario.pots.items():
         amount = published[published["pot"] == pot_id]["amount_eur"]
         if amount.empty:
@@ -69,16 +75,16 @@ def _payment_year_text(result: ScenarioResult, gm_code: str, year: int) -> str:
             allocation = result.allocation
             rows = allocation[(allocation["pot"] == pot_id) & (allocation["year"] == year)].set_index("gm_code")
             terms = " + ".join(
-                f"{euro(rows.loc[p.predecessor, 'amount_eur'])}" + ("" if p.share == "1" else f" x {p.share}")
+                i18n.eur(rows.loc[p.predecessor, "amount_eur"]) + ("" if p.share == "1" else f" x {p.share}")
                 for p in parts.itertuples(index=False)
             )
-            lines.append(f"  {pot.label} ({pot_id}) {year}: {terms} = {euro(int(amount.iloc[0]))}")
+            lines.append(f"  {pot.label} ({pot_id}) {year}: {terms} = {i18n.eur(int(amount.iloc[0]))}")
         else:
-            lines.append(f"  {pot.label} ({pot_id}) {year}: {euro(int(amount.iloc[0]))}")
+            lines.append(f"  {pot.label} ({pot_id}) {year}: {i18n.eur(int(amount.iloc[0]))}")
     if parts is not None and (parts["share"] != "1").any():
-        lines.append("  (a split divides whole euros by largest remainder over the parts, with exact fractions)")
+        lines.append(_("explain_split_note"))
     lines.append("")
-    lines.append(ROUNDING_NOTE)
+    lines.append(rounding_note())
     return "\n".join(lines) + "\n"
 
 
@@ -92,43 +98,33 @@ def _key_register_lines(result: ScenarioResult, gm_code: str, only_year: int | N
         if rows.empty:
             continue
         first = rows.iloc[0]
-        lines.append(f"{pot.label} ({pot_id}) for {first['gm_name']} ({gm_code})")
+        lines.append(_("explain_pot_for", pot=pot.label, id=pot_id, name=first["gm_name"], code=gm_code))
         for key_name, weight in sorted(pot.key.weights.items()):
             key = result.loaded.keys[key_name]
-            total = key.values.sum()
-            lines.append(
-                f"  key {key_name} [{key.kind}]: {first[f'value:{key_name}']:,.2f} {key.unit} of {total:,.2f} "
-                f"= share {first[f'share:{key_name}']:.8f}, weight {weight:g}"
-            )
-        lines.append(f"  combined share: {first['combined_share']:.10f}   ({pot.key.provenance})")
+            lines.append(_("explain_key", key=key_name, kind=kind_word(key.kind),
+                           value=i18n.number(first[f"value:{key_name}"], 2), unit=unit_word(key.unit),
+                           total=i18n.number(key.values.sum(), 2), share=i18n.share(first[f"share:{key_name}"]),
+                           weight=i18n.share(weight)))
+        lines.append(_("explain_combined", share=i18n.share(first["combined_share"]), provenance=pot.key.provenance))
         info = result.constrained.get(pot_id)
         bound = {}
         if info is not None:
             report = info.report[info.report["gm_code"] == gm_code]
             bound = {int(r.year): r.constraint for r in report.itertuples(index=False)}
         for row in rows.itertuples(index=False):
-            vast = f"{euro(row.vast_bedrag)} + " if row.vast_bedrag else ""
+            values = {"year": row.year, "vast": f"{i18n.eur(row.vast_bedrag)} + " if row.vast_bedrag else "",
+                      "share": i18n.share(row.combined_share), "budget": i18n.eur(row.variable_budget),
+                      "amount": i18n.eur(row.amount_eur)}
             if info is None:
-                lines.append(
-                    f"  {row.year}: {vast}{row.combined_share:.10f} x {euro(row.variable_budget)} = "
-                    f"{row.exact_amount:,.2f} -> {euro(row.amount_eur)} (rounding {row.rounding_eur:+.2f})"
-                )
+                lines.append(_("explain_year", exact=i18n.number(row.exact_amount, 2),
+                               rounding=i18n.signed(row.rounding_eur, 2), **values))
             elif row.year in bound:
-                lines.append(
-                    f"  {row.year}: sits on {bound[row.year]} -> {euro(row.amount_eur)} "
-                    f"(the pure key would give {vast}{row.combined_share:.10f} x {euro(row.variable_budget)})"
-                )
+                lines.append(_("explain_year_bound", constraint=bound[row.year], **values))
             elif info.joint:
-                lines.append(
-                    f"  {row.year}: {euro(row.amount_eur)}, its pure-key amount {vast}{row.combined_share:.10f} x "
-                    f"{euro(row.variable_budget)} (the pot was allocated jointly over all payment years, {info.solver})"
-                )
+                lines.append(_("explain_year_joint", solver=info.solver, **values))
             else:
-                factor = info.scales[row.year]
-                lines.append(
-                    f"  {row.year}: {vast}{factor:.10f} x {row.combined_share:.10f} x {euro(row.variable_budget)} = "
-                    f"{row.exact_amount:,.2f} -> {euro(row.amount_eur)} (rounding {row.rounding_eur:+.2f}; "
-                    f"{factor:.10f} is the pot-year's factor for municipalities no constraint holds)"
-                )
+                lines.append(_("explain_year_factor", factor=i18n.share(info.scales[row.year]),
+                               exact=i18n.number(row.exact_amount, 2), rounding=i18n.signed(row.rounding_eur, 2),
+                               **values))
         lines.append("")
     return lines

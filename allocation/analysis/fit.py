@@ -33,7 +33,7 @@ import pandas as pd
 
 from allocation.analysis.compare import percent_change
 from allocation.common.errors import InputError
-from allocation.common.i18n import _, number
+from allocation.common.i18n import N_, _, eur, ngettext, number, pct, share, signed
 from allocation.common.texts import euro, text_table
 from allocation.data.keys import Key, builtin_keys
 from allocation.data.registers import (
@@ -112,10 +112,10 @@ def _choose_pot(table: pd.DataFrame, pot: str | None, name: str) -> tuple[str, p
     pots = [str(p) for p in dict.fromkeys(table["pot"])]
     if pot is None:
         if len(pots) > 1:
-            raise InputError(f"{name}: the table holds the pots {', '.join(pots[:12])}; say which to fit (--pot POT)")
+            raise InputError(_("fitm_which_pot", name=name, pots=", ".join(pots[:12])))
         pot = pots[0]
     if pot not in pots:
-        raise InputError(f"{name}: no pot {pot[:60]!r} in the table; it holds {', '.join(pots[:12])}")
+        raise InputError(_("fitm_no_pot", name=name, pot=repr(pot[:60]), pots=", ".join(pots[:12])))
     return pot, table[table["pot"].astype(str) == pot]
 
 
@@ -141,14 +141,15 @@ def _registers_for(chosen: pd.DataFrame, name: str, data_dir: Path) -> dict[int,
         later = [c for c in foreign if c not in older and c not in unknown]
         parts = []
         if older:
-            parts.append(f"{', '.join(older[:8])} no longer exist{'s' if len(older) == 1 else ''} in {year} (give "
-                         "the amount of the municipality it joined, or leave the row out)")
+            parts.append(ngettext("fitm_codes_older", "fitm_codes_older_plural", len(older),
+                                  codes=", ".join(older[:8]), year=year))
         if later:
-            parts.append(f"{', '.join(later[:8])} do{'es' if len(later) == 1 else ''} not exist yet in {year}")
+            parts.append(ngettext("fitm_codes_later", "fitm_codes_later_plural", len(later),
+                                  codes=", ".join(later[:8]), year=year))
         if unknown:
-            what = "is no municipality code" if len(unknown) == 1 else "are no municipality codes"
-            parts.append(f"{', '.join(unknown[:8])} {what} of any register")
-        problems.append(f"{name}: {year}: the codes are on no register in force in {year}: {'; '.join(parts)}")
+            parts.append(ngettext("fitm_codes_unknown", "fitm_codes_unknown_plural", len(unknown),
+                                  codes=", ".join(unknown[:8])))
+        problems.append(_("fitm_no_register", name=name, year=year, parts="; ".join(parts)))
     if problems:
         raise InputError(problems)
     return found
@@ -181,20 +182,23 @@ def fit_table(table: pd.DataFrame, table_name: str, *, pot: str | None = None, k
     if keys is None:
         keys = [k for k in builtin_keys(data_dir) if not (vast and k == "vast_bedrag")]
         if vast:
-            notes.append("The key vast_bedrag is left out: with --vast-bedrag the vast bedrag per municipality "
-                         "does its work (name it in --keys to fit both).")
+            notes.append(_("fitm_vast_key_left_out"))
     unknown = [k for k in keys if k not in available]
     if unknown or not keys or len(set(keys)) != len(keys):
-        raise InputError(f"--keys: {', '.join(k[:40] for k in unknown) or 'give each key once'}: "
-                         f"{'unknown key(s); ' if unknown else ''}available: {', '.join(sorted(available))}")
+        if unknown:
+            raise InputError(_("fitm_unknown_keys", keys=", ".join(k[:40] for k in unknown),
+                               available=", ".join(sorted(available))))
+        raise InputError(_("fitm_keys_once", available=", ".join(sorted(available))))
     table_years = sorted(int(y) for y in set(chosen["year"]))
     outside = [y for y in table_years if not FIRST_YEAR <= y <= LAST_YEAR]
     if outside:
-        raise InputError(f"{name}: payment year(s) {', '.join(map(str, outside))} outside {FIRST_YEAR}-{LAST_YEAR}")
+        raise InputError(_("fitm_years_outside", name=name, years=", ".join(map(str, outside)), first=FIRST_YEAR,
+                           last=LAST_YEAR))
     if years is not None:
         bad = [y for y in years if not FIRST_YEAR <= y <= LAST_YEAR]
         if bad:
-            raise InputError(f"--years: {', '.join(map(str, bad))} outside {FIRST_YEAR}-{LAST_YEAR}")
+            raise InputError(_("fitm_years_flag_outside", years=", ".join(map(str, bad)), first=FIRST_YEAR,
+                               last=LAST_YEAR))
         wanted = sorted(set(years))
         chosen = chosen[chosen["year"].isin(wanted)]
     else:
@@ -202,11 +206,10 @@ def fit_table(table: pd.DataFrame, table_name: str, *, pot: str | None = None, k
     fitted_years = sorted(int(y) for y in set(chosen["year"]))
     missing = [y for y in wanted if y not in fitted_years]
     if missing:
-        notes.append(f"No point in {', '.join(map(str, missing))}: the national amount of "
-                     f"{'that year is' if len(missing) == 1 else 'those years is'} not determined by the table and "
-                     "left out of the fitted scenario.")
+        notes.append(ngettext("fitm_no_point", "fitm_no_point_plural", len(missing),
+                              years=", ".join(map(str, missing))))
     if not fitted_years:
-        raise InputError(f"{name}: no point of pot {pot!r} in the years asked ({', '.join(map(str, wanted))})")
+        raise InputError(_("fitm_no_point_asked", name=name, pot=repr(pot), years=", ".join(map(str, wanted))))
     chosen = chosen.sort_values(["year", "gm_code"], kind="stable").reset_index(drop=True)
     registers = _registers_for(chosen, name, data_dir)
 
@@ -256,12 +259,10 @@ def fit_table(table: pd.DataFrame, table_name: str, *, pot: str | None = None, k
     budgets = [int(b) for b in profile["budget_eur"]]
     notes += _identification_notes(raw, keys, fitted_years, vast)
     if not complete:
-        notes.append(f"A sparse table ({len(chosen)} points): the fitted scenario's amounts for municipalities "
-                     "without a point follow from the fitted key; the table does not show them.")
+        notes.append(_("fitm_sparse", points=number(len(chosen))))
     pot_id = pot_identifier(pot)
     if pot_id != pot:
-        notes.append(f"The pot {pot[:60]!r} is called {pot_id} in the fitted scenario (a pot id is lowercase letters, "
-                     "digits and _).")
+        notes.append(_("fitm_pot_renamed", pot=repr(pot[:60]), id=pot_id))
     user = {k: available[k] for k in keys if k not in builtin_keys(data_dir)}
     stem = f"fit-{_safe_name(Path(name).stem)}-{_safe_name(pot)}"
     key_files = {k: (f"{stem}-key-{k}.csv", _key_csv(user[k], codes2021)) for k in user}
@@ -316,12 +317,11 @@ def quality_level(quality: dict[str, float]) -> str:
     return "poor"
 
 
-QUALITY_WORDS = {
-    "exact": "the key reproduces the table up to rounding to whole euros",
-    "good": "the key explains the table well: the differences are small",
-    "rough": "the key explains most of the table, with clear differences",
-    "poor": "the keys do not explain the table: another key (or a per-year key) made it",
-}
+QUALITY_WORDS = {"exact": N_("fitm_quality_exact"), "good": N_("fitm_quality_good"), "rough": N_("fitm_quality_rough"),
+                 "poor": N_("fitm_quality_poor")}  # keys of the catalogue: the level in words
+QUALITY_LEVELS = {"exact": N_("fitm_level_exact"), "good": N_("fitm_level_good"), "rough": N_("fitm_level_rough"),
+                  "poor": N_("fitm_level_poor")}
+METHOD_WORDS = {"least squares": N_("fitm_least_squares"), "least absolute deviations": N_("fitm_least_absolute")}
 
 
 def _identification_notes(raw: KeyFit, keys: list[str], years: list[int], vast: bool) -> list[str]:
@@ -329,27 +329,24 @@ def _identification_notes(raw: KeyFit, keys: list[str], years: list[int], vast: 
     for group, total in zip(raw.tied_groups, raw.group_weights):
         named = [keys[k] for k in group]
         if len(named) > 1:
-            notes.append(f"Not identifiable: the keys {', '.join(named)} are too alike to tell apart in these points; "
-                         f"together they weigh {total:.4f}, the split between them is not determined.")
+            notes.append(_("fitm_tied_keys", keys=", ".join(named), total=share(total)))
         else:
             k = group[0]
-            notes.append(f"Not identifiable: the weight of {named[0]} could be anywhere from {raw.weights_low[k]:.4f} "
-                         f"to {raw.weights_high[k]:.4f} and fit about as well.")
+            notes.append(_("fitm_loose_weight", key=named[0], low=share(raw.weights_low[k]),
+                           high=share(raw.weights_high[k])))
     if vast and not raw.vast_identifiable:
-        notes.append("Not identifiable: the vast bedrag cannot be told apart from the keys in these points.")
+        notes.append(_("fitm_vast_not_identifiable"))
     undetermined = [str(y) for y, ok in zip(years, raw.budget_identifiable) if not ok]
     if undetermined:
-        notes.append(f"Not determined: the national amount of {', '.join(undetermined)} (its points cannot tell it "
-                     "apart from the key or the vast bedrag).")
+        notes.append(_("fitm_not_determined", years=", ".join(undetermined)))
     points = len(raw.fitted)
     if raw.relaxed_objective >= 0 and raw.objective > 0:
         ratio = raw.objective / max(raw.relaxed_objective, 1e-9)
         sizeable = math.sqrt(raw.objective / points) > 1.0 if not raw.robust else raw.objective / points > 1.0
         if len(years) > 1 and sizeable and ratio > 2.0:
-            mixes = "; ".join(f"{y}: " + ", ".join(f"{k} {m:.3f}" for k, m in zip(keys, mix) if m > 0.0005)
+            mixes = "; ".join(f"{y}: " + ", ".join(f"{k} {share(m)}" for k, m in zip(keys, mix) if m > 0.0005)
                               for y, mix in zip(years, raw.year_mixes) if np.isfinite(mix).all())
-            notes.append(f"The mix seems to differ between years (a mix per year fits {ratio:.1f} times better): "
-                         f"{mixes}.")
+            notes.append(_("fitm_mix_differs", ratio=number(ratio, 1), mixes=mixes))
     return notes
 
 
@@ -391,10 +388,10 @@ def _weight_text(value: float) -> str:
 def quality_text(quality: dict[str, float]) -> str:
     """R², the mean and largest absolute error in euros and %, in one line."""
     if not math.isfinite(quality.get("r2", math.nan)):
-        return "quality not yet known"
-    return (f"R² {quality['r2']:.6f}, mean absolute error {euro(quality['mean_abs_eur'])} "
-            f"({quality['mean_abs_pct']:.3f}%), largest {euro(quality['max_abs_eur'])} "
-            f"({quality['max_abs_pct']:.3f}%)")
+        return _("fitm_quality_unknown")
+    return _("fitm_quality_numbers", r2=number(quality["r2"], 4), mean=eur(quality["mean_abs_eur"]),
+             mean_pct=pct(quality["mean_abs_pct"], 3), largest=eur(quality["max_abs_eur"]),
+             largest_pct=pct(quality["max_abs_pct"], 3))
 
 
 def _peildata(registers: dict[int, str], data_dir: Path = DATA_DIR) -> dict:
@@ -495,8 +492,7 @@ def exact_fit(fit: TableFit, table: pd.DataFrame, data_dir: Path = DATA_DIR) -> 
     shares differ between years by more than rounding: a key per year made it)."""
     name = fit.table_name
     if not fit.complete:
-        raise InputError(f"{name}: --exact needs a complete table (every municipality of each year's register); "
-                         f"pot {fit.pot} has {len(fit.points)} points")
+        raise InputError(_("fitm_exact_needs_complete", name=name, pot=fit.pot, points=number(len(fit.points))))
     municipalities = load_municipalities_2021(data_dir)
     codes2021 = list(municipalities["gm_code"])
     points = fit.points
@@ -516,9 +512,7 @@ def exact_fit(fit: TableFit, table: pd.DataFrame, data_dir: Path = DATA_DIR) -> 
             used = vast
             break
     if shares is None:
-        raise InputError(f"{name}: no single key reproduces pot {fit.pot} to the euro in every year (its shares "
-                         "differ between years by more than rounding: a key per year made it); fit the years one "
-                         "at a time (--years YEAR --exact)")
+        raise InputError(_("fitm_no_exact_key", name=name, pot=fit.pot))
     key_name = "tabel_" + fit.pot_id[:40] if not fit.pot_id.startswith("tabel") else fit.pot_id
     key_file = f"{fit.stem}-exact-key.csv"
     lines = ["gm_code,share"] + [f"{code},{np.format_float_positional(float(value), trim='-')}"
@@ -614,32 +608,35 @@ def _exact_text(fit: TableFit, key_name: str, key_file: str, totals: np.ndarray,
 
 
 def fit_text(fit: TableFit) -> str:
-    """What ``fit`` prints: the weights with ranges, the profile, the quality, the worst points, the notes."""
-    lines = [f"Fit of {fit.table_name}, pot {fit.pot} ({fit.method}, {len(fit.points)} points, "
-             f"{'complete' if fit.complete else 'sparse'}; on the registers of "
-             f"{', '.join(f'{y}: {d}' for y, d in sorted(fit.registers.items()))}):"]
-    lines.append(f"Quality: {fit.level} ({QUALITY_WORDS[fit.level]}); {quality_text(fit.quality)}.")
-    rows = [["key", "weight", "range that fits about as well", ""]]
-    rows += [[r.key, f"{r.weight:.6f}", f"{r.low:.6f} - {r.high:.6f}", "" if r.identifiable else "NOT IDENTIFIABLE"]
-             for r in fit.weights.itertuples(index=False)]
+    """What ``fit`` prints: the weights with ranges, the profile, the quality, the worst points, the notes
+    (in the language; weights as shares to 4 significant decimals)."""
+    registers = ", ".join(f"{y}: {d}" for y, d in sorted(fit.registers.items()))
+    lines = [_("fitm_title", table=fit.table_name, pot=fit.pot, method=_(METHOD_WORDS[fit.method]),
+               points=number(len(fit.points)), complete=_("fitm_complete" if fit.complete else "fitm_sparse_word"),
+               registers=registers)]
+    lines.append(_("fitm_quality", level=_(QUALITY_LEVELS[fit.level]), words=_(QUALITY_WORDS[fit.level]),
+                   numbers=quality_text(fit.quality)))
+    rows = [[_("fitm_col_key"), _("fitm_col_weight"), _("fitm_col_range"), ""]]
+    rows += [[r.key, share(r.weight), f"{share(r.low)} - {share(r.high)}",
+              "" if r.identifiable else _("fitm_not_identifiable_mark")] for r in fit.weights.itertuples(index=False)]
     lines += text_table(rows, right={1})
     if fit.vast_bedrag_eur is not None:
-        lines.append(f"Vast bedrag: {euro(fit.vast_bedrag_eur)} per municipality per year (range "
-                     f"{euro(fit.vast_range[0])} - {euro(fit.vast_range[1])})")
-    rows = [["year", "national amount", "range", "points", ""]]
-    rows += [[str(r.year), euro(r.budget_eur), f"{euro(r.low_eur)} - {euro(r.high_eur)}", str(r.points),
-              "" if r.determined else "NOT DETERMINED"] for r in fit.profile.itertuples(index=False)]
-    lines.append("Year profile:")
+        lines.append(_("fitm_vast", eur=eur(fit.vast_bedrag_eur), low=eur(fit.vast_range[0]),
+                       high=eur(fit.vast_range[1])))
+    rows = [[_("cmp_col_year"), _("fitm_col_national"), _("fitm_col_range_short"), _("fitm_col_points"), ""]]
+    rows += [[str(r.year), eur(r.budget_eur), f"{eur(r.low_eur)} - {eur(r.high_eur)}", number(r.points),
+              "" if r.determined else _("fitm_not_determined_mark")] for r in fit.profile.itertuples(index=False)]
+    lines.append(_("fitm_profile"))
     lines += text_table(rows, right={1, 3})
     worst = fit.worst
     worst = worst[worst["difference_eur"] != 0]
-    lines.append("Fits worst:" if not worst.empty else "Fits worst: none (every point reproduced)")
+    lines.append(_("fitm_worst") if not worst.empty else _("fitm_worst_none"))
     lines += [] if worst.empty else text_table([
-        [str(r.year), r.gm_code, r.gm_name, f"{r.published_eur:,}", f"{r.fitted_eur:,}", f"{r.difference_eur:+,}",
-         "" if r.difference_pct != r.difference_pct else f"{r.difference_pct:+.2f}%"]
+        [str(r.year), r.gm_code, r.gm_name, number(r.published_eur), number(r.fitted_eur), signed(r.difference_eur),
+         "" if r.difference_pct != r.difference_pct else pct(r.difference_pct, 2, signed=True)]
         for r in worst.itertuples(index=False)], right={3, 4, 5, 6})
     for note in fit.notes:
-        lines.append(f"NOTE: {note}")
+        lines.append(_("cli_note", note=note))
     return "\n".join(lines) + "\n"
 
 

@@ -28,8 +28,10 @@ import numpy as np
 import pandas as pd
 
 from allocation.analysis.compare import shared_pot_years
+from allocation.common import i18n
 from allocation.common.errors import InputError
-from allocation.common.texts import euro, text_table
+from allocation.common.i18n import _
+from allocation.common.texts import text_table
 from allocation.engine.bounded import round_within_bounds
 from allocation.scenario.result import ScenarioResult
 
@@ -136,7 +138,7 @@ def guarantee_table(reference: ScenarioResult, scenario: ScenarioResult, levels)
     are :data:`allocation.analysis.negotiation.LEVELS`): :data:`COLUMNS`, plus
     ``shortfall_eur`` (what skimming every gain leaves unpaid where no cap pays)."""
     rows = []
-    for pot, year, ref, other, _ in pot_year_amounts(reference, scenario):
+    for pot, year, ref, other, _codes in pot_year_amounts(reference, scenario):
         for level in levels:
             cost = guarantee_cost(ref, other, level)
             rows.append((pot, year, float(level), cost.top_up_eur, cost.topped_up, cost.gain_cap_pct,
@@ -146,28 +148,29 @@ def guarantee_table(reference: ScenarioResult, scenario: ScenarioResult, levels)
 
 def guarantee_text(table: pd.DataFrame, reference: str, scenario: str) -> str:
     """The curve per pot (all years): top-up and gain cap per level; shortfalls in euros."""
-    lines = [f"Guarantee: nobody in {scenario} loses more than X% against {reference} (all shared years together)"]
+    lines = [_("gua_title", scenario=scenario, reference=reference)]
     for pot, part in table[table["year"] == "all"].groupby("pot", sort=False):
         lines.append(f"{pot}:")
-        rows = [["max loss", "top-up EUR", "topped up", "budget-neutral gain cap"]]
+        rows = [[_("gua_col_level"), _("gua_col_top_up"), _("gua_col_topped_up"), _("gua_col_cap")]]
         for row in part.itertuples(index=False):
             value = row.budget_neutral_gain_cap_pct
             if value is not None and value == value:
-                cap = f"{value:.2f}%"
+                cap = i18n.pct(value, 2)
             else:
-                cap = "none needed" if row.top_up_eur == 0 else f"none pays (short {euro(row.shortfall_eur)})"
-            rows.append([f"{row.max_loss_pct:g}%", f"{row.top_up_eur:,}", str(row.municipalities_topped_up), cap])
+                cap = _("gua_cap_none_needed") if row.top_up_eur == 0 else _(
+                    "gua_cap_none_pays", short=i18n.eur(row.shortfall_eur))
+            rows.append([i18n.pct(row.max_loss_pct, 4, trim=True), i18n.number(row.top_up_eur),
+                         i18n.number(row.municipalities_topped_up), cap])
         lines += text_table(rows, right={1, 2})
-    lines.append("Top-up: extra euros to lift everyone to the floor. Gain cap: gains above it are skimmed to pay the "
-                 "top-up without extra money (rounded down to 0.01 point, so it pays).")
+    lines.append(_("gua_legend"))
     return "\n".join(lines) + "\n"
 
 
 def unpaid_problem(pot: str, year: str, max_loss_pct: float, cost: GuaranteeCost) -> str:
     """Why skimming gains cannot pay this pot-year's guarantee (one sentence)."""
-    return (f"{pot} {year}: the guarantee of at most {max_loss_pct:g}% loss needs {euro(cost.top_up_eur)}; "
-            f"skimming every gain pays {euro(cost.top_up_eur - cost.shortfall_eur)} (short "
-            f"{euro(cost.shortfall_eur)})")
+    return _("gua_unpaid", pot=pot, year=year, level=i18n.pct(max_loss_pct, 4, trim=True),
+             top_up=i18n.eur(cost.top_up_eur), paid=i18n.eur(cost.top_up_eur - cost.shortfall_eur),
+             short=i18n.eur(cost.shortfall_eur))
 
 
 def paid_amounts(reference: np.ndarray, scenario: np.ndarray, max_loss_pct: float, codes: list[str],

@@ -44,8 +44,9 @@ from allocation.analysis.guarantee import (
     unpaid_problem,
 )
 from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT, LEVELS  # noqa: F401 (re-exported)
-from allocation.common import dutch_numbers as nl
+from allocation.common import i18n
 from allocation.common.errors import InputError
+from allocation.common.i18n import _
 from allocation.scenario.result import ScenarioResult
 
 MUNICIPALITY_COLUMNS = ["pot", "year", "gm_code", "gm_name", "reference_eur", "scenario_eur", "top_up_eur",
@@ -122,23 +123,24 @@ class Compromise:
 
     @property
     def key_words(self) -> str:
-        """The key in words, Dutch: ``35% inwoners, 65% migratieachtergrond, vast bedrag € 152 per gemeente``."""
+        """The key in words (in the language): ``35% inwoners, 65% migratieachtergrond, vast bedrag € 152 per
+        gemeente``."""
         return key_in_words(self.point.weights(), self.point.vast_bedrag_eur)
 
     @property
     def words(self) -> str:
-        """The answer in one Dutch sentence (infeasible, or equal to a scenario's key, in words)."""
-        level = nl.pct(self.max_loss_pct, 2)
+        """The answer in one sentence in the language (infeasible, or equal to a scenario's key, in words)."""
+        level = i18n.pct(self.max_loss_pct, 2, trim=True)
         if not self.point.feasible:
-            return (f"Geen sleutel houdt iedereen binnen {level} van de referentie; het kleinste haalbare "
-                    f"grootste verlies is {nl.pct(self.least_max_loss_pct, 2)}.")
-        share = "minder dan 0,01%" if 0 < self.distance_pct < 0.005 else nl.pct(self.distance_pct, 2)
-        distance = f"afstand tot de doelsleutel {nl.eur(self.point.distance_eur)} ({share} van het budget)"
+            return _("cpr_words_infeasible", level=level, least=i18n.pct(self.least_max_loss_pct, 2, trim=True))
+        share = _("cpr_less_than_a_hundredth") if 0 < self.distance_pct < 0.005 else i18n.pct(
+            self.distance_pct, 2, trim=True)
+        distance = _("cpr_words_distance", eur=i18n.eur(self.point.distance_eur), share=share)
         if self.same_as == "reference":
-            return f"Gelijk aan de referentiesleutel ({self.key_words}); {distance}."
+            return _("cpr_words_reference", key=self.key_words, distance=distance)
         if self.same_as == "target":
-            return f"Gelijk aan de doelsleutel: die houdt iedereen al binnen {level} ({self.key_words})."
-        return f"{self.key_words}; {distance}."
+            return _("cpr_words_target", level=level, key=self.key_words)
+        return _("cpr_words", key=self.key_words, distance=distance)
 
 
 @dataclass(frozen=True)
@@ -163,11 +165,12 @@ class Negotiation:
 
 def key_in_words(weights: dict[str, float], vast_bedrag_eur: int) -> str:
     """``35% inwoners, 65% migratieachtergrond, vast bedrag € 152 per gemeente`` (weights of the
-    variable part in the order given, to 0.1%; a key below 0.05% is left out)."""
-    parts = [f"{nl.pct(weight * 100, 1)} {key}" for key, weight in weights.items() if weight * 100 >= 0.05]
+    variable part in the order given, to 0.1%; a key below 0.05% is left out), in the language."""
+    parts = [f"{i18n.pct(weight * 100, 1, trim=True)} {key}" for key, weight in weights.items()
+             if weight * 100 >= 0.05]
     if vast_bedrag_eur:
-        parts.append(f"vast bedrag {nl.eur(vast_bedrag_eur)} per gemeente")
-    return ", ".join(parts) if parts else "geen sleutel"
+        parts.append(_("cpr_words_vast", eur=i18n.eur(vast_bedrag_eur)))
+    return ", ".join(parts) if parts else _("cpr_words_no_key")
 
 
 def guarantee_of(reference: ScenarioResult, scenario: ScenarioResult, max_loss_pct: float = DEFAULT_MAX_LOSS_PCT,

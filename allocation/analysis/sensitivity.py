@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from allocation.common import i18n
 from allocation.common.cells import frame_csv
+from allocation.common.i18n import _
 from allocation.common.texts import text_table
 from allocation.scenario.result import ScenarioResult
 from allocation.scenario.sensitivity import Draws, SpreadSpec
@@ -64,24 +66,31 @@ def band_csv(table: pd.DataFrame) -> bytes:
     return frame_csv(table, float_format="%.4f")
 
 
+def _figure(figure: str) -> str:
+    """A figure of the spread (``key inwoners``, ``year profiles``) in words."""
+    if figure.startswith("key "):
+        return _("sens_figure_key", key=figure[4:])
+    return _("sens_figure_profiles") if figure == "year profiles" else figure
+
+
 def sensitivity_text(table: pd.DataFrame, draws: Draws, spec: SpreadSpec, top: int = 5) -> str:
-    """Per pot: the widest bands, how many amounts may move more than 10%, and refused draws."""
-    spreads = ", ".join(f"{name} {sd:g}" for name, sd in sorted(spec.keys.items()) if sd > 0)
-    lines = [f"Sensitivity: {draws.draws:,} draws (seed {spec.seed}); relative spread per key: {spreads or 'none'}"
-             + (f"; year profiles {spec.profile_sd:g}" if spec.profile_sd > 0 else "")]
+    """Per pot: the widest bands, how many amounts may move more than 10%, and refused draws (in the language)."""
+    spreads = ", ".join(f"{name} {i18n.share(sd)}" for name, sd in sorted(spec.keys.items()) if sd > 0)
+    lines = [_("sens_title", draws=i18n.number(draws.draws), seed=spec.seed, spreads=spreads or _("sens_none"))
+             + (_("sens_profiles", sd=i18n.share(spec.profile_sd)) if spec.profile_sd > 0 else "")]
     for figure, provenance in sorted(spec.provenance.items()):
-        lines.append(f"  {figure}: {provenance}")
+        lines.append(f"  {_figure(figure)}: {provenance}")
     for pot, part in table.groupby("pot", sort=False):
         outside = part[(part["p5_eur"] < 0.9 * part["amount_eur"]) | (part["p95_eur"] > 1.1 * part["amount_eur"])]
         refused = {year: int(draws.refused[(pot, year)].sum()) for year in sorted(set(part["year"]))}
         alone = draws.one_by_one.get(pot, 0)
-        lines.append(f"{pot}: {len(outside)} of {len(part)} amounts (municipality-years) may move more than +-10% "
-                     f"(p5 or p95 beyond it); draws refused (constraints cannot hold): "
-                     + ", ".join(f"{y} {n / draws.draws:.1%}" for y, n in refused.items())
-                     + (f"; {alone} draws computed one by one" if alone else ""))
+        lines.append(_("sens_pot", pot=pot, outside=i18n.number(len(outside)), count=i18n.number(len(part)),
+                       refused=", ".join(f"{y} {i18n.pct(n / draws.draws * 100, 1)}" for y, n in refused.items()))
+                     + (_("sens_one_by_one", count=i18n.number(alone)) if alone else ""))
         widest = part.dropna(subset=["band_pct"]).nlargest(top, "band_pct")
-        rows = [["year", "code", "name", "amount EUR", "p5 EUR", "p95 EUR", "band"]]
-        rows += [[str(r.year), r.gm_code, r.gm_name, f"{r.amount_eur:,}", f"{int(r.p5_eur):,}", f"{int(r.p95_eur):,}",
-                  f"{r.band_pct:.1f}%"] for r in widest.itertuples(index=False)]
+        rows = [[_("cmp_col_year"), _("dec_col_code"), _("dec_col_name"), _("sens_col_amount"), _("sens_col_p5"),
+                 _("sens_col_p95"), _("band_width")]]
+        rows += [[str(r.year), r.gm_code, r.gm_name, i18n.number(r.amount_eur), i18n.number(int(r.p5_eur)),
+                  i18n.number(int(r.p95_eur)), i18n.pct(r.band_pct, 1)] for r in widest.itertuples(index=False)]
         lines += text_table(rows, right={3, 4, 5, 6})
     return "\n".join(lines) + "\n"

@@ -74,30 +74,25 @@ def constraint_summary_lines(result: ScenarioResult) -> list[str]:
     for pot_id, info in result.constrained.items():
         report = result.bound_report(pot_id)
         pot = result.scenario.pots[pot_id]
-        lines.append(f"Constraints in {pot_id} (bound municipalities; effect = amount - pure key amount):")
+        lines.append(_("sum_constraints", pot=pot_id))
         joint = info.joint
         if joint:
-            lines.append(
-                f"  allocated jointly over all payment years ({info.solver}) because the year band could not hold "
-                "year by year: closest to the key in the least sum of relative deviations; no single factor per year"
-            )
+            lines.append(_("sum_joint", solver=info.solver))
         for year, scale in sorted(info.scales.items()):
             part = report[report["year"] == year]
             if joint:
-                lines.append(f"  {year}:" + ("" if not part.empty else " every municipality gets its pure-key amount"))
+                lines.append(f"  {year}:" + ("" if not part.empty else _("sum_pure_key")))
             elif part.empty:
-                lines.append(f"  {year}: no constraint binds (factor {scale:.6f})")
+                lines.append(_("sum_no_binding", year=year, factor=i18n.share(scale)))
                 continue
             if not joint:
-                lines.append(
-                    f"  {year}: the other municipalities get {scale:.6f} x their pure-key amount (after any "
-                    "vast bedrag)"
-                )
+                lines.append(_("sum_factor", year=year, factor=i18n.share(scale)))
             grouped = part.groupby("constraint", sort=True).agg(
                 count=("gm_code", "size"), effect=("effect_eur", "sum")
             )
             for constraint, row in grouped.iterrows():
-                lines.append(f"    {int(row['count']):>3} on {constraint}: {int(row['effect']):+,} EUR in all")
+                lines.append(_("sum_on_constraint", count=f"{int(row['count']):>3}", constraint=constraint,
+                               effect=i18n.signed_eur(int(row["effect"]))))
         provenance = []
         spec = pot.constraints
         if spec is not None:
@@ -108,7 +103,7 @@ def constraint_summary_lines(result: ScenarioResult) -> list[str]:
                     provenance.append(entry.kind)
             provenance += [entry.kind for entry in spec.groups]
         provenance += [cap.kind for cap in result.scenario.cross_pot if cap.pots is None or pot_id in cap.pots]
-        lines.append(f"  constraint provenance: {', '.join(sorted(set(provenance))) or '-'}")
+        lines.append(_("sum_constraint_provenance", kinds=", ".join(_kind(k) for k in sorted(set(provenance))) or "-"))
     if lines:
         lines.append("")
     return lines

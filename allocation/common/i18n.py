@@ -175,6 +175,18 @@ def eur(value: float, decimals: int = 0, lang: str | None = None) -> str:
     return ("-€ " if value < 0 and text.strip("0.,") else "€ ") + text
 
 
+def signed(value: float, decimals: int = 0, lang: str | None = None) -> str:
+    """``+1.234`` / ``-0,37`` / ``+0``: a change, always with its sign."""
+    text = number(abs(value), decimals, lang)
+    return ("-" if value < 0 and text.strip("0.,") else "+") + text
+
+
+def signed_eur(value: float, decimals: int = 0, lang: str | None = None) -> str:
+    """``+€ 1.200`` / ``-€ 238.423`` (``€ 0`` for nothing): a change in euros."""
+    text = eur(value, decimals, lang)
+    return ("+" if value > 0 and text.strip("€ 0.,") else "") + text
+
+
 def money(value: float, lang: str | None = None) -> str:
     """An amount as written in a scenario: whole euros without decimals, otherwise with at
     least two and as many more as the value has (``€ 0,205``), never rounded."""
@@ -185,11 +197,15 @@ def money(value: float, lang: str | None = None) -> str:
     return eur(value, max(2, decimals), lang)
 
 
-def pct(value: float, decimals: int = 1, lang: str | None = None, signed: bool = False) -> str:
-    """``12,5%`` from 12.5 (a value in percent); ``+2,0%`` when ``signed``; ``–`` when NaN."""
+def pct(value: float, decimals: int = 1, lang: str | None = None, signed: bool = False, trim: bool = False) -> str:
+    """``12,5%`` from 12.5 (a value in percent); ``+2,0%`` when ``signed``; ``–`` when NaN;
+    with ``trim`` at most ``decimals`` decimals (``5%``, ``2,5%``: a level as written)."""
     if value != value:
         return "–"
     text = number(abs(value), decimals, lang)
+    if trim and decimals:
+        sep = "," if locale(lang).startswith("nl") else "."
+        text = text.rstrip("0").rstrip(sep)
     sign = "-" if value < 0 and text.strip("0.,") else ("+" if signed and text.strip("0.,") else "")
     return f"{sign}{text}%"
 

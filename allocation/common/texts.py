@@ -37,8 +37,10 @@ def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
 def listed(values: Any, limit: int = LIST_LIMIT) -> str:
     """Values a message lists (pots, columns): each cut like :func:`clipped`, at most
     ``limit`` of them, then how many more (``a, b, ... and 3 more``)."""
+    from allocation.common.i18n import _, number
+
     values = [clipped(value) for value in values]
-    more = f" ... and {len(values) - limit:,} more" if len(values) > limit else ""
+    more = _("txt_and_more", count=number(len(values) - limit)) if len(values) > limit else ""
     return ", ".join(values[:limit]) + more
 
 

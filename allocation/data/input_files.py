@@ -35,6 +35,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from allocation.common.errors import InputError
+from allocation.common.i18n import N_, _, number, share
 
 #: A file (CSV, xlsx, ODS, upload) larger than this is refused (a table of every municipality takes a few kB).
 MAX_FILE_BYTES = 20_000_000
@@ -59,18 +60,19 @@ RATIO_FROM = 1_000_000
 WORKBOOK_SUFFIXES = (".xlsx", ".ods")
 
 csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
-LIMITS_FIX = "split the table or remove what is not part of it (stray cells, images), and save it again"
+def _fix() -> str:
+    """The fix of a file beyond a limit, in the language."""
+    return _("in_limits_fix")
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1_000_000:g} MB"
+    return f"{share(size / 1_000_000)} MB"
 
 
 def check_size(size: int, origin: str) -> None:
     """Refuse a file larger than :data:`MAX_FILE_BYTES` before it is read."""
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{origin}: the file is {_mb(size)}, larger than the limit of {_mb(MAX_FILE_BYTES)}; "
-                         "a table or key for every municipality takes a few kB: check that this is the right file")
+        raise InputError(_("in_too_large", origin=origin, size=_mb(size), limit=_mb(MAX_FILE_BYTES)))
 
 
 def read_bytes(path: Path, origin: str | None = None) -> bytes:
@@ -81,8 +83,9 @@ def read_bytes(path: Path, origin: str | None = None) -> bytes:
 
 # --- text ---------------------------------------------------------------------------------
 
-ENCODING_NAMES = {"utf-8": "UTF-8 text", "utf-8-sig": "UTF-8 text with BOM",
-                  "utf-16": "UTF-16 text (Excel's Unicode text)", "cp1252": "Windows-1252 text"}
+#: The encodings in words (keys of the catalogue; :func:`decode_text` gives them in the language).
+ENCODING_NAMES = {"utf-8": N_("in_enc_utf8"), "utf-8-sig": N_("in_enc_utf8_bom"), "utf-16": N_("in_enc_utf16"),
+                  "cp1252": N_("in_enc_cp1252")}
 
 
 def decode_text(content: bytes, origin: str) -> tuple[str, str]:
@@ -93,26 +96,23 @@ def decode_text(content: bytes, origin: str) -> tuple[str, str]:
     the offset of the first byte that fits no supported encoding."""
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return content.decode("utf-16"), ENCODING_NAMES["utf-16"]
+            return content.decode("utf-16"), _(ENCODING_NAMES["utf-16"])
         except UnicodeDecodeError as exc:
-            raise InputError(f"{origin}: starts as UTF-16 text but byte {exc.start} is not UTF-16; "
-                             "save it again as 'CSV UTF-8'") from None
+            raise InputError(_("in_utf16", origin=origin, byte=exc.start)) from None
     nul = content.find(b"\0")
     if nul >= 0:
-        raise InputError(f"{origin}: byte {nul} is a NUL byte: this is not a text file, or UTF-16 without its "
-                         "byte-order mark; save it as 'CSV UTF-8'")
+        raise InputError(_("in_nul", origin=origin, byte=nul))
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         try:
-            return content.decode("cp1252"), ENCODING_NAMES["cp1252"]
+            return content.decode("cp1252"), _(ENCODING_NAMES["cp1252"])
         except UnicodeDecodeError as cp1252:
-            raise InputError(
-                f"{origin}: byte {cp1252.start} (0x{content[cp1252.start]:02X}) fits no supported "
-                "encoding (UTF-8, UTF-16 with BOM, Windows-1252); save it as 'CSV UTF-8'") from None
+            raise InputError(_("in_encoding", origin=origin, byte=cp1252.start,
+                               hex=f"0x{content[cp1252.start]:02X}")) from None
     if text.startswith("\ufeff"):
-        return text[1:], ENCODING_NAMES["utf-8-sig"]
-    return text, ENCODING_NAMES["utf-8"]
+        return text[1:], _(ENCODING_NAMES["utf-8-sig"])
+    return text, _(ENCODING_NAMES["utf-8"])
 
 
 def separator_of(header: str) -> str:
@@ -132,16 +132,15 @@ def csv_rows(text: str, origin: str, separator: str) -> list[list[str]]:
         for row in reader:
             cells += len(row)
             if cells > MAX_CELLS:
-                raise InputError(f"{origin}: more than the limit of {MAX_CELLS:,} cells; {LIMITS_FIX}")
+                raise InputError(_("in_cells", origin=origin, limit=number(MAX_CELLS), fix=_fix()))
             if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
-                raise InputError(f"{origin}: row {reader.line_num} has {len(row):,} cells, more than the limit of "
-                                 f"{MAX_COLUMNS} columns; {LIMITS_FIX}")
+                raise InputError(_("in_columns", origin=origin, row=reader.line_num, count=number(len(row)),
+                                   limit=MAX_COLUMNS, fix=_fix()))
             rows.append(row[:MAX_COLUMNS])
             if len(rows) > MAX_ROWS + 1:
-                raise InputError(f"{origin}: more than the limit of {MAX_ROWS:,} rows; {LIMITS_FIX}")
+                raise InputError(_("in_rows", origin=origin, limit=number(MAX_ROWS), fix=_fix()))
     except csv.Error as exc:
-        raise InputError(f"{origin}: row {reader.line_num}: cannot be read as CSV ({exc}); a cell may hold at most "
-                         f"{MAX_CELL:,} characters") from None
+        raise InputError(_("in_csv", origin=origin, row=reader.line_num, error=exc, limit=number(MAX_CELL))) from None
     return rows
 
 
@@ -161,8 +160,8 @@ class Workbook:
         try:
             return self._book.get_sheet_by_name(name).to_python()  # type: ignore[attr-defined]
         except Exception as exc:  # calamine raises its own error types for a damaged sheet
-            raise InputError(f"{self.origin}: sheet {name[:80]!r} cannot be read ({type(exc).__name__}); save the "
-                             "workbook again as .xlsx or .ods") from None
+            raise InputError(_("in_sheet", origin=self.origin, sheet=repr(name[:80]), error=type(exc).__name__)
+                             ) from None
 
     def first_row(self, name: str) -> int:
         """The sheet's row number (1 for the top) of the first row :meth:`rows` gives."""
@@ -274,7 +273,7 @@ class _SheetExtent:
 
 
 def _no_doctype(*_args) -> None:
-    raise InputError("a workbook's XML may not declare a document type")
+    raise InputError(_("in_doctype"))
 
 
 def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
@@ -297,16 +296,14 @@ def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
         parser.Parse(b"", True)
         extent.check()
     except _TooLarge:
-        raise InputError(
-            f"{origin}: {sheet} has cells with a value beyond the limit of {MAX_ROWS:,} rows, {MAX_COLUMNS} "
-            f"columns and {MAX_CELLS:,} cells (they span at least {extent.rows:,} rows and {extent.columns:,} "
-            f"columns); {LIMITS_FIX}") from None
+        raise InputError(_("in_extent", origin=origin, sheet=sheet, rows=number(MAX_ROWS), columns=MAX_COLUMNS,
+                           cells=number(MAX_CELLS), span_rows=number(extent.rows),
+                           span_columns=number(extent.columns), fix=_fix())) from None
     except expat.ExpatError as exc:
-        raise InputError(f"{origin}: {sheet} is not well-formed XML ({expat.errors.messages[exc.code]}, line "
-                         f"{exc.lineno}); save the workbook again as .xlsx or .ods") from None
+        raise InputError(_("in_xml", origin=origin, sheet=sheet, error=expat.errors.messages[exc.code],
+                           line=exc.lineno)) from None
     except (LookupError, ValueError) as exc:  # an unknown encoding declared; a number beyond reason
-        raise InputError(f"{origin}: {sheet} cannot be read as XML ({type(exc).__name__}); save the workbook again "
-                         "as .xlsx or .ods") from None
+        raise InputError(_("in_xml_unreadable", origin=origin, sheet=sheet, error=type(exc).__name__)) from None
     except InputError as exc:
         raise InputError(f"{origin}: {sheet}: {exc.problems[0]}") from None
 
@@ -318,24 +315,21 @@ def _bounded_copy(content: bytes, origin: str) -> tuple[bytes, list[str]]:
         archive = zipfile.ZipFile(io.BytesIO(content))
         members = archive.infolist()
     except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
-        raise InputError(f"{origin}: cannot be read as a workbook (not a zip file); save it again as .xlsx or .ods"
-                         ) from None
+        raise InputError(_("in_not_zip", origin=origin)) from None
     if len(members) > MAX_ZIP_MEMBERS:
-        raise InputError(f"{origin}: the workbook holds {len(members):,} parts, more than the limit of "
-                         f"{MAX_ZIP_MEMBERS:,}; {LIMITS_FIX}")
+        raise InputError(_("in_parts", origin=origin, count=number(len(members)), limit=number(MAX_ZIP_MEMBERS),
+                           fix=_fix()))
     total = 0
     for member in members:
         if member.file_size > MAX_MEMBER_BYTES:
-            raise InputError(f"{origin}: part {member.filename[:80]} unpacks to {_mb(member.file_size)}, more than "
-                             f"the limit of {_mb(MAX_MEMBER_BYTES)} per sheet or part; {LIMITS_FIX}")
+            raise InputError(_("in_part_size", origin=origin, part=member.filename[:80], size=_mb(member.file_size),
+                               limit=_mb(MAX_MEMBER_BYTES), fix=_fix()))
         if member.file_size > RATIO_FROM and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-            raise InputError(f"{origin}: part {member.filename[:80]} unpacks to {_mb(member.file_size)} from "
-                             f"{member.compress_size:,} bytes, more than {MAX_RATIO} times (a zip bomb?); "
-                             f"{LIMITS_FIX}")
+            raise InputError(_("in_ratio", origin=origin, part=member.filename[:80], size=_mb(member.file_size),
+                               packed=number(member.compress_size), ratio=MAX_RATIO, fix=_fix()))
         total += member.file_size
     if total > MAX_UNZIPPED_BYTES:
-        raise InputError(f"{origin}: the workbook unpacks to {_mb(total)}, more than the limit of "
-                         f"{_mb(MAX_UNZIPPED_BYTES)}; {LIMITS_FIX}")
+        raise InputError(_("in_unzipped", origin=origin, size=_mb(total), limit=_mb(MAX_UNZIPPED_BYTES), fix=_fix()))
     copy = io.BytesIO()
     try:
         with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as out:
@@ -346,8 +340,7 @@ def _bounded_copy(content: bytes, origin: str) -> tuple[bytes, list[str]]:
                     out.writestr(member.filename, source.read(MAX_MEMBER_BYTES + 1))
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError, OSError, EOFError,
             KeyError) as exc:
-        raise InputError(f"{origin}: cannot be read as a workbook ({type(exc).__name__}); save it again as .xlsx "
-                         "or .ods") from None
+        raise InputError(_("in_workbook", origin=origin, error=type(exc).__name__)) from None
     return copy.getvalue(), [m.filename for m in members]
 
 
@@ -356,13 +349,13 @@ def _check_sheets(copy: bytes, names: list[str], origin: str, ods: bool) -> None
         if ods:
             if "content.xml" in names:
                 with archive.open("content.xml") as stream:
-                    _extent(stream, True, origin, "a sheet (content.xml)")
+                    _extent(stream, True, origin, _("in_content_xml"))
             return
         for name in names:  # every part that is XML: a sheet may sit at any path the workbook names
             with archive.open(name) as stream:
                 if stream.read(64).lstrip().startswith(b"<"):
                     with archive.open(name) as again:
-                        _extent(again, False, origin, f"part {name}")
+                        _extent(again, False, origin, _("in_part", name=name))
 
 
 def open_workbook(content: bytes, origin: str) -> Workbook:
@@ -377,6 +370,5 @@ def open_workbook(content: bytes, origin: str) -> Workbook:
         book = CalamineWorkbook.from_filelike(io.BytesIO(copy))
         sheet_names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for damaged files
-        raise InputError(f"{origin}: cannot be read as a workbook ({type(exc).__name__}); save it again as "
-                         ".xlsx or .ods") from None
+        raise InputError(_("in_workbook", origin=origin, error=type(exc).__name__)) from None
     return Workbook(origin, sheet_names, book)

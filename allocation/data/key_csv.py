@@ -18,7 +18,9 @@ from typing import cast
 
 import pandas as pd
 
+from allocation.common import i18n
 from allocation.common.errors import InputError
+from allocation.common.i18n import _, ngettext
 from allocation.common.texts import clipped, quoted
 from allocation.data.input_files import (
     MAX_CELL,
@@ -33,9 +35,11 @@ from allocation.data.input_files import (
 )
 from allocation.data.keys import KINDS, Key
 from allocation.data.municipality_names import (
+    NotAMunicipality,
     codes_by_name,
     find_municipality,
     municipalities,
+    named,
     normalise_code,
     plain,
 )
@@ -132,10 +136,10 @@ def read_key_table(content: bytes | str, origin: str, sheet: str = "") -> KeyTab
     if Path(origin).suffix.lower() in WORKBOOK_SUFFIXES and isinstance(content, bytes):
         book = open_workbook(content, origin)
         if not book.sheet_names:
-            raise InputError(f"{origin}: the workbook has no sheets")
+            raise InputError(_("key_no_sheets", origin=origin))
         if sheet and sheet not in book.sheet_names:
-            raise InputError(f"{origin}: no sheet {quoted_cell(sheet)}; the sheets are "
-                             f"{', '.join(map(quoted_cell, book.sheet_names[:20]))}. Name one of them as the sheet")
+            raise InputError(_("key_no_sheet", origin=origin, sheet=quoted_cell(sheet),
+                               sheets=", ".join(map(quoted_cell, book.sheet_names[:20]))))
         chosen = sheet or book.sheet_names[0]
         rows = [list(row) for row in book.rows(chosen)]
         header_row = book.first_row(chosen)
@@ -143,19 +147,19 @@ def read_key_table(content: bytes | str, origin: str, sheet: str = "") -> KeyTab
             rows.pop(0)  # a sheet may start lower down; the first row with text is the header
             header_row += 1
         kind = Path(origin).suffix.lower().lstrip(".").upper()
-        return KeyTable(origin, rows, None, f"sheet {chosen!r} of an {kind} workbook", list(book.sheet_names), chosen,
-                        header_row)
+        return KeyTable(origin, rows, None, _("key_read_sheet", sheet=repr(chosen), kind=kind), list(book.sheet_names),
+                        chosen, header_row)
     if isinstance(content, bytes):
         text, encoding = decode_text(content, origin)
     else:
-        text, encoding = content.lstrip("\ufeff"), "text"  # already decoded by the caller
+        text, encoding = content.lstrip("\ufeff"), _("key_read_text")  # already decoded by the caller
     first = text.split("\n", 1)[0].rstrip("\r")
     if not first.strip():
         return KeyTable(origin, [], ",", encoding)
     separator = separator_of(first)
-    shown = {"\t": "tab", ";": "';'", ",": "','"}[separator]
+    shown = {"\t": _("key_tab"), ";": "';'", ",": "','"}[separator]
     cells = cast(list[list[object]], csv_rows(text, origin, separator))
-    return KeyTable(origin, cells, separator, f"{encoding}, {shown}-separated")
+    return KeyTable(origin, cells, separator, _("key_read_separated", encoding=encoding, separator=shown))
 
 
 def header_columns(content: bytes, origin: str, sheet: str = "") -> list[str]:
@@ -163,7 +167,7 @@ def header_columns(content: bytes, origin: str, sheet: str = "") -> list[str]:
     from); :class:`InputError` for a file that is too large, unreadable or empty."""
     table = read_key_table(content, origin, sheet).from_header()
     if not table.rows or not any(table.columns):
-        raise InputError(f"{origin}: the file is empty; it needs a header row naming its columns")
+        raise InputError(_("key_empty", origin=origin))
     return [column for column in table.columns if column]
 
 
@@ -225,7 +229,7 @@ def key_file_choices(content: bytes, origin: str, sheet: str = "", data_dir: Pat
     :func:`guess_columns`); :class:`InputError` for a file that is too large, unreadable or empty."""
     table = read_key_table(content, origin, sheet).from_header()
     if not table.rows or not any(table.columns):
-        raise InputError(f"{origin}: the file is empty; it needs a header row naming its columns")
+        raise InputError(_("key_empty", origin=origin))
     code, value = guess_columns(table, data_dir)
     return KeyFileChoices(table.sheets, table.sheet, [c for c in table.columns if c], code, value, table.read_as)
 
@@ -267,19 +271,14 @@ def parse_key_csv(
     table = read_key_table(content, origin, sheet).from_header((code_column, value_column))
     rows = table.rows
     if not rows or not any(table.columns):
-        raise InputError(
-            f"{origin}: the file is empty; it needs a header row with {quoted(code_column)} and {quoted(value_column)}"
-        )
+        raise InputError(_("key_empty_columns", origin=origin, code=quoted(code_column), value=quoted(value_column)))
     columns = table.columns
     problems = []
     for wanted, role in ((code_column, "code"), (value_column, "value")):
         if wanted not in columns:
             listed = ", ".join(map(quoted_cell, columns[:20]))
-            problems.append(
-                f"{origin}: no {role} column {quoted(wanted)}; the columns are {listed}"
-                f"{' ...' if len(columns) > 20 else ''}. "
-                f"Rename the column or set {role}_column in the scenario"
-            )
+            problems.append(_(f"key_no_{role}_column", origin=origin, column=quoted(wanted),
+                              columns=listed + (" ..." if len(columns) > 20 else "")))
     if problems:
         raise InputError(problems)
     code_at, value_at = columns.index(code_column), columns.index(value_column)
@@ -296,7 +295,7 @@ def parse_key_csv(
     found: dict[str, list[tuple[int, str]]] = {}  # kind of problem -> (row, message)
 
     def problem(kind: str, line_number: int, message: str) -> None:
-        found.setdefault(kind, []).append((line_number, f"{origin}: row {line_number}: {message}"))
+        found.setdefault(kind, []).append((line_number, _("key_row", origin=origin, row=line_number, message=message)))
 
     cells: dict[str, tuple[int, object]] = {}  # code -> (row, value cell)
     first_row: dict[str, int] = {}
@@ -304,7 +303,7 @@ def parse_key_csv(
         if not any(_as_text(cell).strip() for cell in row):
             continue
         if len(row) <= max(code_at, value_at):
-            problem("cells", line_number, f"has {len(row)} cell(s), expected at least {max(code_at, value_at) + 1}")
+            problem("cells", line_number, _("key_cells", count=len(row), least=max(code_at, value_at) + 1))
             continue
         raw_code, raw_value = _as_text(row[code_at]), row[value_at]
         code = normalise_code(raw_code)
@@ -312,26 +311,17 @@ def parse_key_csv(
             code, why = _by_name(raw_code, every, by_name, data_dir,
                                  explain=len(found.get("code", [])) < MAX_ROWS_LISTED)
             if code is None:
-                problem("code", line_number, f"{clipped(code_column)} {quoted_cell(raw_code)} is not a municipality "
-                                             f"code like GM0363 or 363, nor a municipality's name{why}")
+                problem("code", line_number, _("key_not_code", column=clipped(code_column), cell=quoted_cell(raw_code),
+                                               why=why))
                 continue
         if code not in known:
-            hint = (
-                f" ({code} exists from {later[code]}; keys are on the {KEY_REGISTER_DATE} register: give its "
-                "predecessors)"
-                if code in later
-                else ""
-            )
-            problem(
-                "unknown",
-                line_number,
-                f"{clipped(code_column)} {quoted_cell(raw_code)} is not a municipality of the {KEY_REGISTER_DATE} "
-                f"register{hint}",
-            )
+            hint = _("key_later", code=code, date=later[code], register=KEY_REGISTER_DATE) if code in later else ""
+            problem("unknown", line_number, _("key_not_on_register", column=clipped(code_column),
+                                              cell=quoted_cell(raw_code), register=KEY_REGISTER_DATE, hint=hint))
             continue
         if code in first_row:
-            problem("duplicate", line_number,
-                    f"{code} appears again (first on row {first_row[code]}); keep one row per municipality")
+            problem("duplicate", line_number, _("key_duplicate", name=f"{names_of[code]} ({code})",
+                                                row=first_row[code]))
             continue
         first_row[code] = line_number
         cells[code] = (line_number, raw_value)
@@ -341,29 +331,32 @@ def parse_key_csv(
     missing = sorted(known - set(first_row))
     if missing and not missing_as_zero:
         shown = ", ".join(f"{names_of[code]} ({code})" for code in missing[:10]) + (
-            f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        problems.append(
-            f"{origin}: {len(missing)} municipalit{'y is' if len(missing) == 1 else 'ies are'} missing: {shown}. "
-            "Add them, or set missing_as_zero: true in the scenario to count them as zero"
-        )
+            _("key_and_more", count=i18n.number(len(missing) - 10)) if len(missing) > 10 else "")
+        problems.append(ngettext("key_missing", "key_missing_plural", len(missing), origin=origin,
+                                 count=i18n.number(len(missing)), names=shown, fix=missing_fix(len(missing))))
     if problems:
         raise InputError(problems)
     series = pd.Series(values, dtype=float).reindex(sorted(known), fill_value=0.0)
     if not series.sum() > 0:
-        raise InputError(f"{origin}: all values are zero; a key needs a positive total")
+        raise InputError(_("key_all_zero", origin=origin))
     if kind not in KINDS:
-        raise InputError(f"{origin}: kind {quoted(kind)} must be one of {', '.join(KINDS)}")
+        raise InputError(_("key_kind", origin=origin, kind=quoted(kind), kinds=", ".join(KINDS)))
     return Key(
         name=name,
         label=label or name,
         unit=unit,
-        source=(f"{source}; file {Path(origin).name}" if source else f"user file {Path(origin).name}")
-        + f", read as {table.read_as}",
+        source=(_("key_source_file", source=source, file=Path(origin).name, how=table.read_as) if source
+                else _("key_source_user_file", file=Path(origin).name, how=table.read_as)),
         vintage=vintage,
         kind=kind,
         values=series,
         note=note,
     )
+
+
+def missing_fix(count: int) -> str:
+    """The advice for missing municipalities (the app gives its check box instead)."""
+    return ngettext("key_missing_fix", "key_missing_fix_plural", count)
 
 
 @lru_cache(maxsize=4)
@@ -384,16 +377,15 @@ def _by_name(text: str, every: dict, by_name: dict[str, set[str]], data_dir: Pat
     if not explain or not text.strip():
         return None, ""
     if codes:
-        listed = ", ".join(f"{every[c].name} ({c})" for c in sorted(codes))
-        return None, f" (the name fits several municipalities: {listed}; give the code)"
+        listed = ", ".join(named(every[c]) for c in sorted(codes))
+        return None, _("key_name_several", names=listed)
     try:
         found = find_municipality(text[:200], data_dir, known=every)
-    except InputError as exc:
-        reason = exc.problems[0].removeprefix(repr(text[:200])).lstrip(": ")
-        if reason.startswith("fits several"):
-            return None, f" (it {reason})"
-        return None, f"; {reason.split('; ', 1)[1]}" if "; did you mean" in reason else ""
-    return None, f" (did you mean {found.name} ({found.code})? write the full name or the code)"
+    except NotAMunicipality as exc:
+        if exc.several:
+            return None, _("key_name_several", names=", ".join(map(named, exc.several[:10])))
+        return None, _("mun_did_you_mean", names=", ".join(map(named, exc.close))) if exc.close else ""
+    return None, _("key_name_partial", name=named(found))
 
 
 def quoted_cell(cell: str) -> str:
@@ -427,26 +419,25 @@ def _read_values(cells: dict[str, tuple[int, object]], separator: str | None, va
         def rows_of(items):
             return ", ".join(f"{row} ({clipped(raw.strip())})" for row, raw in sorted(items)[:3])
         first = min(only_point[0][0], only_comma[0][0])
-        problem("mixed", first, f"{column} mixes a decimal point (rows {rows_of(only_point)}) and a decimal "
-                                f"comma (rows {rows_of(only_comma)}); write every number in one convention")
+        problem("mixed", first, _("key_mixed", column=column, points=rows_of(only_point), commas=rows_of(only_comma)))
         return {}
     convention = "point" if only_point else "comma" if only_comma else ("point" if separator == "," else None)
     values = {}
     for code, (row, raw, point, comma) in readings.items():
         if point is None and comma is None:
-            problem("number", row, f"{column} {quoted_cell(raw)} is not a number (for {code})")
+            problem("number", row, _("key_not_number", column=column, cell=quoted_cell(raw), code=code))
             continue
         if convention is None and point is not None and comma is not None and point != comma:
-            problem("ambiguous", row,
-                    f"{column} {quoted(raw.strip())} can be read as {point:g} or as {comma:g} (for {code}); write "
-                    f"it without a thousands separator, or with a decimal comma or point that makes it clear")
+            problem("ambiguous", row, _("key_ambiguous", column=column, cell=quoted(raw.strip()), point=f"{point:g}",
+                                        comma=f"{comma:g}", code=code))
             continue
         number = point if convention == "point" or comma is None else comma
         if number < 0:
-            problem("negative", row, f"{column} {quoted_cell(raw)} is negative (for {code}); keys must be >= 0")
+            problem("negative", row, _("key_negative", column=column, cell=quoted_cell(raw), code=code))
             continue
         if number > MAX_KEY_VALUE:
-            problem("large", row, f"{column} {quoted_cell(raw)} is larger than {MAX_KEY_VALUE:,.0f} (for {code})")
+            problem("large", row, _("key_large", column=column, cell=quoted_cell(raw),
+                                    limit=i18n.number(MAX_KEY_VALUE), code=code))
             continue
         values[code] = number
     return values
@@ -461,7 +452,7 @@ def _summarised(found: dict[str, list[tuple[int, str]]], origin: str) -> list[st
         rest = items[MAX_ROWS_LISTED:]
         if rest:
             rows = ", ".join(str(row) for row, _ in rest[:10]) + (" ..." if len(rest) > 10 else "")
-            problems.append(f"{origin}: and {len(rest)} more row(s) with the same problem (rows {rows})")
+            problems.append(_("key_more_rows", origin=origin, count=len(rest), rows=rows))
     return problems
 
 
@@ -469,5 +460,5 @@ def read_key_csv(path: Path, **options) -> Key:
     """Read a user key from a key file (CSV, text, xlsx or ODS); see :func:`parse_key_csv` for the options."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: key file not found; check the file name (relative to the scenario file)")
+        raise InputError(_("key_not_found", path=path))
     return parse_key_csv(read_bytes(path), origin=str(path), **options)

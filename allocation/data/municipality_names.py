@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allocation.common.errors import InputError
+from allocation.common.i18n import _
 from allocation.common.texts import quoted
 from allocation.data.registers import DATA_DIR, all_registers, load_register, register_dates
 
@@ -74,6 +75,22 @@ def codes_by_name(data_dir: Path = DATA_DIR) -> dict[str, set[str]]:
 ALIASES = {"den haag": "GM0518", "the hague": "GM0518", "den bosch": "GM0796", "s hertogenbosch": "GM0796"}
 
 
+class NotAMunicipality(InputError):
+    """A text that names no one municipality: the municipalities it fits (``several``) or the
+    closest names (``close``), for a caller that words its own message."""
+
+    def __init__(self, problem: str, several: list[Municipality] | None = None,
+                 close: list[Municipality] | None = None):
+        super().__init__(problem)
+        self.several = several or []
+        self.close = close or []
+
+
+def named(municipality: Municipality) -> str:
+    """``Amsterdam (GM0363)``."""
+    return f"{municipality.name} ({municipality.code})"
+
+
 def find_municipality(text: str, data_dir: Path = DATA_DIR,
                       known: dict[str, Municipality] | None = None) -> Municipality:
     """The municipality ``text`` names; :class:`InputError` with candidates or suggestions otherwise.
@@ -83,12 +100,12 @@ def find_municipality(text: str, data_dir: Path = DATA_DIR,
     if code is not None:
         if code in known:
             return known[code]
-        raise InputError(f"{quoted(text)}: no municipality has code {code} on the registers of 2021-2026")
+        raise NotAMunicipality(_("mun_no_code", text=quoted(text), code=code))
     wanted = plain(text)
     if wanted in ALIASES:
         return known[ALIASES[wanted]]
     if not wanted:
-        raise InputError("give a municipality's name, number (363) or code (GM0363)")
+        raise NotAMunicipality(_("mun_empty"))
     exact = [m for m in known.values() if plain(m.name) == wanted]
     if len(exact) == 1:
         return exact[0]
@@ -96,9 +113,11 @@ def find_municipality(text: str, data_dir: Path = DATA_DIR,
     if len(partial) == 1:
         return partial[0]
     if partial:
-        listed = ", ".join(f"{m.name} ({m.code})" for m in sorted(partial, key=lambda m: m.code)[:10])
-        raise InputError(f"{quoted(text)} fits several municipalities: {listed}; give the code or the full name")
+        several = sorted(partial, key=lambda m: m.code)
+        raise NotAMunicipality(_("mun_several", text=quoted(text), names=", ".join(map(named, several[:10]))),
+                               several=several)
     names = {plain(m.name): m for m in known.values()}
     close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(f'{names[c].name} ({names[c].code})' for c in close)}?" if close else ""
-    raise InputError(f"{quoted(text)} is not a municipality of the registers of 2021-2026{hint}")
+    nearest = [names[c] for c in close]
+    hint = _("mun_did_you_mean", names=", ".join(map(named, nearest))) if nearest else ""
+    raise NotAMunicipality(_("mun_unknown", text=quoted(text), hint=hint), close=nearest)

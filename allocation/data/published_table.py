@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocation.common.errors import InputError
+from allocation.common.i18n import _, eur, number
 from allocation.common.texts import capped, clipped, quoted
 from allocation.data.input_files import check_size, csv_rows, decode_text, open_workbook, separator_of
 from allocation.data.key_csv import normalise_code, number_readings
@@ -107,16 +108,15 @@ MAX_AMOUNT = 10**12
 def _amount_problem(amount: float | str | None) -> str:
     """Why a cell is not a published amount ("" when it is one)."""
     if amount == AMBIGUOUS:
-        return ("can be read two ways (a thousands separator or a decimal one); write it without separators, "
-                "or let the table show its convention")
+        return _("pt_ambiguous")
     if amount is None:
-        return "is not a number"
+        return _("pt_not_number")
     if amount < 0:
-        return "is negative; amounts are >= 0"
+        return _("pt_negative")
     if not float(amount).is_integer():
-        return "is not a whole number of euros"
+        return _("pt_not_whole")
     if amount > MAX_AMOUNT:
-        return f"is larger than EUR {MAX_AMOUNT:,}"
+        return _("pt_too_large", limit=eur(MAX_AMOUNT))
     return ""
 
 
@@ -130,13 +130,10 @@ def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None
     years = {i: int(YEAR.match(h).group(1)) for i, h in enumerate(header) if YEAR.match(h)}
     if code_at is None and number_at is None:
         return pd.DataFrame(columns=LONG_COLUMNS), [
-            f"{origin}: no code column (gm_code, Code, Gemeentecode) or number column (gm_number, Nummer); "
-            f"the columns are {', '.join(map(quoted, header[:12]))}"]
+            _("pt_no_code_column", origin=origin, columns=", ".join(map(quoted, header[:12])))]
     if not years:
         return pd.DataFrame(columns=LONG_COLUMNS), [
-            f"{origin}: no payment-year column (2021 ... 2026); the columns are "
-            f"{', '.join(map(quoted, header[:12]))}"
-        ]
+            _("pt_no_year_column", origin=origin, columns=", ".join(map(quoted, header[:12])))]
     convention, problems = convention_of([row[i] for row in rows[1:] for i in years if i < len(row)], separator)
     problems = [f"{origin}: {p}" for p in problems]
     records = []
@@ -152,10 +149,10 @@ def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None
         at = code_at if code_at is not None else number_at
         code = _code(cells[at], by_number=at == number_at)
         if code is None:
-            problems.append(f"{origin}: row {line}: {quoted(str(cells[at]))} is not a municipality code or number")
+            problems.append(_("pt_not_code", origin=origin, row=line, cell=quoted(str(cells[at]))))
             continue
         if code in seen:
-            problems.append(f"{origin}: row {line}: {code} appears again (first on row {seen[code]})")
+            problems.append(_("pt_again", origin=origin, row=line, code=code, first=seen[code]))
             continue
         seen[code] = line
         for index, year in years.items():
@@ -165,7 +162,8 @@ def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None
             amount = _amount(cell, convention)
             problem = _amount_problem(amount)
             if problem:
-                problems.append(f"{origin}: row {line}, {year}: {quoted(str(cell))} {problem}")
+                problems.append(_("pt_cell", origin=origin, row=line, year=year, cell=quoted(str(cell)),
+                                  problem=problem))
                 continue
             records.append((pot, year, code, int(amount)))
     frame = pd.DataFrame(records, columns=LONG_COLUMNS)
@@ -174,13 +172,13 @@ def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None
             stated = _amount(cells[index], convention) if str(cells[index]).strip() else None
             summed = int(frame.loc[frame["year"] == year, "amount_eur"].sum())
             if isinstance(stated, float) and not problems and stated != summed:
-                problems.append(f"{origin}: row {line} (total), {year}: the total says {stated:,.0f} but the rows add "
-                                f"up to {summed:,}; check the rows")
+                problems.append(_("pt_total", origin=origin, row=line, year=year, stated=number(stated),
+                                  summed=number(summed)))
     return frame, problems
 
 
 def _csv_rows(content: bytes, origin: str) -> tuple[list[list[str]], str]:
-    text, _ = decode_text(content, origin)
+    text, _encoding = decode_text(content, origin)
     header = text.splitlines()[0] if text.strip() else ""
     separator = separator_of(header)
     return csv_rows(text, origin, separator), separator
@@ -198,21 +196,21 @@ def read_published_table(content: bytes, origin: str, pot: str | None = None) ->
     if suffix == ".csv":
         rows, separator = _csv_rows(content, origin)
         if not rows:
-            raise InputError(f"{origin}: the file is empty")
+            raise InputError(_("pt_empty", origin=origin))
         header = [h.strip() for h in rows[0]]
         if all(c in header for c in LONG_COLUMNS):
             return _long(rows, header, origin, separator)
         if pot is None:
-            raise InputError(f"{origin}: a wide table holds one pot; say which (--pot POT)")
+            raise InputError(_("pt_which_pot", origin=origin))
         frame, problems = _wide(rows, origin, pot, separator)
     elif suffix in (".xlsx", ".ods"):
         frame, problems = _workbook(content, origin, pot)
     else:
-        raise InputError(f"{origin}: a published table must be .csv, .xlsx or .ods")
+        raise InputError(_("cli_table_kind", path=origin))
     if problems:
-        raise InputError(capped(problems, f"{origin}: and {{count}} more problems"))
+        raise InputError(capped(problems, _("pt_more_problems", origin=origin, count="{count}")))
     if frame.empty:
-        raise InputError(f"{origin}: no amounts found")
+        raise InputError(_("pt_no_amounts", origin=origin))
     return frame
 
 
@@ -229,25 +227,26 @@ def _long(rows: list[list[str]], header: list[str], origin: str, separator: str 
         try:
             pot, year, code_text, amount_text = (row[at[c]].strip() for c in LONG_COLUMNS)
         except IndexError:
-            problems.append(f"{origin}: row {line}: too few cells")
+            problems.append(_("pt_few_cells", origin=origin, row=line))
             continue
         code = normalise_code(code_text)
         amount = _amount(amount_text, convention)
         if code is None or not year.isdigit():
-            problems.append(f"{origin}: row {line}: expected a pot, a payment year and a municipality code")
+            problems.append(_("pt_long_row", origin=origin, row=line))
             continue
         problem = _amount_problem(amount)
         if problem:
-            problems.append(f"{origin}: row {line}: amount_eur {quoted(amount_text)} {problem}")
+            problems.append(_("pt_amount", origin=origin, row=line, cell=quoted(amount_text), problem=problem))
             continue
         records.append((pot, int(year), code, int(amount)))
     if problems:
-        raise InputError(capped(problems, f"{origin}: and {{count}} more rows like these"))
+        raise InputError(capped(problems, _("pt_more_rows", origin=origin, count="{count}")))
     frame = pd.DataFrame(records, columns=LONG_COLUMNS)
     duplicated = frame.duplicated(["pot", "year", "gm_code"])
     if duplicated.any():
         first = frame[duplicated].iloc[0]
-        raise InputError(f"{origin}: {first['gm_code']} appears more than once in pot {first['pot']} {first['year']}")
+        raise InputError(_("pt_more_than_once", origin=origin, code=first["gm_code"], pot=first["pot"],
+                           year=first["year"]))
     return frame
 
 
@@ -264,11 +263,11 @@ def _workbook(content: bytes, origin: str, pot: str | None) -> tuple[pd.DataFram
         if not (has_code and has_years):
             continue  # notes, keys: not a pot table
         used.append(name)
-        frame, found = _wide(rows, f"{origin} (sheet {clipped(name)})", name)
+        frame, found = _wide(rows, _("pt_sheet", origin=origin, sheet=clipped(name)), name)
         frames.append(frame)
         problems += found
     if not used:
-        problems.append(f"{origin}: no sheet with a code or number column and payment-year columns")
+        problems.append(_("pt_no_sheet", origin=origin))
     if pot is not None and len(used) == 1:  # one table: it is the pot named
         frames = [f.assign(pot=pot) for f in frames]
     elif pot is not None:

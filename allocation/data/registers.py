@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocation.common.errors import DataError
+from allocation.common.i18n import N_, _
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -279,3 +280,14 @@ def load_geojson(date: str, data_dir: Path = DATA_DIR) -> dict:
     if codes != expected:  # 2024-2026 use the 2023 boundaries: they must still match
         raise DataError(f"{path}: boundary codes do not match the register in force on {date}")
     return geo
+
+
+_STEPS = {"merged_new_municipality": N_("mc_step_merged_new_municipality"), "split_part": N_("mc_step_split_part"),
+          "absorbed": N_("mc_step_absorbed"), "absorbing_continues": N_("mc_step_absorbing_continues")}
+_STEP = re.compile("|".join(_STEPS))
+
+
+def step_words(steps) -> str:
+    """The merger steps in words (``2022-01-01 merged_new_municipality`` -> ``2022-01-01
+    ontstaan uit herindeling``)."""
+    return _STEP.sub(lambda m: _(_STEPS[m.group(0)]), str(steps))

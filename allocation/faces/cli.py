@@ -16,7 +16,7 @@ from pathlib import Path
 from allocation.common import i18n
 from allocation.common.cells import frame_csv
 from allocation.common.errors import InputError
-from allocation.common.texts import LIST_LIMIT, clipped, euro, quoted
+from allocation.common.texts import LIST_LIMIT, clipped, quoted
 from allocation.common.version import __version__
 
 # Each command imports what it uses inside its handler: `keys`, `validate` and `explain` do
@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
                                       ("--relative-sd", args.relative_sd), ("--profile-sd", args.profile_sd))
              if value is not None]
     if given and not args.with_sensitivity:
-        raise InputError(f"{', '.join(given)} only apply with --with-sensitivity; add it or leave them out")
+        raise InputError(i18n._("cli_only_with_sensitivity", flags=", ".join(given)))
     if args.with_sensitivity:  # the draws' modules only when asked for
         from allocation.analysis.sensitivity import band_table
         from allocation.scenario.sensitivity import run_draws
@@ -113,7 +113,7 @@ def _compare(args: argparse.Namespace) -> int:
     baseline_table = is_table(args.scenarios[0])
     paths = args.scenarios[1:] if baseline_table else args.scenarios
     if args.pot is not None and not baseline_table:
-        raise InputError("--pot names the pot of a wide CSV baseline; the baseline here is a scenario file")
+        raise InputError(i18n._("cli_pot_needs_table"))
     results = _run_all(paths)
     if baseline_table:
         return _compare_with_table(Path(args.scenarios[0]), results, args)
@@ -127,8 +127,8 @@ def _compare(args: argparse.Namespace) -> int:
     written = _write(args, comparison_files(comparison, found, extra), results)
     for result, info in zip(results, [comparison.baseline] + comparison.others):
         if info.label != result.loaded.scenario_id:
-            print(f"NOTE: {result.loaded.origin} has the scenario id {result.loaded.scenario_id} of an earlier file; "
-                  f"it is called {info.label} in the comparison and its files")
+            print(i18n._("cli_note", note=i18n._("cmp_renamed", origin=result.loaded.origin,
+                                                  id=result.loaded.scenario_id, label=info.label)))
     print(comparison_summary(comparison), end="")
     for item in found:
         print()
@@ -145,9 +145,9 @@ def _compare_with_table(table: Path, results: list, args: argparse.Namespace) ->
     from allocation.publish.mutaties import mutaties_files
 
     if not results:
-        raise InputError(f"{table}: compare a published table with at least one scenario file")
+        raise InputError(i18n._("cli_table_needs_scenario", path=table))
     if not table.is_file():
-        raise InputError(f"{table}: published table not found")
+        raise InputError(i18n._("cli_table_not_found", path=table))
     parts, texts = [], []
     for result in results:
         pot = args.pot or pot_from_name(table.name, list(result.scenario.pots))
@@ -168,9 +168,9 @@ def _fit(args: argparse.Namespace) -> int:
 
     table = Path(args.table)
     if not table.is_file():
-        raise InputError(f"{table}: published table not found")
+        raise InputError(i18n._("cli_table_not_found", path=table))
     if not is_table(table):
-        raise InputError(f"{table}: a published table must be .csv, .xlsx or .ods")
+        raise InputError(i18n._("cli_table_kind", path=table))
     keys = [k.strip() for value in args.keys for k in value.split(",") if k.strip()] if args.keys else None
     # a workbook is read whole (the fit names its pots when --pot names none of them); a wide CSV needs its pot
     found = read_published_table(table.read_bytes(), str(table), args.pot if table.suffix.lower() == ".csv" else None)
@@ -180,8 +180,8 @@ def _fit(args: argparse.Namespace) -> int:
     written = _write(args, fit_files(fit, exact), [])
     print(fit_text(fit), end="")
     if exact is not None:
-        print(f"Exact: the user key {exact.key_name} ({exact.key_file}) reproduces the table to the euro"
-              + (f" after a vast bedrag of EUR {exact.vast_bedrag_eur:,}" if exact.vast_bedrag_eur else "") + ".")
+        print(i18n._("fitm_exact_vast" if exact.vast_bedrag_eur else "fitm_exact",
+                     file=exact.key_file, eur=i18n.eur(exact.vast_bedrag_eur)))
     _print_written(written)
     return 0
 
@@ -193,7 +193,7 @@ def _two(args: argparse.Namespace, first: str, second: str) -> tuple:
 def _levels(values: list[float], flag: str = "--max-loss-pct") -> list[float]:
     bad = [v for v in values if not 0 <= v <= 100]  # NaN fails too
     if bad:
-        raise InputError(f"{flag}: levels must lie between 0 and 100, got {', '.join(map(str, bad))}")
+        raise InputError(i18n._("cli_levels", flag=flag, values=", ".join(map(str, bad))))
     return sorted(set(values))
 
 
@@ -263,22 +263,21 @@ def _guarantee(args: argparse.Namespace) -> int:
         files[f"{ids[1]}-guarantee-{args.apply:g}-allocation.csv"] = allocation_csv(applied)
     written = _write(args, files, [reference, scenario])
     print(guarantee_text(table, *ids), end="")
-    print(f"\nPer payment year at {level:g}% (the municipalities file; budget-neutral: the gains skimmed pay the "
-          "top-ups):")
+    level_text = i18n.pct(level, 4, trim=True)
+    print("\n" + i18n._("gua_per_year", level=level_text))
     for item in guarantee.years:
         if item.year == "all":
             continue
         if item.costs_nothing:
-            said = f"costs nothing: nobody loses more than {level:g}%"
+            said = i18n._("gua_costs_nothing", level=level_text)
         elif item.payers is None:
-            said = (f"{euro(item.top_up_eur)} for {item.cost.topped_up} municipalities; skimming every gain "
-                    "does not pay it")
+            said = i18n._("gua_year_unpaid", top_up=i18n.eur(item.top_up_eur), count=item.cost.topped_up)
         else:
-            said = (f"{euro(item.top_up_eur)} for {item.cost.topped_up} municipalities, paid by {item.payers} "
-                    f"municipalities (gains capped at {item.cost.gain_cap_pct:.2f}%)")
+            said = i18n._("gua_year_paid", top_up=i18n.eur(item.top_up_eur), count=item.cost.topped_up,
+                          payers=item.payers, cap=i18n.pct(item.cost.gain_cap_pct, 2))
         print(f"  {item.pot} {item.year}: {said}")
     for problem in guarantee.unpaid:
-        print(f"NOTE: {problem}: left out of the municipalities file")
+        print(i18n._("cli_note", note=i18n._("gua_left_out", problem=problem)))
     _print_written(written)
     return 0
 
@@ -304,11 +303,11 @@ def _compromise(args: argparse.Namespace) -> int:
     written = _write(args, files, [reference, target])
     print(frontier_text(points, problem, least, args.pot, year, *ids), end="")
     if found.scenario_yaml is None:
-        print(f"No level given is feasible; the least achievable largest loss is {least:.4f}%: no scenario written.")
+        print(i18n._("cpr_none_feasible", least=i18n.pct(least, 4)))
     else:
-        print(f"Compromise scenario: the level of {found.max_loss_pct:g}% "
-              f"({'the smallest feasible' if len(levels) > 1 else 'as asked'}).")
-        print(f"Key in words: {found.words}")
+        print(i18n._("cpr_chosen_smallest" if len(levels) > 1 else "cpr_chosen_asked",
+                     level=i18n.pct(found.max_loss_pct, 4, trim=True)))
+        print(i18n._("cpr_key_in_words", words=found.words))
     _print_written(written)
     return 0
 
@@ -332,7 +331,7 @@ def _decompose(args: argparse.Namespace) -> int:
     csv = frame_csv(table)
     written = _write(args, {decomposition_file_name(base, other): csv}, [base, other])
     for note in notes:
-        print(f"NOTE: {note}")
+        print(i18n._("cli_note", note=note))
     print(decomposition_text(table, base.loaded.scenario_id, other.loaded.scenario_id), end="")
     _print_written(written)
     return 0
@@ -343,12 +342,12 @@ def _key_spreads(values: list[str] | None) -> dict[str, float]:
     for value in values or []:
         name, _, number = value.partition("=")
         if name.strip() in spreads:
-            problems.append(f"--relative-sd: {clipped(name.strip())} is given twice; give each key once")
+            problems.append(i18n._("cli_spread_twice", key=clipped(name.strip())))
             continue
         try:
             spreads[name.strip()] = float(number)
         except ValueError:
-            problems.append(f"--relative-sd {quoted(value)}: write KEY=SPREAD, e.g. migratieachtergrond=0.25")
+            problems.append(i18n._("cli_spread_form", value=quoted(value)))
     if problems:
         raise InputError(problems)
     return spreads
@@ -386,10 +385,8 @@ def _explain(args: argparse.Namespace) -> int:
     municipality = find_municipality(args.municipality)
     result = run_scenario(load_scenario(args.scenario))
     if args.year is None and municipality.first != KEY_REGISTER_DATE:
-        raise InputError(
-            f"{municipality.name} ({municipality.code}) exists from {municipality.first}; amounts are computed on the "
-            f"{KEY_REGISTER_DATE} register: add --year YEAR to explain a payment year as the sum of its predecessors"
-        )
+        raise InputError(i18n._("cli_explain_later", name=municipality.name, code=municipality.code,
+                                first=municipality.first, register=KEY_REGISTER_DATE))
     print(explanation_text(result, municipality.code, args.year), end="")
     return 0
 
@@ -564,7 +561,7 @@ def _handle(args: argparse.Namespace) -> int:
         gc.disable()
     try:
         if getattr(args, "out", None) is not None and not args.out.strip():
-            raise InputError("--out: give an output folder; an empty name would write into the current folder")
+            raise InputError(i18n._("cli_empty_out"))
         return args.handler(args)
     except InputError as exc:
         problems = exc.problems[:LIST_LIMIT]

@@ -1,4 +1,4 @@
-"""Layer 4 (publishing): the brief to forward, a Dutch PDF of at most six A4 pages.
+"""Layer 4 (publishing): the brief to forward, a PDF of at most six A4 pages (Dutch by default).
 
 ``python -m allocation brief BASE.yaml OTHER.yaml --out DIR`` writes
 ``brief-<base>-vs-<other>.pdf``: the two scenarios and how they differ, the headline
@@ -9,8 +9,9 @@ and assumptions, the date and the version.
 
 Every figure comes from analysis: the :class:`~allocation.analysis.compare.Comparison`
 (``compare``'s numbers) and the :class:`~allocation.analysis.negotiation.Negotiation` (the
-guarantee and the compromise); this module only picks rows and writes them the Dutch way
-(:mod:`allocation.common.dutch_numbers`, Babel: ``€ 3.500.000``, ``12,5%``).
+guarantee and the compromise); this module only picks rows and writes them in the language, every
+text from the catalogue (Dutch by default), numbers through :mod:`allocation.common.i18n` (Babel:
+``€ 3.500.000``, ``12,5%``).
 
 Typesetting: fpdf2. It is a pure-Python wheel (no system libraries, unlike WeasyPrint or
 Cairo), maintained and released often, small, with tables, embedded TrueType fonts (the
@@ -37,8 +38,9 @@ from matplotlib.figure import Figure
 
 from allocation.analysis.compare import ALL, Comparison, compare
 from allocation.analysis.negotiation import DEFAULT_MAX_LOSS_PCT, Negotiation, key_in_words, negotiate
-from allocation.common import dutch_numbers as nl
+from allocation.common import i18n
 from allocation.common.errors import InputError
+from allocation.common.i18n import _
 from allocation.common.version import __version__
 from allocation.data.registers import KEY_REGISTER_DATE, geojson_path
 from allocation.scenario.result import ScenarioResult
@@ -82,8 +84,8 @@ def _difference_map(rows: pd.DataFrame, data_dir: Path) -> bytes:
     axes.axis("off")
     bar = figure.colorbar(collection, ax=axes, shrink=0.6, pad=0.01)
     ticks = np.linspace(-limit, limit, 5)
-    bar.set_ticks(ticks, labels=[nl.pct(t, 0, signed=True) for t in ticks])
-    bar.set_label("verschil t.o.v. de basis (rood: minder, blauw: meer)")
+    bar.set_ticks(ticks, labels=[i18n.pct(t, 0, signed=True) for t in ticks])
+    bar.set_label(_("brf_map_legend"))
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.02)
@@ -102,7 +104,7 @@ class _Document(FPDF):
     def footer(self) -> None:
         self.set_y(-10)
         self.set_font("DejaVu", "", 7)
-        self.cell(0, 5, f"{self.footer_text} · pagina {self.page_no()}", align="C")
+        self.cell(0, 5, _("brf_footer_page", footer=self.footer_text, page=self.page_no()), align="C")
 
     def heading(self, text: str) -> None:
         self.ln(2)
@@ -128,7 +130,7 @@ class _Document(FPDF):
 
 def _per_inhabitant(value: float) -> str:
     """``+€ 0,066`` per inhabitant (three decimals)."""
-    return ("+" if value > 0 else "-" if value < 0 else "") + "€ " + nl.number(abs(value), 3)
+    return ("+" if value > 0 else "-" if value < 0 else "") + "€ " + i18n.number(abs(value), 3)
 
 
 def _differences(base: ScenarioResult, other: ScenarioResult) -> list[str]:
@@ -137,22 +139,21 @@ def _differences(base: ScenarioResult, other: ScenarioResult) -> list[str]:
     for pot in [p for p in base.scenario.pots if p in other.scenario.pots]:
         mine, theirs = base.scenario.pots[pot], other.scenario.pots[pot]
         if (mine.key.weights, mine.key.vast_bedrag_eur) != (theirs.key.weights, theirs.key.vast_bedrag_eur):
-            lines.append(f"Sleutel {pot}: {key_in_words(dict(mine.key.weights), mine.key.vast_bedrag_eur)} wordt "
-                         f"{key_in_words(dict(theirs.key.weights), theirs.key.vast_bedrag_eur)}.")
+            lines.append(_("brf_diff_key", pot=pot, old=key_in_words(dict(mine.key.weights), mine.key.vast_bedrag_eur),
+                           new=key_in_words(dict(theirs.key.weights), theirs.key.vast_bedrag_eur)))
         old = dict(zip(base.pots[pot].years, base.pots[pot].budgets))
         new = dict(zip(other.pots[pot].years, other.pots[pot].budgets))
-        changed = [f"{year} {nl.eur(old.get(year, 0))} wordt {nl.eur(new.get(year, 0))}"
+        changed = [_("brf_diff_year", year=year, old=i18n.eur(old.get(year, 0)), new=i18n.eur(new.get(year, 0)))
                    for year in sorted(set(old) | set(new)) if old.get(year, 0) != new.get(year, 0)]
         if changed:
-            lines.append(f"Budget {pot}: " + "; ".join(changed) + ".")
+            lines.append(_("brf_diff_budget", pot=pot, changes="; ".join(changed)))
         if mine.constraints != theirs.constraints:
-            lines.append(f"Beperkingen {pot}: anders (ondergrenzen, plafonds of ingroeiregeling; zie de bronnen).")
+            lines.append(_("brf_diff_constraints", pot=pot))
     for pot in [p for p in other.scenario.pots if p not in base.scenario.pots]:
-        lines.append(f"Pot {pot}: alleen in {other.loaded.scenario_id}.")
+        lines.append(_("brf_diff_only_in", pot=pot, id=other.loaded.scenario_id))
     for pot in [p for p in base.scenario.pots if p not in other.scenario.pots]:
-        lines.append(f"Pot {pot}: alleen in {base.loaded.scenario_id}.")
-    return lines or ["De sleutels en budgetten zijn gelijk; de verschillen zitten in de sleutelgegevens, peildata "
-                     "of beperkingen."]
+        lines.append(_("brf_diff_only_in", pot=pot, id=base.loaded.scenario_id))
+    return lines or [_("brf_diff_none")]
 
 
 def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Comparison, negotiation: Negotiation,
@@ -173,19 +174,19 @@ def brief_pdf(base: ScenarioResult, other: ScenarioResult, comparison: Compariso
 
 def _change(value: float) -> str:
     """A change in %, one decimal; ``nieuw`` where the base had nothing (a % of nothing is undefined)."""
-    return "nieuw" if value != value else nl.pct(value, 1, signed=True, fixed=True)
+    return _("brf_new") if value != value else i18n.pct(value, 1, signed=True)
 
 
 def _render(base: ScenarioResult, other: ScenarioResult, comparison: Comparison, negotiation: Negotiation,
             pot: str | None, year: int | None, created: dt.datetime, data_dir: Path, limit: int | None) -> _Document:
     label = comparison.others[0].label
     pot_key, year_key = pot or ALL, str(year) if year is not None else ALL
-    scope = (f"pot {pot}" if pot else "alle gedeelde potten") + (f", betaaljaar {year}" if year is not None
-                                                                 else ", alle gedeelde jaren samen")
-    pdf = _Document(f"Inburgeringsgelden: {label} t.o.v. {comparison.baseline.label} · {created:%d-%m-%Y} · "
-                    f"versie {__version__}")
+    scope = (_("brf_scope_pot", pot=pot) if pot else _("brf_scope_all_pots")) + (
+        _("brf_scope_year", year=year) if year is not None else _("brf_scope_all_years"))
+    date = f"{created:%d-%m-%Y}"
+    pdf = _Document(_("brf_footer", label=label, base=comparison.baseline.label, date=date, version=__version__))
     pdf.set_creation_date(created)
-    pdf.set_title(f"Brief {comparison.baseline.label} - {label}")
+    pdf.set_title(_("brf_title", base=comparison.baseline.label, label=label))
     pdf.set_author("inburgering-allocation")
     pdf.add_page()
 
@@ -193,15 +194,13 @@ def _render(base: ScenarioResult, other: ScenarioResult, comparison: Comparison,
         return frame[(frame["scenario"] == label) & (frame["pot"] == pot_key) & (frame["year"] == year_key)]
 
     pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(0, 7, f"{comparison.others[0].name} ({label})\ntegenover {comparison.baseline.name} "
-                   f"({comparison.baseline.label})",
+    pdf.multi_cell(0, 7, _("brf_heading", name=comparison.others[0].name, label=label,
+                           base_name=comparison.baseline.name, base=comparison.baseline.label),
                    new_x="LMARGIN", new_y="NEXT")
-    pdf.para(f"Basis: {comparison.baseline.label}; vergeleken: {label}. Bereik: {scope}; gemeenten van de "
-             f"sleutelindeling 2021. Gemaakt op {created:%d-%m-%Y} met versie {__version__}. De bedragen zijn "
-             "de eigen berekening van dit model onder de aannames van elk scenario, geen gepubliceerde "
-             "circulairebedragen.")
+    pdf.para(_("brf_intro", base=comparison.baseline.label, label=label, scope=scope, date=date,
+               version=__version__))
 
-    pdf.heading("Wat verschilt")
+    pdf.heading(_("brf_what_differs"))
     for line in _differences(base, other):
         pdf.para(f"• {line}")
 
@@ -211,74 +210,75 @@ def _render(base: ScenarioResult, other: ScenarioResult, comparison: Comparison,
     worst = rows.sort_values(["diff_eur", "gm_code"]).iloc[0]
     worst_pct = rows.sort_values(["diff_pct", "gm_code"]).iloc[0]
     best = rows.sort_values(["diff_eur", "gm_code"], ascending=[False, True]).iloc[0]
-    pdf.heading("In het kort")
-    pdf.para(f"• Herverdeeld: {nl.eur(totals['redistributed_eur'])} (de helft van alle verschillen opgeteld).")
-    pdf.para(f"• Gemeenten die meer dan 5% minder krijgen: {int(bands['loss > 5%'])} van "
-             f"{int(bands['municipalities'])}.")
+    pdf.heading(_("brf_in_short"))
+    pdf.para(_("brf_redistributed", eur=i18n.eur(totals["redistributed_eur"])))
+    pdf.para(_("brf_losing_more", count=int(bands["loss > 5%"]), total=int(bands["municipalities"])))
     if worst["diff_eur"] < 0:
-        pdf.para(f"• Grootste verlies: {worst['gm_name']} {nl.signed_eur(worst['diff_eur'])} "
-                 f"({_change(worst['diff_pct'])}); in procenten: {worst_pct['gm_name']} "
-                 f"{_change(worst_pct['diff_pct'])} ({nl.signed_eur(worst_pct['diff_eur'])}).")
+        pdf.para(_("brf_largest_loss", name=worst["gm_name"], eur=i18n.signed_eur(worst["diff_eur"]),
+                   pct=_change(worst["diff_pct"]), pct_name=worst_pct["gm_name"],
+                   pct_pct=_change(worst_pct["diff_pct"]), pct_eur=i18n.signed_eur(worst_pct["diff_eur"])))
     else:
-        pdf.para("• Grootste verlies: geen; geen gemeente krijgt minder.")
+        pdf.para(_("brf_largest_loss_none"))
     if best["diff_eur"] > 0:
-        pdf.para(f"• Grootste winst: {best['gm_name']} {nl.signed_eur(best['diff_eur'])} "
-                 f"({_change(best['diff_pct'])}).")
+        pdf.para(_("brf_largest_gain", name=best["gm_name"], eur=i18n.signed_eur(best["diff_eur"]),
+                   pct=_change(best["diff_pct"])))
     else:
-        pdf.para("• Grootste winst: geen; geen gemeente krijgt meer.")
+        pdf.para(_("brf_largest_gain_none"))
 
-    pdf.heading("Kaart van de verschillen (%)")
+    pdf.heading(_("brf_map"))
     pdf.image(io.BytesIO(_difference_map(rows, data_dir)), w=105, x=(pdf.w - 105) / 2)
 
-    pdf.heading(f"Grootste verliezers en winnaars ({scope})")
-    header = ["gemeente", "provincie", "basis", "vergeleken", "verschil", "%"]
+    pdf.heading(_("brf_losers_gainers", scope=scope))
+    header = [_("brf_col_municipality"), _("brf_col_province"), _("brf_col_base"), _("brf_col_other"),
+              _("brf_col_difference"), "%"]
     widths = (42, 30, 26, 26, 26, 16)
 
     def municipality_rows(part: pd.DataFrame) -> list[list[str]]:
-        return [header] + [[r.gm_name, r.province_name, nl.eur(r.base_eur), nl.eur(r.other_eur),
-                            nl.signed_eur(r.diff_eur), _change(r.diff_pct)]
+        return [header] + [[r.gm_name, r.province_name, i18n.eur(r.base_eur), i18n.eur(r.other_eur),
+                            i18n.signed_eur(r.diff_eur), _change(r.diff_pct)]
                            for r in part.itertuples(index=False)]
 
-    pdf.para("Verliezers", 9)
+    pdf.para(_("brf_losers"), 9)
     pdf.grid(municipality_rows(rows.sort_values(["diff_eur", "gm_code"]).head(TOP)), widths, {2, 3, 4, 5})
-    pdf.para("Winnaars", 9)
+    pdf.para(_("brf_gainers"), 9)
     pdf.grid(municipality_rows(rows.sort_values(["diff_eur", "gm_code"], ascending=[False, True]).head(TOP)),
              widths, {2, 3, 4, 5})
 
-    group_header = ["", "gemeenten", "basis", "vergeleken", "verschil", "%", "per inwoner"]
+    group_header = ["", _("brf_col_municipalities"), _("brf_col_base"), _("brf_col_other"), _("brf_col_difference"),
+                    "%", _("brf_col_per_inhabitant")]
     group_widths = (38, 20, 26, 26, 26, 16, 22)
 
     def group_rows(frame: pd.DataFrame, column: str) -> list[list[str]]:
-        return [group_header] + [[str(getattr(r, column)), str(r.municipalities), nl.eur(r.base_eur),
-                                  nl.eur(r.other_eur), nl.signed_eur(r.diff_eur),
+        return [group_header] + [[str(getattr(r, column)), str(r.municipalities), i18n.eur(r.base_eur),
+                                  i18n.eur(r.other_eur), i18n.signed_eur(r.diff_eur),
                                   _change(r.diff_pct),
                                   _per_inhabitant(r.diff_per_inhabitant)]
                                  for r in select(frame).itertuples(index=False)]
 
-    pdf.heading("Per grootteklasse (inwoners)")
+    pdf.heading(_("brf_by_size"))
     pdf.grid(group_rows(comparison.by_size_class, "size_class"), group_widths, {1, 2, 3, 4, 5, 6})
-    pdf.heading("Per provincie")
+    pdf.heading(_("brf_by_province"))
     pdf.grid(group_rows(comparison.by_province, "province_name"), group_widths, {1, 2, 3, 4, 5, 6})
 
     guarantee = negotiation.guarantee
-    level = nl.pct(guarantee.max_loss_pct, 2)
-    pdf.heading(f"Garantie: niemand verliest meer dan {level}")
-    pdf.para("Aanvulling: wat nodig is om iedereen op zijn ondergrens te brengen. Budgetneutraal wordt die betaald "
-             "door de winsten boven een grens af te romen; de kolom 'betaald door' telt de gemeenten die inleveren. "
-             "'Alle jaren' is de garantie over de gedeelde jaren samen. 'Kost niets': niemand verliest meer dan "
-             f"{level}.")
-    grid = [["pot", "jaar", "aanvulling", "aangevuld", "betaald door", "winstgrens"]]
+    level = i18n.pct(guarantee.max_loss_pct, 2, trim=True)
+    pdf.heading(_("brf_guarantee", level=level))
+    pdf.para(_("brf_guarantee_text", level=level))
+    grid = [[_("brf_col_pot"), _("brf_col_year"), _("brf_col_top_up"), _("brf_col_topped_up"), _("brf_col_paid_by"),
+             _("brf_col_cap")]]
     for item in guarantee.years:
         if (pot and item.pot != pot) or (year is not None and item.year not in (str(year), ALL)):
             continue
-        when = "alle jaren" if item.year == ALL else item.year
+        when = _("brf_all_years") if item.year == ALL else item.year
         if item.costs_nothing:
-            grid.append([item.pot, when, "€ 0", "kost niets", "niet nodig", "niet nodig"])
+            grid.append([item.pot, when, i18n.eur(0), _("brf_costs_nothing"), _("brf_not_needed"),
+                         _("brf_not_needed")])
             continue
-        payers = "-" if item.payers is None else f"{item.payers} gemeenten"
-        cap = (nl.pct(item.cost.gain_cap_pct, 2) if item.cost.gain_cap_pct is not None
-               else f"afromen betaalt het niet (tekort {nl.eur(item.cost.shortfall_eur)})")
-        grid.append([item.pot, when, nl.eur(item.top_up_eur), f"{item.cost.topped_up} gemeenten", payers, cap])
+        payers = "-" if item.payers is None else _("brf_municipalities", count=item.payers)
+        cap = (i18n.pct(item.cost.gain_cap_pct, 2, trim=True) if item.cost.gain_cap_pct is not None
+               else _("brf_cap_unpaid", eur=i18n.eur(item.cost.shortfall_eur)))
+        grid.append([item.pot, when, i18n.eur(item.top_up_eur), _("brf_municipalities", count=item.cost.topped_up),
+                     payers, cap])
     pdf.grid(grid, (40, 20, 26, 26, 30, 28), {2})
     shown = guarantee.municipalities
     if pot:
@@ -288,12 +288,11 @@ def _render(base: ScenarioResult, other: ScenarioResult, comparison: Comparison,
     payers = (shown[shown["afroming_eur"] > 0].groupby("gm_name", as_index=False)["afroming_eur"].sum()
               .sort_values(["afroming_eur", "gm_name"], ascending=[False, True]).head(TOP))
     if len(payers):
-        pdf.para("Wie het meest inlevert (afroming, opgeteld over de getoonde jaren): " + "; ".join(
-            f"{r.gm_name} {nl.eur(r.afroming_eur)}" for r in payers.itertuples(index=False)) + ".")
+        pdf.para(_("brf_payers", payers="; ".join(
+            f"{r.gm_name} {i18n.eur(r.afroming_eur)}" for r in payers.itertuples(index=False))))
 
-    pdf.heading(f"Compromissleutel bij ten hoogste {level} verlies")
-    pdf.para(f"De mix van sleutels en vast bedrag die het dichtst bij {label} ligt terwijl niemand meer dan het "
-             f"niveau onder {comparison.baseline.label} komt (lineair programma; één betaaljaar per pot).")
+    pdf.heading(_("brf_compromise", level=level))
+    pdf.para(_("brf_compromise_text", label=label, base=comparison.baseline.label))
     for compromise in negotiation.compromises:
         if pot and compromise.pot != pot:
             continue
@@ -301,23 +300,24 @@ def _render(base: ScenarioResult, other: ScenarioResult, comparison: Comparison,
     for problem in negotiation.problems:
         pdf.para(f"• {problem}")
 
-    pdf.heading("Bronnen en aannames")
+    pdf.heading(_("brf_sources"))
     base_info, other_info = comparison.baseline, comparison.others[0]
     differing = [line for line in other_info.assumptions if line not in base_info.assumptions]
     for title, lines in ((f"{base_info.name} ({base_info.label}, {base_info.origin}):", base_info.assumptions),
-                         (f"{other_info.name} ({other_info.label}, {other_info.origin}), waar het anders is:",
+                         (_("brf_sources_other", name=other_info.name, label=other_info.label,
+                            origin=other_info.origin),
                           differing)):
         pdf.para(title, 8)
         for line in lines[:limit]:
             pdf.para(f"  {line}", 6.5)
         if limit is not None and len(lines) > limit:
-            pdf.para(f"  ... en nog {len(lines) - limit} regels: zie het scenariobestand.", 6.5)
+            pdf.para(_("brf_more_lines", count=len(lines) - limit), 6.5)
     keys = {**comparison.baseline.keys, **comparison.others[0].keys}
-    pdf.para("Sleutelgegevens:", 8)
+    pdf.para(_("brf_key_data"), 8)
     for name, text in keys.items():
         pdf.para(f"  {name}: {text}", 7)
     for note in comparison.notes:
-        pdf.para(f"Let op: {note}", 7)
+        pdf.para(_("cli_note", note=note), 7)
     return pdf
 
 def brief_files(base: ScenarioResult, other: ScenarioResult, *, pot: str | None = None, year: int | None = None,
@@ -327,11 +327,10 @@ def brief_files(base: ScenarioResult, other: ScenarioResult, *, pot: str | None 
     Raises :class:`InputError` for a pot or year the two do not share."""
     comparison = compare([base, other], baseline=0)
     if pot is not None and pot not in comparison.pots:
-        raise InputError(f"--pot {pot}: not a pot both scenarios share; they share {', '.join(comparison.pots)}")
+        raise InputError(_("brf_pot_not_shared", pot=pot, pots=", ".join(comparison.pots)))
     shared = sorted({y for name in ([pot] if pot else comparison.pots) for y in comparison.years[name]})
     if year is not None and year not in shared:
-        raise InputError(f"--year {year}: not a payment year the scenarios share; give one of "
-                         f"{', '.join(map(str, shared))}")
+        raise InputError(_("brf_year_not_shared", year=year, years=", ".join(map(str, shared))))
     found = negotiate(base, other, max_loss_pct=max_loss_pct, compromise_pct=max_loss_pct, year=year,
                       pots=[pot] if pot else None)
     return {file_name(comparison): brief_pdf(base, other, comparison, found, pot=pot, year=year, created=created)}

@@ -9,13 +9,22 @@
 * with ``--exact``: ``fit-<table>-<pot>-exact-key.csv`` (the table's own shares, a user key)
   and ``fit-<table>-<pot>-exact.yaml`` (the scenario that reproduces the table to the euro).
 
-UTF-8, LF; text a spreadsheet would read as a formula gets a leading apostrophe.
+UTF-8, LF; numbers as plain decimals with a '.' (no scientific notation); text a spreadsheet would
+read as a formula gets a leading apostrophe.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from allocation.analysis.fit import ExactFit, TableFit, summary_table
 from allocation.publish.circular_tables import neutralise
+
+
+def plain_decimal(value: float) -> str:
+    """A number for a CSV: 10 significant digits as a plain decimal with a '.' (``0.000008794233286``,
+    never ``8.79e-06``: a CSV is a file format, read by programs and spreadsheets alike)."""
+    return np.format_float_positional(value, precision=10, unique=False, fractional=False, trim="-")
 
 
 def fit_files(fit: TableFit, exact: ExactFit | None = None) -> dict[str, bytes]:
@@ -28,7 +37,7 @@ def fit_files(fit: TableFit, exact: ExactFit | None = None) -> dict[str, bytes]:
     files = {
         f"{fit.stem}.csv": points.to_csv(index=False, lineterminator="\n", float_format="%.4f").encode("utf-8"),
         f"{fit.stem}-summary.csv": summary.to_csv(index=False, lineterminator="\n",
-                                                  float_format="%.10g").encode("utf-8"),
+                                                  float_format=plain_decimal).encode("utf-8"),
         f"{fit.stem}.yaml": fit.scenario_text.encode("utf-8"),
     }
     files.update(fit.key_files)

@@ -20,18 +20,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from allocation.common import i18n
-from allocation.common.i18n import N_, _
+from allocation.common.i18n import _
 from allocation.common.side_process import started
 from allocation.common.version import __version__
 from allocation.data.keys import kind_word, unit_word
-from allocation.data.registers import KEY_REGISTER_DATE
+from allocation.data.registers import KEY_REGISTER_DATE, step_words
 from allocation.engine.constrained_pot import REPORT_COLUMNS as BOUND_COLUMNS
 from allocation.publish.circular_tables import (
     municipality_number,
@@ -315,17 +314,6 @@ def _number(text):
         return float(text)
     except (TypeError, ValueError):
         return text
-
-
-_STEPS = {"merged_new_municipality": N_("mc_step_merged_new_municipality"), "split_part": N_("mc_step_split_part"),
-          "absorbed": N_("mc_step_absorbed"), "absorbing_continues": N_("mc_step_absorbing_continues")}
-_STEP = re.compile("|".join(_STEPS))
-
-
-def step_words(steps) -> str:
-    """The merger steps in words (``2022-01-01 merged_new_municipality`` -> ``2022-01-01
-    ontstaan uit herindeling``)."""
-    return _STEP.sub(lambda m: _(_STEPS[m.group(0)]), str(steps))
 
 
 def constraint_words(text: str) -> str:

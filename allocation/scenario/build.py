@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allocation.common.errors import InputError
+from allocation.common.i18n import _
 from allocation.common.texts import quoted
 from allocation.data.key_csv import key_id, parse_key_csv
 from allocation.data.keys import Key, builtin_keys
@@ -61,13 +62,11 @@ def read_upload(upload: KeyUpload) -> Key:
     """Parse an uploaded key CSV; :class:`InputError` with one message per bad row."""
     problems = []
     if not upload.source.strip():
-        problems.append(f"{upload.filename}: give the key a source (where the numbers come from)")
+        problems.append(_("bld_source", file=upload.filename))
     if key_id(upload.name) is None:
-        problems.append(f"{upload.filename}: key name {quoted(upload.name)} must start with a letter, like `elip_duo` "
-                        "or `ELIP DUO`")
+        problems.append(_("bld_name", file=upload.filename, name=quoted(upload.name)))
     elif upload.key_name in builtin_keys():
-        problems.append(f"{upload.filename}: key name {quoted(upload.key_name)} is taken by a built-in key; "
-                        "choose another")
+        problems.append(_("bld_taken", file=upload.filename, name=quoted(upload.key_name)))
     if problems:
         raise InputError(problems)
     spec = upload.spec()

@@ -15,9 +15,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from allocation.common import i18n
 from allocation.common.errors import DataError, InputError
 from allocation.common.i18n import _
-from allocation.common.texts import euro, listed, quoted
+from allocation.common.texts import listed, quoted
 from allocation.data.key_csv import read_key_csv
 from allocation.data.keys import Key, builtin_keys
 from allocation.data.registers import DATA_DIR, register_in_force
@@ -61,11 +62,11 @@ def parse_scenario(
         raw = read_yaml(text, origin)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = _("ld_at_line", line=mark.line + 1, column=mark.column + 1) if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"{origin}: not valid YAML{where}: {problem}") from None
+        raise InputError(_("ld_not_yaml", origin=origin, where=where, problem=problem)) from None
     if not isinstance(raw, dict):
-        raise InputError(f"{origin}: expected a mapping with name, description and pots at the top level")
+        raise InputError(_("ld_top_mapping", origin=origin))
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -75,7 +76,7 @@ def parse_scenario(
     problems: list[str] = []
     for name, spec in scenario.user_keys.items():
         if name in keys and name not in (extra_keys or {}):
-            problems.append(f"{origin}: user_keys.{name}: the name is taken by a built-in key; choose another")
+            problems.append(_("ld_key_taken", origin=origin, name=name))
             continue
         if extra_keys and name in extra_keys:
             keys[name] = extra_keys[name]
@@ -101,27 +102,23 @@ def parse_scenario(
             problems += [f"{origin}: user_keys.{name}: {p}" for p in exc.problems]
     for pot_id, pot in scenario.pots.items():
         if pot_id in RESERVED_POT_IDS:
-            problems.append(
-                f"{origin}: pots.{pot_id}: the pot id would overwrite {scenario_id}-{pot_id}.csv "
-                "(the long table); rename the pot"
-            )
+            problems.append(_("ld_reserved_pot", origin=origin, pot=pot_id, file=f"{scenario_id}-{pot_id}.csv"))
         for key_name in pot.key.weights:
             if key_name not in keys and not any(p.startswith(f"{origin}: user_keys.{key_name}:") for p in problems):
                 close = difflib.get_close_matches(key_name, list(keys), n=1)
-                hint = f"did you mean `{close[0]}`?" if close else f"available: {', '.join(sorted(keys))}"
-                problems.append(f"{origin}: pots.{pot_id}.key.weights.{key_name}: unknown key; {hint}")
+                hint = (_("ld_did_you_mean", name=close[0]) if close
+                        else _("ld_available", names=", ".join(sorted(keys))))
+                problems.append(_("ld_unknown_key", origin=origin, pot=pot_id, key=key_name, hint=hint))
         years = pot.years.values()
         if pot.years.kind == "euros":
             fractional = [y for y, v in years.items() if v != int(v)]
             for year in fractional:
-                problems.append(f"{origin}: pots.{pot_id}.years.euros.{year}: must be whole euros, got {years[year]}")
+                problems.append(_("ld_whole_euros", origin=origin, pot=pot_id, year=year, value=years[year]))
             total = sum(int(v) for v in years.values())
             if not fractional and total != pot.budget.amount_eur:
-                problems.append(
-                    f"{origin}: pots.{pot_id}.years.euros: the years add up to {euro(total)} but the budget "
-                    f"is {euro(pot.budget.amount_eur)} (difference {euro(total - pot.budget.amount_eur)}); "
-                    "make them equal"
-                )
+                problems.append(_("ld_years_sum", origin=origin, pot=pot_id, total=i18n.eur(total),
+                                  budget=i18n.eur(pot.budget.amount_eur),
+                                  difference=i18n.eur(total - pot.budget.amount_eur)))
     for year, peildatum in scenario.peildata.items():
         try:
             register_in_force(peildatum.date.isoformat(), data_dir)
@@ -130,16 +127,14 @@ def parse_scenario(
     if scenario.uncertainty is not None:
         for name in scenario.uncertainty.keys:
             if name not in keys:
-                problems.append(f"{origin}: uncertainty.keys.{name}: unknown key; available: {', '.join(sorted(keys))}")
+                problems.append(_("ld_unknown_spread_key", origin=origin, key=name, names=", ".join(sorted(keys))))
     for index, cap in enumerate(scenario.cross_pot):
         if cap.pots is not None and not cap.pots:
-            problems.append(f"{origin}: cross_pot.{index}.pots: no pots listed; list the pots the cap is for, "
-                            "or leave `pots:` out for every pot")
+            problems.append(_("ld_cap_no_pots", origin=origin, index=index))
         for name in cap.pots or []:
             if name not in scenario.pots:
-                problems.append(
-                    f"{origin}: cross_pot.{index}.pots: unknown pot {quoted(name)}; pots: {listed(scenario.pots)}"
-                )
+                problems.append(_("ld_cap_unknown_pot", origin=origin, index=index, pot=quoted(name),
+                                  pots=listed(scenario.pots)))
     if problems:
         raise InputError(problems)
     return LoadedScenario(
@@ -168,7 +163,7 @@ def scenario_data(text: str) -> dict:
     """The scenario's YAML text as plain data (validate with :func:`parse_scenario`)."""
     data = read_yaml(text, "the scenario")
     if not isinstance(data, dict):
-        raise InputError("expected a mapping with name, description and pots at the top level")
+        raise InputError(_("ld_top_mapping", origin=_("ld_the_scenario")))
     return data
 
 

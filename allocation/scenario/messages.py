@@ -10,6 +10,7 @@ import reprlib
 
 from pydantic import BaseModel, ValidationError
 
+from allocation.common.i18n import _
 from allocation.common.texts import QUOTE_LIMIT, clipped, quoted
 from allocation.scenario.schema import (
     AmountBound,
@@ -77,9 +78,9 @@ _SHORT.maxstring = _SHORT.maxother = QUOTE_LIMIT
 def _given(value) -> str:
     """A value as a message quotes it: YAML's words for yes/no and null, long text cut short."""
     if isinstance(value, bool):
-        return str(value).lower()
+        return str(value).lower()  # as YAML writes it
     if value is None:
-        return "nothing (null)"
+        return _("msg_null")
     if isinstance(value, str):
         return quoted(value)
     return clipped(_SHORT.repr(value))  # bounded: never the whole of a huge value
@@ -98,30 +99,32 @@ def _describe(error: dict) -> tuple[str, str]:
         model = _model_at(tuple(location[:-1]))
         allowed = _field_names(model) if model else []
         close = difflib.get_close_matches(field_name, allowed, n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else (f"; allowed: {', '.join(allowed)}" if allowed else "")
-        return ".".join(location), f"unknown field{hint}"
+        hint = (_("msg_did_you_mean", field=close[0]) if close
+                else (_("msg_allowed", fields=", ".join(allowed)) if allowed else ""))
+        return ".".join(location), _("msg_unknown_field", hint=hint)
     if kind == "missing":
-        return ".".join(location), "required field is missing"
+        return ".".join(location), _("msg_missing")
     if kind in ("greater_than_equal", "greater_than"):
         bound = error["ctx"].get("ge", error["ctx"].get("gt"))
         sign = ">=" if kind == "greater_than_equal" else ">"
-        return ".".join(location), f"must be {sign} {bound:g}, got {given}"
+        return ".".join(location), _("msg_at_least", sign=sign, bound=f"{bound:g}", given=given)
     if kind in ("int_from_float", "int_parsing"):
-        what = "a whole number of euros" if location and location[-1].endswith("eur") else "a whole number"
-        return ".".join(location), f"must be {what}, got {_given(given)}"
+        euros = bool(location) and location[-1].endswith("eur")
+        return ".".join(location), _("msg_whole_euros" if euros else "msg_whole_number", given=_given(given))
     if kind in ("float_parsing", "float_type", "int_type"):
-        return ".".join(location), f"must be a number, got {_given(given)}"
+        return ".".join(location), _("msg_number", given=_given(given))
     if kind == "too_short":
-        return ".".join(location), "must not be empty"
+        return ".".join(location), _("msg_not_empty")
     if kind in ("model_type", "dict_type"):
         model = _model_at(tuple(location))
-        fields = f" with the fields {', '.join(_field_names(model))}" if model else ""
-        return ".".join(location), f"must be a mapping{fields}, got {_given(given)}"
+        if model:
+            return ".".join(location), _("msg_mapping_fields", fields=", ".join(_field_names(model)),
+                                         given=_given(given))
+        return ".".join(location), _("msg_mapping", given=_given(given))
     if kind == "list_type":
-        return ".".join(location), f"must be a list, got {_given(given)}"
+        return ".".join(location), _("msg_list", given=_given(given))
     if kind in ("string_type", "bool_type"):
-        what = "text" if kind == "string_type" else "true or false"
-        return ".".join(location), f"must be {what}, got {_given(given)}"
+        return ".".join(location), _("msg_text" if kind == "string_type" else "msg_bool", given=_given(given))
     message = error["msg"].removeprefix("Value error, ")
     return ".".join(location), message
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocation.common.errors import InputError
+from allocation.common.i18n import _
 
 
 def scenario_file(base_dir: Path, name: str, where: str) -> Path:
@@ -20,8 +21,5 @@ def scenario_file(base_dir: Path, name: str, where: str) -> Path:
     path = path if path.is_absolute() else base / path
     resolved = path.resolve()
     if resolved != base and base not in resolved.parents:
-        raise InputError(
-            f"{where}: {name} is outside the scenario's folder {base}; a scenario may read files only from its own "
-            "folder and the folders below it: copy the file there"
-        )
+        raise InputError(_("pth_outside", where=where, name=name, base=base))
     return path

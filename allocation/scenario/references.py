@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.common.errors import InputError
+from allocation.common.i18n import _
 from allocation.common.texts import listed, quoted
 from allocation.data.registers import (
     DATA_DIR,
@@ -64,17 +65,14 @@ def read_reference_csv(
 ) -> ReferenceAmounts:
     """Amounts per year of ``pot`` from a long allocation CSV (the format ``run`` writes)."""
     if not path.is_file():
-        raise InputError(f"{where}: reference file {path} not found")
+        raise InputError(_("ref_not_found", where=where, path=path))
     try:
         frame = pd.read_csv(path, dtype={"gm_code": str, "pot": str})
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{where}: {path} cannot be read as an allocation CSV ({exc})") from None
+        raise InputError(_("ref_unreadable", where=where, path=path, error=exc)) from None
     missing = [c for c in ("pot", "year", "gm_code", "amount_eur") if c not in frame.columns]
     if missing:
-        raise InputError(
-            f"{where}: {path} lacks column(s) {', '.join(missing)}; use the long format that `run` writes "
-            "(pot,year,gm_code,gm_name,amount_eur)"
-        )
+        raise InputError(_("ref_columns", where=where, path=path, columns=", ".join(missing)))
     return reference_amounts(frame, pot, codes, where, str(path), data_dir)
 
 
@@ -95,34 +93,28 @@ def reference_amounts(
     rows = frame[frame["pot"] == pot]
     if rows.empty:
         pots = listed(sorted(frame["pot"].astype(str).unique()))
-        raise InputError(f"{where}: {origin} has no pot {quoted(pot)}; it has: {pots}. Set `reference.pot:`")
+        raise InputError(_("ref_no_pot", where=where, origin=origin, pot=quoted(pot), pots=pots))
     index_of = {code: i for i, code in enumerate(codes)}
     reference = ReferenceAmounts(amounts={})
     for year, part in rows.groupby("year"):
         amounts = part.set_index("gm_code")["amount_eur"]
         if amounts.index.duplicated().any():
-            raise InputError(f"{where}: {origin}: pot {pot} year {year} lists a municipality more than once")
+            raise InputError(_("ref_duplicate", where=where, origin=origin, pot=pot, year=year))
         values = pd.to_numeric(amounts, errors="coerce")
         if values.isna().any() or (values < 0).any():
-            raise InputError(f"{where}: {origin}: pot {pot} year {year}: amount_eur must be numbers >= 0")
+            raise InputError(_("ref_amounts", where=where, origin=origin, pot=pot, year=year))
         register = _reference_register(set(amounts.index), codes, data_dir)
         if register is None:
             foreign = sorted(set(amounts.index) - set(codes))
             absent = sorted(set(codes) - set(amounts.index))
             detail = []
             if foreign:
-                detail.append(
-                    f"codes {', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''} are not 2021 municipalities"
-                )
+                detail.append(_("ref_foreign", codes=", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")))
             if absent:
-                detail.append(
-                    f"{len(absent)} municipalities of the 2021 register are missing "
-                    f"({', '.join(absent[:5])}{' ...' if len(absent) > 5 else ''})"
-                )
-            raise InputError(
-                f"{where}: {origin}: pot {pot} year {year} matches no municipality register ({'; '.join(detail)}); "
-                "give one row per municipality of one register (the 2021 register or a payment-year register)"
-            )
+                detail.append(_("ref_absent", count=len(absent),
+                                codes=", ".join(absent[:5]) + (" ..." if len(absent) > 5 else "")))
+            raise InputError(_("ref_no_register", where=where, origin=origin, pot=pot, year=year,
+                               detail="; ".join(detail)))
         per_code = np.full(len(codes), np.nan)
         merged = []
         if register == KEY_REGISTER_DATE:
@@ -131,10 +123,8 @@ def reference_amounts(
             mapping = successor_map(codes, load_mergers(data_dir), after=KEY_REGISTER_DATE, until=register)
             split = mapping[mapping["share"] != "1"]
             if not split.empty:
-                raise InputError(
-                    f"{where}: {origin}: pot {pot} year {year} is on the {register} register, after a split of "
-                    f"{', '.join(sorted(set(split['predecessor'])))}; give the reference on the 2021 register"
-                )
+                raise InputError(_("ref_split", where=where, origin=origin, pot=pot, year=year, register=register,
+                                   codes=", ".join(sorted(set(split["predecessor"])))))
             changed = set(mapping["predecessor"])
             for code in codes:
                 if code not in changed:
@@ -166,11 +156,9 @@ def resolve_reference(reference, pot_id: str, base_dir: Path, codes: list[str], 
         return read_reference_csv(path, pot, codes, where, data_dir), path.stem
     path = scenario_file(base_dir, reference.scenario, f"{where}.reference.scenario")
     if path.resolve() in chain:
-        raise InputError(
-            f"{where}: the reference scenario {path} refers back to this scenario; use another one or a CSV"
-        )
+        raise InputError(_("ref_cycle", where=where, path=path))
     try:
         allocation = run_reference(path)
     except InputError as exc:
-        raise InputError([f"{where}: reference scenario: {p}" for p in exc.problems]) from None
+        raise InputError([_("ref_scenario_problem", where=where, problem=p) for p in exc.problems]) from None
     return reference_amounts(allocation, pot, codes, where, str(path), data_dir), path.stem

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from allocation.common.i18n import _, raw
+from allocation.common.i18n import _, number, raw
 from allocation.common.texts import clipped, quoted
 from allocation.data.key_csv import key_id
 from allocation.data.registers import KEY_REGISTER_DATE
@@ -43,27 +43,27 @@ def _plain_number(value: Any) -> Any:
     """Refuse what YAML reads as a number but is none: true/false, NaN, infinities, and
     integers too large to mean anything here (they would lose digits as floats)."""
     if isinstance(value, bool):
-        raise ValueError(f"must be a number, got {str(value).lower()} (a yes/no value)")
+        raise ValueError(_("sch_yes_no", value=str(value).lower()))
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"must be a finite number, got {value}")
+        raise ValueError(_("sch_finite", value=value))
     if isinstance(value, float) and abs(value) > 10 * MAX_EUR:
-        raise ValueError(f"must be at most {MAX_EUR:,}, got {value:g}")
+        raise ValueError(_("sch_at_most", limit=number(MAX_EUR), value=f"{value:g}"))
     if isinstance(value, int) and abs(value) > 10 * MAX_EUR:
-        raise ValueError(f"must be at most {MAX_EUR:,}, got a number of {len(str(abs(value)))} digits")
+        raise ValueError(_("sch_at_most_digits", limit=number(MAX_EUR), digits=len(str(abs(value)))))
     return value
 
 
 def _finite(value: float) -> float:
     """After conversion (a quoted "nan" becomes NaN only then): a finite number."""
     if not math.isfinite(value):
-        raise ValueError(f"must be a finite number, got {value}")
+        raise ValueError(_("sch_finite", value=value))
     return value
 
 
 def _at_most(limit: int):
     def check(value: float) -> float:
         if value > limit:
-            raise ValueError(f"must be at most {limit:,}, got {value:g}")
+            raise ValueError(_("sch_at_most", limit=number(limit), value=f"{value:g}"))
         return value
     return check
 
@@ -116,7 +116,7 @@ class Sourced(Strict):
     @model_validator(mode="after")
     def _has_provenance(self):
         if not (self.source or "").strip() and not (self.assumption or "").strip():
-            raise ValueError("give a `source:` or label it with `assumption:` (every number needs one)")
+            raise ValueError(_("sch_provenance"))
         return self
 
     @property
@@ -152,24 +152,21 @@ class YearProfile(Strict):
     @model_validator(mode="after")
     def _one_profile(self):
         if (self.euros is None) == (self.shares is None):
-            raise ValueError("give exactly one of `euros:` (amount per year) or `shares:` (normalised)")
+            raise ValueError(_("sch_euros_or_shares"))
         profile = self.euros if self.euros is not None else self.shares
         if not profile:
-            raise ValueError("list at least one payment year")
+            raise ValueError(_("sch_one_year"))
         block_sourced = bool((self.source or "").strip() or (self.assumption or "").strip())
         for year, value in profile.items():
             if not FIRST_YEAR <= year <= LAST_YEAR:
-                raise ValueError(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+                raise ValueError(_("sch_year_outside", year=year, first=FIRST_YEAR, last=LAST_YEAR))
             plain = not isinstance(value, YearValue)
             if plain and value < 0:
-                raise ValueError(f"year {year}: must be >= 0, got {value}")
+                raise ValueError(_("sch_year_negative", year=year, value=value))
             if plain and not block_sourced:
-                raise ValueError(
-                    f"year {year} has no provenance: give the profile a `source:` or `assumption:`, "
-                    "or write the year as {value: ..., source: ...}"
-                )
+                raise ValueError(_("sch_year_provenance", year=year))
         if self.shares is not None and not sum(self.values().values()) > 0:
-            raise ValueError("the shares must have a positive sum")
+            raise ValueError(_("sch_shares_sum"))
         return self
 
     @property
@@ -214,10 +211,10 @@ class KeySpec(Sourced):
     def _weights(cls, weights: dict[str, float]):
         for name, weight in weights.items():
             if not math.isfinite(weight) or weight < 0:
-                raise ValueError(f"weight {clipped(name)}: must be >= 0, got {weight}")
+                raise ValueError(_("sch_weight_negative", name=clipped(name), weight=weight))
         total = math.fsum(weights.values())
         if abs(total - 1) > 1e-9:
-            raise ValueError(f"weights must sum to 1, got {total:g}")
+            raise ValueError(_("sch_weights_sum", total=f"{total:g}"))
         return weights
 
 
@@ -235,10 +232,10 @@ class AmountBound(Sourced):
     @model_validator(mode="after")
     def _one_amount(self):
         if (self.eur is None) == (self.eur_per_inhabitant is None):
-            raise ValueError("give exactly one of `eur:` or `eur_per_inhabitant:`")
+            raise ValueError(_("sch_eur_or_per_inhabitant"))
         for year in self.years or []:
             if not FIRST_YEAR <= year <= LAST_YEAR:
-                raise ValueError(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+                raise ValueError(_("sch_year_outside", year=year, first=FIRST_YEAR, last=LAST_YEAR))
         return self
 
 
@@ -252,7 +249,7 @@ class Reference(Strict):
     @model_validator(mode="after")
     def _one_reference(self):
         if (self.scenario is None) == (self.allocation_csv is None):
-            raise ValueError("give exactly one of `scenario:` (a scenario file) or `allocation_csv:` (a `run` output)")
+            raise ValueError(_("sch_reference_one"))
         return self
 
 
@@ -265,7 +262,7 @@ class Band(Sourced):
     @model_validator(mode="after")
     def _some_limit(self):
         if self.max_decrease_pct is None and self.max_increase_pct is None:
-            raise ValueError("give `max_decrease_pct:`, `max_increase_pct:` or both")
+            raise ValueError(_("sch_band_limits"))
         return self
 
 
@@ -291,15 +288,13 @@ class GroupConstraint(Sourced):
     def _one_group_one_limit(self):
         given = [f for f in ("province", "veiligheidsregio", "size_class", "codes") if getattr(self, f) is not None]
         if len(given) != 1:
-            raise ValueError(
-                "define the group by exactly one of `province:`, `veiligheidsregio:`, `size_class:`, `codes:`"
-            )
+            raise ValueError(_("sch_group_one"))
         if all(getattr(self, f) is None for f in ("min_eur", "max_eur", "min_share", "max_share")):
-            raise ValueError("give a limit: `min_eur:`, `max_eur:`, `min_share:` or `max_share:`")
+            raise ValueError(_("sch_group_limit"))
         if self.min_eur is not None and self.min_share is not None:
-            raise ValueError("give `min_eur:` or `min_share:`, not both")
+            raise ValueError(_("sch_group_min_both"))
         if self.max_eur is not None and self.max_share is not None:
-            raise ValueError("give `max_eur:` or `max_share:`, not both")
+            raise ValueError(_("sch_group_max_both"))
         return self
 
 
@@ -321,7 +316,7 @@ class CrossPotCap(Sourced):
     @model_validator(mode="after")
     def _one_amount(self):
         if (self.eur is None) == (self.eur_per_inhabitant is None):
-            raise ValueError("give exactly one of `eur:` or `eur_per_inhabitant:`")
+            raise ValueError(_("sch_eur_or_per_inhabitant"))
         return self
 
 
@@ -390,11 +385,9 @@ class Scenario(Strict):
     def _peildata(cls, value: dict[int, Peildatum]):
         for year, peildatum in value.items():
             if not FIRST_YEAR <= year <= LAST_YEAR:
-                raise ValueError(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+                raise ValueError(_("sch_year_outside", year=year, first=FIRST_YEAR, last=LAST_YEAR))
             if peildatum.date.year != year:
-                raise ValueError(
-                    f"year {year}: the peildatum {peildatum.date} is not in {year}; give a date within the payment year"
-                )
+                raise ValueError(_("sch_peildatum_year", year=year, date=peildatum.date))
         return value
 
     def peildatum(self, year: int) -> tuple[str, str]:
@@ -407,7 +400,7 @@ class Scenario(Strict):
     @classmethod
     def _register(cls, value: dt.date):
         if value.isoformat() != KEY_REGISTER_DATE:
-            raise ValueError(f"keys are available on the {KEY_REGISTER_DATE} register only, got {value}")
+            raise ValueError(_("sch_key_register", date=KEY_REGISTER_DATE, value=value))
         return value
 
     @field_validator("pots", "user_keys")
@@ -416,7 +409,6 @@ class Scenario(Strict):
         for name in value:
             if not re.match(IDENTIFIER, str(name)):
                 ident = key_id(str(name)[:80])
-                hint = f"; write `{ident}` and put the name in `label:`" if ident else ""
-                raise ValueError(f"{quoted(name)} must be a lowercase identifier like `elip` (letters, digits, _)"
-                                 f"{hint}")
+                hint = _("sch_identifier_hint", ident=ident) if ident else ""
+                raise ValueError(_("sch_identifier", name=quoted(name), hint=hint))
         return value

@@ -78,23 +78,22 @@ def spread_spec(result: ScenarioResult, draws: int | None = None, seed: int | No
     provenance = {f"key {name}": spread.provenance for name, spread in (block.keys.items() if block else [])}
     for name, sd in (key_sd or {}).items():
         if name not in result.loaded.keys:
-            raise InputError(f"--relative-sd {clipped(name)}: unknown key; available: "
-                             f"{', '.join(sorted(result.loaded.keys))}")
+            raise InputError(i18n._("sens_unknown_key", key=clipped(name),
+                                    available=", ".join(sorted(result.loaded.keys))))
         if not 0 <= sd <= 5 or not math.isfinite(sd):
-            raise InputError(f"--relative-sd {clipped(name)}={sd}: give a relative spread between 0 and 5 "
-                             "(0.25 is 25%)")
+            raise InputError(i18n._("sens_bad_spread", key=clipped(name), value=sd))
         keys[name] = sd
         unused = not any(w > 0 and name == key for pot in result.scenario.pots.values()
                          for key, w in pot.key.weights.items())
         provenance[f"key {name}"] = assumption_text(i18n._("prov_command_line")) + (
-            " (no pot of this scenario uses this key: it changes nothing)" if unused else "")
+            i18n._("sens_key_unused") if unused else "")
     problems = []
     if draws is not None and not 1 <= draws <= 100_000:
-        problems.append(f"--draws {draws}: give between 1 and 100,000 draws")
+        problems.append(i18n._("sens_bad_draws", draws=draws, most=i18n.number(100_000)))
     if seed is not None and not 0 <= seed <= 2**32 - 1:
-        problems.append(f"--seed {seed}: give a whole number from 0 to {2**32 - 1:,}")
+        problems.append(i18n._("sens_bad_seed", seed=seed, most=i18n.number(2**32 - 1)))
     if profile_sd is not None and not (math.isfinite(profile_sd) and 0 <= profile_sd <= 5):
-        problems.append(f"--profile-sd {profile_sd}: give a relative spread between 0 and 5 (0.1 is 10%)")
+        problems.append(i18n._("sens_bad_profile_sd", value=profile_sd))
     if problems:
         raise InputError(problems)
     profile = profile_sd if profile_sd is not None else (block.year_profiles.relative_sd
@@ -104,7 +103,7 @@ def spread_spec(result: ScenarioResult, draws: int | None = None, seed: int | No
     elif block and block.year_profiles:
         provenance["year profiles"] = block.year_profiles.provenance
     if not any(sd > 0 for sd in keys.values()) and not profile > 0:
-        raise InputError("no spread to draw from: give the scenario an `uncertainty:` block or --relative-sd KEY=SD")
+        raise InputError(i18n._("sens_no_spread"))
     return SpreadSpec(draws if draws is not None else (block.draws if block else 1000),
                       seed if seed is not None else (block.seed if block else 20210428),
                       keys, float(profile), provenance)

@@ -16,15 +16,13 @@ from pathlib import Path
 import streamlit as st
 
 from allocation.common.errors import InputError
-from allocation.data.key_csv import KeyFileChoices, key_file_choices, key_id, parse_key_csv
+from allocation.data.key_csv import KeyFileChoices, key_file_choices, key_id, missing_fix, parse_key_csv
 from allocation.data.keys import builtin_keys
 from allocation.faces.web.labels import Lang
 
 KINDS = ["real", "proxy", "assumption"]
 #: the kind of an upload until the user chooses: the most cautious label
 DEFAULT_KIND = "assumption"
-#: the command line's advice for missing municipalities, which the app gives as its check box
-MISSING_FIX = "Add them, or set missing_as_zero: true in the scenario to count them as zero"
 FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "ods"]
 
 
@@ -104,7 +102,9 @@ def key_uploads(lang: Lang) -> tuple:
                                   code_column=code_column, missing_as_zero=missing, sheet=sheet)
                 except InputError as exc:
                     fix = lang("upload_missing_fix", field=lang("upload_missing_zero"))
-                    problems += [p.replace(MISSING_FIX, fix) for p in exc.problems]
+                    # the command line's advice for missing municipalities: the app gives its check box
+                    advice = [missing_fix(1), missing_fix(2)]
+                    problems += [p.replace(advice[0], fix).replace(advice[1], fix) for p in exc.problems]
         if problems:
             st.error(lang("upload_problems", name=upload.name) + "\n\n" + "\n".join(f"- {p}" for p in problems))
             return ()

@@ -5,8 +5,22 @@ from __future__ import annotations
 
 import copy
 
-from allocation.common.texts import plain_number
+from allocation.common import i18n
+from allocation.common.i18n import _
 from allocation.scenario.edits.common import label_edit, pot_of, set_constraints
+
+
+def _amount(value, unit: str | None) -> str:
+    """``€ 2.500`` or ``€ 0,20 per inwoner``."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return str(value)
+    return i18n.money(value) if unit == "eur" else _("edl_per_inhabitant", eur=i18n.money(value))
+
+
+def _band(pair) -> str:
+    def side(value):
+        return i18n.pct(value, 4, trim=True) if isinstance(value, (int, float)) else "-"
+    return _("edl_band", less=side(pair[0]), more=side(pair[1]))
 
 
 def set_bound(data: dict, pot_id: str, which: str, value: float | None, unit: str = "eur",
@@ -35,9 +49,8 @@ def set_bound(data: dict, pot_id: str, which: str, value: float | None, unit: st
         entry.pop("eur", None)
         entry.pop("eur_per_inhabitant", None)
         entry = {unit: value, **entry}
-        what = "EUR" if unit == "eur" else "EUR per inhabitant"
-        was = "absent" if old is None else f"{plain_number(old)} {'EUR' if old_unit == 'eur' else 'EUR per inhabitant'}"
-        label_edit(entry, source, f"{which} set to {plain_number(value)} {what} per municipality per year (was {was})")
+        was = _("edl_absent") if old is None else _amount(old, old_unit)
+        label_edit(entry, source, _(f"edl_{which}", new=_amount(value, unit), old=was))
         entries = [entry] + entries[1:]
     if entries:
         constraints[which] = entries
@@ -74,10 +87,7 @@ def set_band(data: dict, pot_id: str, which: str, max_decrease_pct: float | None
                 band.pop(field_name, None)
             else:
                 band[field_name] = value
-        shown = lambda pair: (f"at most {plain_number(pair[0]) if pair[0] is not None else '-'}% less, "
-                              f"{plain_number(pair[1]) if pair[1] is not None else '-'}% more")
-        name = "year band" if which == "year_band" else "transition band"
-        label_edit(band, source, f"{name} set to {shown(new)} (was {shown(old) if existed else 'absent'})")
+        label_edit(band, source, _(f"edl_{which}", new=_band(new), old=_band(old) if existed else _("edl_absent")))
         constraints[which] = band
     set_constraints(pot, constraints)
     return data

@@ -6,7 +6,8 @@ import copy
 
 import numpy as np
 
-from allocation.common.texts import euro, plain_number
+from allocation.common import i18n
+from allocation.common.i18n import _
 from allocation.engine.rounding import apportion
 from allocation.scenario.edits.common import label_edit, pot_of
 
@@ -19,9 +20,8 @@ def set_budget(data: dict, pot_id: str, amount_eur: int, source: str | None = No
     if old == amount_eur and not source:
         return data
     budget["amount_eur"] = amount_eur
-    label_edit(
-        budget, source, f"budget set to {euro(amount_eur)} (was {euro(old) if isinstance(old, (int, float)) else old})"
-    )
+    label_edit(budget, source, _("edl_budget", new=i18n.eur(amount_eur),
+                                 old=i18n.eur(old) if isinstance(old, (int, float)) else old))
     return data
 
 
@@ -62,6 +62,10 @@ def scaled_profile(values: dict[int, float], total: int) -> dict[int, int]:
     }
 
 
+def _shown(show, value) -> str:
+    return show(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
 def set_year_value(data: dict, pot_id: str, year: int, value: float, source: str | None = None) -> dict:
     """A copy of ``data`` with one payment year's value (euros or share) changed and labelled."""
     data = copy.deepcopy(data)
@@ -79,11 +83,8 @@ def set_year_value(data: dict, pot_id: str, year: int, value: float, source: str
         elif years.get("assumption"):
             entry["assumption"] = years["assumption"]
     entry["value"] = value
-    unit = "EUR" if kind == "euros" else "share"
-    label_edit(
-        entry,
-        source,
-        f"{year} set to {unit} {plain_number(value)} (was {plain_number(old) if old is not None else 'absent'})",
-    )
+    shown = (lambda v: i18n.money(v)) if kind == "euros" else (lambda v: _("edl_share", value=i18n.share(v)))
+    label_edit(entry, source, _("edl_year", year=year, new=_shown(shown, value),
+                                old=_shown(shown, old) if old is not None else _("edl_absent")))
     profile[year] = {"value": entry["value"], **{k: v for k, v in entry.items() if k != "value"}}
     return data

@@ -6,8 +6,9 @@ data (a ``dict`` as read from YAML) and labels what it changed: the user's sourc
 from __future__ import annotations
 
 from allocation.common.errors import InputError
+from allocation.common.i18n import _
 
-#: The start of the assumption an edit without a source gets.
+#: The start of the assumption an edit without a source gets (in English; in the language: ``_("edl_label")``).
 EDITED = "Edited in the app"
 
 
@@ -19,16 +20,16 @@ def label_edit(entry: dict, source: str | None, what: str) -> None:
     if source and source.strip():
         entry["source"] = source.strip()
     else:
-        note = f"{EDITED}: {what}."
+        note = _("edl_label", what=what)
         if before:
-            note += f" Before the edit: {' '.join(str(before).split())}"
+            note += _("edl_before", before=" ".join(str(before).split()))
         entry["assumption"] = note
 
 
 def pot_of(data: dict, pot_id: str) -> dict:
     pots = data.get("pots")
     if not isinstance(pots, dict) or pot_id not in pots:
-        raise InputError(f"pots.{pot_id}: no such pot in the scenario")
+        raise InputError(_("edl_no_pot", pot=pot_id))
     return pots[pot_id]
 
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import copy
 
+from allocation.common import i18n
 from allocation.common.errors import InputError
-from allocation.common.texts import euro, plain_number
+from allocation.common.i18n import _
 from allocation.scenario.edits.common import label_edit
 
 
 def _cap_text(entry: dict) -> str:
     if entry.get("eur") is not None:
-        amount = euro(entry["eur"])
+        amount = i18n.money(entry["eur"])
     else:
-        amount = f"EUR {plain_number(entry.get('eur_per_inhabitant'))} per inhabitant"
+        amount = _("edl_per_inhabitant", eur=i18n.money(entry.get("eur_per_inhabitant") or 0))
     pots = entry.get("pots")
-    return f"at most {amount} per municipality per year for {', '.join(pots) if pots else 'all pots'} together"
+    return _("edl_cap", amount=amount, pots=", ".join(pots) if pots else _("edl_all_pots"))
 
 
 def set_cross_pot(data: dict, index: int | None, pots: list[str] | None, unit: str, value: float,
@@ -32,11 +33,11 @@ def set_cross_pot(data: dict, index: int | None, pots: list[str] | None, unit: s
     new = {"pots": list(pots) if pots is not None else None, unit: value}
     if index is None:
         entry = {k: v for k, v in new.items() if v is not None}
-        label_edit(entry, source, f"cross-pot cap added: {_cap_text(entry)}")
+        label_edit(entry, source, _("edl_cap_added", cap=_cap_text(entry)))
         caps.append(entry)
     else:
         if not 0 <= index < len(caps):
-            raise InputError(f"cross_pot.{index}: no such cap")
+            raise InputError(_("edl_no_cap", index=index))
         old = dict(caps[index])
         effective = lambda chosen: set(chosen) if chosen is not None else set(all_pots)
         if effective(old.get("pots")) == effective(pots) and old.get(unit) == value and not source:
@@ -45,7 +46,7 @@ def set_cross_pot(data: dict, index: int | None, pots: list[str] | None, unit: s
             pots = None  # every pot, as before
         entry = {k: v for k, v in old.items() if k not in ("pots", "eur", "eur_per_inhabitant")}
         entry = {**({"pots": list(pots)} if pots is not None else {}), unit: value, **entry}
-        label_edit(entry, source, f"cross-pot cap set to {_cap_text(entry)} (was {_cap_text(old)})")
+        label_edit(entry, source, _("edl_cap_set", cap=_cap_text(entry), old=_cap_text(old)))
         caps[index] = entry
     data["cross_pot"] = caps
     return data
@@ -56,7 +57,7 @@ def remove_cross_pot(data: dict, index: int) -> dict:
     data = copy.deepcopy(data)
     caps = list(data.get("cross_pot") or [])
     if not 0 <= index < len(caps):
-        raise InputError(f"cross_pot.{index}: no such cap")
+        raise InputError(_("edl_no_cap", index=index))
     del caps[index]
     if caps:
         data["cross_pot"] = caps

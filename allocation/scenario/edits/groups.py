@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 
+from allocation.common import i18n
 from allocation.common.errors import InputError
-from allocation.common.texts import euro
+from allocation.common.i18n import _
 from allocation.scenario.edits.common import label_edit, pot_of, set_constraints
 
 GROUP_FIELDS = ("province", "veiligheidsregio", "size_class", "codes")
@@ -17,17 +18,23 @@ GROUP_LIMITS = ("min_eur", "min_share", "max_eur", "max_share")
 
 def _limits_text(entry: dict) -> str:
     parts = []
-    for field, words in (("min_eur", "at least"), ("min_share", "at least"),
-                         ("max_eur", "at most"), ("max_share", "at most")):
+    for field in GROUP_LIMITS:
         value = entry.get(field)
         if value is None:
             continue
-        parts.append(f"{words} {euro(value)}" if field.endswith("eur") else f"{words} {value:.2%} of the pot")
-    return ", ".join(parts) or "no limit"
+        shown = i18n.eur(value) if field.endswith("eur") else _("edl_of_the_pot", pct=i18n.pct(value * 100, 2))
+        parts.append(_(f"edl_group_{field}", value=shown))
+    return ", ".join(parts) or _("edl_no_limit")
+
+
+def _member(field: str, value) -> str:
+    """``provincie PV22``, ``codes GM0014, GM0034``: who is in the group, in words."""
+    shown = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return _(f"edl_member_{field}", value=shown)
 
 
 def _group_text(entry: dict) -> str:
-    member = next((f"{f} {entry[f]}" for f in GROUP_FIELDS if entry.get(f) is not None), "no members")
+    member = next((_member(f, entry[f]) for f in GROUP_FIELDS if entry.get(f) is not None), _("edl_no_members"))
     return f"{member}: {_limits_text(entry)}"
 
 
@@ -65,19 +72,19 @@ def set_group(data: dict, pot_id: str, index: int | None, spec: dict, source: st
     new = _group_spec(spec)
     if index is None:
         entry = dict(new)
-        label_edit(entry, source, f"group {entry.get('name')} added: {_group_text(entry)}")
+        label_edit(entry, source, _("edl_group_added", name=entry.get("name"), group=_group_text(entry)))
         groups.append(entry)
     else:
         if not 0 <= index < len(groups):
-            raise InputError(f"pots.{pot_id}.constraints.groups.{index}: no such group")
+            raise InputError(_("edl_no_group", pot=pot_id, index=index))
         old = dict(groups[index])
         kept = {k: v for k, v in old.items() if k not in ("name", *GROUP_FIELDS, *GROUP_LIMITS)}
         compared = {k: old.get(k) for k in ("name", *GROUP_FIELDS, *GROUP_LIMITS) if old.get(k) is not None}
         if compared == new and not source:
             return data
         entry = {**new, **kept}
-        label_edit(entry, source, f"group {new.get('name')} set to {_group_text(new)} "
-                                   f"(was {old.get('name')}: {_group_text(old)})")
+        label_edit(entry, source, _("edl_group_set", name=new.get("name"), group=_group_text(new),
+                                    old_name=old.get("name"), old=_group_text(old)))
         groups[index] = entry
     constraints["groups"] = groups
     set_constraints(pot, constraints)
@@ -90,7 +97,7 @@ def remove_group(data: dict, pot_id: str, index: int) -> dict:
     pot = pot_of(data, pot_id)
     constraints, groups = _groups(pot)
     if not 0 <= index < len(groups):
-        raise InputError(f"pots.{pot_id}.constraints.groups.{index}: no such group")
+        raise InputError(_("edl_no_group", pot=pot_id, index=index))
     del groups[index]
     if groups:
         constraints["groups"] = groups

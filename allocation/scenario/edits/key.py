@@ -6,7 +6,8 @@ import copy
 import math
 from typing import Any
 
-from allocation.common.texts import euro
+from allocation.common import i18n
+from allocation.common.i18n import _
 from allocation.scenario.edits.common import label_edit, pot_of
 
 
@@ -28,10 +29,15 @@ def set_weights(
     if _same_weights(old, kept) and not source:
         return data
     key["weights"] = kept
-    shown = ", ".join(f"{name} {w:.4g}" for name, w in kept.items()) or "none"
-    before = ", ".join(f"{name} {w:g}" for name, w in old.items()) if isinstance(old, dict) else old
-    label_edit(key, source, f"key weights set to {shown} (was {before})")
+    shown = ", ".join(f"{name} {_weight(w)}" for name, w in kept.items()) or _("edl_none")
+    before = ", ".join(f"{name} {_weight(w)}" for name, w in old.items()) if isinstance(old, dict) else old
+    label_edit(key, source, _("edl_key_weights", new=shown, old=before))
     return data
+
+
+def _weight(value: Any) -> str:
+    """A weight as a text shows it (``0,3333``); a value that is no number as written."""
+    return i18n.share(value) if isinstance(value, (int, float)) and math.isfinite(value) else str(value)
 
 
 def _same_weights(old: Any, new: dict[str, float]) -> bool:
@@ -48,5 +54,5 @@ def set_vast_bedrag(data: dict, pot_id: str, amount_eur: int, source: str | None
     if old == amount_eur and not source:
         return data
     key["vast_bedrag_eur"] = amount_eur
-    label_edit(key, source, f"vast bedrag set to {euro(amount_eur)} per municipality per year (was {euro(old)})")
+    label_edit(key, source, _("edl_vast_bedrag", new=i18n.eur(amount_eur), old=i18n.eur(old)))
     return data
