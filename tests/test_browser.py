@@ -266,6 +266,7 @@ def test_a_negotiator_changes_the_elip_key_and_sees_compares_and_downloads_the_e
     amsterdam = page.frame_locator(MAP_FRAME).locator('svg.gm-map path[data-code="GM0363"] title')
     assert amsterdam.text_content().startswith("Amsterdam (GM0363)")  # the figures a pointer shows
     assert not page.locator('[data-testid="stException"]').count()
+    page.screenshot(path=str(SCREENSHOTS / "start.png"), full_page=False)  # the first page, as a user sees it
 
     _choose(page, "Pot", "ELIP (Einde Lening nog Inburgeringsplichtig)")
     _choose(page, "Betaaljaar", "2022")
