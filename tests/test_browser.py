@@ -39,7 +39,7 @@ from tests.conftest import ROOT, shipped
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Screenshots go to tests/artifacts/screenshots (ignored by git); with
-# UPDATE_SCREENSHOTS=1 they refresh the ones README shows in docs/screenshots.
+# UPDATE_SCREENSHOTS=1 they refresh the ones README and docs/handleiding.md show in docs/screenshots.
 SCREENSHOTS = (
     ROOT / "docs" / "screenshots"
     if os.environ.get("UPDATE_SCREENSHOTS") == "1"
