@@ -151,5 +151,5 @@ def test_the_guide_walks_through_every_task_with_the_dutch_commands():
     shown = {shlex.split(line, comments=True)[3] for line in _commands(guide)}
     assert {"run", "explain", "compare", "guarantee", "compromise", "brief"} <= shown
     assert "python -m allocation run scenarios/kamerbrief-2021.yaml --out uit" in guide
-    for screenshot in ("start.png", "allocation.png", "compare.png", "export.png", "brief.png"):
+    for screenshot in ("start.png", "allocation.png", "compare.png", "negotiation.png", "export.png", "brief.png"):
         assert f"](screenshots/{screenshot})" in guide
