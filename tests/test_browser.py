@@ -3,8 +3,8 @@
 Starts ``streamlit run app.py`` on a free local port and follows a negotiator's path at
 1366x768 in a Dutch (nl-NL) browser: ELIP 2022, the key's weight moved to inwoners, the
 headline strip, the map (drawn on the server; the plotly map on request), the comparison
-against the scenario it started from, the largest loser, and the edited workbook's totals
-and name. Prints the first page's time (navigation to the first view complete, as
+against the scenario it started from, the largest loser, the negotiation panel, and the
+edited workbook's totals and name. Prints the first page's time (navigation to the first view complete, as
 benchmarks/bench_app.py measures it; never asserted). Saves screenshots under
 tests/artifacts/screenshots/ (docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 
@@ -39,7 +39,7 @@ from tests.conftest import ROOT, shipped
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Screenshots go to tests/artifacts/screenshots (ignored by git); with
-# UPDATE_SCREENSHOTS=1 they refresh the ones README shows in docs/screenshots.
+# UPDATE_SCREENSHOTS=1 they refresh the ones README and docs/handleiding.md show in docs/screenshots.
 SCREENSHOTS = (
     ROOT / "docs" / "screenshots"
     if os.environ.get("UPDATE_SCREENSHOTS") == "1"
@@ -266,6 +266,7 @@ def test_a_negotiator_changes_the_elip_key_and_sees_compares_and_downloads_the_e
     amsterdam = page.frame_locator(MAP_FRAME).locator('svg.gm-map path[data-code="GM0363"] title')
     assert amsterdam.text_content().startswith("Amsterdam (GM0363)")  # the figures a pointer shows
     assert not page.locator('[data-testid="stException"]').count()
+    page.screenshot(path=str(SCREENSHOTS / "start.png"), full_page=False)  # the first page, as a user sees it
 
     _choose(page, "Pot", "ELIP (Einde Lening nog Inburgeringsplichtig)")
     _choose(page, "Betaaljaar", "2022")
@@ -301,6 +302,18 @@ def test_a_negotiator_changes_the_elip_key_and_sees_compares_and_downloads_the_e
     page.mouse.wheel(0, 250)  # the comparison itself, below the choice of scenarios
     page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=False)
+
+    # the negotiation panel on request: the guarantee's cost first, the brief one click away
+    page.locator('[data-testid="stMain"]').get_by_text("Onderhandelen:", exact=False).first.click()
+    _settled(page)
+    brief = page.get_by_role("button", name="Brief om door te sturen (PDF)")
+    brief.wait_for()
+    assert page.get_by_role("tab", name="Wat een garantie kost").count() == 1
+    assert not page.locator('[data-testid="stException"]').count()
+    brief.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 150)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / "negotiation.png"), full_page=False)
 
     _choose_view(page, "Exporteren")
     button = page.get_by_role("button", name="Download kamerbrief-2021-bewerkt-meicirculaire.xlsx")

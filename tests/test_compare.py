@@ -362,9 +362,9 @@ def test_the_comparison_workbook_speaks_dutch_with_real_numbers_in_dutch_formats
     notes = "\n".join(
         " | ".join(str(c) for c in row if c is not None) for row in workbook["Toelichting"].iter_rows(values_only=True)
     )
-    assert "Kamerbrief 28 april 2021 (baseline) (kamerbrief-2021)" in notes
+    assert "Kamerbrief 28 april 2021 (basisscenario) (kamerbrief-2021)" in notes
     assert "migratieachtergrond 0,5 [proxy]" in notes  # the kind of each key shows, a share the Dutch way
-    assert "aanname: VARIANT ASSUMPTION" in notes and "bron: Kamerbrief 28-04-2021" in notes
+    assert "aanname: AANNAME VAN DEZE VARIANT" in notes and "bron: Kamerbrief 28-04-2021" in notes
     assert "eigen berekening" in notes and "definitie | Verschil (%)" in notes
 
 
@@ -382,9 +382,9 @@ def test_the_comparison_workbook_in_english(baseline, migratie):
     notes = "\n".join(
         " | ".join(str(c) for c in row if c is not None) for row in workbook["Notes"].iter_rows(values_only=True)
     )
-    assert "Variant - more weight on migration background (variant-migratie)" in notes
+    assert "Variant - meer gewicht voor migratieachtergrond (variant-migratie)" in notes
     assert "migratieachtergrond 0.5 [proxy]" in notes
-    assert "VARIANT ASSUMPTION" in notes and "source: Kamerbrief 28-04-2021" in notes
+    assert "AANNAME VAN DEZE VARIANT" in notes and "source: Kamerbrief 28-04-2021" in notes
     assert "own computation" in notes
 
 

@@ -1,4 +1,4 @@
-"""The solution rules of constrained allocation (README, "Constraints"), for random inputs.
+"""The solution rules of constrained allocation (docs/solution-rules.md), for random inputs.
 
 All keys, budgets and bounds here are random, FICTITIOUS test data.
 """

@@ -548,7 +548,7 @@ def test_the_workbook_prints_landscape_one_page_wide_with_the_header_row_on_ever
     # every page says which page it is and of which workbook (page header and footer)
     for number, text in enumerate(texts, start=1):
         assert f"Pagina {number} van {pages}" in text, (number, text[-300:])
-        assert "Kamerbrief 28 april 2021 (baseline): " in text and "gegenereerd 2026-05-31" in text, number
+        assert "Kamerbrief 28 april 2021 (basisscenario): " in text and "gegenereerd 2026-05-31" in text, number
     if suffix == ".xlsx":
         sheet = openpyxl.load_workbook(book)["elip"]
         # fitToWidth 1 is the attribute's default in OOXML: XlsxWriter leaves it out (openpyxl reads None)

@@ -242,7 +242,7 @@ def test_an_unwritable_output_folder_is_a_message(tmp_path, monkeypatch):
 
 
 def test_group_shares_that_fill_the_pot_are_rounded_to_fit():
-    # README: share minimums are quotas scaled to the rounded total (largest remainder)
+    # docs/solution-rules.md: share minimums are quotas scaled to the rounded total (largest remainder)
     from allocation.engine.groups import GroupRule, groups_for_year
 
     masks = [np.array([i == j for j in range(3)]) for i in range(3)]

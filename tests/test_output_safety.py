@@ -1,5 +1,5 @@
 """No formula leaves the product: user text reaches every workbook as a text cell and every
-CSV with a leading apostrophe when a spreadsheet would run it (README, "Exports").
+CSV with a leading apostrophe when a spreadsheet would run it (docs/exports.md).
 
 The attacks of issue 18 first (a scenario whose name, pot label and assumption are a
 ``=HYPERLINK`` formula, through ``compare`` and ``run``; a published table named
@@ -374,7 +374,7 @@ def test_two_outputs_of_one_command_with_the_same_path_are_refused(tmp_path):
 # --- every echo bounded ------------------------------------------------------------------
 
 #: The longest line a message may print: the documented cut of a quoted value (80
-#: characters, README "Command line", what counts as bad input) plus the message around it.
+#: characters, docs/input-rules.md) plus the message around it.
 LONGEST_LINE = 400
 
 

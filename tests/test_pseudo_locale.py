@@ -196,15 +196,15 @@ def _file_texts(path: Path) -> dict[str, list[str]]:
     return {}
 
 
-#: The per-pot CSV (README, Exports): its columns and its total row.
+#: The per-pot CSV (docs/exports.md): its columns and its total row.
 POT_CSV = frozenset({"gm_code", "gm_number", "gm_name", "province", "total", "Total"})
-#: The sensitivity CSV's columns and the decomposition's factor codes (README, Negotiating and How sure).
+#: The sensitivity CSV's columns and the decomposition's factor codes (docs/negotiation.md, docs/sensitivity.md).
 SENSITIVITY_CSV = frozenset({"pot", "year", "gm_code", "gm_name", "amount_eur", "p5_eur", "p50_eur", "p95_eur",
                              "band_pct"})
-#: The guarantee's per-municipality CSV (README, Negotiating).
+#: The guarantee's per-municipality CSV (docs/negotiation.md).
 GUARANTEE_MUNICIPALITIES_CSV = frozenset({"pot", "year", "gm_code", "gm_name", "reference_eur", "scenario_eur",
                                           "top_up_eur", "afroming_eur", "guaranteed_eur"})
-#: The fit's CSVs (README, Which key made this table): columns, sections and items.
+#: The fit's CSVs (docs/fit.md): columns, sections and items.
 FIT_CSV = frozenset({"pot", "year", "gm_code", "gm_name", "published_eur", "fitted_eur", "difference_eur",
                      "difference_pct", "share", "section", "item", "value", "low", "high", "note", "weight",
                      "year_budget_eur", "quality", "r2", "mean_abs_eur", "mean_abs_pct", "max_abs_eur", "max_abs_pct",

@@ -1,6 +1,6 @@
 """How text goes into the spreadsheet files the product writes: never as a live formula.
 
-The one home of the rule, used by every writer (README, "Exports"). A negotiator opens the
+The one home of the rule, used by every writer (docs/exports.md). A negotiator opens the
 other side's files; a scenario name, pot label, assumption or file name that starts with
 ``=`` must not run in their spreadsheet (``=HYPERLINK(...)``, ``=WEBSERVICE(...)``).
 

@@ -1,7 +1,7 @@
 """Layer 1 (data): reading the files users give us, bounded before anything is parsed.
 
 Every table and key a user gives (a published table, a key file, an upload in the app) is
-read through here, so the limits live in one place (README, "What counts as bad input"):
+read through here, so the limits live in one place (docs/input-rules.md):
 
 * a file of at most :data:`MAX_FILE_BYTES`; a CSV of at most :data:`MAX_ROWS` rows,
   :data:`MAX_COLUMNS` columns and :data:`MAX_CELLS` cells;

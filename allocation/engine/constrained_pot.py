@@ -2,7 +2,7 @@
 plain arrays out; the scenario layer turns a scenario's ``constraints:`` block into a
 :class:`PotProblem` (see :mod:`allocation.scenario.pot_problem`).
 
-The rules (README, "Constraints"):
+The rules (docs/solution-rules.md):
 
 * minimums and maximums per municipality and a transition band against a reference
   allocation are bounds per municipality (``PotProblem.fixed_bounds``): clip to the bounds

@@ -1,6 +1,6 @@
 """Layer 3 (scenario): the scenario file format, as a strict pydantic model.
 
-A scenario is a YAML file an analyst can diff and review (see README.md for a tour).
+A scenario is a YAML file an analyst can diff and review (see docs/scenario-format.md).
 Every number in it carries a ``source`` or an ``assumption`` label. Unknown fields are
 errors; messages are written by :mod:`allocation.scenario.messages`.
 """
@@ -218,7 +218,7 @@ class KeySpec(Sourced):
         return weights
 
 
-# --- constraints (see README "Constraints") -------------------------------------------
+# --- constraints (see docs/scenario-format.md) -------------------------------------------
 
 
 class AmountBound(Sourced):
@@ -360,7 +360,7 @@ class Spread(Sourced):
 
 
 class Uncertainty(Strict):
-    """How sure the key data and year profiles are, for ``sensitivity`` (README, "How sure")."""
+    """How sure the key data and year profiles are, for ``sensitivity`` (docs/sensitivity.md)."""
 
     draws: Annotated[int, BeforeValidator(_plain_number)] = Field(default=1000, ge=1, le=100_000)
     seed: Annotated[int, BeforeValidator(_plain_number)] = Field(default=20210428, ge=0, le=2**32 - 1)
