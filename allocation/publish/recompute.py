@@ -38,8 +38,8 @@ from allocation.scenario.result import ScenarioResult
 EURO_FORMAT = "#,##0"
 EXACT_FORMAT = "#,##0.00"
 SHARE_FORMAT = "0.0000000000"
-#: The columns of one payment year on a calculation sheet: exact, floor, fraction, rank, euros.
-YEAR_COLUMNS = 5
+#: The columns of one payment year on a calculation sheet: exact, floor, fraction, euros.
+YEAR_COLUMNS = 4
 FIRST_YEAR_COLUMN = 5
 #: The exact amounts of a formula and of the product may differ by floating-point noise only.
 EXACT_TOLERANCE = 1e-6
@@ -74,7 +74,6 @@ class _Year:
     factor: float | None = None
     basis: np.ndarray | None = None
     rest: np.ndarray | None = None
-    rank: np.ndarray | None = None
     leftover: int = 0
     note: str = ""
 
@@ -94,7 +93,7 @@ def _round(exact: np.ndarray, lower, upper, budget: int, numbers: np.ndarray):
     rank = np.empty(len(exact), dtype=np.int64)
     rank[order] = np.arange(1, len(exact) + 1)
     whole = basis + (rank <= leftover)
-    return basis, rest, rank, leftover, whole
+    return basis, rest, leftover, whole
 
 
 def _years(result: ScenarioResult, pot_id: str, order: np.ndarray, used: dict[int, dict[int, np.ndarray]]
@@ -139,14 +138,14 @@ def _years(result: ScenarioResult, pot_id: str, order: np.ndarray, used: dict[in
         exact = pot.vast_bedrag + factor * (shares * variable)
         if lower is not None:
             exact = np.minimum(np.maximum(exact, lower), upper)
-        basis, rest, rank, leftover, whole = _round(exact, lower, upper, budget, numbers)
+        basis, rest, leftover, whole = _round(exact, lower, upper, budget, numbers)
         if (not np.isfinite(factor) or leftover < 0 or not np.allclose(exact, exact_product, rtol=0, atol=EXACT_TOLERANCE)
                 or not np.array_equal(whole.astype(np.int64), whole_product)):
             kept.note = _("mc_formula_other", year=year)
             years.append(kept)
             continue
         years.append(_Year(exact, whole.astype(np.int64), lower, upper, None if info is None else factor,
-                           basis, rest, rank, leftover))
+                           basis, rest, leftover))
     if problem is not None:
         for cap in problem.caps:
             for column, year in enumerate(pot.years):
@@ -228,7 +227,7 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
     header = [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_calc_share")]
     for year in pot.years:
         header += [_("mc_calc_exact", year=year), _("mc_calc_basis", year=year), _("mc_calc_rest", year=year),
-                   _("mc_calc_rank", year=year), _("mc_calc_euro", year=year)]
+                   _("mc_calc_euro", year=year)]
     for column, text in enumerate(header, start=1):
         sheet.cell(1, column, text).bold = True
     share_column = layout.combined_column[pot_id]
@@ -246,7 +245,7 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
         cell.bold = True
     for index, (year, computed) in enumerate(zip(pot.years, years)):
         first = FIRST_YEAR_COLUMN + YEAR_COLUMNS * index
-        exact_c, basis_c, rest_c, rank_c, euro_c = range(first, first + YEAR_COLUMNS)
+        exact_c, basis_c, rest_c, euro_c = range(first, first + YEAR_COLUMNS)
         budget = cell_name("Budget", pot_id, year)
         factor = cell_name("Factor", pot_id, year)
         rests = Ref(2, rest_c, last=(last, rest_c), fixed=True)
@@ -258,7 +257,7 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
                 sheet.cell(r, exact_c, float(computed.exact[i])).number_format = EXACT_FORMAT
                 sheet.cell(r, euro_c, int(computed.whole[i])).number_format = EURO_FORMAT
                 continue
-            assert computed.rest is not None and computed.rank is not None
+            assert computed.rest is not None
             if computed.factor is not None:
                 free = f"{vast}+{factor}*({{0}}*({budget}-{COUNT_NAME}*{vast}))"
             else:
@@ -274,9 +273,9 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
                 rest_text = "MAX({0}-{1},0)" if not np.isfinite(hi) else f"IF({{1}}+1<={_number(hi)},MAX({{0}}-{{1}},0),-1)"
             sheet.cell(r, basis_c, Formula(basis_text, (Ref(r, exact_c),), int(computed.basis[i])))
             sheet.cell(r, rest_c, Formula(rest_text, (Ref(r, exact_c), Ref(r, basis_c)), float(computed.rest[i])))
-            sheet.cell(r, rank_c, Formula("SUMPRODUCT(({0}>{1})+({0}={1})*({2}<{3}))+1",
-                                          (rests, Ref(r, rest_c), numbers, Ref(r, 2)), int(computed.rank[i])))
-            sheet.cell(r, euro_c, Formula("{0}+IF({1}<={2},1,0)", (Ref(r, basis_c), Ref(r, rank_c), leftover),
+            # one euro more when the rest ranks within the euros left over (ties: the lower number)
+            sheet.cell(r, euro_c, Formula('{0}+IF(RANK({2},{1},0)+COUNTIFS({1},{2},{3},"<"&{4})<={5},1,0)',
+                                          (Ref(r, basis_c), rests, Ref(r, rest_c), numbers, Ref(r, 2), leftover),
                                           int(computed.whole[i])))
             sheet.cell(r, exact_c).number_format = EXACT_FORMAT
             sheet.cell(r, basis_c).number_format = EURO_FORMAT

@@ -86,8 +86,8 @@ class Ref:
 
 
 #: A formula's own words: function names, numbers, operators, names of cells (letters, digits
-#: and ``_``) and ``{0}`` places for references; no text literals, so no user text.
-_TEMPLATE = re.compile(r"[A-Za-z0-9_.,()+\-*/<>=&{} ]*")
+#: and ``_``) and ``{0}`` places for references; no text but the criterion ``"<"``, so no user text.
+_TEMPLATE = re.compile(r'(?:[A-Za-z0-9_.,()+\-*/<>=&{} ]|"<")*')
 
 
 @dataclass(frozen=True)
