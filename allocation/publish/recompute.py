@@ -229,7 +229,8 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
         header += [_("mc_calc_exact", year=year), _("mc_calc_basis", year=year), _("mc_calc_rest", year=year),
                    _("mc_calc_euro", year=year)]
     for column, text in enumerate(header, start=1):
-        sheet.cell(1, column, text).bold = True
+        cell = sheet.cell(1, column, text)
+        cell.bold = cell.wrap = True
     share_column = layout.combined_column[pot_id]
     position = {code: i for i, code in enumerate(pot.codes)}
     for r, code in enumerate(layout.codes, start=2):
@@ -300,4 +301,5 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
             cell.number_format = None if isinstance(formula.value, bool) else (
                 EXACT_FORMAT if c == exact_c else EURO_FORMAT)
     sheet.freeze_header = True
-    sheet.widths.update({1: 9, 2: 8, 3: 30, 4: 14} | {c: 13 for c in range(5, 5 + YEAR_COLUMNS * len(pot.years))})
+    sheet.widths.update({1: 9, 2: 8, 3: 30, 4: 14} | {c: 14 for c in range(5, 5 + YEAR_COLUMNS * len(pot.years))})
+    sheet.fit_wrapped_rows()  # the headers wrap within their columns
