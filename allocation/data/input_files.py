@@ -154,6 +154,7 @@ class Workbook:
     origin: str
     sheet_names: list[str]
     _book: object
+    _formulas: dict[str, frozenset[tuple[int, int]]] | None = None  # sheet name -> formula cells (row, column)
 
     def rows(self, name: str) -> list[list[object]]:
         """A sheet's cells as rows (str, float, int, bool, dates; ``""`` where empty), from
@@ -168,6 +169,16 @@ class Workbook:
         """The sheet's row number (1 for the top) of the first row :meth:`rows` gives."""
         start = self._book.get_sheet_by_name(name).start  # type: ignore[attr-defined]
         return (start[0] if start else 0) + 1
+
+    def first_column(self, name: str) -> int:
+        """The sheet's column number (1 for A) of the first cell of each row :meth:`rows` gives."""
+        start = self._book.get_sheet_by_name(name).start  # type: ignore[attr-defined]
+        return (start[1] if start else 0) + 1
+
+    def is_formula(self, name: str, row: int, column: int) -> bool:
+        """Whether the cell at the sheet's ``row`` and ``column`` (1 for the top left) holds a
+        formula; :meth:`rows` gives a formula's value as last computed."""
+        return (row, column) in (self._formulas or {}).get(name, frozenset())
 
 
 class _TooLarge(Exception):
@@ -185,7 +196,7 @@ TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
 _TABLE, _ROW, _CELL, _COVERED = (TABLE + tag for tag in ("table", "table-row", "table-cell", "covered-table-cell"))
 _ROWS_REPEATED, _COLUMNS_REPEATED = TABLE + "number-rows-repeated", TABLE + "number-columns-repeated"
-_VALUE_TYPE = OFFICE + "value-type"
+_VALUE_TYPE, _FORMULA, _NAME = OFFICE + "value-type", TABLE + "formula", TABLE + "name"
 _DIGITS = "0123456789"
 
 
@@ -209,6 +220,8 @@ class _SheetExtent:
         self.cell_has_value = False
         self.columns_of: dict[str, int] = {}  # xlsx: column letters -> number
         self.in_cell = 0  # ODS: depth inside a cell (a table inside a cell is not the sheet's)
+        self.table = ""  # ODS: the current table's name
+        self.formulas: dict[str, set[tuple[int, int]]] = {}  # ODS: table name -> formula cells; xlsx: under ""
 
     def check(self) -> None:
         if self.rows > MAX_ROWS or self.columns > MAX_COLUMNS or self.rows * self.columns > MAX_CELLS:
@@ -236,6 +249,8 @@ class _SheetExtent:
                 self.column += 1
         elif tag == "v" or tag == "is" or tag == "f":
             self._content(self.row, self.column)
+            if tag == "f":
+                self.formulas.setdefault("", set()).add((self.row, self.column))
         elif tag == "row":
             self.row = _count(attrs.get("r"), self.row + 1)
             self.column = 0
@@ -250,6 +265,10 @@ class _SheetExtent:
             self.column += self.cell_repeat if self.column else 1
             self.cell_repeat = _count(attrs.get(_COLUMNS_REPEATED), 1)
             self.cell_has_value = _VALUE_TYPE in attrs
+            if _FORMULA in attrs and self.row_repeat == 1 and self.cell_repeat <= MAX_COLUMNS:
+                # (a formula repeated over many rows is no total of a table: not kept, so the set stays small)
+                self.formulas.setdefault(self.table, set()).update(
+                    (self.row, column) for column in range(self.column, self.column + self.cell_repeat))
             if self.cell_has_value:
                 self._content(self.row + self.row_repeat - 1, self.column + self.cell_repeat - 1)
             self.in_cell = 1
@@ -262,6 +281,7 @@ class _SheetExtent:
             self.check()
             self.rows = self.columns = self.row = 0
             self.row_repeat = 1
+            self.table = attrs.get(_NAME, "")
 
     def ods_end(self, name: str) -> None:
         if self.in_cell:
@@ -277,8 +297,9 @@ def _no_doctype(*_args) -> None:
     raise InputError("a workbook's XML may not declare a document type")
 
 
-def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
-    """Stream a sheet's XML, refusing when its cells with a value lie beyond the limits."""
+def _extent(stream, ods: bool, origin: str, sheet: str) -> dict[str, set[tuple[int, int]]]:
+    """Stream a sheet's XML, refusing when its cells with a value lie beyond the limits; the
+    cells with a formula (ODS: by table name; xlsx: under ``""``)."""
     extent = _SheetExtent()
     # an xlsx sheet is known by its elements' local names (``c``, ``x:c``); ODS by namespace
     parser = expat.ParserCreate(namespace_separator=" ") if ods else expat.ParserCreate()
@@ -309,6 +330,7 @@ def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
                          "as .xlsx or .ods") from None
     except InputError as exc:
         raise InputError(f"{origin}: {sheet}: {exc.problems[0]}") from None
+    return extent.formulas
 
 
 def _bounded_copy(content: bytes, origin: str) -> tuple[bytes, list[str]]:
@@ -351,18 +373,63 @@ def _bounded_copy(content: bytes, origin: str) -> tuple[bytes, list[str]]:
     return copy.getvalue(), [m.filename for m in members]
 
 
-def _check_sheets(copy: bytes, names: list[str], origin: str, ods: bool) -> None:
+def _check_sheets(copy: bytes, names: list[str], origin: str, ods: bool) -> dict[str, frozenset[tuple[int, int]]]:
+    """Every sheet within the limits; the cells with a formula per sheet name."""
+    formulas: dict[str, frozenset[tuple[int, int]]] = {}
     with zipfile.ZipFile(io.BytesIO(copy)) as archive:
         if ods:
             if "content.xml" in names:
                 with archive.open("content.xml") as stream:
-                    _extent(stream, True, origin, "a sheet (content.xml)")
-            return
+                    found = _extent(stream, True, origin, "a sheet (content.xml)")
+                formulas = {table: frozenset(cells) for table, cells in found.items()}
+            return formulas
+        by_part = {}
         for name in names:  # every part that is XML: a sheet may sit at any path the workbook names
             with archive.open(name) as stream:
                 if stream.read(64).lstrip().startswith(b"<"):
                     with archive.open(name) as again:
-                        _extent(again, False, origin, f"part {name}")
+                        by_part[name] = _extent(again, False, origin, f"part {name}").get("", set())
+        for part, sheet in _xlsx_sheet_parts(archive, names).items():
+            formulas[sheet] = frozenset(by_part.get(part, ()))
+    return formulas
+
+
+class _Attributes:
+    """The attributes of every element with a given local name, read with expat (no document type)."""
+
+    def __init__(self, tag: str):
+        self.tag, self.found = tag, []
+
+    def start(self, name: str, attrs: dict) -> None:
+        if name[name.rfind(":") + 1:] == self.tag:
+            self.found.append({key[key.rfind(":") + 1:]: value for key, value in attrs.items()})
+
+    def read(self, data: bytes) -> list[dict]:
+        parser = expat.ParserCreate()
+        parser.StartDoctypeDeclHandler = _no_doctype
+        parser.EntityDeclHandler = _no_doctype
+        parser.StartElementHandler = self.start
+        try:
+            parser.Parse(data, True)
+        except (expat.ExpatError, InputError, LookupError, ValueError):
+            return []
+        return self.found
+
+
+def _xlsx_sheet_parts(archive: zipfile.ZipFile, names: list[str]) -> dict[str, str]:
+    """The part of every sheet of an xlsx, by the workbook's relations: part path -> sheet name
+    (empty when the workbook does not say)."""
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+    sheets = _Attributes("sheet").read(archive.read("xl/workbook.xml"))
+    targets = {r.get("Id"): r.get("Target", "") for r in
+               _Attributes("Relationship").read(archive.read("xl/_rels/workbook.xml.rels"))}
+    parts = {}
+    for sheet in sheets:
+        target = targets.get(sheet.get("id"), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        parts[part] = sheet.get("name", "")
+    return parts
 
 
 def open_workbook(content: bytes, origin: str) -> Workbook:
@@ -370,7 +437,7 @@ def open_workbook(content: bytes, origin: str) -> Workbook:
     python-calamine reads it; :class:`InputError` naming the file, the limit and the fix."""
     check_size(len(content), origin)
     copy, names = _bounded_copy(content, origin)
-    _check_sheets(copy, names, origin, ods=Path(origin).suffix.lower() == ".ods")
+    formulas = _check_sheets(copy, names, origin, ods=Path(origin).suffix.lower() == ".ods")
     from python_calamine import CalamineWorkbook
 
     try:
@@ -379,4 +446,4 @@ def open_workbook(content: bytes, origin: str) -> Workbook:
     except Exception as exc:  # calamine raises its own error types for damaged files
         raise InputError(f"{origin}: cannot be read as a workbook ({type(exc).__name__}); save it again as "
                          ".xlsx or .ods") from None
-    return Workbook(origin, sheet_names, book)
+    return Workbook(origin, sheet_names, book, formulas)
