@@ -240,3 +240,76 @@ def test_rounding_within_bounds_in_formulas_equals_the_engine():
         engine = round_within_bounds(np.array([float(x) for x in exact]), np.array(lower, float), np.array(upper),
                                      budget, _codes(numbers))
         assert spreadsheet_rounding(exact, numbers, budget, lower, upper) == engine.tolist()
+
+
+# --- where the formulas stop: values with a note that says why -------------------------------
+
+
+def _workbook(data: dict):
+    import openpyxl
+    import yaml
+
+    from allocation import parse_scenario, run_scenario
+
+    result = run_scenario(parse_scenario(yaml.safe_dump(data), origin=str(SCENARIOS / "t.yaml"), scenario_id="t",
+                                         base_dir=SCENARIOS))
+    content = meicirculaire_files(result, ("xlsx",), FIXED_DATE)["xlsx"]
+    return result, openpyxl.load_workbook(io.BytesIO(content))
+
+
+def _base() -> dict:
+    import yaml
+
+    return yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
+
+
+TEST = {"assumption": "fictitious test setting"}
+
+
+def _year_columns(sheet, year: int) -> tuple[int, int]:
+    header = [cell.value for cell in sheet[1]]
+    return header.index(f"Exact {year}") + 1, header.index(f"Euro {year}") + 1
+
+
+def test_a_pot_allocated_jointly_keeps_values_with_a_note_that_says_why():
+    data = _base()  # FICTITIOUS: a floor in 2026 that a year band of +10% cannot reach year by year
+    data["pots"]["ondertussengroep"]["constraints"] = {"minimum": [{"eur": 5000, "years": [2026], **TEST}],
+                                                      "year_band": {"max_increase_pct": 10, **TEST}}
+    result, book = _workbook(data)
+    assert result.constrained["ondertussengroep"].joint
+    sheet = book["Berekening ondertussengroep"]
+    exact, euro = _year_columns(sheet, 2026)
+    amounts = dict(zip(*(result.allocation.query("pot == 'ondertussengroep' and year == 2026")[c]
+                         for c in ("gm_code", "amount_eur"))))
+    for row in sheet.iter_rows(min_row=2, max_row=353):
+        assert row[euro - 1].data_type == "n" and row[exact - 1].data_type == "n"  # values, not formulas
+        assert row[euro - 1].value == amounts[row[0].value]
+    notes = [row[3] for row in book["Rekenparameters"].iter_rows(values_only=True) if row[2] == "Formules"]
+    assert notes and all("over alle betaaljaren samen verdeeld" in note for note in notes)
+    other = book["Berekening elip"]  # the other pots keep their formulas
+    assert str(other.cell(2, _year_columns(other, 2021)[1]).value).startswith("=")
+
+
+def test_a_year_with_a_group_limit_keeps_values_with_a_note():
+    data = _base()  # FICTITIOUS: Drenthe at least 5% of every ELIP year
+    data["pots"]["elip"]["constraints"] = {"groups": [{"name": "Drenthe", "province": "PV22", "min_share": 0.05,
+                                                       **TEST}]}
+    _result, book = _workbook(data)
+    notes = {row[1]: row[3] for row in book["Rekenparameters"].iter_rows(values_only=True)
+             if row[0] == "elip" and row[2] == "Formules"}
+    assert set(notes) == set(range(2021, 2027)) and all("groepsgrens" in note for note in notes.values())
+
+
+def test_a_bounded_pot_has_the_closed_form_with_its_factor_and_bounds():
+    import openpyxl
+
+    result = shipped("kamerbrief-2021-floor")
+    book = openpyxl.load_workbook(io.BytesIO(meicirculaire_files(result, ("xlsx",), FIXED_DATE)["xlsx"]))
+    sheet = book["Berekening elip"]
+    exact, _euro = _year_columns(sheet, 2021)
+    formula = sheet.cell(2, exact).value
+    assert formula.startswith("=MAX(Vast_elip+Factor_elip_2021*(D2*(Budget_elip_2021-Aantal_gemeenten*Vast_elip))")
+    assert formula.endswith(",2500)")
+    factors = {row[4]: row[3] for row in book["Rekenparameters"].iter_rows(values_only=True)
+               if str(row[4]).startswith("Factor_elip_")}
+    assert factors["Factor_elip_2021"] == pytest.approx(result.constrained["elip"].scales[2021])
