@@ -39,7 +39,7 @@ from allocation.publish.circular_tables import (
 from allocation.publish.dutch import dutch_constraint
 from allocation.publish.files import write_files
 from allocation.publish.ods import sheets_to_ods
-from allocation.publish.recompute import KeyLayout, ParameterSheet, calculation_sheets, cell_name
+from allocation.publish.recompute import CellNames, KeyLayout, ParameterSheet, calculation_sheets
 from allocation.publish.sheets import Formula, PrintLayout, Ref, Sheet, to_xlsx
 from allocation.scenario.describe import describe_constraints
 from allocation.scenario.result import ScenarioResult, used_keys
@@ -150,7 +150,7 @@ def _pot_sheet(sheet: Sheet, result: ScenarioResult, pot_id: str, table: pd.Data
     _autosize(sheet, {1: 9, 2: 8, 3: 30, 4: 16} | {c: 13 for c in range(5, 6 + len(year_columns))})
 
 
-def _keys_sheet(sheet: Sheet, result: ScenarioResult) -> KeyLayout:
+def _keys_sheet(sheet: Sheet, result: ScenarioResult, cell_name: CellNames) -> KeyLayout:
     """The keys on the key register: values, shares (``value / total``) and each pot's combined
     share (the weighted sum of its keys' shares, the weights named on the parameters sheet)."""
     keys = used_keys(result.loaded)
@@ -445,9 +445,10 @@ def _build_sheets(result: ScenarioResult, generated_on: dt.date, bands: pd.DataF
         sheet.layout = PrintLayout(f"{result.scenario.name}: {pot.label}", generated_on.isoformat())
         sheets.append(sheet)
     sheets.append(Sheet(names["keys"]))
-    layout = _keys_sheet(sheets[-1], result)
+    cell_names = CellNames()
+    layout = _keys_sheet(sheets[-1], result, cell_names)
     calculation_titles = {pot_id: _sheet_title(_("mc_sheet_calc", pot=pot_id), taken) for pot_id in result.pots}
-    parameters = ParameterSheet(Sheet(names["params"]), result)
+    parameters = ParameterSheet(Sheet(names["params"]), result, cell_names)
     sheets += calculation_sheets(result, layout, parameters, calculation_titles)
     sheets.append(parameters.sheet)
     bounds = bound_table(result)

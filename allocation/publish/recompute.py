@@ -45,12 +45,28 @@ FIRST_YEAR_COLUMN = 5
 EXACT_TOLERANCE = 1e-6
 
 
-def cell_name(*parts: object) -> str:
-    """A name of a cell: letters, digits and ``_`` (``Budget_elip_2021``)."""
-    return "_".join(re.sub(r"[^A-Za-z0-9_]", "_", str(part)) for part in parts)
+class CellNames:
+    """The names of the parameter cells: letters, digits and ``_`` (``Budget_elip_2021``), each
+    given once; two that would read the same (pot ``a_b`` with key ``c``, pot ``a`` with key
+    ``b_c``) are told apart by a number."""
+
+    def __init__(self) -> None:
+        self.given: dict[tuple[str, ...], str] = {}
+        self.taken: set[str] = set()
+
+    def __call__(self, *parts: object) -> str:
+        key = tuple(str(part) for part in parts)
+        if key not in self.given:
+            base = "_".join(re.sub(r"[^A-Za-z0-9_]", "_", part) for part in key)
+            name, counter = base, 2
+            while name.casefold() in self.taken:
+                name, counter = f"{base}_{counter}", counter + 1
+            self.taken.add(name.casefold())
+            self.given[key] = name
+        return self.given[key]
 
 
-COUNT_NAME = "Aantal_gemeenten"
+COUNT = ("Aantal", "gemeenten")
 
 
 @dataclass(frozen=True)
@@ -139,8 +155,9 @@ def _years(result: ScenarioResult, pot_id: str, order: np.ndarray, used: dict[in
         if lower is not None:
             exact = np.minimum(np.maximum(exact, lower), upper)
         basis, rest, leftover, whole = _round(exact, lower, upper, budget, numbers)
-        if (not np.isfinite(factor) or leftover < 0 or not np.allclose(exact, exact_product, rtol=0, atol=EXACT_TOLERANCE)
-                or not np.array_equal(whole.astype(np.int64), whole_product)):
+        same = np.allclose(exact, exact_product, rtol=0, atol=EXACT_TOLERANCE) and np.array_equal(
+            whole.astype(np.int64), whole_product)
+        if not np.isfinite(factor) or leftover < 0 or not same:
             kept.note = _("mc_formula_other", year=year)
             years.append(kept)
             continue
@@ -168,13 +185,13 @@ def _clip(inner: str, lower: float, upper: float) -> str:
 class ParameterSheet:
     """The sheet of named parameters (the keys sheet's and the calculation sheets' formulas use them)."""
 
-    def __init__(self, sheet: Sheet, result: ScenarioResult):
-        self.sheet, self.row = sheet, 2
+    def __init__(self, sheet: Sheet, result: ScenarioResult, names: CellNames):
+        self.sheet, self.row, self.names = sheet, 2, names
         for column, text in enumerate([_("mc_pot"), _("mc_year"), _("mc_param"), _("mc_col_value"),
                                        _("mc_param_name")], start=1):
             sheet.cell(1, column, text).bold = True
         codes = next(iter(result.pots.values())).codes if result.pots else ()
-        self.add("", "", _("mc_param_count", date=KEY_REGISTER_DATE), len(codes), COUNT_NAME)
+        self.add("", "", _("mc_param_count", date=KEY_REGISTER_DATE), len(codes), names(*COUNT))
         sheet.freeze_header = True
         sheet.widths.update({1: 18, 2: 6, 3: 44, 4: 60, 5: 34})
 
@@ -194,7 +211,7 @@ class ParameterSheet:
 def calculation_sheets(result: ScenarioResult, layout: KeyLayout, parameters: ParameterSheet,
                        titles: dict[str, str]) -> list[Sheet]:
     """A calculation sheet per pot (``titles``: pot id -> sheet title), and the pots' parameters."""
-    add = parameters.add
+    add, cell_name = parameters.add, parameters.names
     sheets = []
     used: dict[int, dict[int, np.ndarray]] = {}
     last = len(layout.codes) + 1
@@ -215,13 +232,14 @@ def calculation_sheets(result: ScenarioResult, layout: KeyLayout, parameters: Pa
             if computed.note:
                 add(pot_id, year, _("mc_formulas"), computed.note, None)
         sheet = Sheet(titles[pot_id])
-        _calculation(sheet, result, pot_id, layout, years, vast, last)
+        _calculation(sheet, result, pot_id, layout, years, cell_name, last)
         sheets.append(sheet)
     return sheets
 
 
-def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyLayout, years: list[_Year], vast: str,
-                 last: int) -> None:
+def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyLayout, years: list[_Year],
+                 cell_name: CellNames, last: int) -> None:
+    vast, count = cell_name("Vast", pot_id), cell_name(*COUNT)
     pot = result.pots[pot_id]
     names = result.municipalities.set_index("gm_code")["gm_name"]
     header = [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_calc_share")]
@@ -260,9 +278,9 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
                 continue
             assert computed.rest is not None
             if computed.factor is not None:
-                free = f"{vast}+{factor}*({{0}}*({budget}-{COUNT_NAME}*{vast}))"
+                free = f"{vast}+{factor}*({{0}}*({budget}-{count}*{vast}))"
             else:
-                free = f"{vast}+{{0}}*({budget}-{COUNT_NAME}*{vast})"
+                free = f"{vast}+{{0}}*({budget}-{count}*{vast})"
             lo = 0.0 if computed.lower is None else float(computed.lower[i])
             hi = np.inf if computed.upper is None else float(computed.upper[i])
             exact_text = free if computed.lower is None else _clip(free, lo, hi)
@@ -271,7 +289,8 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
                 basis_text, rest_text = "INT({0})", "{0}-{1}"
             else:
                 basis_text = _clip("INT({0}+0.000000001)", lo, hi)
-                rest_text = "MAX({0}-{1},0)" if not np.isfinite(hi) else f"IF({{1}}+1<={_number(hi)},MAX({{0}}-{{1}},0),-1)"
+                rest_text = "MAX({0}-{1},0)" if not np.isfinite(hi) else \
+                    f"IF({{1}}+1<={_number(hi)},MAX({{0}}-{{1}},0),-1)"  # -1: the maximum takes no euro more
             sheet.cell(r, basis_c, Formula(basis_text, (Ref(r, exact_c),), int(computed.basis[i])))
             sheet.cell(r, rest_c, Formula(rest_text, (Ref(r, exact_c), Ref(r, basis_c)), float(computed.rest[i])))
             # one euro more when the rest ranks within the euros left over (ties: the lower number)
