@@ -46,6 +46,9 @@ MAX_ROWS = 100_000
 MAX_COLUMNS = 200
 #: A sheet's cells with a value may span at most this many cells (rows x columns), as the reader fills the span.
 MAX_CELLS = 2_000_000
+#: Formula cells remembered per workbook (to take a total row that is a formula as the sum of its
+#: rows); beyond it a formula counts as a value, so memory stays small.
+MAX_FORMULA_CELLS = 200_000
 #: A workbook may hold at most this many zip members (an xlsx or ODS holds a few dozen).
 MAX_ZIP_MEMBERS = 1_000
 #: Each member of a workbook (a sheet's XML, the shared strings) at most this large once unpacked.
@@ -213,7 +216,8 @@ class _SheetExtent:
     """The extent of the cells that hold a value, counted while the XML streams past (the
     handlers only count: a repeat costs nothing, and the limits are checked per table)."""
 
-    def __init__(self) -> None:
+    def __init__(self, formula_room: int = MAX_FORMULA_CELLS) -> None:
+        self.formula_room = formula_room  # how many more formula cells may be remembered
         self.rows = self.columns = 0  # the extent of the cells with a value (of the current ODS table)
         self.row = self.column = 0
         self.row_repeat = self.cell_repeat = 1
@@ -249,7 +253,8 @@ class _SheetExtent:
                 self.column += 1
         elif tag == "v" or tag == "is" or tag == "f":
             self._content(self.row, self.column)
-            if tag == "f":
+            if tag == "f" and self.formula_room > 0:
+                self.formula_room -= 1
                 self.formulas.setdefault("", set()).add((self.row, self.column))
         elif tag == "row":
             self.row = _count(attrs.get("r"), self.row + 1)
@@ -265,8 +270,9 @@ class _SheetExtent:
             self.column += self.cell_repeat if self.column else 1
             self.cell_repeat = _count(attrs.get(_COLUMNS_REPEATED), 1)
             self.cell_has_value = _VALUE_TYPE in attrs
-            if _FORMULA in attrs and self.row_repeat == 1 and self.cell_repeat <= MAX_COLUMNS:
+            if _FORMULA in attrs and self.row_repeat == 1 and self.cell_repeat <= min(MAX_COLUMNS, self.formula_room):
                 # (a formula repeated over many rows is no total of a table: not kept, so the set stays small)
+                self.formula_room -= self.cell_repeat
                 self.formulas.setdefault(self.table, set()).update(
                     (self.row, column) for column in range(self.column, self.column + self.cell_repeat))
             if self.cell_has_value:
@@ -297,10 +303,11 @@ def _no_doctype(*_args) -> None:
     raise InputError("a workbook's XML may not declare a document type")
 
 
-def _extent(stream, ods: bool, origin: str, sheet: str) -> dict[str, set[tuple[int, int]]]:
+def _extent(stream, ods: bool, origin: str, sheet: str, formula_room: int = MAX_FORMULA_CELLS
+            ) -> dict[str, set[tuple[int, int]]]:
     """Stream a sheet's XML, refusing when its cells with a value lie beyond the limits; the
     cells with a formula (ODS: by table name; xlsx: under ``""``)."""
-    extent = _SheetExtent()
+    extent = _SheetExtent(formula_room)
     # an xlsx sheet is known by its elements' local names (``c``, ``x:c``); ODS by namespace
     parser = expat.ParserCreate(namespace_separator=" ") if ods else expat.ParserCreate()
     parser.buffer_text = True  # one call per run of text, not per line
@@ -383,12 +390,14 @@ def _check_sheets(copy: bytes, names: list[str], origin: str, ods: bool) -> dict
                     found = _extent(stream, True, origin, "a sheet (content.xml)")
                 formulas = {table: frozenset(cells) for table, cells in found.items()}
             return formulas
-        by_part = {}
+        by_part: dict[str, set[tuple[int, int]]] = {}
+        room = MAX_FORMULA_CELLS
         for name in names:  # every part that is XML: a sheet may sit at any path the workbook names
             with archive.open(name) as stream:
                 if stream.read(64).lstrip().startswith(b"<"):
                     with archive.open(name) as again:
-                        by_part[name] = _extent(again, False, origin, f"part {name}").get("", set())
+                        by_part[name] = _extent(again, False, origin, f"part {name}", room).get("", set())
+                        room -= len(by_part[name])
         for part, sheet in _xlsx_sheet_parts(archive, names).items():
             formulas[sheet] = frozenset(by_part.get(part, ()))
     return formulas
