@@ -224,13 +224,15 @@ def calculation_sheets(result: ScenarioResult, layout: KeyLayout, parameters: Pa
         add(pot_id, "", _("mc_vast_bedrag_eur"), int(pot.vast_bedrag), vast, EURO_FORMAT)
         for key_name, weight in sorted(spec.key.weights.items()):
             add(pot_id, "", _("mc_param_weight", key=key_name), float(weight), cell_name("Gewicht", pot_id, key_name))
+        said = set()
         for column, (year, budget) in enumerate(zip(pot.years, pot.budgets)):
             add(pot_id, year, _("mc_budget_eur"), int(budget), cell_name("Budget", pot_id, year), EURO_FORMAT)
             computed = years[column]
             if computed.factor is not None:
                 add(pot_id, year, _("mc_param_factor"), computed.factor, cell_name("Factor", pot_id, year))
-            if computed.note:
-                add(pot_id, year, _("mc_formulas"), computed.note, None)
+            if computed.note and computed.note not in said:  # a note of the whole pot once
+                said.add(computed.note)
+                add(pot_id, year if str(year) in computed.note else "", _("mc_formulas"), computed.note, None)
         sheet = Sheet(titles[pot_id])
         _calculation(sheet, result, pot_id, layout, years, cell_name, last)
         sheets.append(sheet)
