@@ -46,7 +46,13 @@ def files(result):
 
 @pytest.fixture(scope="module")
 def workbook(files):
-    return openpyxl.load_workbook(io.BytesIO(files["kamerbrief-2021-meicirculaire.xlsx"]))
+    """The xlsx as a spreadsheet shows it without recalculating: formulas by their cached values."""
+    return openpyxl.load_workbook(io.BytesIO(files["kamerbrief-2021-meicirculaire.xlsx"]), data_only=True)
+
+
+#: The sheets after the pots: the keys, a calculation sheet per pot, the parameters, the notes.
+def other_sheets(pots) -> list[str]:
+    return ["Verdeelsleutels"] + [f"Berekening {pot}" for pot in pots] + ["Rekenparameters", "Toelichting"]
 
 
 def expected_amounts(result, pot_id: str) -> dict[int, dict[str, int]]:
@@ -88,7 +94,7 @@ def check_pot_rows(rows: list[list], result, pot_id: str) -> None:
 
 
 def test_workbook_has_a_sheet_per_pot_then_keys_and_explanation(workbook, result):
-    assert workbook.sheetnames == list(result.scenario.pots) + ["Verdeelsleutels", "Toelichting"]
+    assert workbook.sheetnames == list(result.scenario.pots) + other_sheets(result.scenario.pots)
 
 
 def test_every_amount_and_total_in_the_workbook_equals_the_allocation(workbook, result):
@@ -163,7 +169,8 @@ def test_toelichting_lists_parameters_provenance_hashes_version_and_date(workboo
 def test_the_meicirculaire_workbook_in_english(result):
     with i18n.using("en"):
         book = openpyxl.load_workbook(io.BytesIO(meicirculaire_workbook(result, FIXED_DATE)))
-    assert book.sheetnames[-2:] == ["Keys", "Notes"]
+    assert book.sheetnames[3:] == ["Keys", "Calculation ondertussengroep", "Calculation elip", "Calculation invoering",
+                                   "Parameters", "Notes"]
     text = "\n".join(" | ".join("" if v is None else str(v) for v in row) for row in book["Notes"].iter_rows(
         values_only=True))
     assert "Pot invoering | vast bedrag per municipality per year (€) | 5000 | ASSUMPTION" in text
@@ -251,8 +258,10 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralised():
     result = run_scenario(parse_scenario(yaml.safe_dump(data), origin="evil.yaml", scenario_id="evil"))
     book = openpyxl.load_workbook(io.BytesIO(meicirculaire_workbook(result, FIXED_DATE)))
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
-    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
-    risky = [cell for cell in cells if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@"))]
+    texts = {value for value in (data["name"], data["description"], "@SUM(1+1)", "-2+3")}
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f" and any(t in str(cell.value) for t in texts)]
+    risky = [cell for cell in cells if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@"))
+             and cell.data_type != "f"]  # the product's own formulas aside (tests/test_output_safety.py checks them)
     assert risky and all(cell.data_type == "s" and cell.quotePrefix for cell in risky)
     values = {cell.value for row in book["Toelichting"].iter_rows() for cell in row}
     assert data["name"] in values and "@SUM(1+1)" in values and "-2+3" in values
@@ -430,7 +439,7 @@ def test_libreoffice_opens_the_workbook_and_every_total_holds(soffice, result, f
     workbook = tmp_path / "kamerbrief-2021-meicirculaire.xlsx"
     workbook.write_bytes(files[workbook.name])
     raw = convert_with_libreoffice(soffice, workbook, tmp_path / "raw", as_shown=False)
-    assert set(raw) == set(result.scenario.pots) | {"Verdeelsleutels", "Toelichting"}
+    assert set(raw) == set(result.scenario.pots) | set(other_sheets(result.scenario.pots))
     for pot_id in result.scenario.pots:
         check_pot_rows(raw[pot_id], result, pot_id)
     toelichting = "\n".join(";".join(row) for row in raw["Toelichting"])
@@ -445,7 +454,7 @@ def test_libreoffice_opens_the_ods_with_every_amount_and_total_of_the_long_csv(s
     ods = tmp_path / "kamerbrief-2021-meicirculaire.ods"
     ods.write_bytes(files[ods.name])
     raw = convert_with_libreoffice(soffice, ods, tmp_path / "raw", as_shown=False)
-    assert set(raw) == set(result.scenario.pots) | {"Verdeelsleutels", "Toelichting"}
+    assert set(raw) == set(result.scenario.pots) | set(other_sheets(result.scenario.pots))
     for pot_id in result.scenario.pots:  # every amount and total against the long CSV
         check_pot_rows(raw[pot_id], result, pot_id)
     toelichting = "\n".join(";".join(row) for row in raw["Toelichting"])
@@ -471,9 +480,9 @@ def test_the_ods_has_the_same_cells_as_the_xlsx(files):
                 assert a == (pytest.approx(b, rel=1e-14) if isinstance(b, float) else b), (name, a, b)
 
 
-def test_odfpy_reads_the_ods_back_with_text_as_text_and_no_formula(files):
-    """The streamed ODS is read by odfpy too: every cell with text is a string cell, none is a formula,
-    and the numbers are those the xlsx holds."""
+def test_odfpy_reads_the_ods_back_with_text_as_text_and_numbers_cached(files):
+    """The streamed ODS is read by odfpy too: every cell with text is a string cell, never a formula;
+    a formula cell holds its computed number; the numbers are those the xlsx holds."""
     from odf.namespaces import OFFICENS, TABLENS
     from odf.opendocument import load
     from odf.table import Table, TableCell, TableRow
@@ -483,20 +492,25 @@ def test_odfpy_reads_the_ods_back_with_text_as_text_and_no_formula(files):
     xlsx = CalamineWorkbook.from_filelike(io.BytesIO(files["kamerbrief-2021-meicirculaire.xlsx"]))
     tables = document.spreadsheet.getElementsByType(Table)
     assert [t.getAttrNS(TABLENS, "name") for t in tables] == xlsx.sheet_names
-    texts = numbers = 0
+    texts = numbers = formulas = 0
     for table in tables:
         expected = xlsx.get_sheet_by_name(table.getAttrNS(TABLENS, "name")).to_python()
         for r, row in enumerate(table.getElementsByType(TableRow)):
             for c, cell in enumerate(row.getElementsByType(TableCell)):
-                assert cell.getAttrNS(TABLENS, "formula") is None
                 kind = cell.getAttrNS(OFFICENS, "value-type")
-                if kind == "float":
+                formula = cell.getAttrNS(TABLENS, "formula")
+                if formula is not None:  # the product's own (tests/test_output_safety.py), with a number cached
+                    formulas += 1
+                    assert formula.startswith("of:=") and kind in ("float", "boolean"), formula
+                if kind == "boolean":
+                    assert expected[r][c] is (cell.getAttrNS(OFFICENS, "boolean-value") == "true")
+                elif kind == "float":
                     numbers += 1
                     assert float(cell.getAttrNS(OFFICENS, "value")) == pytest.approx(expected[r][c], rel=1e-14)
                 elif str(cell):
                     texts += 1
                     assert kind == "string" and str(cell) == expected[r][c]
-    assert texts > 4000 and numbers > 9000
+    assert texts > 4000 and numbers > 9000 and formulas > 10000
 
 
 def test_the_ods_is_deterministic(result):
@@ -543,8 +557,11 @@ def test_the_workbook_prints_landscape_one_page_wide_with_the_header_row_on_ever
     texts = pdf_texts(soffice, book, tmp_path / "pdf")
     pages = len(texts)
     # one page wide: the three pot sheets of 352 rows need 27 pages at a readable size,
-    # the keys and notes a few more; before, 107 pages
-    assert pages <= PAGES_BEFORE // 3, pages
+    # the keys, parameters and notes a few more; before, 107 pages. The calculation sheets
+    # (a row per municipality, four columns per payment year) at most 6 pages per pot.
+    calculation = sum(": Berekening " in text for text in texts)
+    assert pages - calculation <= PAGES_BEFORE // 3, pages
+    assert 0 < calculation <= 6 * 3, calculation
     # every page says which page it is and of which workbook (page header and footer)
     for number, text in enumerate(texts, start=1):
         assert f"Pagina {number} van {pages}" in text, (number, text[-300:])

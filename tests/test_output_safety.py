@@ -51,18 +51,44 @@ HYPERLINK = '=HYPERLINK("http://example.invalid","klik")'
 # --- reading back ------------------------------------------------------------------------
 
 
+#: The functions of the product's own formulas (the meicirculaire workbook's recomputation).
+OUR_FUNCTIONS = {"SUM", "INT", "MIN", "MAX", "IF", "AND", "ABS", "SUMPRODUCT", "RANK", "COUNTIFS"}
+_TOKEN = re.compile(r"""(?P<ref>(?:'(?:[^']|'')*'!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)
+                     |(?P<call>[A-Z]+)\(|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|\d+(?:\.\d+)?|[-+*/<>=&(),]|"<" """,
+                    re.VERBOSE)
+_ODS_REF = re.compile(r"\[\$?(?:'((?:[^']|'')*)')?\.\$?[A-Z]+\$?\d+(?::\.\$?[A-Z]+\$?\d+)?\]")
+
+
+def foreign(formula: str, names: set[str], sheets: set[str]) -> bool:
+    """Whether an xlsx formula is not one of the product's own: only references (to the workbook's
+    ``sheets``), the ``names`` the workbook defines, :data:`OUR_FUNCTIONS`, numbers, operators and
+    the criterion ``"<"``; no other text (so no user text) and nothing else."""
+    text, at = formula.removeprefix("="), 0
+    while at < len(text):
+        found = _TOKEN.match(text, at)
+        if found is None or (found["call"] and found["call"] not in OUR_FUNCTIONS) or (
+                found["name"] and found["name"] not in names) or (
+                found["ref"] and "'" in found["ref"] and found["ref"][1:].rsplit("'!", 1)[0].replace("''", "'")
+                not in sheets):
+            return True
+        at = found.end()
+    return False
+
+
 def xlsx_formulas(content: bytes) -> list[str]:
-    """Every formula or hyperlink in an xlsx: in the sheets' XML and as openpyxl reads it."""
+    """Every formula that is not the product's own (:func:`foreign`) or hyperlink in an xlsx: in the
+    sheets' XML and as openpyxl reads it."""
     found = []
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         for name in archive.namelist():
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 xml = archive.read(name)
-                if re.search(rb"<f[ >/]", xml) or b't="str"' in xml or b"<hyperlink" in xml:
+                if b't="str"' in xml or b"<hyperlink" in xml:
                     found.append(name)
     book = openpyxl.load_workbook(io.BytesIO(content))
+    names = set(book.defined_names)
     found += [f"{sheet.title}!{cell.coordinate}" for sheet in book.worksheets for row in sheet.iter_rows()
-              for cell in row if cell.data_type == "f"]
+              for cell in row if cell.data_type == "f" and foreign(str(cell.value), names, set(book.sheetnames))]
     return found
 
 
@@ -71,17 +97,27 @@ def ods_cells(content: bytes) -> list[TableCell]:
 
 
 def ods_text(cell: TableCell) -> str:
-    """A cell's text as odfpy reads it: its paragraphs, one line each."""
-    return "\n".join(teletype.extractText(paragraph) for paragraph in cell.getElementsByType(P))
+    return "\n".join(teletype.extractText(p) for p in cell.getElementsByType(P))
 
 
 def ods_formulas(content: bytes) -> list[str]:
-    """Every ODS cell with a formula, or with text that is not a string cell."""
+    """Every ODS cell with a formula that is not the product's own, or with text that is not a string cell."""
+    from odf.table import NamedRange, Table
+
+    document = load_ods(io.BytesIO(content))
+    names = {str(r.getAttrNS("urn:oasis:names:tc:opendocument:xmlns:table:1.0", "name"))
+             for r in document.spreadsheet.getElementsByType(NamedRange)}
+    sheets = {str(t.getAttrNS("urn:oasis:names:tc:opendocument:xmlns:table:1.0", "name"))
+              for t in document.spreadsheet.getElementsByType(Table)}
     found = []
-    for cell in ods_cells(content):
+    for cell in document.spreadsheet.getElementsByType(TableCell):
         kind = cell.getAttrNS("urn:oasis:names:tc:opendocument:xmlns:office:1.0", "value-type")
-        if cell.getAttrNS("urn:oasis:names:tc:opendocument:xmlns:table:1.0", "formula") is not None:
-            found.append(str(cell))
+        formula = cell.getAttrNS("urn:oasis:names:tc:opendocument:xmlns:table:1.0", "formula")
+        if formula is not None:
+            plain = _ODS_REF.sub(lambda ref: "A1" if ref[1] is None else "'" + ref[1] + "'!A1",
+                                 formula.removeprefix("of:=")).replace(";", ",")
+            if not formula.startswith("of:=") or foreign(plain, names, sheets):
+                found.append(formula)
         elif kind not in (None, "string", "float", "boolean"):
             found.append(f"{kind}: {cell}")
     return found
@@ -444,3 +480,13 @@ def test_a_second_run_into_the_same_folder_says_which_files_it_replaced(tmp_path
     assert second.returncode == 0 and "wrote " not in second.stdout
     assert second.stdout.count("replaced ") == first.stdout.count("wrote ")
     assert (tmp_path / "kept.txt").read_text() == "a file of the user's own"
+
+
+def test_only_the_products_own_formulas_pass_the_formula_check():
+    """The check above lets the meicirculaire workbook's own formulas through and nothing else."""
+    names, sheets = {"Vast_elip", "Budget_elip_2021"}, {"Verdeelsleutels"}
+    assert not foreign("=Vast_elip+'Verdeelsleutels'!J2*(Budget_elip_2021-SUM($A$1:$A$9))", names, sheets)
+    assert not foreign('=F2+IF(RANK(G2,$G$2:$G$353,0)+COUNTIFS($G$2:$G$353,G2,$B$2:$B$353,"<"&B2)<=$H$9,1,0)',
+                       names, sheets)
+    for bad in (HYPERLINK, "=WEBSERVICE(A1)", '=A1&"x"', "=Other_name*2", "='Evil'!A1", "=cmd|' /C calc'!A0"):
+        assert foreign(bad, names, sheets), bad

@@ -234,6 +234,10 @@ def _csv_identifiers(place: str) -> frozenset[str]:
     return frozenset()
 
 
+#: The names of the workbook's parameter cells, identifiers the formulas use (README, "Zelf narekenen").
+PARAMETER_NAME = re.compile(r"Aantal_gemeenten|(Vast|Gewicht|Budget|Factor)_[a-z0-9_]+")
+
+
 def test_every_command_and_export_speaks_from_the_catalogue(tmp_path):
     found: dict[str, str] = {}
     for name, argv in _commands(tmp_path).items():
@@ -247,6 +251,8 @@ def test_every_command_and_export_speaks_from_the_catalogue(tmp_path):
         for place, lines in texts.items():
             identifiers = _csv_identifiers(place)
             for line in lines:
+                if (".xlsx " in place or ".ods " in place) and PARAMETER_NAME.fullmatch(line):
+                    continue
                 rest = residue(line, SCENARIOS, identifiers)
                 if rest:
                     found.setdefault(place, f"{rest[:120]!r} <- {line[:160]!r}")

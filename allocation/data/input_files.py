@@ -47,6 +47,9 @@ MAX_ROWS = 100_000
 MAX_COLUMNS = 200
 #: A sheet's cells with a value may span at most this many cells (rows x columns), as the reader fills the span.
 MAX_CELLS = 2_000_000
+#: Formula cells remembered per workbook (to take a total row that is a formula as the sum of its
+#: rows); beyond it a formula counts as a value, so memory stays small.
+MAX_FORMULA_CELLS = 200_000
 #: A workbook may hold at most this many zip members (an xlsx or ODS holds a few dozen).
 MAX_ZIP_MEMBERS = 1_000
 #: Each member of a workbook (a sheet's XML, the shared strings) at most this large once unpacked.
@@ -153,6 +156,7 @@ class Workbook:
     origin: str
     sheet_names: list[str]
     _book: object
+    _formulas: dict[str, frozenset[tuple[int, int]]] | None = None  # sheet name -> formula cells (row, column)
 
     def rows(self, name: str) -> list[list[object]]:
         """A sheet's cells as rows (str, float, int, bool, dates; ``""`` where empty), from
@@ -167,6 +171,16 @@ class Workbook:
         """The sheet's row number (1 for the top) of the first row :meth:`rows` gives."""
         start = self._book.get_sheet_by_name(name).start  # type: ignore[attr-defined]
         return (start[0] if start else 0) + 1
+
+    def first_column(self, name: str) -> int:
+        """The sheet's column number (1 for A) of the first cell of each row :meth:`rows` gives."""
+        start = self._book.get_sheet_by_name(name).start  # type: ignore[attr-defined]
+        return (start[1] if start else 0) + 1
+
+    def is_formula(self, name: str, row: int, column: int) -> bool:
+        """Whether the cell at the sheet's ``row`` and ``column`` (1 for the top left) holds a
+        formula; :meth:`rows` gives a formula's value as last computed."""
+        return (row, column) in (self._formulas or {}).get(name, frozenset())
 
 
 class _TooLarge(Exception):
@@ -184,7 +198,7 @@ TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
 _TABLE, _ROW, _CELL, _COVERED = (TABLE + tag for tag in ("table", "table-row", "table-cell", "covered-table-cell"))
 _ROWS_REPEATED, _COLUMNS_REPEATED = TABLE + "number-rows-repeated", TABLE + "number-columns-repeated"
-_VALUE_TYPE = OFFICE + "value-type"
+_VALUE_TYPE, _FORMULA, _NAME = OFFICE + "value-type", TABLE + "formula", TABLE + "name"
 _DIGITS = "0123456789"
 
 
@@ -201,13 +215,16 @@ class _SheetExtent:
     """The extent of the cells that hold a value, counted while the XML streams past (the
     handlers only count: a repeat costs nothing, and the limits are checked per table)."""
 
-    def __init__(self) -> None:
+    def __init__(self, formula_room: int = MAX_FORMULA_CELLS) -> None:
+        self.formula_room = formula_room  # how many more formula cells may be remembered
         self.rows = self.columns = 0  # the extent of the cells with a value (of the current ODS table)
         self.row = self.column = 0
         self.row_repeat = self.cell_repeat = 1
         self.cell_has_value = False
         self.columns_of: dict[str, int] = {}  # xlsx: column letters -> number
         self.in_cell = 0  # ODS: depth inside a cell (a table inside a cell is not the sheet's)
+        self.table = ""  # ODS: the current table's name
+        self.formulas: dict[str, set[tuple[int, int]]] = {}  # ODS: table name -> formula cells; xlsx: under ""
 
     def check(self) -> None:
         if self.rows > MAX_ROWS or self.columns > MAX_COLUMNS or self.rows * self.columns > MAX_CELLS:
@@ -235,6 +252,9 @@ class _SheetExtent:
                 self.column += 1
         elif tag == "v" or tag == "is" or tag == "f":
             self._content(self.row, self.column)
+            if tag == "f" and self.formula_room > 0:
+                self.formula_room -= 1
+                self.formulas.setdefault("", set()).add((self.row, self.column))
         elif tag == "row":
             self.row = _count(attrs.get("r"), self.row + 1)
             self.column = 0
@@ -249,6 +269,11 @@ class _SheetExtent:
             self.column += self.cell_repeat if self.column else 1
             self.cell_repeat = _count(attrs.get(_COLUMNS_REPEATED), 1)
             self.cell_has_value = _VALUE_TYPE in attrs
+            if _FORMULA in attrs and self.row_repeat == 1 and self.cell_repeat <= min(MAX_COLUMNS, self.formula_room):
+                # (a formula repeated over many rows is no total of a table: not kept, so the set stays small)
+                self.formula_room -= self.cell_repeat
+                self.formulas.setdefault(self.table, set()).update(
+                    (self.row, column) for column in range(self.column, self.column + self.cell_repeat))
             if self.cell_has_value:
                 self._content(self.row + self.row_repeat - 1, self.column + self.cell_repeat - 1)
             self.in_cell = 1
@@ -261,6 +286,7 @@ class _SheetExtent:
             self.check()
             self.rows = self.columns = self.row = 0
             self.row_repeat = 1
+            self.table = attrs.get(_NAME, "")
 
     def ods_end(self, name: str) -> None:
         if self.in_cell:
@@ -276,9 +302,11 @@ def _no_doctype(*_args) -> None:
     raise InputError(_("in_doctype"))
 
 
-def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
-    """Stream a sheet's XML, refusing when its cells with a value lie beyond the limits."""
-    extent = _SheetExtent()
+def _extent(stream, ods: bool, origin: str, sheet: str, formula_room: int = MAX_FORMULA_CELLS
+            ) -> dict[str, set[tuple[int, int]]]:
+    """Stream a sheet's XML, refusing when its cells with a value lie beyond the limits; the
+    cells with a formula (ODS: by table name; xlsx: under ``""``)."""
+    extent = _SheetExtent(formula_room)
     # an xlsx sheet is known by its elements' local names (``c``, ``x:c``); ODS by namespace
     parser = expat.ParserCreate(namespace_separator=" ") if ods else expat.ParserCreate()
     parser.buffer_text = True  # one call per run of text, not per line
@@ -306,6 +334,7 @@ def _extent(stream, ods: bool, origin: str, sheet: str) -> None:
         raise InputError(_("in_xml_unreadable", origin=origin, sheet=sheet, error=type(exc).__name__)) from None
     except InputError as exc:
         raise InputError(f"{origin}: {sheet}: {exc.problems[0]}") from None
+    return extent.formulas
 
 
 def _bounded_copy(content: bytes, origin: str) -> tuple[bytes, list[str]]:
@@ -344,18 +373,65 @@ def _bounded_copy(content: bytes, origin: str) -> tuple[bytes, list[str]]:
     return copy.getvalue(), [m.filename for m in members]
 
 
-def _check_sheets(copy: bytes, names: list[str], origin: str, ods: bool) -> None:
+def _check_sheets(copy: bytes, names: list[str], origin: str, ods: bool) -> dict[str, frozenset[tuple[int, int]]]:
+    """Every sheet within the limits; the cells with a formula per sheet name."""
+    formulas: dict[str, frozenset[tuple[int, int]]] = {}
     with zipfile.ZipFile(io.BytesIO(copy)) as archive:
         if ods:
             if "content.xml" in names:
                 with archive.open("content.xml") as stream:
-                    _extent(stream, True, origin, _("in_content_xml"))
-            return
+                    found = _extent(stream, True, origin, _("in_content_xml"))
+                formulas = {table: frozenset(cells) for table, cells in found.items()}
+            return formulas
+        by_part: dict[str, set[tuple[int, int]]] = {}
+        room = MAX_FORMULA_CELLS
         for name in names:  # every part that is XML: a sheet may sit at any path the workbook names
             with archive.open(name) as stream:
                 if stream.read(64).lstrip().startswith(b"<"):
                     with archive.open(name) as again:
-                        _extent(again, False, origin, _("in_part", name=name))
+                        by_part[name] = _extent(again, False, origin, _("in_part", name=name), room).get("", set())
+                        room -= len(by_part[name])
+        for part, sheet in _xlsx_sheet_parts(archive, names).items():
+            formulas[sheet] = frozenset(by_part.get(part, ()))
+    return formulas
+
+
+class _Attributes:
+    """The attributes of every element with a given local name, read with expat (no document type)."""
+
+    def __init__(self, tag: str):
+        self.tag, self.found = tag, []
+
+    def start(self, name: str, attrs: dict) -> None:
+        if name[name.rfind(":") + 1:] == self.tag:
+            self.found.append({key[key.rfind(":") + 1:]: value for key, value in attrs.items()})
+
+    def read(self, data: bytes) -> list[dict]:
+        parser = expat.ParserCreate()
+        parser.StartDoctypeDeclHandler = _no_doctype
+        parser.EntityDeclHandler = _no_doctype
+        parser.StartElementHandler = self.start
+        try:
+            parser.Parse(data, True)
+        except (expat.ExpatError, InputError, LookupError, ValueError):
+            return []
+        return self.found
+
+
+def _xlsx_sheet_parts(archive: zipfile.ZipFile, names: list[str]) -> dict[str, str]:
+    """The part of every sheet of an xlsx, by the workbook's relations: part path -> sheet name
+    (empty when the workbook does not say)."""
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+    sheets = _Attributes("sheet").read(archive.read("xl/workbook.xml"))
+    targets = {r.get("Id"): r.get("Target", "") for r in
+               _Attributes("Relationship").read(archive.read("xl/_rels/workbook.xml.rels"))}
+    parts = {}
+    for sheet in sheets:
+        target = targets.get(sheet.get("id"), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        parts[part] = sheet.get("name", "")
+    return parts
 
 
 def open_workbook(content: bytes, origin: str) -> Workbook:
@@ -363,7 +439,7 @@ def open_workbook(content: bytes, origin: str) -> Workbook:
     python-calamine reads it; :class:`InputError` naming the file, the limit and the fix."""
     check_size(len(content), origin)
     copy, names = _bounded_copy(content, origin)
-    _check_sheets(copy, names, origin, ods=Path(origin).suffix.lower() == ".ods")
+    formulas = _check_sheets(copy, names, origin, ods=Path(origin).suffix.lower() == ".ods")
     from python_calamine import CalamineWorkbook
 
     try:
@@ -371,4 +447,4 @@ def open_workbook(content: bytes, origin: str) -> Workbook:
         sheet_names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for damaged files
         raise InputError(_("in_workbook", origin=origin, error=type(exc).__name__)) from None
-    return Workbook(origin, sheet_names, book)
+    return Workbook(origin, sheet_names, book, formulas)

@@ -9,7 +9,9 @@ Municipalities read each circular against the table they already booked. Accepte
   (``2021`` ... ``2026``); a total row or column is skipped. As CSV (``,`` or ``;``), or
   as a workbook (xlsx or ODS, read with python-calamine): every sheet with a code or
   number column and year columns is a pot, named by the sheet (the meicirculaire workbook
-  this product writes reads back as it is).
+  this product writes reads back as it is, also after someone edited amounts in it: a
+  formula gives its value as last computed, and a total row that is a formula is taken as
+  the sum of its rows, not checked against them).
 
 Amounts must be whole euros. Every problem names the file, the sheet, the row and the fix.
 Every file is read within the limits of :mod:`allocation.data.input_files` (size, zip
@@ -120,9 +122,11 @@ def _amount_problem(amount: float | str | None) -> str:
     return ""
 
 
-def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None = None
-          ) -> tuple[pd.DataFrame, list[str]]:
-    """A wide table (header in the first row) as long rows; problems named by row."""
+def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None = None,
+          is_formula=lambda line, index: False) -> tuple[pd.DataFrame, list[str]]:
+    """A wide table (header in the first row) as long rows; problems named by row.
+    ``is_formula(line, index)``: whether the cell of ``rows[line - 1][index]`` is a formula (a total
+    that is a formula is the sum of its rows, whatever value it last showed)."""
     header = [str(h).strip() for h in rows[0]]
     lowered = [h.casefold() for h in header]
     code_at = next((i for i, h in enumerate(lowered) if h in CODE_HEADERS), None)
@@ -169,6 +173,8 @@ def _wide(rows: list[list[object]], origin: str, pot: str, separator: str | None
     frame = pd.DataFrame(records, columns=LONG_COLUMNS)
     for line, cells in totals:
         for index, year in years.items():
+            if is_formula(line, index):
+                continue  # a formula: the sum of the rows read, not a figure of its own
             stated = _amount(cells[index], convention) if str(cells[index]).strip() else None
             summed = int(frame.loc[frame["year"] == year, "amount_eur"].sum())
             if isinstance(stated, float) and not problems and stated != summed:
@@ -263,7 +269,10 @@ def _workbook(content: bytes, origin: str, pot: str | None) -> tuple[pd.DataFram
         if not (has_code and has_years):
             continue  # notes, keys: not a pot table
         used.append(name)
-        frame, found = _wide(rows, _("pt_sheet", origin=origin, sheet=clipped(name)), name)
+        top, left = book.first_row(name), book.first_column(name)
+        frame, found = _wide(rows, _("pt_sheet", origin=origin, sheet=clipped(name)), name,
+                             is_formula=lambda line, index, name=name, top=top, left=left: book.is_formula(
+                                 name, top + line - 1, left + index))
         frames.append(frame)
         problems += found
     if not used:

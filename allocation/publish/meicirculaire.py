@@ -40,7 +40,8 @@ from allocation.publish.circular_tables import (
 from allocation.publish.dutch import dutch_constraint
 from allocation.publish.files import write_files
 from allocation.publish.ods import sheets_to_ods
-from allocation.publish.sheets import PrintLayout, Sheet, to_xlsx
+from allocation.publish.recompute import CellNames, KeyLayout, ParameterSheet, calculation_sheets
+from allocation.publish.sheets import Formula, PrintLayout, Ref, Sheet, to_xlsx
 from allocation.scenario.describe import describe_constraints
 from allocation.scenario.result import ScenarioResult, used_keys
 from allocation.scenario.schema import provenance_parts
@@ -121,35 +122,45 @@ def _header(sheet: Sheet, row: int, values: list) -> None:
 
 
 def _pot_sheet(sheet: Sheet, result: ScenarioResult, pot_id: str, table: pd.DataFrame | None = None) -> None:
+    """A pot as the circular prints it: the published whole euros (values), the totals as formulas."""
     table = pot_table(result, pot_id) if table is None else table
     year_columns = [c for c in table.columns if c.isdigit()]
     _header(sheet, 1, [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_province")] + year_columns
             + [_("mc_total")])
+    total_column = 5 + len(year_columns)
     for r, row in enumerate(table.itertuples(index=False), start=2):
         values = list(row)
         for c, value in enumerate(values, start=1):
             if value is pd.NA:
                 continue
-            cell = sheet.cell(row=r, column=c, value=int(value) if c > 4 or c == 2 else value)
+            if c == total_column:
+                value = Formula("SUM({0})", (Ref(r, 5, last=(r, total_column - 1)),), int(value))
+            elif c > 4 or c == 2:
+                value = int(value)
+            cell = sheet.cell(row=r, column=c, value=value)
             if c > 4:
                 cell.number_format = EURO_FORMAT
     last = len(table) + 2
     sheet.cell(row=last, column=3, value=_("mc_total")).bold = True
     for c, column in enumerate(year_columns + ["total"], start=5):
-        cell = sheet.cell(row=last, column=c, value=int(table[column].sum()))
+        total = Formula("SUM({0})", (Ref(2, c, last=(last - 1, c)),), int(table[column].sum()))
+        cell = sheet.cell(row=last, column=c, value=total)
         cell.number_format = EURO_FORMAT
         cell.bold = True
     sheet.freeze_header = True
     _autosize(sheet, {1: 9, 2: 8, 3: 30, 4: 16} | {c: 13 for c in range(5, 6 + len(year_columns))})
 
 
-def _keys_sheet(sheet: Sheet, result: ScenarioResult) -> None:
+def _keys_sheet(sheet: Sheet, result: ScenarioResult, cell_name: CellNames) -> KeyLayout:
+    """The keys on the key register: values, shares (``value / total``) and each pot's combined
+    share (the weighted sum of its keys' shares, the weights named on the parameters sheet)."""
     keys = used_keys(result.loaded)
     municipalities = result.municipalities
     names = [(sort_name(name), code) for name, code in zip(municipalities["gm_name"], municipalities["gm_code"])]
     order = sorted(range(len(municipalities)), key=names.__getitem__)
     municipalities = municipalities.iloc[order].reset_index(drop=True)
     codes = list(municipalities["gm_code"])
+    last = len(codes) + 2
     header = [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_province")]
     for key in keys:
         header += [_("mc_key_value", key=key.name, kind=kind_word(key.kind), unit=unit_word(key.unit)),
@@ -157,30 +168,42 @@ def _keys_sheet(sheet: Sheet, result: ScenarioResult) -> None:
     pot_ids = list(result.pots)
     header += [_("mc_combined_share", pot=pot_id) for pot_id in pot_ids]
     _header(sheet, 1, header)
-    columns = []
+    share_column: dict[str, int] = {}
+    columns: list[tuple[list, str]] = []  # per column: its cells from row 2 (a number or a formula), its format
     for key in keys:
-        values = key.values.reindex(codes).astype(float)
-        columns += [(values.to_numpy(), VALUE_FORMAT), ((values / key.values.sum()).to_numpy(), SHARE_FORMAT)]
+        values = key.values.reindex(codes).astype(float).to_numpy()
+        shares = values / values.sum()
+        value_column = 5 + len(columns)
+        share_column[key.name] = value_column + 1
+        columns.append(([float(v) for v in values], VALUE_FORMAT))
+        columns.append(([Formula("{0}/{1}", (Ref(r, value_column), Ref(last, value_column, fixed=True)), float(share))
+                         for r, share in enumerate(shares, start=2)], SHARE_FORMAT))
+    combined_column = {}
     for pot_id in pot_ids:
-        shares = result.key_shares[pot_id].set_index("gm_code")["combined_share"].reindex(codes)
-        columns.append((shares.to_numpy(), SHARE_FORMAT))
+        weights = sorted(result.scenario.pots[pot_id].key.weights)
+        template = "+".join(f"{cell_name('Gewicht', pot_id, name)}*{{{i}}}" for i, name in enumerate(weights))
+        shares = result.key_shares[pot_id].set_index("gm_code")["combined_share"].reindex(codes).to_numpy()
+        combined_column[pot_id] = 5 + len(columns)
+        columns.append(([Formula(template, tuple(Ref(r, share_column[name]) for name in weights), float(share))
+                         for r, share in enumerate(shares, start=2)], SHARE_FORMAT))
     for r, row in enumerate(municipalities[["gm_code", "gm_name", "province_name"]].itertuples(index=False), start=2):
         code, name, province = row
         sheet.cell(row=r, column=1, value=code)
         sheet.cell(row=r, column=2, value=municipality_number(code))
         sheet.cell(row=r, column=3, value=name)
         sheet.cell(row=r, column=4, value=province)
-        for c, (values, number_format) in enumerate(columns, start=5):
-            cell = sheet.cell(row=r, column=c, value=float(values[r - 2]))
+        for c, (cells, number_format) in enumerate(columns, start=5):
+            cell = sheet.cell(row=r, column=c, value=cells[r - 2])
             cell.number_format = number_format
-    last = len(codes) + 2
     sheet.cell(row=last, column=3, value=_("mc_total")).bold = True
-    for c, (values, number_format) in enumerate(columns, start=5):
-        cell = sheet.cell(row=last, column=c, value=float(values.sum()))
+    for c, (cells, number_format) in enumerate(columns, start=5):
+        total = sum(cell.value if isinstance(cell, Formula) else cell for cell in cells)
+        cell = sheet.cell(row=last, column=c, value=Formula("SUM({0})", (Ref(2, c, last=(last - 1, c)),), float(total)))
         cell.number_format = number_format
         cell.bold = True
     sheet.freeze_header = True
     _autosize(sheet, {1: 9, 2: 8, 3: 30, 4: 16} | {c: 18 for c in range(5, 5 + len(columns))})
+    layout = KeyLayout(sheet.title, codes, combined_column)
 
     # the predecessor-to-successor mapping used, per register
     row = last + 2
@@ -235,6 +258,7 @@ def _keys_sheet(sheet: Sheet, result: ScenarioResult) -> None:
             column=1,
             value=_("mc_no_mergers"),
         )
+    return layout
 
 
 def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None) -> list[list[str]]:
@@ -404,7 +428,7 @@ def _build_sheets(result: ScenarioResult, generated_on: dt.date, bands: pd.DataF
     """The workbook's sheets in memory, each with its print layout: a sheet per pot, the keys,
     the bound report and the sensitivity bands when there are any, the explanation.
     ``tables``: the pots' :func:`pot_table` when they are made already."""
-    names = {name: _(f"mc_sheet_{name}") for name in ("keys", "bounds", "bands", "notes")}
+    names = {name: _(f"mc_sheet_{name}") for name in ("keys", "params", "bounds", "bands", "notes")}
     taken = {name.lower() for name in names.values()}
     sheets = []
     for pot_id, pot in result.scenario.pots.items():
@@ -413,7 +437,12 @@ def _build_sheets(result: ScenarioResult, generated_on: dt.date, bands: pd.DataF
         sheet.layout = PrintLayout(f"{result.scenario.name}: {pot.label}", generated_on.isoformat())
         sheets.append(sheet)
     sheets.append(Sheet(names["keys"]))
-    _keys_sheet(sheets[-1], result)
+    cell_names = CellNames()
+    layout = _keys_sheet(sheets[-1], result, cell_names)
+    calculation_titles = {pot_id: _sheet_title(_("mc_sheet_calc", pot=pot_id), taken) for pot_id in result.pots}
+    parameters = ParameterSheet(Sheet(names["params"]), result, cell_names)
+    sheets += calculation_sheets(result, layout, parameters, calculation_titles)
+    sheets.append(parameters.sheet)
     bounds = bound_table(result)
     if not bounds.empty:
         sheets.append(Sheet(names["bounds"]))

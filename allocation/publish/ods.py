@@ -20,7 +20,7 @@ import io
 import zipfile
 
 from allocation.common.version import __version__
-from allocation.publish.sheets import Cell, PrintLayout, Sheet, generated_words, page_words
+from allocation.publish.sheets import Cell, Formula, PrintLayout, Ref, Sheet, generated_words, page_words
 
 __all__ = ["PrintLayout", "sheets_to_ods"]
 
@@ -41,6 +41,7 @@ NAMESPACES = {
     "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0",
     "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
     "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
+    "of": "urn:oasis:names:tc:opendocument:xmlns:of:1.2",  # the formulas' namespace (table:formula="of:=...")
 }
 MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
@@ -140,7 +141,7 @@ def _number_text(value: int | float) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-_CELL, _PARAGRAPH = _q("table:table-cell"), _q("text:p")
+_CELL, _PARAGRAPH, _FORMULA = _q("table:table-cell"), _q("text:p"), _q("table:formula")
 _STYLE, _TYPE, _VALUE, _BOOLEAN = (_q("table:style-name"), _q("office:value-type"), _q("office:value"),
                                    _q("office:boolean-value"))
 
@@ -151,6 +152,9 @@ def _write_cell(xf, cell: Cell | None, style: str | None) -> None:
         with xf.element(_CELL, attributes):
             return
     value = cell.value
+    if isinstance(value, Formula):  # the product's own formula (never user text), its value cached
+        attributes[_FORMULA] = value.ods()
+        value = value.value
     if isinstance(value, bool):
         attributes[_TYPE] = "boolean"
         attributes[_BOOLEAN] = "true" if value else "false"
@@ -208,6 +212,13 @@ def _content(sheets: list[Sheet], styles: _Styles) -> bytes:
         with xf.element(_q("office:body")), xf.element(_q("office:spreadsheet")):
             for sheet in sheets:
                 _table(xf, sheet, styles)
+            named = sorted((name, sheet.title, at) for sheet in sheets for name, at in sheet.names.items())
+            if named:
+                with xf.element(_q("table:named-expressions")):
+                    for name, title, (r, c) in named:
+                        place = Ref(r, c, title, fixed=True).ods()[1:-1]
+                        _emit(xf, ("table:named-range", _attributes(
+                            table__name=name, table__base_cell_address=place, table__cell_range_address=place)))
 
     return _document("office:document-content", body)
 

@@ -15,8 +15,10 @@ created and modified date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -46,9 +48,76 @@ class PrintLayout:
     date: str
 
 
+@functools.cache
+def column_letters(column: int) -> str:
+    """The letters of a column counted from 1: 1 -> A, 28 -> AB."""
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a cell (or to the range up to ``last``) on ``sheet`` (None: the formula's
+    own sheet), both counted from 1; ``fixed``: absolute (``$A$1``), as a range to rank in."""
+
+    row: int
+    column: int
+    sheet: str | None = None
+    last: tuple[int, int] | None = None
+    fixed: bool = False
+
+    def _cells(self) -> list[str]:
+        if not self.fixed and self.last is None:
+            return [f"{column_letters(self.column)}{self.row}"]
+        dollar = "$" if self.fixed else ""
+        ends = [(self.row, self.column)] + ([self.last] if self.last else [])
+        return [f"{dollar}{column_letters(c)}{dollar}{r}" for r, c in ends]
+
+    def xlsx(self) -> str:
+        prefix = "" if self.sheet is None else "'" + self.sheet.replace("'", "''") + "'!"
+        return prefix + ":".join(self._cells())
+
+    def ods(self) -> str:
+        prefix = "." if self.sheet is None else "$'" + self.sheet.replace("'", "''") + "'."
+        return "[" + prefix + (":.".join(self._cells())) + "]"
+
+
+#: A formula's own words: function names, numbers, operators, names of cells (letters, digits
+#: and ``_``) and ``{0}`` places for references; no text but the criterion ``"<"``, so no user text.
+_TEMPLATE = re.compile(r'(?:[A-Za-z0-9_.,()+\-*/<>=&{} ]|"<")*')
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula of the product's own (never user text) with the value the product computed,
+    cached in the file so a spreadsheet that does not recalculate shows the right number.
+
+    ``template`` is written in the spreadsheet's English function words with ``,`` between
+    arguments and ``{0}``, ``{1}`` ... for ``refs``; each writer puts its own syntax in
+    (xlsx ``'Blad'!A1``, ODS ``of:=[$'Blad'.A1]`` with ``;``). Names of cells
+    (:attr:`Sheet.names`) stand in the template as they are."""
+
+    template: str
+    refs: tuple[Ref, ...]
+    value: float | int | bool
+
+    def __post_init__(self) -> None:
+        if not _TEMPLATE.fullmatch(self.template):
+            raise ValueError(f"not a formula template of the product: {self.template!r}")
+
+    def xlsx(self) -> str:
+        return "=" + self.template.format(*(ref.xlsx() for ref in self.refs))
+
+    def ods(self) -> str:
+        return "of:=" + self.template.replace(",", ";").format(*(ref.ods() for ref in self.refs))
+
+
 @dataclass
 class Cell:
-    """One cell: a value (text, number, bool) and how it shows."""
+    """One cell: a value (text, number, bool, or a :class:`Formula` of the product's own) and how it shows."""
 
     value: object
     number_format: str | None = None
@@ -70,6 +139,7 @@ class Sheet:
     heights: dict[int, float] = field(default_factory=dict)
     freeze_header: bool = False
     layout: PrintLayout | None = None
+    names: dict[str, tuple[int, int]] = field(default_factory=dict)  # named cells: name -> (row, column)
 
     def cell(self, row: int, column: int, value: object = None) -> Cell:
         """The cell at (row, column), made with ``value`` (``value`` replaces the old one when given)."""
@@ -177,6 +247,9 @@ def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> 
 
     for sheet in sheets:
         worksheet = book.add_worksheet(sheet.title)
+        # our formulas use none of Excel's newer functions that XlsxWriter prefixes with "_xlfn." (its ~30
+        # regular expressions per formula were most of the time of writing a workbook): the text goes in as written
+        worksheet._prepare_formula = _as_written  # type: ignore[method-assign]
         for column, width in sorted(sheet.widths.items()):
             worksheet.set_column(column - 1, column - 1, width)
         for row, height in sorted(sheet.heights.items()):
@@ -186,6 +259,10 @@ def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> 
             if value is None or value == "":  # an empty text is an empty cell, as openpyxl wrote it
                 if style is not None:
                     worksheet.write_blank(r - 1, c - 1, None, style)
+            elif isinstance(value, Formula):
+                cached = value.value
+                worksheet.write_formula(r - 1, c - 1, value.xlsx(), style,
+                                        cached if isinstance(cached, bool) else _plain_number(cached))
             elif isinstance(value, bool):
                 worksheet.write_boolean(r - 1, c - 1, value, style)
             elif isinstance(value, (int, float)):
@@ -193,6 +270,8 @@ def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> 
             else:
                 worksheet.write_string(r - 1, c - 1, str(value), cell_format(cell.style, True) if is_risky(value)
                                        else style)
+        for name, (r, c) in sorted(sheet.names.items()):
+            book.define_name(name, "=" + Ref(r, c, sheet.title, fixed=True).xlsx())
         if sheet.freeze_header:
             worksheet.freeze_panes(1, 0)
         if sheet.layout is not None:
@@ -206,6 +285,16 @@ def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> 
             worksheet.set_footer(footer, {"margin": 0.25})
     book.close()
     return _fixed_zip(buffer.getvalue())
+
+
+def _as_written(formula: str, expand_future_functions: bool = False) -> str:
+    """A formula of ours as XlsxWriter stores it: without the leading ``=``."""
+    return formula[1:]
+
+
+def _plain_number(value: float | int) -> float | int:
+    """A cached number as the file writes it (a whole float as an integer: ``12.0`` -> ``12``)."""
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
 
 
 def _fixed_zip(content: bytes) -> bytes:
