@@ -60,7 +60,7 @@ def encode(state: LinkState) -> str:
     """The link parameter's value: ``v1.`` and the compressed JSON, URL-safe."""
     data = {"s": state.scenario, "h": state.scenario_hash, "e": state.plan.to_data(), "p": state.pot,
             "y": state.year, "v": state.view, "l": state.lang}
-    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     packed = base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
     return f"{VERSION}.{packed}"
 

@@ -150,8 +150,8 @@ class EditPlan:
         return data
 
     def to_json(self) -> str:
-        """Compact JSON with sorted keys: one text per plan (a cache key, a link's part)."""
-        return json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        """Compact JSON in a fixed order (a group spec in its own): one text per plan (a cache key, a link)."""
+        return json.dumps(self.to_data(), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> EditPlan:
