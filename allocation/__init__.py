@@ -48,7 +48,8 @@ _PUBLIC = {
     "export_files": ("allocation.publish.run_files", "export_files"),
     "build": ("allocation.scenario.build", "build"),
     **{name: ("allocation.scenario.edits", name) for name in (
-        "apply_edits", "changes", "remove_cross_pot", "remove_group", "set_band", "set_bound", "set_budget",
+        "CrossPotEdit", "EditPlan", "PotEdit", "apply_edits", "changes", "remove_cross_pot", "remove_group",
+        "set_band", "set_bound", "set_budget",
         "set_cross_pot", "set_group", "set_vast_bedrag", "set_weights", "set_year_value")},
     **{name: ("allocation.scenario.loading", name) for name in (
         "load_scenario", "parse_scenario", "scenario_data", "to_yaml")},
@@ -69,6 +70,9 @@ if TYPE_CHECKING:  # the names as static tools see them
     from allocation.publish.run_files import export_files
     from allocation.scenario.build import build
     from allocation.scenario.edits import (
+        CrossPotEdit,
+        EditPlan,
+        PotEdit,
         apply_edits,
         changes,
         remove_cross_pot,
@@ -114,6 +118,9 @@ __all__ = [
     "ScenarioResult",
     "__version__",
     "allocation_table",
+    "CrossPotEdit",
+    "EditPlan",
+    "PotEdit",
     "apply_edits",
     "build",
     "builtin_keys",

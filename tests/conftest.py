@@ -33,6 +33,14 @@ def _shipped_run(stem: str) -> ScenarioResult:
         return run_scenario(load_scenario(SCENARIOS / f"{stem}.yaml"))
 
 
+def plan_of(pots: dict, cross_pot: dict | None = None):
+    """An EditPlan written briefly: pot id -> the fields of its PotEdit; the CrossPotEdit's fields."""
+    from allocation.scenario.edits import CrossPotEdit, EditPlan, PotEdit
+
+    return EditPlan(pots={pot: PotEdit(**fields) for pot, fields in pots.items()},
+                    cross_pot=CrossPotEdit(**(cross_pot or {})))
+
+
 def shipped(stem: str) -> ScenarioResult:
     """The result of a shipped scenario, run once per test session; each caller gets its own copy."""
     return copy.deepcopy(_shipped_run(stem))

@@ -18,7 +18,8 @@ from allocation.faces.web import state
 from allocation.scenario import edits
 from allocation.scenario.build import build
 from allocation.scenario.loading import scenario_data
-from tests.conftest import ROOT, SCENARIOS
+from allocation.scenario.source import ScenarioSource
+from tests.conftest import ROOT, SCENARIOS, plan_of
 
 THREADS = 6
 
@@ -62,7 +63,7 @@ def served(scenario_id: str, weights: dict[str, float], pot: str):
     path = SCENARIOS / f"{scenario_id}.yaml"
     text = path.read_text(encoding="utf-8")
     edited_text, result, problems, rejected, _ = state.edited_run(
-        text, state.shipped_origin(path), scenario_id, (), json.dumps({pot: {"weights": weights}}, sort_keys=True))
+        ScenarioSource(text, state.shipped_origin(path), scenario_id), plan_of({pot: {"weights": weights}}).to_json())
     assert not problems and not rejected, (problems, rejected)
     assert edited_text is not None
     return result
@@ -79,7 +80,7 @@ def test_sessions_editing_the_same_scenario_at_once_each_see_only_their_own_edit
     scenario_id, pot = "kamerbrief-2021", "ondertussengroep"
     path = SCENARIOS / f"{scenario_id}.yaml"
     text = path.read_text(encoding="utf-8")
-    shipped_before = amounts(state.compute(text, state.shipped_origin(path), scenario_id, ())[0], pot)
+    shipped_before = amounts(state.compute(ScenarioSource(text, state.shipped_origin(path), scenario_id))[0], pot)
     weights = [{"inwoners": 1.0, "oppervlakte": 0.05 * (i + 1), "vast_bedrag": 0.01 * i} for i in range(THREADS)]
 
     got = at_once(lambda i: amounts(served(scenario_id, weights[i], pot), pot))
@@ -89,7 +90,8 @@ def test_sessions_editing_the_same_scenario_at_once_each_see_only_their_own_edit
     assert len({tuple(a) for a in got}) == THREADS  # six different scenarios, none answered for another
     # what every session shares is as shipped: the data the edits start from, and its run
     assert state.original_data(text) == scenario_data(text)
-    assert amounts(state.compute(text, state.shipped_origin(path), scenario_id, ())[0], pot) == shipped_before
+    shipped_after = amounts(state.compute(ScenarioSource(text, state.shipped_origin(path), scenario_id))[0], pot)
+    assert shipped_after == shipped_before
 
 
 def test_sessions_editing_a_scenario_with_a_reference_run_at_once_get_the_library_numbers():

@@ -16,7 +16,7 @@ from allocation.faces import views
 from allocation.scenario import edits
 from allocation.scenario.build import build
 from allocation.scenario.loading import scenario_data, to_yaml
-from tests.conftest import SCENARIOS, shipped
+from tests.conftest import SCENARIOS, plan_of, shipped
 
 # these tests assert the English wording of the library's messages and outputs
 pytestmark = pytest.mark.usefixtures("english")
@@ -98,22 +98,22 @@ def test_every_valid_edit_is_kept_when_one_is_not():
         "invoering": {"budget_eur": 10_000_000, "scale_years": False},  # the years add up to 9 mln: invalid
         "elip": {"weights": {"inwoners": 1.0}},  # valid
     }
-    kept, rejected = edits.apply_valid_edits(data, wanted, problems_of)
+    kept, rejected = edits.apply_valid_edits(data, plan_of(wanted), problems_of)
     assert list(rejected) == [("invoering", "budget")]
     assert "the years add up to € 9,000,000 but the budget is € 10,000,000" in rejected[("invoering", "budget")][0]
-    assert kept == edits.apply_edits(data, {"elip": wanted["elip"]})
+    assert kept == edits.apply_edits(data, plan_of({"elip": wanted["elip"]}))
 
 
 def test_edits_that_are_valid_together_are_kept_together():
     data = scenario_data((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
     wanted = {"invoering": {"budget_eur": 10_000_000, "scale_years": False, "years": {2021: 10_000_000}}}
-    kept, rejected = edits.apply_valid_edits(data, wanted, problems_of)
+    kept, rejected = edits.apply_valid_edits(data, plan_of(wanted), problems_of)
     assert rejected == {}
-    assert kept == edits.apply_edits(data, wanted)
+    assert kept == edits.apply_edits(data, plan_of(wanted))
 
 
 def test_the_units_of_an_edit():
-    units = edits.split_edits({"elip": {"budget_eur": 1, "years": {2021: 1}, "weights": {"a": 1}, "source": "s"},
-                               edits.CROSS_POT: {"caps": {}}})
-    assert [unit for unit, _ in units] == [("elip", "budget"), ("elip", "weights"), (edits.CROSS_POT, "caps")]
-    assert units[0][1] == {"elip": {"budget_eur": 1, "years": {2021: 1}, "source": "s"}}
+    units = edits.split_edits(plan_of(
+        {"elip": {"budget_eur": 1, "years": {2021: 1}, "weights": {"a": 1}, "source": "s"}}, {"caps": {0: None}}))
+    assert [unit for unit, _ in units] == [("elip", "budget"), ("elip", "weights"), edits.CROSS_POT_UNIT]
+    assert units[0][1] == plan_of({"elip": {"budget_eur": 1, "years": {2021: 1}, "source": "s"}})

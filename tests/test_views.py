@@ -13,7 +13,7 @@ from allocation.faces import views
 from allocation.scenario import edits
 from allocation.scenario.build import KeyUpload, build
 from allocation.scenario.loading import scenario_data
-from tests.conftest import SCENARIOS, shipped
+from tests.conftest import SCENARIOS, plan_of, shipped
 
 # these tests assert the English wording of the library's messages and outputs
 pytestmark = pytest.mark.usefixtures("english")
@@ -104,12 +104,12 @@ def test_unchanged_values_keep_their_provenance():
             "years": {2022: 2625000},
         }
     }
-    assert edits.apply_edits(data, same) == data
+    assert edits.apply_edits(data, plan_of(same)) == data
 
 
 def test_edited_year_value_is_labelled_and_the_rest_keep_their_source():
     data = scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = edits.apply_edits(data, {"ondertussengroep": {"years": {2021: 2.0}}})
+    edited = edits.apply_edits(data, plan_of({"ondertussengroep": {"years": {2021: 2.0}}}))
     years = edited["pots"]["ondertussengroep"]["years"]
     assert years["shares"][2021]["value"] == 2.0
     assert years["shares"][2021]["assumption"].startswith("Edited in the app: 2021 set to share 2")
@@ -122,7 +122,7 @@ def test_edited_year_value_is_labelled_and_the_rest_keep_their_source():
 
 def test_changing_a_weight_changes_the_amounts(baseline):
     data = scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = edits.apply_edits(data, {"elip": {"weights": {"migratieachtergrond": 0.5, "inwoners": 0.5}}})
+    edited = edits.apply_edits(data, plan_of({"elip": {"weights": {"migratieachtergrond": 0.5, "inwoners": 0.5}}}))
     result = build(edited, origin="edited", scenario_id="k")
     before = views.pot_year_table(baseline, "elip", 2022)["amount_eur"]
     after = views.pot_year_table(result, "elip", 2022)["amount_eur"]
@@ -132,7 +132,7 @@ def test_changing_a_weight_changes_the_amounts(baseline):
 
 def test_invalid_edit_gives_the_command_line_message():
     data = scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = edits.apply_edits(data, {"invoering": {"budget_eur": 10_000_000, "scale_years": False}})
+    edited = edits.apply_edits(data, plan_of({"invoering": {"budget_eur": 10_000_000, "scale_years": False}}))
     with pytest.raises(InputError) as edit_info:
         build(edited, origin="s.yaml", scenario_id="s")
     with pytest.raises(InputError) as cli_info:
@@ -143,7 +143,7 @@ def test_invalid_edit_gives_the_command_line_message():
 
 def test_budget_edit_scales_payment_years_in_euros_exactly():
     data = scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = edits.apply_edits(data, {"elip": {"budget_eur": 9_000_001}})
+    edited = edits.apply_edits(data, plan_of({"elip": {"budget_eur": 9_000_001}}))
     euros = edited["pots"]["elip"]["years"]["euros"]
     values = {year: entry["value"] for year, entry in euros.items()}
     assert sum(values.values()) == 9_000_001
@@ -156,14 +156,14 @@ def test_budget_edit_scales_payment_years_in_euros_exactly():
 
 def test_years_that_already_match_the_new_budget_are_not_rescaled():
     data = scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = edits.apply_edits(data, {"invoering": {"budget_eur": 10_000_000, "years": {2021: 10_000_000}}})
+    edited = edits.apply_edits(data, plan_of({"invoering": {"budget_eur": 10_000_000, "years": {2021: 10_000_000}}}))
     assert edited["pots"]["invoering"]["years"]["euros"][2021]["value"] == 10_000_000
     build(edited, origin="edited", scenario_id="k")
 
 
 def test_infeasible_vast_bedrag_edit_is_explained_in_euros():
     data = scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = edits.apply_edits(data, {"invoering": {"vast_bedrag_eur": 30_000}})
+    edited = edits.apply_edits(data, plan_of({"invoering": {"vast_bedrag_eur": 30_000}}))
     with pytest.raises(InputError) as info:
         build(edited, origin="s.yaml", scenario_id="s")
     assert any(
@@ -187,7 +187,7 @@ def fictitious_counts() -> bytes:
 
 def test_uploaded_key_is_declared_in_the_scenario_and_usable():
     data = scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = edits.apply_edits(data, {"elip": {"weights": {"elip_duo": 1}}})
+    edited = edits.apply_edits(data, plan_of({"elip": {"weights": {"elip_duo": 1}}}))
     result = build(edited, origin="edited", scenario_id="k", uploads=(upload(fictitious_counts()),))
     table = views.pot_year_table(result, "elip", 2022).set_index("gm_code")
     assert table.loc["GM0363", "amount_eur"] == round(2_625_000 * 50 / (351 + 50))
@@ -233,8 +233,8 @@ def test_uploaded_key_cannot_replace_a_built_in_key():
 def test_changes_list_every_edited_number_once():
     data = scenario_data(BASELINE.read_text(encoding="utf-8"))
     edited = edits.apply_edits(
-        data, {"elip": {"budget_eur": 9_000_001, "weights": {"migratieachtergrond": 1, "inwoners": 1}}}
-    )
+        data, plan_of({"elip": {"budget_eur": 9_000_001, "weights": {"migratieachtergrond": 1, "inwoners": 1}}}
+    ))
     assert edits.changes(data, edited) == [
         "pots.elip.budget.amount_eur: 9,000,000 -> 9,000,001",
         "pots.elip.years.euros.2021: 2,886,000 -> 2,886,001",
@@ -269,7 +269,7 @@ def test_scaled_profile_adds_up_exactly_and_keeps_the_proportions(values, total)
                                st.floats(0.01, 100), min_size=1, max_size=4))
 def test_any_positive_weights_give_exact_totals_and_a_labelled_key(weights):
     data = scenario_data(BASELINE.read_text(encoding="utf-8"))
-    edited = edits.apply_edits(data, {"elip": {"weights": weights}})
+    edited = edits.apply_edits(data, plan_of({"elip": {"weights": weights}}))
     result = build(edited, origin="edited", scenario_id="k")
     for row in views.year_phasing(result).itertuples(index=False):
         table = views.pot_year_table(result, row.pot, row.year)
@@ -289,7 +289,7 @@ DRENTHE = {"name": "Drenthe", "province": "PV22", "min_share": 0.05}
 
 def test_added_group_is_labelled_as_an_assumption_made_in_the_app_and_binds(baseline):
     data = baseline_data()
-    edited = edits.apply_edits(data, {"elip": {"new_groups": [DRENTHE]}})
+    edited = edits.apply_edits(data, plan_of({"elip": {"new_groups": [DRENTHE]}}))
     assert "constraints" not in data["pots"]["elip"]  # the input is not changed
     [group] = edited["pots"]["elip"]["constraints"]["groups"]
     assert group["assumption"] == "Edited in the app: group Drenthe added: province PV22: at least 5.00% of the pot."
@@ -310,10 +310,10 @@ def test_added_group_with_a_source_keeps_that_source():
 def test_edited_group_keeps_its_years_and_says_what_it_was():
     data = edits.set_group(baseline_data(), "elip", None, DRENTHE, source="original (test)")
     data["pots"]["elip"]["constraints"]["groups"][0]["years"] = [2022]
-    same = edits.apply_edits(data, {"elip": {"groups": {0: dict(DRENTHE)}}})
+    same = edits.apply_edits(data, plan_of({"elip": {"groups": {0: dict(DRENTHE)}}}))
     assert same == data  # unchanged: the provenance stays
-    edited = edits.apply_edits(data, {"elip": {"groups": {0: {"name": "Small", "size_class": "< 5.000",
-                                                               "max_eur": 10_000.0}}}})
+    edited = edits.apply_edits(data, plan_of({"elip": {"groups": {0: {"name": "Small", "size_class": "< 5.000",
+                                                               "max_eur": 10_000.0}}}}))
     group = edited["pots"]["elip"]["constraints"]["groups"][0]
     assert group["years"] == [2022] and group["max_eur"] == 10_000 and isinstance(group["max_eur"], int)
     assert "province" not in group and "min_share" not in group
@@ -325,7 +325,7 @@ def test_edited_group_keeps_its_years_and_says_what_it_was():
 
 def test_removed_group_restores_the_amounts(baseline):
     data = edits.set_group(baseline_data(), "elip", None, DRENTHE)
-    removed = edits.apply_edits(data, {"elip": {"groups": {0: None}}})
+    removed = edits.apply_edits(data, plan_of({"elip": {"groups": {0: None}}}))
     assert "constraints" not in removed["pots"]["elip"]
     result = build(removed, origin="edited", scenario_id="k")
     assert result.allocation["amount_eur"].tolist() == baseline.allocation["amount_eur"].tolist()
@@ -335,8 +335,8 @@ def test_removed_group_restores_the_amounts(baseline):
 
 def test_infeasible_group_edit_is_explained_in_euros():
     data = scenario_data((SCENARIOS / "kamerbrief-2021-floor.yaml").read_text(encoding="utf-8"))
-    edited = edits.apply_edits(data, {"elip": {"new_groups": [{"name": "Zeeland", "province": "PV29",
-                                                               "min_share": 0.9}]}})
+    edited = edits.apply_edits(data, plan_of({"elip": {"new_groups": [{"name": "Zeeland", "province": "PV29",
+                                                               "min_share": 0.9}]}}))
     with pytest.raises(InputError) as raised:
         build(edited, origin="floor.yaml", scenario_id="floor")
     assert raised.value.problems[0] == (
@@ -368,8 +368,8 @@ def test_group_choices_come_from_the_data(baseline):
 
 def test_added_cross_pot_cap_binds_and_is_labelled(baseline):
     data = baseline_data()
-    edited = edits.apply_edits(data, {edits.CROSS_POT: {"new_caps": [(["ondertussengroep", "elip"],
-                                                                      "eur_per_inhabitant", 0.5)]}})
+    edited = edits.apply_edits(data, plan_of({}, {"new_caps": [(["ondertussengroep", "elip"],
+                                                                      "eur_per_inhabitant", 0.5)]}))
     assert edited["cross_pot"] == [{
         "pots": ["ondertussengroep", "elip"], "eur_per_inhabitant": 0.5,
         "assumption": "Edited in the app: cross-pot cap added: at most € 0.50 per inhabitant per municipality "
@@ -388,13 +388,13 @@ def test_edited_cross_pot_cap_keeps_every_pot_and_can_be_removed():
     data["cross_pot"] = [{"eur": 100_000, "source": "original (test)"}]
     pots = list(data["pots"])
     assert edits.set_cross_pot(data, 0, pots, "eur", 100_000) == data  # every pot chosen: unchanged
-    edited = edits.apply_edits(data, {edits.CROSS_POT: {"caps": {0: (pots, "eur", 200_000.0)}, "source": ""}})
+    edited = edits.apply_edits(data, plan_of({}, {"caps": {0: (pots, "eur", 200_000.0)}, "source": ""}))
     assert edited["cross_pot"] == [{"eur": 200_000.0, "assumption":
         "Edited in the app: cross-pot cap set to at most € 200,000 per municipality per year for all pots "
         "together (was at most € 100,000 per municipality per year for all pots together). "
         "Before the edit: original (test)"}]
     build(edited, origin="edited", scenario_id="k")
-    assert "cross_pot" not in edits.apply_edits(data, {edits.CROSS_POT: {"caps": {0: None}}})
+    assert "cross_pot" not in edits.apply_edits(data, plan_of({}, {"caps": {0: None}}))
 
 
 def test_cross_pot_cap_without_pots_is_refused_with_the_fix():

@@ -17,15 +17,16 @@ from allocation.faces.web.inputs import number_field
 from allocation.faces.web.labels import key_label, pot_year_title
 from allocation.faces.web.page import Page
 from allocation.scenario.sensitivity import run_draws, spread_spec
+from allocation.scenario.source import ScenarioSource
 
 #: this view's ASSUMPTION for a key without a spread in the scenario (said on the page)
 DEFAULT_SPREAD = {"proxy": 0.25, "real": 0.02, "assumption": 0.25}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def bands_of(entry: tuple, spreads: tuple, profile_sd: float, draws: int, seed: int):
+def bands_of(source: ScenarioSource, spreads: tuple, profile_sd: float, draws: int, seed: int):
     """(band table, summary, problems) of the scenario as shown under the given spreads."""
-    result, problems = state.compute(*entry)
+    result, problems = state.compute(source)
     if result is None:
         return None, "", problems
     try:
@@ -58,7 +59,7 @@ def certainty_page(page: Page) -> None:
                             int(block.draws if block else 1000), whole=True, minimum=100, maximum=10_000)
     st.caption(lang("spread_assumption", proxy=lang.n.pct(25, 0), real=lang.n.pct(2, 0)))
     with st.spinner(lang("drawing")):
-        bands, summary, problems = bands_of(page.entry, tuple(spreads), float(profile), int(draws),
+        bands, summary, problems = bands_of(page.source, tuple(spreads), float(profile), int(draws),
                                             int(block.seed if block else 20210428))
     if problems:
         show_problems(problems, lang("draws_cannot"))

@@ -25,27 +25,28 @@ from allocation.faces.web.page import Page
 from allocation.publish.brief import brief_files
 from allocation.publish.fit import fit_files
 from allocation.publish.mutaties import mutaties_files
+from allocation.scenario.source import ScenarioSource
 
 EDITED, ORIGIN = "edited", "origin"
 BAND_COLOURS = ["#1a9641", "#a6d96a", "#bdbdbd", "#fdae61", "#d7191c"]
 LEVELS = ["pot_year", "pot", "all"]
 
 
-def compare_entries(page: Page) -> dict[str, tuple]:
+def compare_entries(page: Page) -> dict[str, ScenarioSource]:
     """The scenarios one can compare: the edited one, the one it started from, the shipped
-    ones and uploaded ones (name -> (text, origin, id, uploads))."""
-    entries: dict[str, tuple] = {}
+    ones and uploaded ones (name -> source)."""
+    entries: dict[str, ScenarioSource] = {}
     if page.edited:
-        entries[EDITED] = page.entry
-    entries[ORIGIN] = page.origin_entry
+        entries[EDITED] = page.source
+    entries[ORIGIN] = page.origin_source
     for name, path in state.shipped().items():
         text = path.read_text(encoding="utf-8")
-        if text != page.origin_entry[0]:
-            entries[name] = (text, state.shipped_origin(path), name, ())
+        if text != page.origin_source.text:
+            entries[name] = ScenarioSource(text, state.shipped_origin(path), name)
     for upload in st.session_state.get("compare_uploads") or []:
         try:
-            entries[f"upload:{upload.name}"] = (upload.getvalue().decode("utf-8-sig"), upload.name,
-                                                Path(upload.name).stem, ())
+            entries[f"upload:{upload.name}"] = ScenarioSource(upload.getvalue().decode("utf-8-sig"), upload.name,
+                                                              Path(upload.name).stem)
         except UnicodeDecodeError:
             st.error(page.lang("not_utf8", name=upload.name))
     return entries
@@ -53,15 +54,15 @@ def compare_entries(page: Page) -> dict[str, tuple]:
 
 def entry_name(lang: Lang, page: Page, name: str) -> str:
     if name == EDITED:
-        return lang("compare_edited", id=page.entry[2])
+        return lang("compare_edited", id=page.source.scenario_id)
     if name == ORIGIN:
-        return lang("compare_origin", id=page.origin_entry[2])
+        return lang("compare_origin", id=page.origin_source.scenario_id)
     if name.startswith("upload:"):
         return lang("compare_uploaded", name=name.split(":", 1)[1])
     return name
 
 
-def compare_selection(page: Page, widgets: bool) -> tuple[tuple, int, list[str]]:
+def compare_selection(page: Page, widgets: bool) -> tuple[tuple[ScenarioSource, ...], int, list[str]]:
     """(scenario entries, baseline index, names) chosen in the Compare view (its widgets
     shown when ``widgets``; elsewhere the last choice, or the default, is used). The default:
     with edits, the scenario it started from (baseline) against the edited one; without,
@@ -229,7 +230,7 @@ def show_problems(problems: list[str], heading: str) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys: tuple[str, ...],
+def negotiation_of(reference_entry: ScenarioSource, scenario_entry: ScenarioSource, pot: str, keys: tuple[str, ...],
                    year: int | None = None):
     """(guarantee table, decomposition, compromise frontier, least max loss, compromise YAML, year, problems)."""
     (reference, scenario), problems = state.results_of((reference_entry, scenario_entry))
@@ -249,7 +250,7 @@ def negotiation_of(reference_entry: tuple, scenario_entry: tuple, pot: str, keys
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def brief_of(reference_entry: tuple, scenario_entry: tuple) -> bytes:
+def brief_of(reference_entry: ScenarioSource, scenario_entry: ScenarioSource) -> bytes:
     """The brief (PDF) of the scenario against the reference, all shared pots and years, at the
     default guarantee and compromise level (:mod:`allocation.publish.brief`)."""
     (reference, scenario), problems = state.results_of((reference_entry, scenario_entry))
@@ -335,9 +336,9 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def mutaties_of(entry: tuple, content: bytes, filename: str, pot: str | None):
+def mutaties_of(source: ScenarioSource, content: bytes, filename: str, pot: str | None):
     """(mutaties, problems) of the scenario as shown against an uploaded published table."""
-    result, problems = state.compute(*entry)
+    result, problems = state.compute(source)
     if result is None:
         return None, problems
     try:
@@ -360,7 +361,7 @@ def mutaties_panel(page: Page) -> None:
         labels = {p: page.result.scenario.pots[p].label for p in pots}
         pot = st.selectbox(lang("mutaties_pot"), [None] + pots, key="published_pot",
                            format_func=lambda p: lang("from_the_file") if p is None else labels[p])
-    found, problems = mutaties_of(page.entry, upload.getvalue(), upload.name, pot)
+    found, problems = mutaties_of(page.source, upload.getvalue(), upload.name, pot)
     if problems:
         show_problems(problems, lang("mutaties_cannot"))
     else:
@@ -397,7 +398,7 @@ def fit_of(content: bytes, filename: str, pot: str | None, vast: bool):
 
 def open_scenario(text: str, origin: str, scenario_id: str, uploads: tuple) -> None:
     """Make a scenario the one shown (a button's callback: runs before the page is drawn again)."""
-    st.session_state["_opened"] = (text, origin, scenario_id, uploads)
+    st.session_state["_opened"] = ScenarioSource(text, origin, scenario_id, uploads)
     st.session_state["source"] = "opened"
 
 

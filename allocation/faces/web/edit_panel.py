@@ -1,9 +1,11 @@
 """Layer 6 (faces): the sidebar editors of the pot chosen in the view, and the edits they make.
 
-The edits of every pot live in session state (so switching pots keeps them); each rerun
-reads the widgets of the chosen pot into them. The edits are applied by
+The edits of a scenario are one :class:`~allocation.scenario.edits.EditPlan` in session state
+(so switching pots keeps them); each rerun reads the widgets of the chosen pot into a new
+:class:`~allocation.scenario.edits.PotEdit` of it. The plan is applied by
 :mod:`allocation.scenario.edits`; a unit that makes the scenario invalid is left out and its
-messages are written under its field (:func:`mark_rejected`).
+messages are written under its field (:func:`mark_rejected`). A plan opened from a link starts
+the fields at its values.
 """
 
 from __future__ import annotations
@@ -16,41 +18,50 @@ from allocation.faces.web.inputs import REGISTRY, forget, number_field
 from allocation.faces.web.labels import Lang, key_label
 from allocation.faces.web.numbers import money_in_text
 from allocation.scenario import edits as scenario_edits
+from allocation.scenario.edits import CrossPotEdit, EditPlan, PotEdit
+from allocation.scenario.edits.plan import group_spec, spec_dict
 
 EDIT_PREFIX = "e_"
+#: session-state key of the edit plans: scenario key -> EditPlan
+PLANS = "edits"
 
 
-def edit_panel(lang: Lang, base, pot_id: str, scenario_key: str) -> tuple[dict, dict]:
-    """(edits of every pot, {(pot, unit): container for its messages})."""
-    all_edits = st.session_state.setdefault("edits", {})
-    edits = all_edits.setdefault(scenario_key, {})
+def plans() -> dict[str, EditPlan]:
+    return st.session_state.setdefault(PLANS, {})
+
+
+def edit_panel(lang: Lang, base, pot_id: str, scenario_key: str) -> tuple[EditPlan, dict]:
+    """(the scenario's edits, {(pot or None for the cross-pot caps, unit): container for its messages})."""
     side = st.sidebar
     pot = base.scenario.pots[pot_id]
     side.header(lang("edit_header", pot=pot.label))
     side.caption(lang("edit_choose_pot"))
     if side.button(lang("edit_reset"), key="reset"):
-        edits.clear()
+        plans().pop(scenario_key, None)
         forget(EDIT_PREFIX)
-    change = edits.setdefault(pot_id, {})
+    plan = plans().get(scenario_key, EditPlan())
+    before = plan.pot(pot_id)
     prefix = f"{EDIT_PREFIX}{scenario_key}:{pot_id}"  # ":" cannot be in a pot id
     marks: dict = {}
-    _budget_fields(lang, pot, change, prefix)
+    found: dict = _budget_fields(lang, pot, before, prefix)
     marks[(pot_id, "budget")] = side.container()
     vast, _ = number_field(lang, side, lang("field_vast_bedrag"), f"{prefix}_vast",
-                           change.get("vast_bedrag_eur", pot.key.vast_bedrag_eur), whole=True,
-                           help=lang("help_vast_bedrag"))
-    change["vast_bedrag_eur"] = int(vast)
+                           before.vast_bedrag_eur if before.vast_bedrag_eur is not None else pot.key.vast_bedrag_eur,
+                           whole=True, help=lang("help_vast_bedrag"))
+    found["vast_bedrag_eur"] = int(vast)
     marks[(pot_id, "vast_bedrag")] = side.container()
-    _weight_fields(lang, base, pot_id, pot, change, prefix)
+    found["weights"] = _weight_fields(lang, base, pot_id, pot, before, prefix)
     marks[(pot_id, "weights")] = side.container()
-    _constraint_fields(lang, pot, change, prefix, marks, pot_id)
-    _group_fields(lang, base, pot, change, prefix)
+    found.update(_constraint_fields(lang, pot, before, prefix, marks, pot_id))
+    found.update(_group_fields(lang, base, pot, before, prefix))
     marks[(pot_id, "groups")] = side.container()
-    change["source"] = side.text_input(lang("field_source"), value=change.get("source", ""), key=f"{prefix}_source",
-                                       help=lang("help_source"))
-    _cross_pot_fields(lang, base, scenario_key, edits)
-    marks[(scenario_edits.CROSS_POT, "caps")] = side.container()
-    return edits, marks
+    found["source"] = side.text_input(lang("field_source"), value=before.source, key=f"{prefix}_source",
+                                      help=lang("help_source"))
+    plan = plan.with_pot(pot_id, PotEdit(**found))
+    plan = plan.with_cross_pot(_cross_pot_fields(lang, base, scenario_key, plan.cross_pot))
+    marks[scenario_edits.CROSS_POT_UNIT] = side.container()
+    plans()[scenario_key] = plan
+    return plan, marks
 
 
 def mark_rejected(lang: Lang, rejected: dict, marks: dict, base) -> list[str]:
@@ -58,7 +69,7 @@ def mark_rejected(lang: Lang, rejected: dict, marks: dict, base) -> list[str]:
     lines = []
     for (pot_id, unit), problems in rejected.items():
         where = lang(f"unit_{unit}")
-        if pot_id in base.scenario.pots:
+        if pot_id is not None and pot_id in base.scenario.pots:
             where = f"{where} ({base.scenario.pots[pot_id].label})"
         lines_of = "\n".join(f"- {money_in_text(p, lang.n)}" for p in problems)
         text = lang("edit_not_applied", what=where) + "\n\n" + lines_of
@@ -68,17 +79,18 @@ def mark_rejected(lang: Lang, rejected: dict, marks: dict, base) -> list[str]:
     return lines
 
 
-def _budget_fields(lang: Lang, pot, change: dict, prefix: str) -> None:
+def _budget_fields(lang: Lang, pot, before: PotEdit, prefix: str) -> dict:
+    """The budget, its scaling of the years and the payment years, as fields of a :class:`PotEdit`."""
     side = st.sidebar
-    years = change.setdefault("years", {})
+    years = dict(before.years)
     profile = pot.years.values()
     euros = pot.years.kind == "euros"
-    previous = change.get("budget_eur", pot.budget.amount_eur)
+    previous = before.budget_eur if before.budget_eur is not None else pot.budget.amount_eur
     budget, _ = number_field(lang, side, lang("field_budget"), f"{prefix}_budget", previous, whole=True)
-    change["budget_eur"] = int(budget)
+    found: dict = {"budget_eur": int(budget)}
     if euros:
-        scale = side.checkbox(lang("field_scale_years"), value=True, key=f"{prefix}_scale")
-        change["scale_years"] = scale
+        scale = side.checkbox(lang("field_scale_years"), value=before.scale_years, key=f"{prefix}_scale")
+        found["scale_years"] = scale
         if scale and budget != previous:
             current = {year: years.get(year, value) for year, value in profile.items()}
             for year, value in scenario_edits.scaled_profile(current, int(budget)).items():
@@ -89,36 +101,34 @@ def _budget_fields(lang: Lang, pot, change: dict, prefix: str) -> None:
     columns = side.columns(2)
     for index, (year, value) in enumerate(profile.items()):
         current = years.get(year, value)
-        found, _ = number_field(lang, columns[index % 2], str(year), f"{prefix}_y{year}", current, whole=euros)
-        years[year] = int(found) if euros else float(found)
+        value, _ = number_field(lang, columns[index % 2], str(year), f"{prefix}_y{year}", current, whole=euros)
+        years[year] = int(value) if euros else float(value)
+    found["years"] = years
+    return found
 
 
-def _weight_fields(lang: Lang, base, pot_id: str, pot, change: dict, prefix: str) -> None:
+def _weight_fields(lang: Lang, base, pot_id: str, pot, before: PotEdit, prefix: str) -> tuple | None:
+    """The key's relative weights (the scenario scales them to add up to 1)."""
     side = st.sidebar
     side.caption(lang("field_weights"))
-    weights = change.get("weights", dict(pot.key.weights))
-    new_weights = {}
+    weights = dict(before.weights) if before.weights is not None else dict(pot.key.weights)
+    typed = {}
     for name in sorted(base.loaded.keys):
         key = base.loaded.keys[name]
         label = f"{key_label(lang, key)} ({lang('kind_' + key.kind)})"
-        value, _ = number_field(
-            lang,
-            side,
-            label,
-            f"{prefix}_w_{name}",
-            float(weights.get(name, 0.0)),
-            maximum=1000,
-            help=lang("help_weight", name=name),
-        )
-        new_weights[name] = float(value)
-    if any(w > 0 for w in new_weights.values()):
-        change["weights"] = new_weights
-    else:
-        side.error(lang("weights_all_zero", pot=pot_id))
+        value, _ = number_field(lang, side, label, f"{prefix}_w_{name}", float(weights.get(name, 0.0)),
+                                maximum=1000, help=lang("help_weight", name=name))
+        typed[name] = float(value)
+    if any(w > 0 for w in typed.values()):
+        return tuple(typed.items())
+    side.error(lang("weights_all_zero", pot=pot_id))
+    return before.weights
 
 
-def _constraint_fields(lang: Lang, pot, change: dict, prefix: str, marks: dict, pot_id: str) -> None:
+def _constraint_fields(lang: Lang, pot, before: PotEdit, prefix: str, marks: dict, pot_id: str) -> dict:
+    """The minimum, maximum, year band and transition band as fields of a :class:`PotEdit`."""
     side = st.sidebar
+    found: dict = {}
     constraints = getattr(pot, "constraints", None)
     side.caption(lang("field_constraints"))
     for which in ("minimum", "maximum"):
@@ -126,7 +136,7 @@ def _constraint_fields(lang: Lang, pot, change: dict, prefix: str, marks: dict, 
         first = bounds[0] if bounds else None
         unit = "eur_per_inhabitant" if first is not None and first.eur is None else "eur"
         initial = None if first is None else (first.eur if unit == "eur" else first.eur_per_inhabitant)
-        current = change.get(which, (unit, initial))
+        current = getattr(before, which) or (unit, initial)
         label = lang(f"field_{which}_{unit}")
         if first is not None and first.years:
             label += lang("field_in_years", years=", ".join(map(str, first.years)))
@@ -140,23 +150,23 @@ def _constraint_fields(lang: Lang, pot, change: dict, prefix: str, marks: dict, 
             optional=True,
             help=lang("help_empty_is_none"),
         )
-        change[which] = (unit, value)
+        found[which] = (current[0], value)
         marks[(pot_id, which)] = side.container()
     bands = [("year_band", lang("field_year_band"))]
     if constraints is not None and constraints.transition is not None:
         bands.append(("transition", lang("field_transition")))
     for which, title in bands:
         band = getattr(constraints, which, None) if constraints is not None else None
-        current = change.get(
-            which, (band.max_decrease_pct, band.max_increase_pct) if band is not None else (None, None)
-        )
+        current = getattr(before, which) or (
+            (band.max_decrease_pct, band.max_increase_pct) if band is not None else (None, None))
         left, right = side.columns(2)
         decrease, _ = number_field(lang, left, f"{title}: {lang('field_max_less')}", f"{prefix}_{which}_dec",
                                    current[0], optional=True, help=lang("help_empty_is_none"))
         increase, _ = number_field(lang, right, f"{title}: {lang('field_max_more')}", f"{prefix}_{which}_inc",
                                    current[1], optional=True, help=lang("help_empty_is_none"))
-        change[which] = (decrease, increase)
+        found[which] = (decrease, increase)
         marks[(pot_id, which)] = side.container()
+    return found
 
 
 def _limit_fields(lang: Lang, label: str, key: str, spec: dict, side_: str):
@@ -182,8 +192,9 @@ def _limit_fields(lang: Lang, label: str, key: str, spec: dict, side_: str):
     return f"{side_}_{unit}", value
 
 
-def _group_editor(lang: Lang, base, spec: dict, key: str, choices: dict) -> dict | None:
-    """Widgets for one group limit; the edited spec, or None when ticked for removal."""
+def _group_editor(lang: Lang, base, spec: dict, key: str, choices: dict, removed: bool = False) -> dict | None:
+    """Widgets for one group limit (starting at ``spec``, ticked for removal when ``removed``);
+    the edited spec, or None when ticked for removal."""
     group_by = {"province": lang("group_province"), "veiligheidsregio": lang("group_veiligheidsregio"),
                 "size_class": lang("group_size_class"), "codes": lang("group_codes")}
     field = next((f for f in scenario_edits.GROUP_FIELDS if spec.get(f) is not None), "province")
@@ -211,16 +222,19 @@ def _group_editor(lang: Lang, base, spec: dict, key: str, choices: dict) -> dict
             edited[limit] = amount
     if spec.get("years"):
         st.caption(lang("group_years", years=", ".join(map(str, spec["years"]))))
+    if f"{key}_remove" not in st.session_state:
+        st.session_state[f"{key}_remove"] = removed
     removed = st.checkbox(lang("group_remove"), key=f"{key}_remove")
     return None if removed else edited
 
 
-def _group_fields(lang: Lang, base, pot, change: dict, prefix: str) -> None:
+def _group_fields(lang: Lang, base, pot, before: PotEdit, prefix: str) -> dict:
     """Add, edit and remove the pot's group limits (a group's total per payment year)."""
     groups = (pot.constraints.groups if getattr(pot, "constraints", None) is not None else []) or []
     choices = state.group_choices(str(base.scenario.key_register), lang.lang, base.municipalities)
-    edited = change.setdefault("groups", {})
-    added = change.setdefault("new_groups", [])
+    planned = dict(before.groups)
+    edited: dict[int, dict | None] = {}
+    added: list[dict | None] = [None if spec is None else spec_dict(spec) for spec in before.new_groups]
     count = len(groups) + sum(s is not None for s in added)
     with st.sidebar.expander(lang("groups_header", count=count)):
         st.caption(lang("groups_caption"))
@@ -233,19 +247,24 @@ def _group_fields(lang: Lang, base, pot, change: dict, prefix: str) -> None:
             spec = group.model_dump(
                 include={"name", *scenario_edits.GROUP_FIELDS, *scenario_edits.GROUP_LIMITS, "years"}, exclude_none=True
             )
-            edited[index] = _group_editor(lang, base, spec, f"{prefix}_g{index}", choices)
+            if planned.get(index) is not None:  # opened from a link: the edited group
+                spec = {**spec_dict(planned[index]), **({"years": spec["years"]} if "years" in spec else {})}
+            edited[index] = _group_editor(lang, base, spec, f"{prefix}_g{index}", choices,
+                                          removed=index in planned and planned[index] is None)
         for number, spec in enumerate(added):
             if spec is None:
                 continue
             st.markdown(f"**{lang('group_new', number=number + 1)}**")
             added[number] = _group_editor(lang, base, spec, f"{prefix}_new{number}", choices)
+    return {"groups": tuple((i, None if s is None else group_spec(s)) for i, s in edited.items()),
+            "new_groups": tuple(None if s is None else group_spec(s) for s in added)}
 
 
-def _cross_pot_fields(lang: Lang, base, scenario_key: str, edits: dict) -> None:
+def _cross_pot_fields(lang: Lang, base, scenario_key: str, before: CrossPotEdit) -> CrossPotEdit:
     """Add, edit and remove the scenario's cross-pot caps (several pots together)."""
-    change = edits.setdefault(scenario_edits.CROSS_POT, {})
-    edited = change.setdefault("caps", {})
-    added = change.setdefault("new_caps", [])
+    planned = dict(before.caps)
+    edited: dict[int, tuple | None] = {}
+    added: list[tuple | None] = list(before.new_caps)
     pots = list(base.scenario.pots)
     prefix = f"{EDIT_PREFIX}{scenario_key}::xpot"
     caps = base.scenario.cross_pot
@@ -253,7 +272,7 @@ def _cross_pot_fields(lang: Lang, base, scenario_key: str, edits: dict) -> None:
     with st.sidebar.expander(lang("caps_header", count=len(caps) + sum(c is not None for c in added))):
         st.caption(lang("caps_caption"))
 
-        def editor(key: str, chosen, unit: str, value):
+        def editor(key: str, chosen, unit: str, value, removed: bool = False):
             if f"{key}_pots" not in st.session_state:
                 st.session_state[f"{key}_pots"] = list(chosen) if chosen else pots
             selected = st.multiselect(lang("caps_pots"), pots, key=f"{key}_pots",
@@ -263,20 +282,24 @@ def _cross_pot_fields(lang: Lang, base, scenario_key: str, edits: dict) -> None:
             unit = st.selectbox(lang("caps_unit"), list(units), key=f"{key}_unit", format_func=units.get)
             amount, _ = number_field(lang, st, lang("caps_amount"), f"{key}_{unit}",
                                      float(value) if value is not None else 0.0)
+            if f"{key}_remove" not in st.session_state:
+                st.session_state[f"{key}_remove"] = removed
             if st.checkbox(lang("caps_remove"), key=f"{key}_remove"):
                 return None
-            return (selected, unit, amount)
+            return (tuple(selected), unit, amount)
 
         if st.button(lang("caps_add"), key=f"{prefix}_add"):
-            added.append((pots, "eur_per_inhabitant", views.cap_start(base)))  # does not bind yet
+            added.append((tuple(pots), "eur_per_inhabitant", views.cap_start(base)))  # does not bind yet
         for index, cap in enumerate(caps):
             unit = "eur" if cap.eur is not None else "eur_per_inhabitant"
             st.markdown(f"**{lang('caps_cap', number=index + 1)}**")
-            edited[index] = editor(f"{prefix}{index}", cap.pots, unit, getattr(cap, unit))
+            start = planned.get(index) or (cap.pots, unit, getattr(cap, unit))  # a link's edit first
+            edited[index] = editor(f"{prefix}{index}", *start, removed=index in planned and planned[index] is None)
         for number, cap in enumerate(added):
             if cap is None:
                 continue
             st.markdown(f"**{lang('caps_new', number=number + 1)}**")
             added[number] = editor(f"{prefix}_new{number}", *cap)
-        change["source"] = st.text_input(lang("field_source"), value=change.get("source", ""), key=f"{prefix}_source",
-                                         help=lang("help_source"))
+        source = st.text_input(lang("field_source"), value=before.source, key=f"{prefix}_source",
+                               help=lang("help_source"))
+    return CrossPotEdit(caps=tuple(edited.items()), new_caps=tuple(added), source=source)

@@ -15,6 +15,7 @@ from allocation.faces.web.charts import table
 from allocation.faces.web.compare_page import compare_selection, entry_name, show_problems
 from allocation.faces.web.page import Page
 from allocation.publish.run_files import export_names
+from allocation.scenario.source import ScenarioSource
 
 MIME = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -27,8 +28,8 @@ def _mime(name: str) -> str:
     return next((mime for suffix, mime in MIME.items() if name.endswith(suffix)), "application/octet-stream")
 
 
-def _export_file(entry: tuple, dutch: bool, name: str) -> bytes:
-    return state.export_bytes(entry, dutch, "both")[name]
+def _export_file(source: ScenarioSource, dutch: bool, name: str) -> bytes:
+    return state.export_bytes(source, dutch, "both")[name]
 
 
 def export_page(page: Page) -> None:
@@ -42,7 +43,7 @@ def export_page(page: Page) -> None:
         names = []
     for name in names:
         # built when clicked (deferred), from the cache when built before
-        st.download_button(lang("download", name=name), partial(_export_file, page.entry, dutch, name),
+        st.download_button(lang("download", name=name), partial(_export_file, page.source, dutch, name),
                            file_name=name, mime=_mime(name), key=f"dl_{name}", on_click="ignore")
     yaml_name = f"{result.loaded.scenario_id}.yaml"
     st.download_button(lang("download_yaml", name=yaml_name), views.edited_yaml(result), file_name=yaml_name,

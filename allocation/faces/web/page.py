@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from allocation.faces.web.labels import Lang
+from allocation.scenario.source import ScenarioSource
 
 
 @dataclass(frozen=True)
@@ -13,8 +14,8 @@ class Page:
     lang: Lang
     result: object  # ScenarioResult as shown (every valid edit applied)
     origin: object  # ScenarioResult the edits started from
-    entry: tuple  # (text, origin, scenario id, uploads) of the scenario as shown
-    origin_entry: tuple  # the same for the scenario it started from
+    source: ScenarioSource  # the scenario as shown
+    origin_source: ScenarioSource  # the scenario it started from
     pot_id: str
     year: int
     changes: list[str] = field(default_factory=list)  # the edits, one line each
@@ -22,4 +23,4 @@ class Page:
 
     @property
     def edited(self) -> bool:
-        return self.entry != self.origin_entry
+        return self.source != self.origin_source

@@ -6,7 +6,6 @@ compare with) is computed once.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import replace
@@ -23,50 +22,51 @@ from allocation.publish.comparison import comparison_files, negotiation_views
 from allocation.publish.run_files import export_files
 from allocation.scenario import edits as scenario_edits
 from allocation.scenario.build import KeyUpload, build
+from allocation.scenario.edits import EditPlan
 from allocation.scenario.loading import scenario_data, to_yaml
+from allocation.scenario.source import ScenarioSource
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIO_DIR = ROOT / "scenarios"
 STATIC_GEO = ROOT / "static" / "geo"  # copies of data/geo served to the browser (not in git)
-#: the suffix of an edited scenario's id, so downloads never carry the shipped file's name
-EDITED_SUFFIX = "-bewerkt"
 
 
 @st.cache_resource(show_spinner=False, max_entries=96)
-def compute(text: str, origin: str, scenario_id: str, uploads: tuple = ()):
+def compute(source: ScenarioSource):
     """(result, problems): the scenario run, or the command line's messages. Cached as a
     resource (not copied on each use): results are never changed by the app."""
     try:
-        keys = tuple(KeyUpload(*upload) for upload in uploads)
+        keys = tuple(KeyUpload(*upload) for upload in source.uploads)
         # files a scenario names (key files, reference scenarios) are looked up in scenarios/
-        return build(text, origin=origin, scenario_id=scenario_id, uploads=keys, base_dir=SCENARIO_DIR), []
+        return build(source.text, origin=source.origin, scenario_id=source.scenario_id, uploads=keys,
+                     base_dir=SCENARIO_DIR), []
     except InputError as exc:
         return None, exc.problems
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def edited_run(text: str, origin: str, scenario_id: str, uploads: tuple, edits_json: str, language: str = "nl"):
+def edited_run(source: ScenarioSource, plan_json: str, language: str = "nl"):
     """(edited text or None, result, problems, {unit: problems}, changes) with every valid edit;
     ``changes``: one line per edited value (for review).
 
-    ``edits_json``: the edits of :func:`allocation.scenario.edits.apply_edits` as JSON (so the
-    cache keys on their content). The edited scenario runs as ``<id>-bewerkt``, named
-    ``<name>, bewerkt`` with its changes in words in ``language`` (part of the cache key: the
-    sessions share the cache).
+    ``plan_json``: the :class:`~allocation.scenario.edits.EditPlan` as its JSON (so the cache
+    keys on its content). The edited scenario runs as ``<id>-bewerkt``, named ``<name>,
+    bewerkt`` with its changes in words in ``language`` (part of the cache key: the sessions
+    share the cache).
     """
-    original = original_data(text)
-    edits = _from_json(json.loads(edits_json))
-    _, edited_origin, edited_id, _ = edited_entry("", origin, scenario_id, uploads)
+    original = original_data(source.text)
+    plan = EditPlan.from_json(plan_json)
+    edited_source = source.edited("")
 
     def problems_of(data: dict) -> list[str]:
-        return compute(to_yaml(data), edited_origin, edited_id, uploads)[1]
+        return compute(replace(edited_source, text=to_yaml(data)))[1]
 
-    data, rejected = scenario_edits.apply_valid_edits(original, edits, problems_of)
+    data, rejected = scenario_edits.apply_valid_edits(original, plan, problems_of)
     if data == original:
-        result, problems = compute(text, origin, scenario_id, uploads)
+        result, problems = compute(source)
         return None, result, problems, rejected, []
     edited_text = to_yaml(scenario_edits.named_as_edited(original, data))  # named as edited in every output
-    result, problems = compute(edited_text, edited_origin, edited_id, uploads)
+    result, problems = compute(source.edited(edited_text))
     return edited_text, result, problems, rejected, scenario_edits.changes(original, data)
 
 
@@ -74,33 +74,6 @@ def edited_run(text: str, origin: str, scenario_id: str, uploads: tuple, edits_j
 def original_data(text: str) -> dict:
     """The scenario's data as read from its text, once per text (the edits copy it, never change it)."""
     return scenario_data(text)
-
-
-def edited_entry(edited_text: str, origin: str, scenario_id: str, uploads: tuple) -> tuple:
-    """(text, origin, id, uploads) of an edited scenario: named ``<origin> (bewerkt)`` in
-    messages and ``<id>-bewerkt`` in its files."""
-    return edited_text, f"{origin} (bewerkt)", f"{scenario_id}{EDITED_SUFFIX}", uploads
-
-
-def _from_json(edits: dict) -> dict:
-    """JSON keys are text: the years, group and cap indexes back to integers."""
-    out = {}
-    for pot_id, change in edits.items():
-        change = dict(change)
-        if "years" in change:
-            change["years"] = {int(year): value for year, value in change["years"].items()}
-        for key in ("groups", "caps"):
-            if key in change:
-                change[key] = {int(index): value for index, value in change[key].items()}
-        for key in ("minimum", "maximum", "year_band", "transition"):
-            if key in change:
-                change[key] = tuple(change[key])
-        if "caps" in change:
-            change["caps"] = {i: (tuple(c) if c is not None else None) for i, c in change["caps"].items()}
-        if "new_caps" in change:
-            change["new_caps"] = [tuple(c) if c is not None else None for c in change["new_caps"]]
-        out[pot_id] = change
-    return out
 
 
 @st.cache_resource(show_spinner=False)
@@ -157,9 +130,9 @@ def group_choices(key_register: str, language: str, _municipalities) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def export_bytes(entry: tuple, dutch: bool, workbook_format: str = "xlsx") -> dict[str, bytes]:
+def export_bytes(source: ScenarioSource, dutch: bool, workbook_format: str = "xlsx") -> dict[str, bytes]:
     """Every export file of a scenario by name (the scenario is valid: the page shows it)."""
-    result, _ = compute(*entry[:4])
+    result, _ = compute(source)
     return export_files(result, dutch=dutch, workbook_format=workbook_format)
 
 
@@ -172,22 +145,28 @@ def shipped_origin(path: Path) -> str:
     return os.path.relpath(path)
 
 
+def shipped_source(scenario_id: str) -> ScenarioSource:
+    """A shipped scenario as the app runs it (its text as in the folder now)."""
+    path = SCENARIO_DIR / f"{scenario_id}.yaml"
+    return ScenarioSource(path.read_text(encoding="utf-8"), shipped_origin(path), scenario_id)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
-def results_of(entries: tuple) -> tuple[list, list[str]]:
-    """(results, problems) for scenarios given as (text, origin, id, uploads[, label]) tuples."""
+def results_of(sources: tuple[ScenarioSource, ...]) -> tuple[list, list[str]]:
+    """(results, problems) for the scenarios (a source's label shown as its id)."""
     results, problems = [], []
-    for entry in entries:
-        result, more = compute(*entry[:4])
+    for source in sources:
+        result, more = compute(source)
         problems += more
-        if result is not None and len(entry) > 4:  # relabel without recomputing
-            result = replace(result, loaded=replace(result.loaded, scenario_id=entry[4]))
+        if result is not None and source.label is not None:  # relabel without recomputing
+            result = replace(result, loaded=replace(result.loaded, scenario_id=source.label))
         results.append(result)
     return results, problems
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def comparison_of(entries: tuple, baseline: int):
-    """(comparison, problems) for scenarios given as (text, origin, id, uploads[, label]) tuples."""
+def comparison_of(entries: tuple[ScenarioSource, ...], baseline: int):
+    """(comparison, problems) for the scenarios, ``baseline`` the index of the baseline."""
     results, problems = results_of(entries)
     if problems:
         return None, problems
@@ -198,7 +177,7 @@ def comparison_of(entries: tuple, baseline: int):
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def comparison_file_bytes(entries: tuple, baseline: int) -> dict[str, bytes]:
+def comparison_file_bytes(entries: tuple[ScenarioSource, ...], baseline: int) -> dict[str, bytes]:
     comparison, _ = comparison_of(entries, baseline)
     results, _ = results_of(entries)
     extra = negotiation_views(results[baseline], [r for i, r in enumerate(results) if i != baseline])

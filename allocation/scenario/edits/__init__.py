@@ -6,7 +6,7 @@ saying it was edited, with the value before the edit. Validate the result with
 :func:`allocation.scenario.build.build` or :func:`allocation.scenario.loading.parse_scenario`.
 """
 
-from allocation.scenario.edits.apply import CROSS_POT, apply_edits
+from allocation.scenario.edits.apply import apply_edits
 from allocation.scenario.edits.bounds import set_band, set_bound
 from allocation.scenario.edits.budget import (
     scale_years,
@@ -23,12 +23,16 @@ from allocation.scenario.edits.groups import (
     set_group,
 )
 from allocation.scenario.edits.key import set_vast_bedrag, set_weights
+from allocation.scenario.edits.plan import CrossPotEdit, EditPlan, PotEdit
 from allocation.scenario.edits.review import change_words, changes, named_as_edited
 from allocation.scenario.edits.user_keys import add_user_key
-from allocation.scenario.edits.valid import UNITS, apply_valid_edits, split_edits
+from allocation.scenario.edits.valid import CROSS_POT_UNIT, UNITS, apply_valid_edits, split_edits
 
 __all__ = [
-    "CROSS_POT",
+    "CROSS_POT_UNIT",
+    "CrossPotEdit",
+    "EditPlan",
+    "PotEdit",
     "EDITED",
     "GROUP_FIELDS",
     "GROUP_LIMITS",
