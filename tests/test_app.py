@@ -712,13 +712,70 @@ def test_the_compare_view_answers_the_three_negotiation_questions():
     at.toggle(key="negotiate").set_value(True).run()
     assert not at.exception and not at.error, errors(at)
     tables = [frame.value for frame in at.main.dataframe]
-    guarantee = next(t for t in tables if "top_up_eur" in t.columns)
+    guarantee = next(t for t in tables if "max_loss_pct" in t.columns and "top_up_eur" in t.columns)
     assert set(guarantee["max_loss_pct"]) == {0.0, 1.0, 2.0, 5.0, 10.0, 20.0}
     frontier = next(t.value for t in at.table if "Afstand (€)" in t.value.columns)  # a plain table: it wraps
     assert (frontier["Haalbaar"] == "ja").any()
     picked = at.selectbox(key="why_municipality")
     assert picked.options[0].split(": ")[-1].startswith("-€ ")  # the largest loser first
     assert at.download_button(key="dl_compromise")
+
+
+def negotiation_open(level: str | None = None) -> AppTest:
+    at = start("kamerbrief-2021")
+    view(at, "compare")
+    at.multiselect(key="compare_chosen_plain").set_value(["origin", "kamerbrief-2021-ingroei"]).run()
+    at.toggle(key="negotiate").set_value(True).run()
+    if level is not None:
+        at.text_input(key="compromise_pct").set_value(level).run()
+    assert not at.exception and not at.error, errors(at)
+    return at
+
+
+def test_the_guarantee_of_the_chosen_year_names_who_is_topped_up_and_who_pays_as_the_command_line():
+    from allocation.analysis.negotiation import guarantee_of
+    from tests.conftest import shipped
+
+    at = negotiation_open()
+    pot, year = at.selectbox(key="pot").value, at.selectbox(key="year").value
+    expected = guarantee_of(shipped("kamerbrief-2021"), shipped("kamerbrief-2021-ingroei"), 5.0).municipalities
+    expected = expected[(expected["pot"] == pot) & (expected["year"] == year)]
+    tables = [frame.value for frame in at.main.dataframe]
+    years = next(t for t in tables if "cap" in t.columns)
+    cost = years["top_up_eur"].iloc[list(years["year"]).index(str(year))]
+    assert cost == expected["top_up_eur"].sum() == expected["afroming_eur"].sum()  # budget-neutral
+    if cost:
+        topped = next(t for t in tables if "guaranteed_eur" in t.columns and "top_up_eur" in t.columns)
+        payers = next(t for t in tables if "afroming_eur" in t.columns)
+        topped, payers = topped.set_index("gm_code")["top_up_eur"], payers.set_index("gm_code")["afroming_eur"]
+        assert topped.to_dict() == expected[expected["top_up_eur"] > 0].set_index("gm_code")["top_up_eur"].to_dict()
+        assert payers.to_dict() == expected[expected["afroming_eur"] > 0].set_index("gm_code")["afroming_eur"].to_dict()
+    assert "None" not in " ".join(str(v) for v in years["cap"])  # costs nothing is said in words
+
+
+def test_any_compromise_level_typed_is_said_in_words_and_opens_as_the_edited_scenario_in_one_click():
+    at = negotiation_open("3,5")
+    said = " ".join(s.value for s in at.success).lower()
+    assert "3,50%" in said and ("inwoners" in said or "referentiesleutel" in said), said
+    assert "none" not in said
+    at.button(key="compromise_open").click().run()
+    assert not at.exception and not at.error, errors(at)
+    assert "bewerkt" in at.header[0].value
+    source = by_key(at.sidebar.text_input, f":{at.selectbox(key='pot').value}_source").value
+    assert "Compromissleutel" in source and "3,5" in source  # the edit carries its provenance
+    assert at.download_button(key="dl_compromise") is not None
+
+
+def test_euro_axes_read_dutch_amounts():
+    from allocation.faces.web.charts import euro_ticks
+    from allocation.faces.web.labels import Lang
+
+    values, texts = euro_ticks(Lang("nl"), -238_423, 0)
+    assert texts[0].startswith("-€ ") or texts[0].startswith("€ -"), texts
+    assert all("k" not in t and "M" not in t for t in texts)
+    assert "€ 100.000" in [t.replace("-", "") for t in texts] or "€ 50.000" in [t.replace("-", "") for t in texts]
+    values, texts = euro_ticks(Lang("nl"), 0, 1_200_000)
+    assert "€ 0,2 mln" in texts or "€ 0,5 mln" in texts, texts
 
 
 def test_the_zekerheid_view_shows_bands_that_follow_the_spread():

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from allocation.faces.web.export_page import export_page
 from allocation.faces.web.inputs import change_text, rewrite_for_language
 from allocation.faces.web.key_upload import key_uploads
 from allocation.faces.web.labels import LANGUAGES, Lang
-from allocation.faces.web.page import Page
+from allocation.faces.web.page import Page, scenario_key_of
 from allocation.faces.web.scenario_page import scenario_page
 
 VIEWS = ["allocation", "certainty", "scenario", "compare", "export"]
@@ -65,7 +64,7 @@ def main() -> None:
     pot_id, year = selection(lang, base, chooser)
     # the edits belong to the scenario's own text: an uploaded key (which adds user_keys to the
     # run's text) keeps them
-    scenario_key = f"{scenario_id}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
+    scenario_key = scenario_key_of(scenario_id, text)
     edits, marks = edit_panel(lang, base, pot_id, scenario_key)
     with st.spinner(lang("allocating")):
         edited_text, result, problems, rejected, changes = state.edited_run(text, origin, scenario_id, uploads,
