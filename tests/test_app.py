@@ -766,6 +766,22 @@ def test_any_compromise_level_typed_is_said_in_words_and_opens_as_the_edited_sce
     assert at.download_button(key="dl_compromise") is not None
 
 
+def test_why_a_municipality_loses_is_said_in_its_key_data_with_labelled_parts():
+    at = start("kamerbrief-2021")
+    choose(at, "ondertussengroep")
+    view(at, "compare")
+    at.multiselect(key="compare_chosen_plain").set_value(["origin", "kamerbrief-2021-ingroei"]).run()
+    at.toggle(key="negotiate").set_value(True).run()
+    at.selectbox(key="why_municipality").set_value("GM0363").run()
+    assert not at.exception and not at.error, errors(at)
+    said = " ".join(m.value for m in at.markdown)
+    assert "Amsterdam heeft" in said and "12,9% van" in said and "5,0% van" in said, said  # the key data, as in the register
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    waterfall = next(c for c in charts if c["data"][0]["type"] == "waterfall")
+    assert all(text.startswith(("-€ ", "€ ", "+€ ")) for text in waterfall["data"][0]["text"])  # value labels
+    assert waterfall["layout"]["height"] <= 300  # compact
+
+
 def test_euro_axes_read_dutch_amounts():
     from allocation.faces.web.charts import euro_ticks
     from allocation.faces.web.labels import Lang

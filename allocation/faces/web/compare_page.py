@@ -15,6 +15,7 @@ from allocation.analysis.compare import ALL, BANDS
 from allocation.analysis.compare_text import summary_text as comparison_summary
 from allocation.analysis.decompose import FACTORS as DECOMPOSITION_FACTORS
 from allocation.analysis.decompose import decompose
+from allocation.analysis.explain import key_shares
 from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT
 from allocation.analysis.negotiation import negotiate
 from allocation.common.errors import InputError
@@ -302,7 +303,7 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
     with compromise_tab:
         compromise_panel(page, found.compromises[0], scenario, comparison, reference_entry, names[baseline])
     with why:
-        why_panel(page, entries[baseline], other_entry, pot)
+        why_panel(page, entries[baseline], other_entry, pot, chosen_pot, scenario, comparison.baseline.label)
 
 
 def guarantee_tab(page: Page, found, pot: str, year: int | None, comparison) -> None:
@@ -467,8 +468,52 @@ def open_compromise(page: Page, reference_entry: tuple, reference_name: str, pot
         del st.session_state[name]
 
 
-def why_panel(page: Page, reference_entry: tuple, other_entry: tuple, pot: str) -> None:
-    """A municipality's difference split into its causes (value labels on each part)."""
+@st.cache_resource(show_spinner=False, max_entries=32)
+def key_shares_of(reference_entry: tuple, scenario_entry: tuple, pot: str, gm_code: str):
+    """The municipality's share under each key of both scenarios (:func:`key_shares`), or None."""
+    (reference, scenario), problems = state.results_of((reference_entry, scenario_entry))
+    if problems:
+        return None
+    try:
+        return key_shares(reference, scenario, pot, gm_code)
+    except InputError:
+        return None
+
+
+def key_shares_sentence(lang: Lang, page: Page, found, baseline: str, scenario: str) -> str:
+    """``Amsterdam heeft 12,9% van migratieachtergrond en 5,0% van inwoners ...`` (from :class:`KeyShares`)."""
+    keys = page.result.loaded.keys
+    shares = [lang("why_share_of", share=lang.n.pct(item.share * 100, 1),
+                   key=key_label(lang, keys[item.key]) if item.key in keys else item.key) for item in found.keys]
+    return lang("why_shares_sentence", name=found.gm_name, shares="; ".join(shares),
+                pot=comparison_pot_label(page, found.pot), baseline=baseline, scenario=scenario,
+                base=lang.n.pct(found.combined_base * 100, 2), other=lang.n.pct(found.combined_other * 100, 2))
+
+
+def key_shares_panel(page: Page, found, baseline: str, scenario: str) -> None:
+    """The key data under the key part: the share under each key (a compact chart) and a sentence."""
+    lang = page.lang
+    keys = page.result.loaded.keys
+    names = [key_label(lang, keys[item.key]) if item.key in keys else item.key for item in found.keys]
+    shares = [item.share * 100 for item in found.keys]
+    weights = [lang("why_weights", base=lang.n.pct(item.weight_base * 100, 0),
+                    other=lang.n.pct(item.weight_other * 100, 0)) for item in found.keys]
+    figure = go.Figure(go.Bar(x=shares, y=names, orientation="h", marker_color="#2c7bb6",
+                              text=[lang.n.pct(v, 1) for v in shares], textposition="outside", cliponaxis=False,
+                              customdata=[[w] for w in weights],
+                              hovertemplate="%{y}: %{text}<br>%{customdata[0]}<extra></extra>"))
+    figure.update_layout(height=60 + 40 * len(names), margin=dict(l=0, r=40, t=30, b=0),
+                         title=lang("why_shares_title", name=found.gm_name), separators=lang.n.separators)
+    figure.update_xaxes(ticksuffix="%", range=[0, max(shares + [0.1]) * 1.25])
+    figure.update_yaxes(autorange="reversed")
+    st.plotly_chart(figure, key="why_shares", config={"displaylogo": False})
+    st.markdown(key_shares_sentence(lang, page, found, baseline, scenario))
+
+
+def why_panel(page: Page, reference_entry: tuple, other_entry: tuple, pot: str, shares_pot: str,
+              scenario: str, baseline: str) -> None:
+    """A municipality's difference split into its causes (value labels on each part), and under
+    it the key data that drives the key part."""
     lang = page.lang
     parts = decomposition_of(reference_entry, other_entry)
     if parts is None:
@@ -486,6 +531,9 @@ def why_panel(page: Page, reference_entry: tuple, other_entry: tuple, pot: str) 
     shown = [(f, v) for f, v in zip(factors, values) if v != 0] or list(zip(factors, values))
     waterfall(lang, [f for f, _ in shown], [v for _, v in shown], labels[code], key="why_chart")
     st.caption(lang("why_caption"))
+    found = key_shares_of(reference_entry, other_entry, shares_pot, code)
+    if found is not None and found.keys:
+        key_shares_panel(page, found, baseline, scenario)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
