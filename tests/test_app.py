@@ -775,7 +775,8 @@ def test_why_a_municipality_loses_is_said_in_its_key_data_with_labelled_parts():
     at.selectbox(key="why_municipality").set_value("GM0363").run()
     assert not at.exception and not at.error, errors(at)
     said = " ".join(m.value for m in at.markdown)
-    assert "Amsterdam heeft" in said and "12,9% van" in said and "5,0% van" in said, said  # the key data, as in the register
+    # the key data, as in the register
+    assert "Amsterdam heeft" in said and "12,9% van" in said and "5,0% van" in said, said
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     waterfall = next(c for c in charts if c["data"][0]["type"] == "waterfall")
     assert all(text.startswith(("-€ ", "€ ", "+€ ")) for text in waterfall["data"][0]["text"])  # value labels
