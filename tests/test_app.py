@@ -142,6 +142,7 @@ def test_the_view_chooses_the_pot_the_sidebar_edits():
 def test_an_edit_shows_its_effect_against_the_scenario_it_started_from():
     at = start("kamerbrief-2021")
     choose(at, "elip", 2022)
+    at.checkbox(key="key_register").check().run()  # the strip's figures are on the 2021 key register
     before = at.main.dataframe[0].value.set_index("gm_code")["amount_eur"]
     type_in(at, ":elip_w_inwoners", "1")
     title = at.main.header[0].value
@@ -149,7 +150,10 @@ def test_an_edit_shows_its_effect_against_the_scenario_it_started_from():
     table = at.main.dataframe[0].value.set_index("gm_code")
     diff = table["amount_eur"] - before.reindex(table.index)
     assert (table["diff_eur"] == diff).all()  # the verschil column
+    assert list(at.main.dataframe[0].value["diff_eur"]) == sorted(diff)  # the largest loss first
     shown = metrics(at)
+    at.checkbox(key="key_register").uncheck().run()
+    assert metrics(at) == shown  # one register for the strip, whichever the table shows
     assert shown["Herverdeeld"][0] == "€ " + f"{int(diff.abs().sum() / 2):,}".replace(",", ".")
     losing = int(((diff * 100) < (-5 * before.reindex(table.index))).sum())
     assert shown["Gemeenten > 5% minder"][0] == str(losing)
@@ -781,6 +785,20 @@ def test_why_a_municipality_loses_is_said_in_its_key_data_with_labelled_parts():
     waterfall = next(c for c in charts if c["data"][0]["type"] == "waterfall")
     assert all(text.startswith(("-€ ", "€ ", "+€ ")) for text in waterfall["data"][0]["text"])  # value labels
     assert waterfall["layout"]["height"] <= 300  # compact
+
+
+def test_one_edit_has_one_herverdeeld_in_every_view_on_the_stated_register():
+    at = start("kamerbrief-2021")
+    choose(at, "elip", 2022)
+    type_in(at, ":elip_w_inwoners", "1")
+    allocation = metrics(at)
+    view(at, "compare")
+    at.radio(key="compare_level").set_value("pot_year").run()
+    assert not at.exception and not at.error, errors(at)
+    compared = metrics(at)
+    assert compared["Herverdeeld"][0] == allocation["Herverdeeld"][0]
+    assert compared["Grootste verlies"] == allocation["Grootste verlies"]
+    assert any("sleutelregister van 2021" in c.value for c in at.caption)  # the register is stated
 
 
 def test_euro_axes_read_dutch_amounts():

@@ -15,6 +15,7 @@ from allocation.analysis.compare import ALL, BANDS
 from allocation.analysis.compare_text import summary_text as comparison_summary
 from allocation.analysis.decompose import FACTORS as DECOMPOSITION_FACTORS
 from allocation.analysis.decompose import decompose
+from allocation.analysis.edit_effect import comparison_effect
 from allocation.analysis.explain import key_shares
 from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT
 from allocation.analysis.negotiation import negotiate
@@ -22,6 +23,7 @@ from allocation.common.errors import InputError
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.faces import views
 from allocation.faces.web import state
+from allocation.faces.web.allocation_page import loss_in_pct
 from allocation.faces.web.charts import bar, euro_axis, municipality_map, table, waterfall
 from allocation.faces.web.edit_panel import EDIT_PREFIX
 from allocation.faces.web.inputs import forget, number_field
@@ -153,17 +155,19 @@ def compare_page(page: Page) -> None:
     difference = int(totals["diff_eur"])
     metrics[1].metric(scenario, lang.n.eur(int(totals["other_eur"])),
                       delta=lang.n.delta_eur(difference) if difference else None)
-    metrics[2].metric(lang("metric_redistributed"), lang.n.eur(float(totals["redistributed_eur"])),
+    effect = comparison_effect(frame)  # the one "Herverdeeld" of the allocation view too
+    redistributed = effect.redistributed_eur
+    metrics[2].metric(lang("metric_redistributed"), lang.n.eur(redistributed, 0 if redistributed.is_integer() else 1),
                       help=lang("help_redistributed"))
-    loser = frame.sort_values(["diff_eur", "gm_code"], kind="stable").head(1)
-    if len(loser) and int(loser["diff_eur"].iloc[0]) < 0:
-        row = loser.iloc[0]
-        eur = lang.n.delta_eur(int(row["diff_eur"]))
-        pct = row["diff_pct"]
-        delta = eur if pct != pct else f"{lang.n.pct(float(pct), 1, signed=True)} ({eur})"
-        metrics[3].metric(lang("metric_largest_loss"), str(row["gm_name"]), delta=delta, help=str(row["gm_code"]))
+    loser = effect.largest_loss
+    if loser is not None:
+        eur = lang.n.delta_eur(loser.eur)
+        delta = eur if loser.pct is None else f"{lang.n.pct(loser.pct, 1, signed=True)} ({eur})"
+        metrics[3].metric(lang("metric_largest_loss"), loser.name, delta=delta, help=loser.code)
     else:
         metrics[3].metric(lang("metric_largest_loss"), lang("metric_nobody"))
+    loss_in_pct(lang, effect)
+    st.caption(lang("register_stated"))
     st.caption(lang("gini_line", base=lang.n.number(float(totals["gini_base"]), 3),
                     other=lang.n.number(float(totals["gini_other"]), 3)) + " " + lang("help_gini"))
     left, right = st.columns([1, 1], gap="medium")
