@@ -736,25 +736,38 @@ def negotiation_open(level: str | None = None) -> AppTest:
     return at
 
 
-def test_the_guarantee_of_the_chosen_year_names_who_is_topped_up_and_who_pays_as_the_command_line():
-    from allocation.analysis.negotiation import guarantee_of
-    from tests.conftest import shipped
+def test_the_guarantee_of_the_chosen_year_names_who_is_topped_up_and_who_pays_as_the_command_line(tmp_path):
+    import pandas as pd
 
-    at = negotiation_open()
-    pot, year = at.selectbox(key="pot").value, at.selectbox(key="year").value
-    expected = guarantee_of(shipped("kamerbrief-2021"), shipped("kamerbrief-2021-ingroei"), 5.0).municipalities
-    expected = expected[(expected["pot"] == pot) & (expected["year"] == year)]
+    from tests.test_cli import cli
+
+    done = cli("guarantee", str(SCENARIOS / "kamerbrief-2021.yaml"), str(SCENARIOS / "kamerbrief-2021-ingroei.yaml"),
+               "--out", str(tmp_path), "--max-loss-pct", "1")
+    assert done.returncode == 0, done.stderr
+    written = pd.read_csv(tmp_path / "guarantee-kamerbrief-2021-vs-kamerbrief-2021-ingroei-municipalities.csv")
+    expected = written[(written["pot"] == "ondertussengroep") & (written["year"] == 2022)]
+    at = start("kamerbrief-2021")
+    choose(at, "ondertussengroep", 2022)
+    view(at, "compare")
+    at.multiselect(key="compare_chosen_plain").set_value(["origin", "kamerbrief-2021-ingroei"]).run()
+    at.toggle(key="negotiate").set_value(True).run()
+    at.text_input(key="guarantee_pct").set_value("1").run()
+    assert not at.exception and not at.error, errors(at)
     tables = [frame.value for frame in at.main.dataframe]
-    years = next(t for t in tables if "cap" in t.columns)
-    cost = years["top_up_eur"].iloc[list(years["year"]).index(str(year))]
-    assert cost == expected["top_up_eur"].sum() == expected["afroming_eur"].sum()  # budget-neutral
-    if cost:
-        topped = next(t for t in tables if "guaranteed_eur" in t.columns and "top_up_eur" in t.columns)
-        payers = next(t for t in tables if "afroming_eur" in t.columns)
-        topped, payers = topped.set_index("gm_code")["top_up_eur"], payers.set_index("gm_code")["afroming_eur"]
-        assert topped.to_dict() == expected[expected["top_up_eur"] > 0].set_index("gm_code")["top_up_eur"].to_dict()
-        assert payers.to_dict() == expected[expected["afroming_eur"] > 0].set_index("gm_code")["afroming_eur"].to_dict()
-    assert "None" not in " ".join(str(v) for v in years["cap"])  # costs nothing is said in words
+    years = next(t for t in tables if "cap" in t.columns).set_index("year")
+    assert years.loc["2022", "top_up_eur"] == expected["top_up_eur"].sum() == expected["afroming_eur"].sum() > 0
+    assert years.loc["alle jaren", "top_up_eur"] > years.loc["2022", "top_up_eur"]  # over all years, too
+    topped = next(t for t in tables if "guaranteed_eur" in t.columns and "top_up_eur" in t.columns)
+    payers = next(t for t in tables if "afroming_eur" in t.columns)
+    assert topped.set_index("gm_code")["top_up_eur"].to_dict() == (
+        expected[expected["top_up_eur"] > 0].set_index("gm_code")["top_up_eur"].to_dict())
+    assert payers.set_index("gm_code")["afroming_eur"].to_dict() == (
+        expected[expected["afroming_eur"] > 0].set_index("gm_code")["afroming_eur"].to_dict())
+    assert list(topped["top_up_eur"]) == sorted(topped["top_up_eur"], reverse=True)  # the largest first
+    at.text_input(key="guarantee_pct").set_value("5").run()  # the ingroei keeps everyone within 5%
+    said = " ".join(s.value for s in at.success)
+    assert "kost niets" in said and "None" not in said  # said in words
+    assert "kost niets" in " ".join(next(t for t in (f.value for f in at.main.dataframe) if "cap" in t.columns)["cap"])
 
 
 def test_any_compromise_level_typed_is_said_in_words_and_opens_as_the_edited_scenario_in_one_click():
