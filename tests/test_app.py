@@ -837,6 +837,10 @@ def test_the_zekerheid_view_shows_bands_that_follow_the_spread():
     assert not at.exception and not at.error, errors(at)
     wide = at.main.dataframe[0].value["band_pct"].median()
     assert wide > narrow > 0
+    band_chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                      if json.loads(c.proto.spec)["data"][0]["type"] == "scatter")
+    ticks = band_chart["layout"]["xaxis"]["ticktext"]  # Dutch amounts, not plotly's 0.2M or 500k
+    assert all(t.startswith("€ ") and not t.endswith(("k", "M")) for t in ticks), ticks
 
 
 def test_an_edit_is_kept_when_a_key_file_is_uploaded_after_it():

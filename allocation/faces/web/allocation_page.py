@@ -12,7 +12,7 @@ from allocation.analysis.edit_effect import EditEffect, edit_effect
 from allocation.analysis.explain import explanation_text
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.faces import views
-from allocation.faces.web.charts import municipality_map, table
+from allocation.faces.web.charts import euro_axis, municipality_map, table
 from allocation.faces.web.labels import Lang, key_label, pot_year_title
 from allocation.faces.web.numbers import money_in_text
 from allocation.faces.web.page import Page
@@ -248,6 +248,7 @@ def phasing_figure(rows: tuple, language: str) -> go.Figure:
     figure.update_layout(barmode="group", height=320, margin=dict(l=0, r=0, t=10, b=0), separators=lang.n.separators,
                          yaxis_title=lang("col_amount"), xaxis_title=lang("col_year"),
                          legend_title_text=lang("col_pot"))
+    euro_axis(lang, figure, "y")
     return figure
 
 
