@@ -783,6 +783,23 @@ def test_any_compromise_level_typed_is_said_in_words_and_opens_as_the_edited_sce
     assert at.download_button(key="dl_compromise") is not None
 
 
+def test_a_compromise_against_another_shipped_reference_opens_on_that_reference_edited():
+    at = start("kamerbrief-2021")
+    choose(at, "elip")  # variant-inwoners has another ELIP key
+    view(at, "compare")
+    at.multiselect(key="compare_chosen_plain").set_value(["origin", "variant-inwoners"]).run()
+    at.selectbox(key="compare_baseline_plain").set_value("variant-inwoners").run()
+    at.toggle(key="negotiate").set_value(True).run()
+    at.text_input(key="compromise_pct").set_value("10").run()
+    assert not at.exception and not at.error, errors(at)
+    at.button(key="compromise_open").click().run()
+    assert not at.exception and not at.error, errors(at)
+    assert at.sidebar.selectbox(key="shipped").value == "variant-inwoners"  # the reference, edited
+    assert "bewerkt" in at.header[0].value
+    view(at, "compare")  # opens on the edited scenario against where it started
+    assert at.multiselect(key="compare_chosen_edited").value == ["origin", "edited"]
+
+
 def test_why_a_municipality_loses_is_said_in_its_key_data_with_labelled_parts():
     at = start("kamerbrief-2021")
     choose(at, "ondertussengroep")

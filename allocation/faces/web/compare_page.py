@@ -409,9 +409,10 @@ def compromise_panel(page: Page, compromise, scenario: str, comparison, referenc
         source = lang("compromise_source", level=level, reference=comparison.baseline.label, scenario=scenario,
                       pot=comparison_pot_label(page, pot), year=compromise.year)
         first, second = st.columns(2)
-        first.button(lang("compromise_open"), key="compromise_open", type="primary", on_click=open_compromise,
-                     args=(page, reference_entry, reference_name, pot, weights, int(compromise.point.vast_bedrag_eur),
-                           source), help=lang("help_compromise_open"))
+        if compromise.same_as != "reference":  # else there is nothing to edit: said in words above
+            first.button(lang("compromise_open"), key="compromise_open", type="primary", on_click=open_compromise,
+                         args=(page, reference_entry, reference_name, pot, weights,
+                               int(compromise.point.vast_bedrag_eur), source), help=lang("help_compromise_open"))
         second.download_button(lang("compromise_download"), compromise.scenario_yaml or "",
                                file_name=f"compromis-{pot}-{compromise.max_loss_pct:g}.yaml", key="dl_compromise")
     frontier = compromise.frontier
