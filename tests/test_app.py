@@ -781,6 +781,19 @@ def test_any_compromise_level_typed_is_said_in_words_and_opens_as_the_edited_sce
     source = by_key(at.sidebar.text_input, f":{at.selectbox(key='pot').value}_source").value
     assert "Compromissleutel" in source and "3,5" in source  # the edit carries its provenance
     assert at.download_button(key="dl_compromise") is not None
+    # the edited scenario allocates as the compromise scenario the library writes (the download)
+    from allocation.analysis.negotiation import compromise_of
+    from allocation.scenario.build import build
+    from tests.conftest import shipped
+
+    pot, year = at.selectbox(key="pot").value, at.selectbox(key="year").value
+    found = compromise_of(shipped("kamerbrief-2021"), shipped("kamerbrief-2021-ingroei"), pot, 3.5, year=year)
+    written = build(found.scenario_yaml, origin="compromis.yaml", scenario_id="compromis", base_dir=SCENARIOS)
+    view(at, "allocation")
+    at.checkbox(key="key_register").check().run()
+    shown = at.main.dataframe[0].value.set_index("gm_code")["amount_eur"]
+    rows = written.allocation[(written.allocation["pot"] == pot) & (written.allocation["year"] == year)]
+    assert shown.sort_index().to_dict() == rows.set_index("gm_code")["amount_eur"].sort_index().to_dict()
 
 
 def test_a_compromise_against_another_shipped_reference_opens_on_that_reference_edited():
