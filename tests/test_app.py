@@ -142,6 +142,7 @@ def test_the_view_chooses_the_pot_the_sidebar_edits():
 def test_an_edit_shows_its_effect_against_the_scenario_it_started_from():
     at = start("kamerbrief-2021")
     choose(at, "elip", 2022)
+    at.checkbox(key="key_register").check().run()  # the strip's figures are on the 2021 key register
     before = at.main.dataframe[0].value.set_index("gm_code")["amount_eur"]
     type_in(at, ":elip_w_inwoners", "1")
     title = at.main.header[0].value
@@ -149,7 +150,10 @@ def test_an_edit_shows_its_effect_against_the_scenario_it_started_from():
     table = at.main.dataframe[0].value.set_index("gm_code")
     diff = table["amount_eur"] - before.reindex(table.index)
     assert (table["diff_eur"] == diff).all()  # the verschil column
+    assert list(at.main.dataframe[0].value["diff_eur"]) == sorted(diff)  # the largest loss first
     shown = metrics(at)
+    at.checkbox(key="key_register").uncheck().run()
+    assert metrics(at) == shown  # one register for the strip, whichever the table shows
     assert shown["Herverdeeld"][0] == "€ " + f"{int(diff.abs().sum() / 2):,}".replace(",", ".")
     losing = int(((diff * 100) < (-5 * before.reindex(table.index))).sum())
     assert shown["Gemeenten > 5% minder"][0] == str(losing)
@@ -712,13 +716,144 @@ def test_the_compare_view_answers_the_three_negotiation_questions():
     at.toggle(key="negotiate").set_value(True).run()
     assert not at.exception and not at.error, errors(at)
     tables = [frame.value for frame in at.main.dataframe]
-    guarantee = next(t for t in tables if "top_up_eur" in t.columns)
+    guarantee = next(t for t in tables if "max_loss_pct" in t.columns and "top_up_eur" in t.columns)
     assert set(guarantee["max_loss_pct"]) == {0.0, 1.0, 2.0, 5.0, 10.0, 20.0}
     frontier = next(t.value for t in at.table if "Afstand (€)" in t.value.columns)  # a plain table: it wraps
     assert (frontier["Haalbaar"] == "ja").any()
     picked = at.selectbox(key="why_municipality")
     assert picked.options[0].split(": ")[-1].startswith("-€ ")  # the largest loser first
     assert at.download_button(key="dl_compromise")
+
+
+def negotiation_open(level: str | None = None) -> AppTest:
+    at = start("kamerbrief-2021")
+    view(at, "compare")
+    at.multiselect(key="compare_chosen_plain").set_value(["origin", "kamerbrief-2021-ingroei"]).run()
+    at.toggle(key="negotiate").set_value(True).run()
+    if level is not None:
+        at.text_input(key="compromise_pct").set_value(level).run()
+    assert not at.exception and not at.error, errors(at)
+    return at
+
+
+def test_the_guarantee_of_the_chosen_year_names_who_is_topped_up_and_who_pays_as_the_command_line(tmp_path):
+    import pandas as pd
+
+    from tests.test_cli import cli
+
+    done = cli("guarantee", str(SCENARIOS / "kamerbrief-2021.yaml"), str(SCENARIOS / "kamerbrief-2021-ingroei.yaml"),
+               "--out", str(tmp_path), "--max-loss-pct", "1")
+    assert done.returncode == 0, done.stderr
+    written = pd.read_csv(tmp_path / "guarantee-kamerbrief-2021-vs-kamerbrief-2021-ingroei-municipalities.csv")
+    expected = written[(written["pot"] == "ondertussengroep") & (written["year"] == 2022)]
+    at = start("kamerbrief-2021")
+    choose(at, "ondertussengroep", 2022)
+    view(at, "compare")
+    at.multiselect(key="compare_chosen_plain").set_value(["origin", "kamerbrief-2021-ingroei"]).run()
+    at.toggle(key="negotiate").set_value(True).run()
+    at.text_input(key="guarantee_pct").set_value("1").run()
+    assert not at.exception and not at.error, errors(at)
+    tables = [frame.value for frame in at.main.dataframe]
+    years = next(t for t in tables if "cap" in t.columns).set_index("year")
+    assert years.loc["2022", "top_up_eur"] == expected["top_up_eur"].sum() == expected["afroming_eur"].sum() > 0
+    assert years.loc["alle jaren", "top_up_eur"] > years.loc["2022", "top_up_eur"]  # over all years, too
+    topped = next(t for t in tables if "guaranteed_eur" in t.columns and "top_up_eur" in t.columns)
+    payers = next(t for t in tables if "afroming_eur" in t.columns)
+    assert topped.set_index("gm_code")["top_up_eur"].to_dict() == (
+        expected[expected["top_up_eur"] > 0].set_index("gm_code")["top_up_eur"].to_dict())
+    assert payers.set_index("gm_code")["afroming_eur"].to_dict() == (
+        expected[expected["afroming_eur"] > 0].set_index("gm_code")["afroming_eur"].to_dict())
+    assert list(topped["top_up_eur"]) == sorted(topped["top_up_eur"], reverse=True)  # the largest first
+    at.text_input(key="guarantee_pct").set_value("5").run()  # the ingroei keeps everyone within 5%
+    said = " ".join(s.value for s in at.success)
+    assert "kost niets" in said and "None" not in said  # said in words
+    assert "kost niets" in " ".join(next(t for t in (f.value for f in at.main.dataframe) if "cap" in t.columns)["cap"])
+
+
+def test_any_compromise_level_typed_is_said_in_words_and_opens_as_the_edited_scenario_in_one_click():
+    at = negotiation_open("3,5")
+    said = " ".join(s.value for s in at.success).lower()
+    assert "3,50%" in said and ("inwoners" in said or "referentiesleutel" in said), said
+    assert "none" not in said
+    at.button(key="compromise_open").click().run()
+    assert not at.exception and not at.error, errors(at)
+    assert "bewerkt" in at.header[0].value
+    source = by_key(at.sidebar.text_input, f":{at.selectbox(key='pot').value}_source").value
+    assert "Compromissleutel" in source and "3,5" in source  # the edit carries its provenance
+    assert at.download_button(key="dl_compromise") is not None
+    # the edited scenario allocates as the compromise scenario the library writes (the download)
+    from allocation.analysis.negotiation import compromise_of
+    from allocation.scenario.build import build
+    from tests.conftest import shipped
+
+    pot, year = at.selectbox(key="pot").value, at.selectbox(key="year").value
+    found = compromise_of(shipped("kamerbrief-2021"), shipped("kamerbrief-2021-ingroei"), pot, 3.5, year=year)
+    written = build(found.scenario_yaml, origin="compromis.yaml", scenario_id="compromis", base_dir=SCENARIOS)
+    view(at, "allocation")
+    at.checkbox(key="key_register").check().run()
+    shown = at.main.dataframe[0].value.set_index("gm_code")["amount_eur"]
+    rows = written.allocation[(written.allocation["pot"] == pot) & (written.allocation["year"] == year)]
+    assert shown.sort_index().to_dict() == rows.set_index("gm_code")["amount_eur"].sort_index().to_dict()
+
+
+def test_a_compromise_against_another_shipped_reference_opens_on_that_reference_edited():
+    at = start("kamerbrief-2021")
+    choose(at, "elip")  # variant-inwoners has another ELIP key
+    view(at, "compare")
+    at.multiselect(key="compare_chosen_plain").set_value(["origin", "variant-inwoners"]).run()
+    at.selectbox(key="compare_baseline_plain").set_value("variant-inwoners").run()
+    at.toggle(key="negotiate").set_value(True).run()
+    at.text_input(key="compromise_pct").set_value("10").run()
+    assert not at.exception and not at.error, errors(at)
+    at.button(key="compromise_open").click().run()
+    assert not at.exception and not at.error, errors(at)
+    assert at.sidebar.selectbox(key="shipped").value == "variant-inwoners"  # the reference, edited
+    assert "bewerkt" in at.header[0].value
+    view(at, "compare")  # opens on the edited scenario against where it started
+    assert at.multiselect(key="compare_chosen_edited").value == ["origin", "edited"]
+
+
+def test_why_a_municipality_loses_is_said_in_its_key_data_with_labelled_parts():
+    at = start("kamerbrief-2021")
+    choose(at, "ondertussengroep")
+    view(at, "compare")
+    at.multiselect(key="compare_chosen_plain").set_value(["origin", "kamerbrief-2021-ingroei"]).run()
+    at.toggle(key="negotiate").set_value(True).run()
+    at.selectbox(key="why_municipality").set_value("GM0363").run()
+    assert not at.exception and not at.error, errors(at)
+    said = " ".join(m.value for m in at.markdown)
+    # the key data, as in the register
+    assert "Amsterdam heeft" in said and "12,9% van" in said and "5,0% van" in said, said
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    waterfall = next(c for c in charts if c["data"][0]["type"] == "waterfall")
+    assert all(text.startswith(("-€ ", "€ ", "+€ ")) for text in waterfall["data"][0]["text"])  # value labels
+    assert waterfall["layout"]["height"] <= 300  # compact
+
+
+def test_one_edit_has_one_herverdeeld_in_every_view_on_the_stated_register():
+    at = start("kamerbrief-2021")
+    choose(at, "elip", 2022)
+    type_in(at, ":elip_w_inwoners", "1")
+    allocation = metrics(at)
+    view(at, "compare")
+    at.radio(key="compare_level").set_value("pot_year").run()
+    assert not at.exception and not at.error, errors(at)
+    compared = metrics(at)
+    assert compared["Herverdeeld"][0] == allocation["Herverdeeld"][0]
+    assert compared["Grootste verlies"] == allocation["Grootste verlies"]
+    assert any("sleutelregister van 2021" in c.value for c in at.caption)  # the register is stated
+
+
+def test_euro_axes_read_dutch_amounts():
+    from allocation.faces.web.charts import euro_ticks
+    from allocation.faces.web.labels import Lang
+
+    values, texts = euro_ticks(Lang("nl"), -238_423, 0)
+    assert texts[0].startswith("-€ ") or texts[0].startswith("€ -"), texts
+    assert all("k" not in t and "M" not in t for t in texts)
+    assert "€ 100.000" in [t.replace("-", "") for t in texts] or "€ 50.000" in [t.replace("-", "") for t in texts]
+    values, texts = euro_ticks(Lang("nl"), 0, 1_200_000)
+    assert "€ 0,2 mln" in texts or "€ 0,5 mln" in texts, texts
 
 
 def test_the_zekerheid_view_shows_bands_that_follow_the_spread():
@@ -732,6 +867,10 @@ def test_the_zekerheid_view_shows_bands_that_follow_the_spread():
     assert not at.exception and not at.error, errors(at)
     wide = at.main.dataframe[0].value["band_pct"].median()
     assert wide > narrow > 0
+    band_chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                      if json.loads(c.proto.spec)["data"][0]["type"] == "scatter")
+    ticks = band_chart["layout"]["xaxis"]["ticktext"]  # Dutch amounts, not plotly's 0.2M or 500k
+    assert all(t.startswith("€ ") and not t.endswith(("k", "M")) for t in ticks), ticks
 
 
 def test_an_edit_is_kept_when_a_key_file_is_uploaded_after_it():

@@ -117,3 +117,21 @@ def test_the_units_of_an_edit():
         {"elip": {"budget_eur": 1, "years": {2021: 1}, "weights": {"a": 1}, "source": "s"}}, {"caps": {0: None}}))
     assert [unit for unit, _ in units] == [("elip", "budget"), ("elip", "weights"), edits.CROSS_POT_UNIT]
     assert units[0][1] == plan_of({"elip": {"budget_eur": 1, "years": {2021: 1}, "source": "s"}})
+
+
+def test_the_largest_loss_is_given_in_euros_and_in_percent_each_its_own_municipality():
+    before = frame({"GM0001": 10_000, "GM0002": 1_000, "GM0003": 5_000})  # FICTITIOUS
+    after = frame({"GM0001": 9_000, "GM0002": 700, "GM0003": 5_300})
+    effect = edit_effect(before, after)
+    assert (effect.largest_loss.code, effect.largest_loss.eur) == ("GM0001", -1_000)  # -10%
+    assert (effect.largest_loss_pct.code, effect.largest_loss_pct.pct) == ("GM0002", pytest.approx(-30.0))
+
+
+def test_compare_and_the_allocation_view_share_one_redistributed_figure():
+    """The compare view's rows through the one function give the comparison's own figure."""
+    from allocation.analysis.compare import compare
+    from allocation.analysis.edit_effect import comparison_effect
+
+    comparison = compare([shipped("kamerbrief-2021"), shipped("kamerbrief-2021-ingroei")], baseline=0)
+    part = views.comparison_slice(comparison, comparison.others[0].label, "ondertussengroep", "2022")
+    assert comparison_effect(part["municipalities"]).redistributed_eur == part["totals"]["redistributed_eur"].iloc[0]

@@ -85,3 +85,25 @@ def test_a_predecessor_in_a_later_year_points_to_its_successor():
 @pytest.mark.parametrize(("typed", "code"), [("Den Haag", "GM0518"), ("den bosch", "GM0796")])
 def test_names_in_common_use_are_found(typed, code):
     assert find_municipality(typed).code == code
+
+
+def test_the_key_shares_of_a_municipality_are_its_key_data_over_the_national_total():
+    """The why in the data (Amsterdam: 12,9% of the migration-background key, 5,0% of inhabitants)
+    against the register file itself."""
+    from allocation.analysis.explain import key_shares
+    from allocation.data.registers import load_municipalities_2021
+    from tests.conftest import shipped
+
+    register = load_municipalities_2021().set_index("gm_code")
+    population = register["population"].astype(float)
+    background = population * register["pct_non_western"] / 100
+    found = key_shares(shipped("kamerbrief-2021"), shipped("kamerbrief-2021-ingroei"), "ondertussengroep", "GM0363")
+    by_key = {item.key: item for item in found.keys}
+    assert set(by_key) == {"inwoners", "migratieachtergrond"}
+    assert by_key["inwoners"].share == pytest.approx(population["GM0363"] / population.sum(), rel=1e-12)
+    assert by_key["migratieachtergrond"].share == pytest.approx(background["GM0363"] / background.sum(), rel=1e-12)
+    assert round(by_key["migratieachtergrond"].share * 100, 1) == 12.9
+    assert round(by_key["inwoners"].share * 100, 1) == 5.0
+    assert (by_key["inwoners"].weight_base, by_key["inwoners"].weight_other) == (1.0, 0.5)
+    both = 0.5 * by_key["inwoners"].share + 0.5 * by_key["migratieachtergrond"].share
+    assert found.combined_other == pytest.approx(both)

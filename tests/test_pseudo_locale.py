@@ -127,6 +127,7 @@ def _views(at: AppTest, label: str) -> dict[str, str]:
             at.toggle(key="explain_show").set_value(True).run()
         if view == "compare" and label == "plain":
             at.multiselect(key="compare_chosen_plain").set_value(["origin", "variant-inwoners"]).run()
+            at.toggle(key="negotiate").set_value(True).run()  # the guarantee, compromise and why tabs
         if view == "export":
             at.button(key="build_comparison").click().run()
         assert not at.exception, [e.value for e in at.exception]

@@ -5,7 +5,10 @@ whole euros, on the same register) and returns the figures the app shows beside 
 the euros redistributed (half the sum of the absolute differences, as in
 :mod:`allocation.analysis.compare`), how many municipalities lose more than 5% (decided in
 whole-euro integer arithmetic, as the comparison's bands), and the largest loss and gain in
-euros with their percentage. Ties go to the lowest municipality code.
+euros with their percentage, and the largest loss in percent. Ties go to the lowest
+municipality code. The app's views compute their headline on the 2021 key register (the
+register the amounts are computed on and ``compare`` works on), so one edit has one
+"Herverdeeld" figure in every view.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class EditEffect:
     total_before: int
     total_after: int
     table: pd.DataFrame  # gm_code, before_eur, after_eur, diff_eur, diff_pct
+    largest_loss_pct: Change | None = None  # the largest loss in percent (None when nobody loses)
 
     @property
     def changed(self) -> bool:
@@ -72,6 +76,9 @@ def edit_effect(before: pd.DataFrame, after: pd.DataFrame) -> EditEffect:
     # argmin/argmax return the first of equal values: the lowest code (the table is in code order)
     loss = pick(int(np.argmin(diff))) if len(diff) and diff.min() < 0 else None
     gain = pick(int(np.argmax(diff))) if len(diff) and diff.max() > 0 else None
+    pct = table["diff_pct"].to_numpy(dtype=float)
+    losing_pct = np.where((base > 0) & (diff < 0), pct, np.inf)
+    loss_pct = pick(int(np.argmin(losing_pct))) if len(diff) and np.isfinite(losing_pct).any() else None
     return EditEffect(
         redistributed_eur=float(np.abs(diff).sum()) / 2,
         losing_over_5pct=losing,
@@ -81,4 +88,12 @@ def edit_effect(before: pd.DataFrame, after: pd.DataFrame) -> EditEffect:
         total_before=int(base.sum()),
         total_after=int(table["after_eur"].sum()),
         table=table[["gm_code", "before_eur", "after_eur", "diff_eur", "diff_pct"]],
+        largest_loss_pct=loss_pct,
     )
+
+
+def comparison_effect(frame: pd.DataFrame) -> EditEffect:
+    """:func:`edit_effect` of a comparison's rows (``base_eur`` before, ``other_eur`` after):
+    the one "Herverdeeld" and largest losses that the allocation and compare views both show."""
+    return edit_effect(frame[["gm_code", "gm_name", "base_eur"]].rename(columns={"base_eur": "amount_eur"}),
+                       frame[["gm_code", "gm_name", "other_eur"]].rename(columns={"other_eur": "amount_eur"}))

@@ -4,6 +4,9 @@ the constraints, and the rounding. In the language, numbers the language's way."
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from allocation.common import i18n
 from allocation.common.errors import InputError
 from allocation.common.i18n import _
@@ -128,3 +131,61 @@ def _key_register_lines(result: ScenarioResult, gm_code: str, only_year: int | N
                                **values))
         lines.append("")
     return lines
+
+
+@dataclass(frozen=True)
+class KeyShare:
+    """One key of a pot: the municipality's share of it (value / national total, on the 2021 key
+    register) and its weight in each scenario's key (0 where that key does not use it)."""
+
+    key: str
+    label: str
+    share: float
+    weight_base: float
+    weight_other: float
+
+
+@dataclass(frozen=True)
+class KeyShares:
+    """What drives the key part of a municipality's difference between two scenarios in a pot:
+    its share under each key either scenario's key uses, and its combined share under each."""
+
+    pot: str
+    gm_code: str
+    gm_name: str
+    keys: tuple[KeyShare, ...]  # the keys either scenario uses, the other scenario's heaviest first
+
+    @property
+    def combined_base(self) -> float:
+        return math.fsum(item.share * item.weight_base for item in self.keys)
+
+    @property
+    def combined_other(self) -> float:
+        return math.fsum(item.share * item.weight_other for item in self.keys)
+
+
+def key_shares(base: ScenarioResult, other: ScenarioResult, pot: str, gm_code: str) -> KeyShares:
+    """The municipality's share under each key of ``pot`` in BASE and OTHER (weights normalised
+    to sum 1 per scenario; the key values of OTHER where it declares the key, else of BASE).
+    Raises :class:`InputError` where the pot is not in both or the code not on the key register."""
+    if pot not in base.scenario.pots or pot not in other.scenario.pots:
+        raise InputError(f"{pot}: not a pot both scenarios have")
+    names = base.municipalities.set_index("gm_code")["gm_name"]
+    if gm_code not in names.index:
+        raise InputError(f"{gm_code} is not a municipality of the 2021 key register")
+
+    def weights(result: ScenarioResult) -> dict[str, float]:
+        found = dict(result.scenario.pots[pot].key.weights)
+        total = math.fsum(found.values())
+        return {k: w / total for k, w in found.items()} if total > 0 else {}
+
+    first, second = weights(base), weights(other)
+    order = sorted({*first, *second}, key=lambda k: (-second.get(k, 0.0), -first.get(k, 0.0), k))
+    items = []
+    for name in order:
+        key = other.loaded.keys.get(name) or base.loaded.keys[name]
+        values = key.values.astype(float)
+        total = float(values.sum())
+        share = float(values.get(gm_code, 0.0)) / total if total > 0 else 0.0
+        items.append(KeyShare(name, key.label or name, share, first.get(name, 0.0), second.get(name, 0.0)))
+    return KeyShares(pot, gm_code, str(names[gm_code]), tuple(items))

@@ -12,7 +12,7 @@ from allocation.analysis.edit_effect import EditEffect, edit_effect
 from allocation.analysis.explain import explanation_text
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.faces import views
-from allocation.faces.web.charts import municipality_map, table
+from allocation.faces.web.charts import euro_axis, municipality_map, table
 from allocation.faces.web.labels import Lang, key_label, pot_year_title
 from allocation.faces.web.numbers import money_in_text
 from allocation.faces.web.page import Page
@@ -39,13 +39,18 @@ def allocation_page(page: Page) -> None:
     date, date_provenance = views.payment_register(result, year)
     register_date = KEY_REGISTER_DATE if on_key_register else date
     shown = views.pot_year_table(result, pot_id, year, key_register=on_key_register)
-    effect = None
+    effect = headline_effect = None
     if page.edited and pot_id in page.origin.scenario.pots and year in views.pot_years(page.origin, pot_id):
         before = views.pot_year_table(page.origin, pot_id, year, key_register=on_key_register)
         effect = edit_effect(before, shown)
         shown = shown.merge(effect.table[["gm_code", "diff_eur", "diff_pct"]], on="gm_code", how="left")
         shown["diff_per_inhabitant"] = shown["diff_eur"] / shown["inhabitants"]
-    headline(lang, page, shown, effect, register_date)
+        # the figures of the strip on the one register every view states (as Vergelijken)
+        headline_effect = effect if on_key_register else edit_effect(
+            views.pot_year_table(page.origin, pot_id, year, key_register=True),
+            views.pot_year_table(result, pot_id, year, key_register=True))
+        shown = shown.sort_values(["diff_eur", "gm_code"], kind="stable").reset_index(drop=True)  # losses first
+    headline(lang, page, shown, headline_effect)
 
     left, right = st.columns([1, 1], gap="medium")
     with left:
@@ -83,7 +88,7 @@ def allocation_page(page: Page) -> None:
     provenance_section(lang, result)
 
 
-def headline(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | None, register_date: str) -> None:
+def headline(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | None) -> None:
     """The strip under the title: against the scenario it started from when edited."""
     total = int(shown["amount_eur"].sum())
     metrics = st.columns(4)
@@ -116,8 +121,18 @@ def headline(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | N
             delta = eur if change.pct is None else f"{lang.n.pct(change.pct, 1, signed=True)} ({eur})"
             column.metric(lang(label), change.name, delta=delta,
                           help=change.code)
-    st.caption(lang("strip_caption", origin=page.origin.scenario.name, year=page.year, count=len(shown),
-                    register=lang("register_of", date=register_date)))
+    loss_in_pct(lang, effect)
+    st.caption(lang("strip_caption_one", origin=page.origin.scenario.name, year=page.year))
+
+
+def loss_in_pct(lang: Lang, effect: EditEffect) -> None:
+    """The largest loss in percent, said under the strip where another municipality than the
+    largest loss in euros has it."""
+    loss, loss_pct = effect.largest_loss, effect.largest_loss_pct
+    if loss_pct is None or loss is None or loss_pct.code == loss.code or loss_pct.pct is None:
+        return
+    st.caption(lang("largest_loss_pct_line", name=loss_pct.name, pct=lang.n.pct(loss_pct.pct, 1, signed=True),
+                    eur=lang.n.delta_eur(loss_pct.eur)))
 
 
 def map_of(lang: Lang, page: Page, shown: pd.DataFrame, effect: EditEffect | None, register_date: str) -> None:
@@ -233,6 +248,7 @@ def phasing_figure(rows: tuple, language: str) -> go.Figure:
     figure.update_layout(barmode="group", height=320, margin=dict(l=0, r=0, t=10, b=0), separators=lang.n.separators,
                          yaxis_title=lang("col_amount"), xaxis_title=lang("col_year"),
                          legend_title_text=lang("col_pot"))
+    euro_axis(lang, figure, "y")
     return figure
 
 

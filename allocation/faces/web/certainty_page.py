@@ -11,7 +11,7 @@ from allocation.analysis.sensitivity import band_table, sensitivity_text
 from allocation.common.errors import InputError
 from allocation.faces import views
 from allocation.faces.web import state
-from allocation.faces.web.charts import municipality_map, table
+from allocation.faces.web.charts import euro_axis, municipality_map, table
 from allocation.faces.web.compare_page import show_problems
 from allocation.faces.web.inputs import number_field
 from allocation.faces.web.labels import key_label, pot_year_title
@@ -78,6 +78,7 @@ def certainty_page(page: Page) -> None:
     ))
     figure.update_layout(height=480, margin=dict(l=0, r=0, t=30, b=0), title=lang("band_chart_title", title=title),
                          xaxis_title="€", separators=lang.n.separators)
+    euro_axis(lang, figure, "x", extra=[float(shown["p5_eur"].min()), float(shown["p95_eur"].max())])
     band_map, band_chart = st.columns([1, 1], gap="medium")
     with band_chart:
         st.plotly_chart(figure, key="band_chart")

@@ -44,6 +44,7 @@ def formatter(lang: Lang, kind: str):
         "int": lambda v: n.number(v),
         "pct": lambda v: n.pct(v, 1, signed=True),
         "plain_pct": lambda v: n.pct(v, 1),
+        "pct2": lambda v: n.pct(v, 2),
         "share": lambda v: n.number(v, 4),
         "number2": lambda v: n.number(v, 2),
         "number3": lambda v: n.number(v, 3),
@@ -233,4 +234,53 @@ def bar(lang: Lang, frame: pd.DataFrame, x: str, y: str, *, key: str, title: str
                          xaxis_title=x_label, yaxis_title=y_label, separators=lang.n.separators)
     if orientation == "h":
         figure.update_yaxes(autorange="reversed")
+    st.plotly_chart(figure, key=key, config={"displaylogo": False})
+
+
+def euro_ticks(lang: Lang, low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
+    """Tick values and their Dutch (or English) texts for an axis of euros from ``low`` to
+    ``high``: ``€ 0,2 mln`` from a million up, else ``€ 500.000``; never ``0.2M`` or ``500k``."""
+    low, high = min(float(low), 0.0), max(float(high), 0.0)
+    span = high - low or max(abs(high), 1.0)
+    raw = span / max(count - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    values = [first + i * step for i in range(int(math.ceil((high - first) / step)) + 1)]
+    largest = max(abs(v) for v in values)
+    if largest >= 1_000_000:
+        decimals = max(0, -math.floor(math.log10(step / 1_000_000))) if step < 1_000_000 else 0
+        texts = [lang("axis_eur_mln", amount=lang.n.number(v / 1_000_000, decimals)) for v in values]
+    else:
+        texts = [lang.n.eur(v) for v in values]
+    return values, texts
+
+
+def euro_axis(lang: Lang, figure: go.Figure, axis: str = "y", extra: list[float] | None = None) -> None:
+    """Euro ticks written the language's way on ``axis`` of ``figure`` (from its traces' values)."""
+    values = list(extra or [])
+    for trace in figure.data:
+        found = getattr(trace, axis, None)
+        if found is not None:
+            values += [float(v) for v in found if v is not None and v == v]
+    if not values:
+        return
+    ticks, texts = euro_ticks(lang, min(values), max(values))
+    update = figure.update_yaxes if axis == "y" else figure.update_xaxes
+    update(tickmode="array", tickvals=ticks, ticktext=texts)
+
+
+def waterfall(lang: Lang, names: list[str], values: list[int], title: str, *, key: str, height: int = 260) -> None:
+    """The parts of a difference and their total, each bar labelled with its amount; compact."""
+    total = int(sum(values))
+    figure = go.Figure(go.Waterfall(
+        x=names + [lang("factor_total")], measure=["relative"] * len(values) + ["total"], y=values + [0],
+        text=[lang.n.delta_eur(v) for v in values] + [lang.n.delta_eur(total)], textposition="outside",
+        decreasing_marker_color="#d7191c", increasing_marker_color="#2c7bb6", totals_marker_color="#636363",
+        cliponaxis=False))
+    running = list(np.cumsum([0] + values))
+    figure.update_layout(height=height, margin=dict(l=0, r=0, t=40, b=0), title=title, separators=lang.n.separators,
+                         showlegend=False)
+    ticks, texts = euro_ticks(lang, min(running) * 1.15, max(running) * 1.15)
+    figure.update_yaxes(tickmode="array", tickvals=ticks, ticktext=texts, range=[min(ticks), max(ticks)])
     st.plotly_chart(figure, key=key, config={"displaylogo": False})

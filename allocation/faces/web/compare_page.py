@@ -4,8 +4,10 @@ against a published table sit under it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
@@ -14,17 +16,24 @@ from allocation.analysis.compare import ALL, BANDS
 from allocation.analysis.compare_text import summary_text as comparison_summary
 from allocation.analysis.decompose import FACTORS as DECOMPOSITION_FACTORS
 from allocation.analysis.decompose import decompose
+from allocation.analysis.edit_effect import comparison_effect
+from allocation.analysis.explain import key_shares
+from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT
 from allocation.analysis.negotiation import negotiate
 from allocation.common.errors import InputError
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.faces import views
 from allocation.faces.web import state
-from allocation.faces.web.charts import bar, municipality_map, table
+from allocation.faces.web.allocation_page import loss_in_pct
+from allocation.faces.web.charts import bar, euro_axis, municipality_map, table, waterfall
+from allocation.faces.web.edit_panel import EDIT_PREFIX, plans
+from allocation.faces.web.inputs import forget, number_field
 from allocation.faces.web.labels import Lang, key_label
-from allocation.faces.web.page import Page
+from allocation.faces.web.page import Page, scenario_key_of
 from allocation.publish.brief import brief_files
 from allocation.publish.fit import fit_files
 from allocation.publish.mutaties import mutaties_files
+from allocation.scenario.edits import EditPlan
 from allocation.scenario.source import ScenarioSource
 
 EDITED, ORIGIN = "edited", "origin"
@@ -149,17 +158,19 @@ def compare_page(page: Page) -> None:
     difference = int(totals["diff_eur"])
     metrics[1].metric(scenario, lang.n.eur(int(totals["other_eur"])),
                       delta=lang.n.delta_eur(difference) if difference else None)
-    metrics[2].metric(lang("metric_redistributed"), lang.n.eur(float(totals["redistributed_eur"])),
+    effect = comparison_effect(frame)  # the one "Herverdeeld" of the allocation view too
+    redistributed = effect.redistributed_eur
+    metrics[2].metric(lang("metric_redistributed"), lang.n.eur(redistributed, 0 if redistributed.is_integer() else 1),
                       help=lang("help_redistributed"))
-    loser = frame.sort_values(["diff_eur", "gm_code"], kind="stable").head(1)
-    if len(loser) and int(loser["diff_eur"].iloc[0]) < 0:
-        row = loser.iloc[0]
-        eur = lang.n.delta_eur(int(row["diff_eur"]))
-        pct = row["diff_pct"]
-        delta = eur if pct != pct else f"{lang.n.pct(float(pct), 1, signed=True)} ({eur})"
-        metrics[3].metric(lang("metric_largest_loss"), str(row["gm_name"]), delta=delta, help=str(row["gm_code"]))
+    loser = effect.largest_loss
+    if loser is not None:
+        eur = lang.n.delta_eur(loser.eur)
+        delta = eur if loser.pct is None else f"{lang.n.pct(loser.pct, 1, signed=True)} ({eur})"
+        metrics[3].metric(lang("metric_largest_loss"), loser.name, delta=delta, help=loser.code)
     else:
         metrics[3].metric(lang("metric_largest_loss"), lang("metric_nobody"))
+    loss_in_pct(lang, effect)
+    st.caption(lang("register_stated"))
     st.caption(lang("gini_line", base=lang.n.number(float(totals["gini_base"]), 3),
                     other=lang.n.number(float(totals["gini_other"]), 3)) + " " + lang("help_gini"))
     left, right = st.columns([1, 1], gap="medium")
@@ -211,7 +222,7 @@ def compare_page(page: Page) -> None:
         st.caption(lang("english_text"))
         if st.toggle(lang("summary_show"), key="compare_summary_show"):  # computed only when asked for
             st.text(comparison_summary(comparison))
-    negotiation_panel(page, entries, baseline, scenario, pot, comparison)
+    negotiation_panel(page, entries, baseline, scenario, pot, comparison, names)
     st.caption(lang("compare_download_hint"))
     mutaties_panel(page)
 
@@ -229,24 +240,31 @@ def show_problems(problems: list[str], heading: str) -> None:
     st.error(heading + "\n\n" + "\n".join(f"- {p}" for p in problems))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def negotiation_of(reference_entry: ScenarioSource, scenario_entry: ScenarioSource, pot: str, keys: tuple[str, ...],
-                   year: int | None = None):
-    """(guarantee table, decomposition, compromise frontier, least max loss, compromise YAML, year, problems)."""
+@st.cache_resource(show_spinner=False, max_entries=8)
+def negotiation_of(reference_entry: ScenarioSource, scenario_entry: ScenarioSource, pot: str, year: int | None,
+                   max_loss_pct: float, compromise_pct: float):
+    """(the :class:`~allocation.analysis.negotiation.Negotiation` of one pot, problems): the
+    guarantee at ``max_loss_pct`` and the compromise at ``compromise_pct`` (any level)."""
     (reference, scenario), problems = state.results_of((reference_entry, scenario_entry))
     if problems:
-        return None, None, None, None, None, None, problems
+        return None, problems
     try:
-        found = negotiate(reference, scenario, pots=[pot], keys=list(keys) or None, year=year)
-        parts, _ = decompose(reference, scenario)
-        if found.problems or not found.compromises:
-            return None, None, None, None, None, None, list(found.problems) or [
-                f"{pot}: not a pot both scenarios share, so it has no compromise key"]
-        compromise = found.compromises[0]
-        return (found.guarantee.table, parts, compromise.frontier, compromise.least_max_loss_pct,
-                compromise.scenario_yaml, compromise.year, [])
+        found = negotiate(reference, scenario, max_loss_pct=max_loss_pct, compromise_pct=compromise_pct,
+                          year=year, pots=[pot])
     except InputError as exc:
-        return None, None, None, None, None, None, exc.problems
+        return None, exc.problems
+    if found.problems or not found.compromises:
+        return None, list(found.problems) or [f"{pot}: not a pot both scenarios share, so it has no compromise key"]
+    return found, []
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def decomposition_of(reference_entry: ScenarioSource, scenario_entry: ScenarioSource):
+    """The decomposition of the scenario's differences into factors (:func:`decompose`)."""
+    (reference, scenario), problems = state.results_of((reference_entry, scenario_entry))
+    if problems:
+        return None
+    return decompose(reference, scenario)[0]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -259,7 +277,8 @@ def brief_of(reference_entry: ScenarioSource, scenario_entry: ScenarioSource) ->
     return next(iter(brief_files(reference, scenario).values()))
 
 
-def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, pot: str, comparison) -> None:
+def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, pot: str, comparison,
+                      names: list[str]) -> None:
     """The three questions of a negotiation, for the chosen scenario against the baseline."""
     lang = page.lang
     if not st.toggle(lang("negotiate_toggle", scenario=scenario, baseline=comparison.baseline.label), key="negotiate"):
@@ -268,10 +287,16 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
     other_entry = entries[others[[info.label for info in comparison.others].index(scenario)]]
     pots = list(comparison.pots)
     chosen_pot = pot if pot in pots else pots[0]
-    # the compromise for the year chosen above the view when the pot has it
+    # the year chosen above the view when the pot has it
     wanted = page.year if chosen_pot == page.pot_id and page.year in comparison.years.get(chosen_pot, []) else None
-    guarantee, parts, frontier_frame, least, text, year, problems = negotiation_of(
-        entries[baseline], other_entry, chosen_pot, (), wanted)
+    left, right = st.columns(2)
+    guarantee_pct, _ = number_field(lang, left, lang("field_guarantee_pct"), "guarantee_pct",
+                                    DEFAULT_MAX_LOSS_PCT, maximum=100, help=lang("help_guarantee_pct"))
+    compromise_pct, _ = number_field(lang, right, lang("field_compromise_pct"), "compromise_pct", 1.0, maximum=100,
+                                     help=lang("help_compromise_pct"))
+    with st.spinner(lang("negotiating")):
+        found, problems = negotiation_of(entries[baseline], other_entry, chosen_pot, wanted, float(guarantee_pct),
+                                         float(compromise_pct))
     if problems:
         show_problems(problems, lang("negotiate_cannot"))
         return
@@ -281,58 +306,243 @@ def negotiation_panel(page: Page, entries: tuple, baseline: int, scenario: str, 
                        key="dl_brief", on_click="ignore", help=lang("brief_help"))
     costs, compromise_tab, why = st.tabs([lang("tab_guarantee"), lang("tab_compromise"), lang("tab_why")])
     with costs:
-        overall = guarantee[guarantee["year"] == "all"]
+        guarantee_tab(page, found, chosen_pot, wanted, comparison)
+    with compromise_tab:
+        compromise_panel(page, found.compromises[0], scenario, comparison, reference_entry, names[baseline])
+    with why:
+        why_panel(page, entries[baseline], other_entry, pot, chosen_pot, scenario, comparison.baseline.label)
+
+
+def guarantee_tab(page: Page, found, pot: str, year: int | None, comparison) -> None:
+    """The guarantee at the level typed: its cost per payment year and over the shared years,
+    and in the year chosen who is topped up and whose gains pay for it."""
+    lang, n = page.lang, page.lang.n
+    guarantee = found.guarantee
+    level = n.pct(guarantee.max_loss_pct, 2)
+    years = [item for item in guarantee.years if item.pot == pot]
+    rows = pd.DataFrame([{
+        "year": lang("all_years") if item.year == "all" else item.year,
+        "top_up_eur": item.top_up_eur, "topped_up": item.cost.topped_up,
+        "cap": (lang("guarantee_free") if item.costs_nothing else
+                n.pct(item.cost.gain_cap_pct, 2) if item.cost.gain_cap_pct is not None else lang("guarantee_unpaid")),
+        "payers": "" if item.payers is None else n.number(item.payers),
+    } for item in years])
+    st.markdown(f"**{lang('guarantee_years_title', level=level, pot=comparison_pot_label(page, pot))}**")
+    table(lang, rows, {"year": ("col_year", "text"), "top_up_eur": ("col_top_up", "eur"),
+                       "topped_up": ("col_topped_up", "int"), "cap": ("col_gain_cap", "text"),
+                       "payers": ("col_payers", "text")}, key="guarantee_years")
+    chosen = str(year) if year is not None else next((item.year for item in years if item.year != "all"), None)
+    item = next((i for i in years if i.year == chosen), None)
+    if item is not None:
+        if item.costs_nothing:
+            st.success(lang("guarantee_costs_nothing", level=level, year=chosen))
+        else:
+            st.markdown(lang("guarantee_year_words", year=chosen, level=level, eur=n.eur(item.top_up_eur),
+                             count=item.cost.topped_up, payers=item.payers if item.payers is not None else 0,
+                             cap=n.pct(item.cost.gain_cap_pct or 0.0, 2)))
+            rows = guarantee.municipalities
+            rows = rows[(rows["pot"] == pot) & (rows["year"].astype(str) == chosen)]
+            if rows.empty:
+                st.warning(" ".join(guarantee.unpaid) or lang("guarantee_unpaid"))
+            else:
+                columns = {"gm_name": ("col_municipality", "text"), "reference_eur": ("col_reference", "eur"),
+                           "scenario_eur": ("col_scenario", "eur"), "guaranteed_eur": ("col_guaranteed", "eur")}
+                topped, paying = st.columns(2, gap="medium")
+                with topped:
+                    st.markdown(f"**{lang('guarantee_topped_up')}**")
+                    part = rows[rows["top_up_eur"] > 0].sort_values(["top_up_eur", "gm_code"], ascending=[False, True])
+                    table(lang, part, {**columns, "top_up_eur": ("col_top_up", "eur")}, key="guarantee_topped",
+                          max_height=320)
+                with paying:
+                    st.markdown(f"**{lang('guarantee_paying')}**")
+                    part = rows[rows["afroming_eur"] > 0].sort_values(["afroming_eur", "gm_code"],
+                                                                      ascending=[False, True])
+                    table(lang, part, {**columns, "afroming_eur": ("col_afroming", "eur")}, key="guarantee_payers",
+                          max_height=320)
+    with st.expander(lang("guarantee_levels")):
+        overall = guarantee.table[(guarantee.table["year"] == "all") & (guarantee.table["pot"] == pot)]
         overall = overall.assign(pot=overall["pot"].map(lambda p: comparison_pot_label(page, p)))
-        chart = px.line(overall, x="max_loss_pct", y="top_up_eur", color="pot", markers=True,
-                        labels={"max_loss_pct": lang("axis_max_loss"), "top_up_eur": lang("col_top_up"),
-                                "pot": lang("col_pot")}, title=lang("guarantee_title"))
-        chart.update_layout(height=320, margin=dict(l=0, r=0, t=40, b=0), separators=lang.n.separators)
+        chart = px.line(overall, x="max_loss_pct", y="top_up_eur", markers=True,
+                        labels={"max_loss_pct": lang("axis_max_loss"), "top_up_eur": lang("col_top_up")},
+                        title=lang("guarantee_title"))
+        chart.update_layout(height=280, margin=dict(l=0, r=0, t=40, b=0), separators=lang.n.separators)
+        euro_axis(lang, chart, "y")
         st.plotly_chart(chart, key="guarantee_chart")
         table(lang, overall, {"pot": ("col_pot", "text"), "max_loss_pct": ("col_max_loss", "plain_pct"),
                               "top_up_eur": ("col_top_up", "eur"),
                               "budget_neutral_gain_cap_pct": ("col_gain_cap", "number2")}, key="guarantee_table")
-        st.caption(lang("guarantee_caption"))
-    with compromise_tab:
-        st.caption(lang("compromise_caption", pot=comparison_pot_label(page, chosen_pot), year=year, scenario=scenario,
-                        baseline=comparison.baseline.label, least=lang.n.number(least, 4)))
-        feasible = frontier_frame[frontier_frame["feasible"]]
+    st.caption(lang("guarantee_caption"))
+
+
+def compromise_words(lang: Lang, page: Page, compromise) -> str:
+    """The compromise key in words: ``35,0% inwoners, 65,0% migratieachtergrond, vast bedrag € 152 per gemeente``."""
+    point = compromise.point
+    keys = page.result.loaded.keys
+    parts = [f"{lang.n.pct(weight * 100, 1)} {key_label(lang, keys[name]) if name in keys else name}"
+             for name, weight in point.weights().items() if weight * 100 >= 0.05]
+    if point.vast_bedrag_eur:
+        parts.append(lang("compromise_vast", eur=lang.n.eur(point.vast_bedrag_eur)))
+    return ", ".join(parts)
+
+
+def compromise_panel(page: Page, compromise, scenario: str, comparison, reference_entry: tuple,
+                     reference_name: str) -> None:
+    """The compromise at the level typed: the key in words, its distance with its unit, the
+    frontier, one button that opens it as the edited scenario, and the download."""
+    lang, n = page.lang, page.lang.n
+    pot = compromise.pot
+    st.caption(lang("compromise_caption", pot=comparison_pot_label(page, pot), year=compromise.year,
+                    scenario=scenario, baseline=comparison.baseline.label,
+                    least=n.pct(compromise.least_max_loss_pct, 2)))
+    level = n.pct(compromise.max_loss_pct, 2)
+    if not compromise.feasible:
+        st.warning(lang("compromise_infeasible", level=level, least=n.pct(compromise.least_max_loss_pct, 2)))
+    else:
+        words = compromise_words(lang, page, compromise)
+        share = compromise.distance_pct
+        distance = lang("compromise_distance", eur=n.eur(compromise.point.distance_eur),
+                        pct=lang("less_than", value=n.pct(0.01, 2)) if 0 < share < 0.005 else n.pct(share, 2))
+        if compromise.same_as == "reference":
+            st.success(lang("compromise_is_reference", key=words, level=level) + " " + distance)
+        elif compromise.same_as == "target":
+            st.success(lang("compromise_is_target", key=words, level=level))
+        else:
+            st.success(lang("compromise_key", level=level, key=words) + " " + distance)
+        weights = compromise.point.weights()
+        source = lang("compromise_source", level=level, reference=comparison.baseline.label, scenario=scenario,
+                      pot=comparison_pot_label(page, pot), year=compromise.year)
+        first, second = st.columns(2)
+        if compromise.same_as != "reference":  # else there is nothing to edit: said in words above
+            first.button(lang("compromise_open"), key="compromise_open", type="primary", on_click=open_compromise,
+                         args=(page, reference_entry, reference_name, pot, weights,
+                               int(compromise.point.vast_bedrag_eur), source), help=lang("help_compromise_open"))
+        second.download_button(lang("compromise_download"), compromise.scenario_yaml or "",
+                               file_name=f"compromis-{pot}-{compromise.max_loss_pct:g}.yaml", key="dl_compromise")
+    frontier = compromise.frontier
+    feasible = frontier[frontier["feasible"]]
+    with st.expander(lang("compromise_frontier")):
         chart = px.line(feasible, x="max_loss_pct", y="distance_eur", markers=True,
                         labels={"max_loss_pct": lang("axis_max_loss"), "distance_eur": lang("col_distance")},
                         title=lang("compromise_title"))
-        chart.update_layout(height=300, margin=dict(l=0, r=0, t=40, b=0), separators=lang.n.separators)
+        chart.update_layout(height=260, margin=dict(l=0, r=0, t=40, b=0), separators=lang.n.separators)
+        euro_axis(lang, chart, "y")
         st.plotly_chart(chart, key="compromise_chart")
         columns = {"max_loss_pct": ("col_max_loss", "plain_pct"), "feasible": ("col_feasible", "text"),
-                   "distance_eur": ("col_distance", "eur"), "distance_pct": ("col_distance_pct", "plain_pct"),
+                   "distance_eur": ("col_distance", "eur"), "distance_pct": ("col_distance_pct", "pct2"),
                    "vast_bedrag_eur": ("col_vast_bedrag", "eur")}
-        for column in frontier_frame.columns:
+        for column in frontier.columns:
             if column.startswith("weight_"):
                 name = column.removeprefix("weight_")
                 known = page.result.loaded.keys.get(name)
-                columns[column] = ("=" + lang("col_weight", key=key_label(lang, known) if known else name), "share")
-        shown = frontier_frame.assign(
-            feasible=frontier_frame["feasible"].map(lambda f: lang("yes") if f else lang("no"))
-        )
+                columns[column] = ("=" + lang("col_weight_pct", key=key_label(lang, known) if known else name),
+                                   "plain_pct")
+        shown = frontier.assign(
+            feasible=frontier["feasible"].map(lambda f: lang("yes") if f else lang("no")),
+            **{c: frontier[c] * 100 for c in frontier.columns if c.startswith("weight_")})
         table(lang, shown, columns, key="frontier_table", static=True)
-        if text:
-            st.download_button(lang("compromise_download"), text, file_name=f"compromis-{chosen_pot}.yaml",
-                               key="dl_compromise")
-    with why:
-        overall = parts[parts["year"] == "all"]
-        if pot != ALL:
-            overall = overall[overall["pot"] == pot]
-        totals = overall.groupby(["gm_code", "gm_name", "factor"], as_index=False)["effect_eur"].sum()
-        by_code = totals.groupby(["gm_code", "gm_name"])["effect_eur"].sum().sort_values(kind="stable")
-        labels = {code: f"{name} ({code}): {lang.n.delta_eur(value)}" for (code, name), value in by_code.items()}
-        code = st.selectbox(lang("why_municipality"), list(labels), key="why_municipality", format_func=labels.get)
-        rows = totals[totals["gm_code"] == code].set_index("factor").reindex(list(DECOMPOSITION_FACTORS))
-        factors = [lang(f"factor_{f}") for f in DECOMPOSITION_FACTORS]
-        figure = go.Figure(go.Waterfall(
-            x=factors + [lang("factor_total")], measure=["relative"] * len(factors) + ["total"],
-            y=list(rows["effect_eur"].fillna(0).astype(int)) + [0]))
-        figure.update_layout(height=320, margin=dict(l=0, r=0, t=30, b=0), title=labels[code],
-                             separators=lang.n.separators)
-        st.plotly_chart(figure, key="why_chart")
-        st.caption(lang("why_caption"))
+
+
+def open_compromise(page: Page, reference_entry: ScenarioSource, reference_name: str, pot: str, weights: dict,
+                    vast_bedrag_eur: int, source: str) -> None:
+    """Open the compromise as the edited scenario (a button's callback, before the page is drawn
+    again): the reference as the scenario shown, with this pot's key edited to the compromise
+    (its provenance in the edit's source). Uses the edit state of the sidebar as it stands:
+    the :class:`EditPlan` of ``plans()[scenario key]`` and the fields under ``e_<scenario key>:<pot>``."""
+    text, scenario_id = reference_entry.text, reference_entry.scenario_id
+    keep = False  # the edits the reference already has (an edited reference): kept
+    if reference_name in (ORIGIN, EDITED):
+        key = page.scenario_key
+        keep = reference_name == EDITED
+    elif reference_name.startswith("upload:"):
+        st.session_state["_opened"] = reference_entry
+        st.session_state["source"] = "opened"
+        key = scenario_key_of(scenario_id, text)
+    else:
+        st.session_state["source"] = "shipped"
+        st.session_state["shipped"] = reference_name
+        key = scenario_key_of(scenario_id, text)
+    plans_now = plans()
+    if not keep:
+        plans_now[key] = EditPlan()
+        forget(f"{EDIT_PREFIX}{key}")
+    plan = plans_now.get(key, EditPlan())
+    plans_now[key] = plan.with_pot(pot, replace(plan.pot(pot), weights=dict(weights),
+                                                vast_bedrag_eur=int(vast_bedrag_eur), source=source))
+    for field in ("_vast", "_source"):
+        forget(f"{EDIT_PREFIX}{key}:{pot}{field}")
+    forget(f"{EDIT_PREFIX}{key}:{pot}_w_")
+    st.session_state["pot"] = pot
+    st.session_state["compare_choice"] = {}  # compare opens on the edited scenario against its origin
+    for name in [k for k in st.session_state if str(k).startswith(("compare_chosen_", "compare_baseline_"))]:
+        del st.session_state[name]
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def key_shares_of(reference_entry: ScenarioSource, scenario_entry: ScenarioSource, pot: str, gm_code: str):
+    """The municipality's share under each key of both scenarios (:func:`key_shares`), or None."""
+    (reference, scenario), problems = state.results_of((reference_entry, scenario_entry))
+    if problems:
+        return None
+    try:
+        return key_shares(reference, scenario, pot, gm_code)
+    except InputError:
+        return None
+
+
+def key_shares_sentence(lang: Lang, page: Page, found, baseline: str, scenario: str) -> str:
+    """``Amsterdam heeft 12,9% van migratieachtergrond en 5,0% van inwoners ...`` (from :class:`KeyShares`)."""
+    keys = page.result.loaded.keys
+    shares = [lang("why_share_of", share=lang.n.pct(item.share * 100, 1),
+                   key=key_label(lang, keys[item.key]) if item.key in keys else item.key) for item in found.keys]
+    return lang("why_shares_sentence", name=found.gm_name, shares="; ".join(shares),
+                pot=comparison_pot_label(page, found.pot), baseline=baseline, scenario=scenario,
+                base=lang.n.pct(found.combined_base * 100, 2), other=lang.n.pct(found.combined_other * 100, 2))
+
+
+def key_shares_panel(page: Page, found, baseline: str, scenario: str) -> None:
+    """The key data under the key part: the share under each key (a compact chart) and a sentence."""
+    lang = page.lang
+    keys = page.result.loaded.keys
+    names = [key_label(lang, keys[item.key]) if item.key in keys else item.key for item in found.keys]
+    shares = [item.share * 100 for item in found.keys]
+    weights = [lang("why_weights", base=lang.n.pct(item.weight_base * 100, 0),
+                    other=lang.n.pct(item.weight_other * 100, 0)) for item in found.keys]
+    figure = go.Figure(go.Bar(x=shares, y=names, orientation="h", marker_color="#2c7bb6",
+                              text=[lang.n.pct(v, 1) for v in shares], textposition="outside", cliponaxis=False,
+                              customdata=[[w] for w in weights],
+                              hovertemplate="%{y}: %{text}<br>%{customdata[0]}<extra></extra>"))
+    figure.update_layout(height=60 + 40 * len(names), margin=dict(l=0, r=40, t=30, b=0),
+                         title=lang("why_shares_title", name=found.gm_name), separators=lang.n.separators)
+    figure.update_xaxes(ticksuffix="%", range=[0, max(shares + [0.1]) * 1.25])
+    figure.update_yaxes(autorange="reversed")
+    st.plotly_chart(figure, key="why_shares", config={"displaylogo": False})
+    st.markdown(key_shares_sentence(lang, page, found, baseline, scenario))
+
+
+def why_panel(page: Page, reference_entry: tuple, other_entry: tuple, pot: str, shares_pot: str,
+              scenario: str, baseline: str) -> None:
+    """A municipality's difference split into its causes (value labels on each part), and under
+    it the key data that drives the key part."""
+    lang = page.lang
+    parts = decomposition_of(reference_entry, other_entry)
+    if parts is None:
+        return
+    overall = parts[parts["year"] == "all"]
+    if pot != ALL:
+        overall = overall[overall["pot"] == pot]
+    totals = overall.groupby(["gm_code", "gm_name", "factor"], as_index=False)["effect_eur"].sum()
+    by_code = totals.groupby(["gm_code", "gm_name"])["effect_eur"].sum().sort_values(kind="stable")
+    labels = {code: f"{name} ({code}): {lang.n.delta_eur(value)}" for (code, name), value in by_code.items()}
+    code = st.selectbox(lang("why_municipality"), list(labels), key="why_municipality", format_func=labels.get)
+    rows = totals[totals["gm_code"] == code].set_index("factor").reindex(list(DECOMPOSITION_FACTORS))
+    values = [int(v) for v in rows["effect_eur"].fillna(0)]
+    factors = [lang(f"factor_{f}") for f in DECOMPOSITION_FACTORS]
+    shown = [(f, v) for f, v in zip(factors, values) if v != 0] or list(zip(factors, values))
+    waterfall(lang, [f for f, _ in shown], [v for _, v in shown], labels[code], key="why_chart")
+    st.caption(lang("why_caption"))
+    found = key_shares_of(reference_entry, other_entry, shares_pot, code)
+    if found is not None and found.keys:
+        key_shares_panel(page, found, baseline, scenario)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -20,7 +20,7 @@ from allocation.faces.web.export_page import export_page
 from allocation.faces.web.inputs import change_text, rewrite_for_language
 from allocation.faces.web.key_upload import key_uploads
 from allocation.faces.web.labels import LANGUAGES, Lang
-from allocation.faces.web.page import Page
+from allocation.faces.web.page import Page, scenario_key_of
 from allocation.faces.web.scenario_page import scenario_page
 from allocation.scenario.source import ScenarioSource
 
@@ -69,7 +69,7 @@ def main() -> None:
     pot_id, year = selection(lang, base, chooser)
     # the edits belong to the scenario's own text: an uploaded key (which adds user_keys to the
     # run's text) keeps them
-    scenario_key = f"{scenario_id}:{link.text_hash(text)}"
+    scenario_key = scenario_key_of(scenario_id, text)
     plan, marks = edit_panel(lang, base, pot_id, scenario_key)
     with st.spinner(lang("allocating")):
         edited_text, result, problems, rejected, changes = state.edited_run(origin_source, plan.to_json(), choice)

@@ -3,6 +3,7 @@ started from, the one pot-and-year selection, and the language."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from allocation.faces.web.labels import Lang
@@ -24,3 +25,9 @@ class Page:
     @property
     def edited(self) -> bool:
         return self.source != self.origin_source
+
+
+def scenario_key_of(scenario_id: str, text: str) -> str:
+    """The key the edits of a scenario are kept under: its id and a hash of its own text (an
+    uploaded key, which adds user_keys to the run's text, keeps them)."""
+    return f"{scenario_id}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
