@@ -45,7 +45,7 @@ def changed(old: str, new: str) -> str:
 def test_a_year_given_twice_is_refused_not_the_last_one_taken():
     text = changed("shares: {2021: 1,", "shares: {2021: 1, 2021: 5,")
     assert problems(text) == [
-        "s.yaml: line 30, column 25: the key `2021` is given twice in one mapping (first at line 30, column 16); "
+        "s.yaml: line 32, column 25: the key `2021` is given twice in one mapping (first at line 32, column 16); "
         "keep one"
     ]
 

@@ -56,7 +56,7 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
     text = "\n".join(
         output.get("text", "") for cell in code for output in cell.outputs if output.get("output_type") == "stream"
     )
-    assert "Overview against kamerbrief-2021" in text
+    assert "Overzicht tegenover kamerbrief-2021" in text  # Dutch by default
     assert ".xlsx" in text
     figures = [o for cell in code for o in cell.outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(figures) == 2
