@@ -275,7 +275,7 @@ def test_a_negotiator_changes_the_elip_key_and_sees_compares_and_downloads_the_e
     assert "€ 2.625.000" in page.locator('[data-testid="stMetric"]').first.inner_text()
     assert "ELIP" in page.locator('[data-testid="stSidebar"] h2').nth(1).inner_text()  # the sidebar edits ELIP
 
-    _type(page, "Inwoners (echt)", "1")
+    _type(page, "Inwoners (echt)", "100")  # in percent: 200% together until the other is 0
     _type(page, "Inwoners met niet-westerse migratieachtergrond (proxy)", "0")
     assert "bewerkt (2 wijzigingen)" in page.locator('[data-testid="stMain"] h2').first.inner_text()
     _map_drawn(page, 345)  # ELIP 2022 on the register in force on 1 January 2022
