@@ -489,7 +489,8 @@ def test_the_compare_view_shows_bands_losers_and_aggregates_with_charts():
     assert provinces["diff_eur"].sum() == 0
     assert len(at.get("plotly_chart")) >= 3  # the bands, and a chart beside each breakdown table
     assert len(map_shapes(at)) == 352  # the map of the difference
-    weigh(at, "ondertussengroep", inwoners="50", migratieachtergrond="50")  # an edit: now the edited scenario against its origin
+    # an edit: now the edited scenario against its origin
+    weigh(at, "ondertussengroep", inwoners="50", migratieachtergrond="50")
     assert not at.exception and not at.error, errors(at)
     assert at.selectbox(key="compare_scenario").value == "kamerbrief-2021-bewerkt"
     assert metrics(at)["Herverdeeld"][0] != redistributed

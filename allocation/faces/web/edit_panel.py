@@ -52,7 +52,7 @@ def edit_panel(lang: Lang, base, pot_id: str, scenario_key: str) -> tuple[EditPl
                            whole=True, help=lang("help_vast_bedrag"))
     found["vast_bedrag_eur"] = int(vast)
     marks[(pot_id, "vast_bedrag")] = side.container()
-    found["weights"] = _weight_fields(lang, base, pot_id, pot, before, prefix)
+    found["weights"] = _weight_fields(lang, base, pot, before, prefix)
     marks[(pot_id, "weights")] = side.container()
     found.update(_constraint_fields(lang, pot, before, prefix, marks, pot_id))
     found.update(_group_fields(lang, base, pot, before, prefix))
@@ -124,7 +124,7 @@ def weight_pcts(weights: dict[str, float], names) -> dict[str, float]:
     return {name: round(100 * float(weights.get(name, 0.0)) / total, WEIGHT_DECIMALS) for name in names}
 
 
-def _weight_fields(lang: Lang, base, pot_id: str, pot, before: PotEdit, prefix: str) -> tuple | None:
+def _weight_fields(lang: Lang, base, pot, before: PotEdit, prefix: str) -> tuple | None:
     """The key's weights in percent that sum to 100. Fields the user has not changed keep the
     weights as they are (no edit, no rounding); a changed set that does not sum to 100% is not
     applied and says so under the fields. The edit passes the weights as fractions."""
