@@ -1011,8 +1011,8 @@ def test_weights_typed_in_percent_allocate_as_the_same_weights_written_in_the_ya
     assert by_key(at.sidebar.text_input, ":ondertussengroep_w_inwoners").value == "100"
     weigh(at, "ondertussengroep", inwoners="30", oppervlakte="70")
     assert not at.exception and not at.error, errors(at)
-    assert _weights_edited(at, "ondertussengroep") == (("inwoners", 0.3), ("migratieachtergrond", 0.0),
-                                                       ("oppervlakte", 0.7))  # fractions, as the YAML keeps
+    edited = {name: weight for name, weight in _weights_edited(at, "ondertussengroep") if weight}
+    assert edited == {"inwoners": 0.3, "oppervlakte": 0.7}  # fractions, as the YAML keeps
     # the independent reference: the scenario with the weights edited in its YAML, run by the library
     written = build(_with_weights("ondertussengroep", "{inwoners: 0.3, oppervlakte: 0.7}"),
                     origin="gewichten.yaml", scenario_id="gewichten", base_dir=SCENARIOS)
