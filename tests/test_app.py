@@ -15,6 +15,8 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from allocation.faces.web.inputs import shown as field_text
+from allocation.faces.web.labels import Lang
 from allocation.faces.web.numbers import Numbers
 from tests.conftest import ROOT, SCENARIOS
 
@@ -48,6 +50,13 @@ def by_key(widgets, suffix: str, prefix: bool = False):
 def type_in(at: AppTest, suffix: str, text: str) -> None:
     """Type ``text`` in the sidebar field whose key ends in ``suffix`` and rerun."""
     by_key(at.sidebar.text_input, suffix).set_value(text).run()
+
+
+def weigh(at: AppTest, pot_id: str, **percents: str) -> None:
+    """Type the pot's key weights in percent (``inwoners="50", oppervlakte="50"``) and rerun once."""
+    for name, text in percents.items():
+        by_key(at.sidebar.text_input, f":{pot_id}_w_{name}").set_value(text)
+    at.run()
 
 
 def choose(at: AppTest, pot_id: str, year: int | None = None) -> None:
@@ -94,9 +103,12 @@ def test_changing_a_weight_changes_the_amounts_but_not_the_total(scenario_id):
     at = start(scenario_id)
     before = amounts(at)
     weights = [w for w in at.sidebar.text_input if "_w_" in str(w.key)]
-    unused = [w for w in weights if w.value == "0"]
-    widget = unused[0] if unused else weights[0]
-    widget.set_value("1").run()
+    numbers = Numbers("nl")
+    used = next(w for w in weights if numbers.parse(w.value) > 0)
+    other = next(w for w in weights if w.key != used.key)  # half of a used weight moves to another key
+    half = numbers.parse(used.value) / 2
+    used.set_value(field_text(Lang("nl"), half))
+    other.set_value(field_text(Lang("nl"), numbers.parse(other.value) + half)).run()
     assert not at.exception and not at.error, errors(at)
     after = amounts(at)
     assert sum(after) == sum(before)
@@ -118,11 +130,11 @@ def test_the_app_speaks_dutch_by_default_with_dutch_numbers_and_english_one_swit
 
 def test_an_edit_survives_a_switch_of_language_written_the_new_way():
     at = start("kamerbrief-2021")
-    type_in(at, ":ondertussengroep_w_oppervlakte", "0,5")
+    weigh(at, "ondertussengroep", inwoners="87,5", oppervlakte="12,5")
     edited = amounts(at)
     at.sidebar.radio(key="lang").set_value("en").run()
     assert not at.exception and not at.error, errors(at)
-    assert by_key(at.sidebar.text_input, ":ondertussengroep_w_oppervlakte").value == "0.5"
+    assert by_key(at.sidebar.text_input, ":ondertussengroep_w_oppervlakte").value == "12.5"
     assert "edited (2 changes)" in at.main.header[0].value
     assert amounts(at) == edited
 
@@ -134,7 +146,7 @@ def test_the_view_chooses_the_pot_the_sidebar_edits():
     assert "ELIP" in at.sidebar.header[1].value
     assert by_key(at.sidebar.text_input, "_budget").key.endswith(":elip_budget")
     before = amounts(at)
-    type_in(at, ":elip_w_inwoners", "1")
+    weigh(at, "elip", inwoners="50", migratieachtergrond="50")
     assert not at.exception and not at.error, errors(at)
     assert amounts(at) != before and sum(amounts(at)) == 2_625_000
 
@@ -144,7 +156,7 @@ def test_an_edit_shows_its_effect_against_the_scenario_it_started_from():
     choose(at, "elip", 2022)
     at.checkbox(key="key_register").check().run()  # the strip's figures are on the 2021 key register
     before = at.main.dataframe[0].value.set_index("gm_code")["amount_eur"]
-    type_in(at, ":elip_w_inwoners", "1")
+    weigh(at, "elip", inwoners="50", migratieachtergrond="50")
     title = at.main.header[0].value
     assert title.startswith("Kamerbrief") and "bewerkt (2 wijzigingen)" in title
     table = at.main.dataframe[0].value.set_index("gm_code")
@@ -197,7 +209,7 @@ def test_the_first_view_needs_no_plotly_and_its_map_shows_every_municipality_wit
 
 def test_downloads_of_an_edited_scenario_are_named_bewerkt():
     at = start("kamerbrief-2021")
-    type_in(at, ":ondertussengroep_w_oppervlakte", "1")
+    weigh(at, "ondertussengroep", inwoners="50", oppervlakte="50")
     view(at, "export")
     labels = [b.label for b in at.download_button]
     assert "Download kamerbrief-2021-bewerkt-meicirculaire.xlsx" in labels
@@ -207,7 +219,7 @@ def test_downloads_of_an_edited_scenario_are_named_bewerkt():
 
 def test_compare_and_export_default_to_edited_against_its_origin():
     at = start("kamerbrief-2021")
-    type_in(at, ":ondertussengroep_w_oppervlakte", "1")
+    weigh(at, "ondertussengroep", inwoners="50", oppervlakte="50")
     view(at, "compare")
     assert at.multiselect(key="compare_chosen_edited").value == ["origin", "edited"]
     assert at.selectbox(key="compare_baseline_edited").value == "origin"
@@ -256,7 +268,7 @@ def test_a_uniform_rate_is_said_not_coloured():
 def test_a_number_written_the_english_way_is_refused_at_its_field_and_the_other_edits_stay():
     at = start("kamerbrief-2021")
     choose(at, "elip", 2022)
-    type_in(at, ":elip_w_inwoners", "1")
+    weigh(at, "elip", inwoners="50", migratieachtergrond="50")
     edited = amounts(at)
     type_in(at, ":elip_vast", "2.5")  # in Dutch 2.5 is neither 2,5 nor 25: refused, not guessed
     assert not at.exception
@@ -270,7 +282,7 @@ def test_an_invalid_edit_is_marked_at_its_field_and_every_valid_edit_is_kept():
     choose(at, "invoering")
     by_key(at.sidebar.checkbox, ":invoering_scale").uncheck().run()
     type_in(at, ":invoering_budget", "10.000.000")  # the years still add up to 9 mln: invalid
-    type_in(at, ":invoering_w_oppervlakte", "1")  # valid
+    weigh(at, "invoering", inwoners="50", oppervlakte="50")  # valid
     assert not at.exception
     message = errors(at)
     assert "Niet toegepast: budget en betaaljaren" in message
@@ -294,7 +306,7 @@ def test_a_budget_edit_scales_the_payment_years():
 
 def test_edits_are_labelled_in_the_downloadable_yaml():
     at = start("kamerbrief-2021")
-    type_in(at, ":ondertussengroep_w_oppervlakte", "1")
+    weigh(at, "ondertussengroep", inwoners="50", oppervlakte="50")
     view(at, "scenario")
     text = at.code[0].value
     assert "Bewerkt in de app: sleutelgewichten gezet op inwoners 0,5, oppervlakte 0,5" in text  # in Dutch
@@ -355,7 +367,7 @@ def test_a_two_column_dutch_excel_file_is_one_step_and_the_encoding_is_named():
     at.sidebar.file_uploader(key="key_upload").set_value(("ELIP DUO.csv", rows.encode("cp1252"), "text/csv")).run()
     assert not at.exception and not at.error, errors(at)
     assert "Sleutel 'ELIP DUO', id elip_duo" in captions(at)
-    by_key(at.sidebar.text_input, "_w_elip_duo").set_value("1")
+    by_key(at.sidebar.text_input, "_w_elip_duo").set_value("100")
     type_in(at, "_w_inwoners", "0")
     assert not at.error, errors(at)
     table = at.main.dataframe[0].value.set_index("gm_code")
@@ -392,7 +404,7 @@ def test_a_bad_key_upload_shows_its_error_and_the_app_still_works():
     assert not at.exception
     assert "elip.csv: rij 2: gm_code 'GM9999' is geen gemeente van het register van 2021-01-01" in errors(at)
     assert amounts(at) == before
-    type_in(at, ":ondertussengroep_w_oppervlakte", "1")
+    weigh(at, "ondertussengroep", inwoners="50", oppervlakte="50")
     assert amounts(at) != before
 
 
@@ -402,7 +414,7 @@ def test_a_good_key_upload_can_be_weighted():
     csv = "gm_code;aantal\n" + "".join(f"{c};{50 if c == 'GM0363' else 1}\n" for c in codes)  # FICTITIOUS counts
     upload_key(at, "elip.csv", csv.encode())
     assert not at.error, errors(at)
-    by_key(at.sidebar.text_input, "_w_elip_duo").set_value("1")
+    by_key(at.sidebar.text_input, "_w_elip_duo").set_value("100")
     type_in(at, "_w_inwoners", "0")
     assert not at.error, errors(at)
     table = at.main.dataframe[0].value.set_index("gm_code")
@@ -477,7 +489,8 @@ def test_the_compare_view_shows_bands_losers_and_aggregates_with_charts():
     assert provinces["diff_eur"].sum() == 0
     assert len(at.get("plotly_chart")) >= 3  # the bands, and a chart beside each breakdown table
     assert len(map_shapes(at)) == 352  # the map of the difference
-    type_in(at, "_w_migratieachtergrond", "1")  # an edit: now the edited scenario against its origin
+    # an edit: now the edited scenario against its origin
+    weigh(at, "ondertussengroep", inwoners="50", migratieachtergrond="50")
     assert not at.exception and not at.error, errors(at)
     assert at.selectbox(key="compare_scenario").value == "kamerbrief-2021-bewerkt"
     assert metrics(at)["Herverdeeld"][0] != redistributed
@@ -780,6 +793,12 @@ def test_any_compromise_level_typed_is_said_in_words_and_opens_as_the_edited_sce
     assert "bewerkt" in at.header[0].value
     source = by_key(at.sidebar.text_input, f":{at.selectbox(key='pot').value}_source").value
     assert "Compromissleutel" in source and "3,5" in source  # the edit carries its provenance
+    # the compromise's weights in the fields, in percent; kept exactly while untouched
+    opened = _weights_edited(at, at.selectbox(key="pot").value)
+    total = math.fsum(w for _, w in opened)
+    for name, weight in opened:
+        field = by_key(at.sidebar.text_input, f":{at.selectbox(key='pot').value}_w_{name}").value
+        assert abs(Numbers("nl").parse(field) - 100 * weight / total) < 1e-4, (name, field, weight)
     assert at.download_button(key="dl_compromise") is not None
     # the edited scenario allocates as the compromise scenario the library writes (the download)
     from allocation.analysis.negotiation import compromise_of
@@ -794,6 +813,7 @@ def test_any_compromise_level_typed_is_said_in_words_and_opens_as_the_edited_sce
     shown = at.main.dataframe[0].value.set_index("gm_code")["amount_eur"]
     rows = written.allocation[(written.allocation["pot"] == pot) & (written.allocation["year"] == year)]
     assert shown.sort_index().to_dict() == rows.set_index("gm_code")["amount_eur"].sort_index().to_dict()
+    assert _weights_edited(at, pot) == opened
 
 
 def test_a_compromise_against_another_shipped_reference_opens_on_that_reference_edited():
@@ -833,7 +853,7 @@ def test_why_a_municipality_loses_is_said_in_its_key_data_with_labelled_parts():
 def test_one_edit_has_one_herverdeeld_in_every_view_on_the_stated_register():
     at = start("kamerbrief-2021")
     choose(at, "elip", 2022)
-    type_in(at, ":elip_w_inwoners", "1")
+    weigh(at, "elip", inwoners="50", migratieachtergrond="50")
     allocation = metrics(at)
     view(at, "compare")
     at.radio(key="compare_level").set_value("pot_year").run()
@@ -875,13 +895,13 @@ def test_the_zekerheid_view_shows_bands_that_follow_the_spread():
 
 def test_an_edit_is_kept_when_a_key_file_is_uploaded_after_it():
     at = start("kamerbrief-2021")
-    type_in(at, ":ondertussengroep_w_oppervlakte", "1")
+    weigh(at, "ondertussengroep", inwoners="50", oppervlakte="50")
     edited = amounts(at)
     codes = at.main.dataframe[0].value["gm_code"].tolist()
     csv = "gm_code,aantal\n" + "".join(f"{c},1\n" for c in codes)  # FICTITIOUS counts
     upload_key(at, "elip.csv", csv.encode())
     assert not at.exception and not at.error, errors(at)
-    assert by_key(at.sidebar.text_input, ":ondertussengroep_w_oppervlakte").value == "1"
+    assert by_key(at.sidebar.text_input, ":ondertussengroep_w_oppervlakte").value == "50"
     assert "bewerkt" in at.main.header[0].value and amounts(at) == edited
 
 
@@ -895,15 +915,15 @@ def test_a_switch_of_language_never_changes_a_number_typed():
     assert by_key(at.text_input, "_migratieachtergrond").value == "0.1234"  # not rounded to 0.123
     at = start("kamerbrief-2021-floor")
     choose(at, "elip")
-    type_in(at, ":elip_w_inwoners", "0,3333333")
+    weigh(at, "elip", inwoners="33,3333333", migratieachtergrond="66,6666667")
     at.sidebar.radio(key="lang").set_value("en").run()
-    assert by_key(at.sidebar.text_input, ":elip_w_inwoners").value == "0.3333333"
+    assert by_key(at.sidebar.text_input, ":elip_w_inwoners").value == "33.3333333"
 
 
 def test_undo_all_changes_brings_back_the_scenario_as_shipped():
     at = start("kamerbrief-2021")
     before = amounts(at)
-    type_in(at, ":ondertussengroep_w_oppervlakte", "1")
+    weigh(at, "ondertussengroep", inwoners="50", oppervlakte="50")
     assert amounts(at) != before
     at.sidebar.button(key="reset").click().run()
     assert not at.exception and not at.error, errors(at)
@@ -927,7 +947,7 @@ def test_a_pot_whose_id_looks_like_an_app_key_does_not_clash():
     at.sidebar.radio(key="source").set_value("upload").run()
     at.sidebar.file_uploader(key="scenario_upload").set_value(("x.yaml", text.encode(), "application/x-yaml")).run()
     assert not at.exception and not at.error, errors(at)
-    type_in(at, ":xpot_w_oppervlakte", "1")
+    weigh(at, "xpot", inwoners="50", oppervlakte="50")
     assert not at.exception and not at.error, errors(at)
 
 
@@ -946,7 +966,8 @@ def test_a_key_upload_keeps_its_choices_through_a_switch_of_language():
     codes = at.main.dataframe[0].value["gm_code"].tolist()
     csv = "gm_code,aantal\n" + "".join(f"{c},{1 + i % 3}\n" for i, c in enumerate(codes))  # FICTITIOUS counts
     upload_key(at, "telling.csv", csv.encode(), kind="assumption")
-    by_key(at.sidebar.text_input, "_w_elip_duo").set_value("1").run()
+    by_key(at.sidebar.text_input, "_w_elip_duo").set_value("50")
+    type_in(at, "_w_inwoners", "50")
     assert "bewerkt" in at.main.header[0].value
     at.sidebar.radio(key="lang").set_value("en").run()
     at.sidebar.radio(key="view").set_value("scenario").run()  # the next click
@@ -957,10 +978,80 @@ def test_a_key_upload_keeps_its_choices_through_a_switch_of_language():
 
 def test_switching_scenarios_keeps_each_ones_edits_and_says_so():
     at = start("kamerbrief-2021")
-    type_in(at, ":ondertussengroep_w_oppervlakte", "1")
+    weigh(at, "ondertussengroep", inwoners="50", oppervlakte="50")
     edited = amounts(at)
     at.sidebar.selectbox(key="shipped").set_value("kamerbrief-2021-floor").run()
     assert "bewerkt" not in at.main.header[0].value
     assert any("kamerbrief-2021 blijven bewaard" in c.value for c in at.sidebar.caption)
     at.sidebar.selectbox(key="shipped").set_value("kamerbrief-2021").run()
     assert "bewerkt" in at.main.header[0].value and amounts(at) == edited
+
+
+def _weights_edited(at: AppTest, pot_id: str):
+    """The weights the sidebar's edit plans pass for the pot (None: no plan edits them)."""
+    found = [plan.pot(pot_id).weights for plan in at.session_state["edits"].values()
+             if plan.pot(pot_id).weights is not None]
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
+def _with_weights(pot_id: str, line: str) -> str:
+    """kamerbrief-2021 with the pot's key weights written as ``line`` in the YAML itself."""
+    text = (SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8")
+    start_at = text.index(f"\n  {pot_id}:\n")
+    at = text.index("      weights: {", start_at)
+    end = text.index("\n", at)
+    return text[:at] + f"      weights: {line}" + text[end:]
+
+
+def test_weights_typed_in_percent_allocate_as_the_same_weights_written_in_the_yaml():
+    from allocation.scenario.build import build
+
+    at = start("kamerbrief-2021")  # ondertussengroep 2021: inwoners 100%
+    assert by_key(at.sidebar.text_input, ":ondertussengroep_w_inwoners").value == "100"
+    weigh(at, "ondertussengroep", inwoners="30", oppervlakte="70")
+    assert not at.exception and not at.error, errors(at)
+    edited = {name: weight for name, weight in _weights_edited(at, "ondertussengroep") if weight}
+    assert edited == {"inwoners": 0.3, "oppervlakte": 0.7}  # fractions, as the YAML keeps
+    # the independent reference: the scenario with the weights edited in its YAML, run by the library
+    written = build(_with_weights("ondertussengroep", "{inwoners: 0.3, oppervlakte: 0.7}"),
+                    origin="gewichten.yaml", scenario_id="gewichten", base_dir=SCENARIOS)
+    rows = written.allocation[(written.allocation["pot"] == "ondertussengroep") & (written.allocation["year"] == 2021)]
+    shown = at.main.dataframe[0].value.set_index("gm_code")["amount_eur"]
+    assert shown.sort_index().to_dict() == rows.set_index("gm_code")["amount_eur"].sort_index().to_dict()
+    view(at, "scenario")  # the YAML keeps fractions
+    assert yaml.safe_load(at.code[0].value)["pots"]["ondertussengroep"]["key"]["weights"] == {"inwoners": 0.3,
+                                                                                               "oppervlakte": 0.7}
+
+
+def test_weights_that_do_not_sum_to_100_percent_are_said_under_the_field_and_not_applied():
+    at = start("kamerbrief-2021")
+    before = amounts(at)
+    weigh(at, "ondertussengroep", inwoners="30", oppervlakte="60")
+    assert not at.exception
+    assert "De gewichten zijn samen 90%, niet 100%" in errors(at)
+    assert _weights_edited(at, "ondertussengroep") is None  # no edit
+    assert amounts(at) == before and "bewerkt" not in at.main.header[0].value
+    weigh(at, "ondertussengroep", inwoners="30,005", oppervlakte="70")  # within 0,01 percentage point
+    assert not at.error, errors(at)
+    assert "bewerkt" in at.main.header[0].value
+
+
+def test_untouched_weight_fields_keep_the_scenarios_own_weights_exactly():
+    text = _with_weights("ondertussengroep", "{inwoners: 0.123456789, oppervlakte: 0.876543211}")
+    at = start()
+    at.sidebar.radio(key="source").set_value("upload").run()
+    at.sidebar.file_uploader(key="scenario_upload").set_value(("w.yaml", text.encode(), "application/x-yaml")).run()
+    assert not at.exception and not at.error, errors(at)
+    before = amounts(at)
+    assert by_key(at.sidebar.text_input, ":ondertussengroep_w_inwoners").value == "12,3457"  # shown in percent
+    assert by_key(at.sidebar.text_input, ":ondertussengroep_w_oppervlakte").value == "87,6543"
+    type_in(at, ":ondertussengroep_vast", "1.000")  # another field: the weights stay as they are
+    assert not at.exception and not at.error, errors(at)
+    assert _weights_edited(at, "ondertussengroep") is None
+    view(at, "scenario")
+    weights = yaml.safe_load(at.code[0].value)["pots"]["ondertussengroep"]["key"]["weights"]
+    assert weights == {"inwoners": 0.123456789, "oppervlakte": 0.876543211}  # no rounding drift
+    type_in(at, ":ondertussengroep_vast", "0")
+    view(at, "allocation")
+    assert amounts(at) == before and "bewerkt" not in at.main.header[0].value

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from allocation.faces.web import link
 from tests.conftest import ROOT
-from tests.test_app import amounts, choose, errors, start, type_in
+from tests.test_app import amounts, choose, errors, start, weigh
 
 
 def _opened(value: str) -> AppTest:
@@ -21,7 +21,7 @@ def _opened(value: str) -> AppTest:
 def test_a_link_opened_in_a_new_session_shows_the_same_page(clear_streamlit_caches):
     at = start("kamerbrief-2021")
     choose(at, "elip", 2022)
-    type_in(at, ":elip_w_inwoners", "1")
+    weigh(at, "elip", inwoners="50", migratieachtergrond="50")
     at.sidebar.radio(key="view").set_value("compare").run()
     at.sidebar.radio(key="view").set_value("allocation").run()
     shared = at.query_params[link.PARAM]

@@ -140,8 +140,9 @@ def test_every_app_view_speaks_from_the_catalogue():
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     found = _views(at, "plain")
-    edited = next(w for w in at.sidebar.text_input if str(w.key).endswith(":ondertussengroep_w_oppervlakte"))
-    edited.set_value("1").run()
+    for field, percent in (("inwoners", "50"), ("oppervlakte", "50")):  # weights in percent
+        next(w for w in at.sidebar.text_input if str(w.key).endswith(f":ondertussengroep_w_{field}")).set_value(percent)
+    at.run()
     found.update(_views(at, "edited"))
     seen = _check(found, KNOWN_APP)
     stale = set(KNOWN_APP) - seen

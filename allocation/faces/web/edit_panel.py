@@ -10,11 +10,13 @@ the fields at its values.
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from allocation.faces import views
 from allocation.faces.web import state
-from allocation.faces.web.inputs import REGISTRY, forget, number_field
+from allocation.faces.web.inputs import REGISTRY, forget, number_field, shown
 from allocation.faces.web.labels import Lang, key_label
 from allocation.faces.web.numbers import money_in_text
 from allocation.scenario import edits as scenario_edits
@@ -50,7 +52,7 @@ def edit_panel(lang: Lang, base, pot_id: str, scenario_key: str) -> tuple[EditPl
                            whole=True, help=lang("help_vast_bedrag"))
     found["vast_bedrag_eur"] = int(vast)
     marks[(pot_id, "vast_bedrag")] = side.container()
-    found["weights"] = _weight_fields(lang, base, pot_id, pot, before, prefix)
+    found["weights"] = _weight_fields(lang, base, pot, before, prefix)
     marks[(pot_id, "weights")] = side.container()
     found.update(_constraint_fields(lang, pot, before, prefix, marks, pot_id))
     found.update(_group_fields(lang, base, pot, before, prefix))
@@ -107,22 +109,44 @@ def _budget_fields(lang: Lang, pot, before: PotEdit, prefix: str) -> dict:
     return found
 
 
-def _weight_fields(lang: Lang, base, pot_id: str, pot, before: PotEdit, prefix: str) -> tuple | None:
-    """The key's relative weights (the scenario scales them to add up to 1)."""
+#: a changed set of weights is applied when its percentages sum to 100 within this (percentage points)
+WEIGHTS_TOLERANCE_PCT = 0.01
+#: decimals of a weight as its field shows it in percent (``33,3333``)
+WEIGHT_DECIMALS = 4
+
+
+def weight_pcts(weights: dict[str, float], names) -> dict[str, float]:
+    """Each key's weight as a percentage of the weights' total, rounded as a field shows it
+    (``{inwoners: 0.5, migratieachtergrond: 1}`` -> ``33,3333`` and ``66,6667``)."""
+    total = math.fsum(float(w) for w in weights.values())
+    if not total > 0:
+        return {name: 0.0 for name in names}
+    return {name: round(100 * float(weights.get(name, 0.0)) / total, WEIGHT_DECIMALS) for name in names}
+
+
+def _weight_fields(lang: Lang, base, pot, before: PotEdit, prefix: str) -> tuple | None:
+    """The key's weights in percent that sum to 100. Fields the user has not changed keep the
+    weights as they are (no edit, no rounding); a changed set that does not sum to 100% is not
+    applied and says so under the fields. The edit passes the weights as fractions."""
     side = st.sidebar
     side.caption(lang("field_weights"))
     weights = dict(before.weights) if before.weights is not None else dict(pot.key.weights)
+    names = sorted(base.loaded.keys)
+    initial = weight_pcts(weights, names)
     typed = {}
-    for name in sorted(base.loaded.keys):
+    for name in names:
         key = base.loaded.keys[name]
         label = f"{key_label(lang, key)} ({lang('kind_' + key.kind)})"
-        value, _ = number_field(lang, side, label, f"{prefix}_w_{name}", float(weights.get(name, 0.0)),
-                                maximum=1000, help=lang("help_weight", name=name))
+        value, _ = number_field(lang, side, label, f"{prefix}_w_{name}", initial[name],
+                                maximum=100, help=lang("help_weight", name=name))
         typed[name] = float(value)
-    if any(w > 0 for w in typed.values()):
-        return tuple(typed.items())
-    side.error(lang("weights_all_zero", pot=pot_id))
-    return before.weights
+    if typed == initial:
+        return before.weights
+    total = math.fsum(typed.values())
+    if abs(total - 100) > WEIGHTS_TOLERANCE_PCT:
+        side.error(lang("weights_not_100", total=shown(lang, round(total, WEIGHT_DECIMALS)) + "%"))
+        return before.weights
+    return tuple((name, pct / 100) for name, pct in typed.items())
 
 
 def _constraint_fields(lang: Lang, pot, before: PotEdit, prefix: str, marks: dict, pot_id: str) -> dict:
