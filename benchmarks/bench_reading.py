@@ -9,7 +9,7 @@ Run: ``.venv/bin/python benchmarks/bench_reading.py [--repeats N]``.
    :func:`allocation.data.published_table.read_published_table`; and a key CSV of 352 rows
    by name in Windows-1252 read by :func:`allocation.data.key_csv.parse_key_csv`.
 2. In a fresh process each, wall time and peak memory (``ru_maxrss``) of refusing each bomb
-   of ``tests/test_input_files.py`` against a bare ``python -c "import numpy, pandas"``.
+   of ``tests/data/test_input_files.py`` against a bare ``python -c "import numpy, pandas"``.
 
 Prints the machine's load (``uptime``) first: on a busy machine the ratios are what to compare.
 """
@@ -31,7 +31,7 @@ CHILD = """
 import resource, sys, time
 start = time.perf_counter()
 sys.path.insert(0, {root!r})
-from tests.test_input_files import BOMBS
+from tests.data.test_input_files import BOMBS
 from allocation.common.errors import InputError
 from allocation.data.published_table import read_published_table
 content = BOMBS[{name!r}][0]()
@@ -90,7 +90,7 @@ def bombs() -> None:
     bare_kb = int(bare.stdout.split()[-1])
     print(f"\nbare python -c 'import numpy, pandas': peak {bare_kb / 1024:.0f} MB")
     print(f"{'bomb':<14} {'outcome':<8} {'refused in':>11} {'peak MB':>8} {'x bare':>7}")
-    from tests.test_input_files import BOMBS
+    from tests.data.test_input_files import BOMBS
 
     for name in sorted(BOMBS):
         done = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), name=name)],

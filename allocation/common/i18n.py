@@ -8,7 +8,7 @@ the product has two first-class languages and neither is the source of the other
 stays the same when the Dutch wording is polished (the English is not marked fuzzy, the
 code does not change), and the app's catalogue was already keyed. Placeholders are
 :meth:`str.format` fields (``{name}``), filled by :func:`_` itself; both languages must
-have the same ones (``tests/test_catalogue.py``).
+have the same ones (``tests/common/test_catalogue.py``).
 
 **The language is a context variable**, not process state: the app serves several users
 at once, each session sets its language at the top of every rerun

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from allocation.faces.web import link
 from tests.conftest import ROOT
-from tests.test_app import amounts, choose, errors, start, weigh
+from tests.faces.test_app import amounts, choose, errors, start, weigh
 
 
 def _opened(value: str) -> AppTest:

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 
 from allocation.common import i18n
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "allocation"
 
 

@@ -119,5 +119,6 @@ def test_a_total_typed_over_with_a_number_that_disagrees_is_still_refused(files)
     sheet.cell(sheet.max_row, 5).value = 2_886_001  # the rows add up to 2,886,000
     out = io.BytesIO()
     book.save(out)
-    with pytest.raises(InputError, match=r"blad elip\).*het totaal zegt 2\.886\.001 maar de rijen tellen op tot 2\.886\.000"):
+    with pytest.raises(InputError,
+                       match=r"blad elip\).*het totaal zegt 2\.886\.001 maar de rijen tellen op tot 2\.886\.000"):
         read_published_table(out.getvalue(), "getypt.xlsx")

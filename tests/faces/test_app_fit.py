@@ -8,7 +8,7 @@ import yaml
 
 from allocation.publish.circular_tables import allocation_csv
 from tests.conftest import shipped
-from tests.test_app import clear_cache, errors, start, view  # noqa: F401 - the fixture clears the caches
+from tests.faces.test_app import clear_cache, errors, start, view  # noqa: F401 - the fixture clears the caches
 
 
 def test_the_welke_sleutel_panel_fits_the_uploaded_table_and_opens_the_exact_scenario():

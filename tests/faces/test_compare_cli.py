@@ -8,7 +8,7 @@ import yaml
 from openpyxl import load_workbook
 
 from tests.conftest import SCENARIOS
-from tests.test_cli import cli, cli_process
+from tests.faces.test_cli import cli, cli_process
 
 # these tests assert the English wording of the library's messages and outputs
 pytestmark = pytest.mark.usefixtures("english")

@@ -8,7 +8,7 @@ import pytest
 from allocation import InputError, explanation_text
 from allocation.data.municipality_names import find_municipality
 from tests.conftest import SCENARIOS, shipped
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 # these tests assert the English wording of the library's messages and outputs
 pytestmark = pytest.mark.usefixtures("english")

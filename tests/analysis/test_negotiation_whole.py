@@ -17,7 +17,7 @@ from allocation.analysis.negotiation import LEVELS, MUNICIPALITY_COLUMNS, compro
 from allocation.common import i18n
 from allocation.publish.comparison import negotiation_views
 from tests.conftest import SCENARIOS, shipped
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
 

@@ -13,7 +13,7 @@ from allocation import InputError, export_files
 from allocation.analysis.mutaties import mutaties
 from allocation.data.published_table import read_published_table
 from tests.conftest import SCENARIOS, shipped
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 # these tests assert the English wording of the library's messages and outputs
 pytestmark = pytest.mark.usefixtures("english")

@@ -41,7 +41,7 @@ from allocation.publish.mutaties import mutaties_files
 from allocation.publish.ods import sheets_to_ods
 from allocation.publish.sheets import Sheet, to_xlsx
 from tests.conftest import GOLDEN, SCENARIOS
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
 

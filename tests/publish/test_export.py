@@ -261,7 +261,7 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralised():
     texts = {value for value in (data["name"], data["description"], "@SUM(1+1)", "-2+3")}
     assert not [cell.coordinate for cell in cells if cell.data_type == "f" and any(t in str(cell.value) for t in texts)]
     risky = [cell for cell in cells if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@"))
-             and cell.data_type != "f"]  # the product's own formulas aside (tests/test_output_safety.py checks them)
+             and cell.data_type != "f"]  # the product's own formulas aside (test_output_safety.py checks them)
     assert risky and all(cell.data_type == "s" and cell.quotePrefix for cell in risky)
     values = {cell.value for row in book["Toelichting"].iter_rows() for cell in row}
     assert data["name"] in values and "@SUM(1+1)" in values and "-2+3" in values
@@ -499,7 +499,7 @@ def test_odfpy_reads_the_ods_back_with_text_as_text_and_numbers_cached(files):
             for c, cell in enumerate(row.getElementsByType(TableCell)):
                 kind = cell.getAttrNS(OFFICENS, "value-type")
                 formula = cell.getAttrNS(TABLENS, "formula")
-                if formula is not None:  # the product's own (tests/test_output_safety.py), with a number cached
+                if formula is not None:  # the product's own (tests/publish/test_output_safety.py), with a number cached
                     formulas += 1
                     assert formula.startswith("of:=") and kind in ("float", "boolean"), formula
                 if kind == "boolean":
@@ -520,7 +520,7 @@ def test_the_ods_is_deterministic(result):
 
 
 def test_run_format_writes_xlsx_ods_or_both(tmp_path):
-    from tests.test_cli import cli
+    from tests.faces.test_cli import cli
 
     for chosen, suffixes in (("xlsx", {".xlsx"}), ("ods", {".ods"}), ("both", {".xlsx", ".ods"})):
         out = tmp_path / chosen

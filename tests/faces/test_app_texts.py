@@ -1,7 +1,7 @@
 """The app's words and numbers: labels from the product's catalogue, numbers through Babel.
 
 Rules protected: a label is filled in its language (the catalogue itself is checked in
-``tests/test_catalogue.py``); numbers on screen equal Babel's formats; typed numbers are
+``tests/common/test_catalogue.py``); numbers on screen equal Babel's formats; typed numbers are
 read in one convention per language and anything else is refused with the fix, never guessed.
 """
 

@@ -29,7 +29,7 @@ from allocation.data.input_files import MAX_COLUMNS, MAX_ROWS, decode_text, open
 from allocation.data.published_table import read_published_table
 from allocation.data.registers import load_register
 from tests.conftest import ROOT, SCENARIOS, shipped
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
 

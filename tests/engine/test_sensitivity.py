@@ -19,7 +19,7 @@ from allocation.engine.bounded import combine_bounds
 from allocation.engine.constrained_pot import allocate_constrained_pot
 from allocation.scenario.sensitivity import _Runner, run_draws, spread_spec
 from tests.conftest import SCENARIOS, shipped
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 # these tests assert the English wording of the library's messages and outputs
 pytestmark = pytest.mark.usefixtures("english")
@@ -131,7 +131,7 @@ def test_the_memory_of_the_draws_grows_with_the_chunks_not_with_the_draws():
     peaks = {}
     for count in (500, 5_000):  # one chunk, ten chunks
         done = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(count)], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parent.parent, timeout=600)
+                              cwd=Path(__file__).resolve().parents[2], timeout=600)
         assert done.returncode == 0, done.stderr
         peaks[count] = int(done.stdout.split()[-1])
     held = 4_500 * 4_482 * 4  # the extra draws' amounts as int32 (4,482 municipality-years): 81 MB

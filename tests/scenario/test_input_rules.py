@@ -18,7 +18,7 @@ from allocation.data.registers import load_register
 from allocation.engine.bounded import check_feasible, combine_bounds
 from allocation.publish.files import write_files
 from tests.conftest import SCENARIOS
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 # these tests assert the English wording of the library's messages and outputs
 pytestmark = pytest.mark.usefixtures("english")

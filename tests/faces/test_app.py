@@ -712,7 +712,7 @@ def test_the_compare_view_shows_the_mutaties_against_an_uploaded_published_table
 
 
 def test_a_workbook_bomb_uploaded_as_a_published_table_is_refused_with_its_message():
-    from tests.test_input_files import stray_far_cell
+    from tests.data.test_input_files import stray_far_cell
 
     at = start("kamerbrief-2021")
     view(at, "compare")
@@ -752,7 +752,7 @@ def negotiation_open(level: str | None = None) -> AppTest:
 def test_the_guarantee_of_the_chosen_year_names_who_is_topped_up_and_who_pays_as_the_command_line(tmp_path):
     import pandas as pd
 
-    from tests.test_cli import cli
+    from tests.faces.test_cli import cli
 
     done = cli("guarantee", str(SCENARIOS / "kamerbrief-2021.yaml"), str(SCENARIOS / "kamerbrief-2021-ingroei.yaml"),
                "--out", str(tmp_path), "--max-loss-pct", "1")

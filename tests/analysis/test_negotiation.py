@@ -25,7 +25,7 @@ from allocation.analysis.compromise import (
 from allocation.analysis.decompose import FACTORS, decompose, shapley_round
 from allocation.analysis.guarantee import apply_guarantee, floors, gain_cap, guarantee_cost, guarantee_table, skimmed
 from tests.conftest import SCENARIOS, shipped
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 # these tests assert the English wording of the library's messages and outputs
 pytestmark = pytest.mark.usefixtures("english")

@@ -18,7 +18,7 @@ from allocation.analysis.negotiation import negotiate
 from allocation.common import i18n
 from allocation.publish.brief import brief_pdf, file_name
 from tests.conftest import SCENARIOS, shipped
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 FIXED = dt.datetime(2021, 4, 28, 12, 0, 0, tzinfo=dt.UTC)  # the letter's date; any fixed date does
 
@@ -86,7 +86,7 @@ def test_the_brief_command_writes_one_pdf_and_refuses_an_unknown_year(tmp_path):
 
 
 def test_the_compare_view_offers_the_brief_as_a_download():
-    from tests.test_app import errors, start, view
+    from tests.faces.test_app import errors, start, view
 
     at = start("kamerbrief-2021")
     view(at, "compare")

@@ -25,7 +25,7 @@ from allocation.publish.circular_tables import allocation_csv
 from allocation.scenario.loading import parse_scenario, scenario_data, to_yaml
 from allocation.scenario.running import run_scenario
 from tests.conftest import SCENARIOS, shipped
-from tests.test_cli import cli
+from tests.faces.test_cli import cli
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
 

@@ -1,0 +1,1 @@
+"""Tests of the data layer (allocation/data/), named after the rule they protect."""

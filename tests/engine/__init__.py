@@ -1,0 +1,1 @@
+"""Tests of the engine layer (allocation/engine/), named after the rule they protect."""

@@ -1,0 +1,1 @@
+"""Tests of the scenario layer (allocation/scenario/), named after the rule they protect."""
