@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,50 @@ def clear_streamlit_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+# --- LibreOffice: the reference spreadsheet program (export, print and recalculation tests) -----
+
+
+def _install_libreoffice() -> str:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    lock = ["-o", "DPkg::Lock::Timeout=600"]
+    log = []
+    for _attempt in range(2):
+        update = subprocess.run(
+            ["apt-get", *lock, "update", "-q"], env=env, capture_output=True, text=True, timeout=900
+        )
+        install = subprocess.run(
+            ["apt-get", *lock, "install", "-y", "-q", "--no-install-recommends", "libreoffice-calc"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        log.append(update.stderr[-500:] + install.stderr[-1000:])
+        if install.returncode == 0:
+            break
+    return "\n".join(log)
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """Path of LibreOffice's soffice; installs Debian's libreoffice-calc when root."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    in_ci = os.environ.get("CI", "").strip().lower() == "true"
+    reason = ""
+    if not found:
+        if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+            log = _install_libreoffice()
+            found = shutil.which("soffice") or shutil.which("libreoffice")
+            reason = f"installing libreoffice-calc with apt-get failed:\n{log}"
+        else:
+            reason = (
+                "LibreOffice (soffice) is not installed and the tests cannot install it (not root or no "
+                "apt-get); install it with `apt-get install --no-install-recommends libreoffice-calc`"
+            )
+    if found:
+        return found
+    if in_ci:
+        pytest.fail(f"CI=true: the LibreOffice check must run, but {reason}")
+    pytest.skip(reason)

@@ -19,7 +19,6 @@ import io
 import itertools
 import random
 import re
-import shutil
 import subprocess
 import zipfile
 from fractions import Fraction
@@ -81,13 +80,9 @@ def _with_wrong_total(content: bytes, suffix: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def recalculated(tmp_path_factory) -> dict[str, tuple[bytes, bytes]]:
+def recalculated(tmp_path_factory, soffice: str) -> dict[str, tuple[bytes, bytes]]:
     """name -> (the file as written, the file as LibreOffice saved it after recalculating), for
     ``x-<stem>`` (xlsx) and ``o-<stem>`` (ODS) of every shipped scenario and the two wrong copies."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: install it with "
-                    "`apt-get install --no-install-recommends libreoffice-calc` to recalculate the workbooks")
     base = tmp_path_factory.mktemp("recalculation")
     profile = base / "profile"
     (profile / "user").mkdir(parents=True)
