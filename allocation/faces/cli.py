@@ -391,152 +391,192 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+#: argparse's own words (usage, options, its errors) by their catalogue keys: Python's argparse asks
+#: gettext for them, and the product answers from its own catalogue.
+ARGPARSE_WORDS = {
+    "usage: ": "argparse_usage",
+    "positional arguments": "argparse_positional_arguments",
+    "options": "argparse_options",
+    "show this help message and exit": "argparse_show_this_help_message_and",
+    "show program's version number and exit": "argparse_show_program_s_version_number",
+    "the following arguments are required: %s": "argparse_the_following_arguments_are_required",
+    "%(prog)s: error: %(message)s\n": "argparse_prog_s_error_message_s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "argparse_invalid_choice_value_r_choose",
+    "argument %(argument_name)s: %(message)s": "argparse_argument_argument_name_s_message",
+    "unrecognized arguments: %s": "argparse_unrecognized_arguments",
+    "expected one argument": "argparse_expected_one_argument",
+    "expected at least one argument": "argparse_expected_at_least_one_argument",
+    "invalid %(type)s value: %(value)r": "argparse_invalid_type_s_value_value",
+    "ambiguous option: %(option)s could match %(matches)s": "argparse_ambiguous_option_option_s_could",
+    "not allowed with argument %s": "argparse_not_allowed_with_argument",
+    "ignored explicit argument %r": "argparse_ignored_explicit_argument_r",
+}
+
+
+def _argparse_words(text: str) -> str:
+    key = ARGPARSE_WORDS.get(text)
+    return text if key is None else i18n._(key)
+
+
 def _spread_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--draws", type=int, help="number of draws (default: the uncertainty block, else 1000)")
-    parser.add_argument("--seed", type=int, help="seed of the draws (default: the block's, else 20210428)")
+    parser.add_argument("--draws", type=int, help=i18n._("clihelp_number_of_draws_default_the"))
+    parser.add_argument("--seed", type=int, help=i18n._("clihelp_seed_of_the_draws_default"))
     parser.add_argument("--relative-sd", nargs="+", metavar="KEY=SD",
-                        help="relative spread of a key's values, e.g. migratieachtergrond=0.25 (overrides the block)")
-    parser.add_argument("--profile-sd", type=float, help="relative spread of every pot's year profile")
+                        help=i18n._("clihelp_relative_spread_of_a_key"))
+    parser.add_argument("--profile-sd", type=float, help=i18n._("clihelp_relative_spread_of_every_pot"))
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser, its help in this context's language (see :func:`main`)."""
     from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT
+
+    argparse._ = _argparse_words  # type: ignore[attr-defined]
 
     parser = argparse.ArgumentParser(
         prog="python -m allocation",
-        description="Distribute Dutch civic-integration budgets over municipalities and years.",
+        description=i18n._("clihelp_distribute_dutch_civic_integration_budgets"),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--lang", choices=list(i18n.LANGUAGES),
-                        help="language of the messages and outputs (default: ALLOCATION_LANG, otherwise nl)")
+                        help=i18n._("clihelp_language_of_the_messages_and"))
     commands = parser.add_subparsers(dest="command", required=True)
 
-    keys = commands.add_parser("keys", help="list the available distribution keys with their metadata")
-    keys.add_argument("scenario", nargs="?", help="also list the user keys of this scenario")
+    keys = commands.add_parser("keys", help=i18n._("clihelp_list_the_available_distribution_keys"))
+    keys.add_argument("scenario", nargs="?", help=i18n._("clihelp_also_list_the_user_keys"))
     keys.set_defaults(handler=_keys)
 
-    validate = commands.add_parser("validate", help="check a scenario file")
+    validate = commands.add_parser("validate", help=i18n._("clihelp_check_a_scenario_file"))
     validate.add_argument("scenario")
     validate.set_defaults(handler=_validate)
 
-    run = commands.add_parser("run", help="allocate a scenario and write the tables")
+    run = commands.add_parser("run", help=i18n._("clihelp_allocate_a_scenario_and_write"))
     run.add_argument("scenario")
-    run.add_argument("--out", required=True, help="output folder (created if needed)")
+    run.add_argument("--out", required=True, help=i18n._("clihelp_output_folder_created_if_needed"))
     run.add_argument(
         "--dutch",
         action="store_true",
-        help="write the per-pot CSVs in the Dutch spreadsheet flavour (';' separator, decimal comma)",
+        help=i18n._("clihelp_write_the_per_pot_csvs"),
     )
     run.add_argument(
         "--format", choices=["xlsx", "ods", "both"], default="both",
-        help="the meicirculaire workbook as xlsx, as ODS (OpenDocument, the Gemeentefonds' format) or both (default)",
+        help=i18n._("clihelp_the_meicirculaire_workbook_as_xlsx"),
     )
     run.add_argument(
         "--with-sensitivity",
         action="store_true",
-        help="add a sheet 'Zekerheid' with the p5-p95 bands (from the uncertainty block or the flags below)",
+        help=i18n._("clihelp_add_a_sheet_zekerheid_with"),
     )
     _spread_arguments(run)
     run.set_defaults(handler=_run)
 
     sensitivity = commands.add_parser(
-        "sensitivity", help="how sure each amount is: percentiles over draws of the key data (and year profiles)")
+        "sensitivity", help=i18n._("clihelp_how_sure_each_amount_is"))
     sensitivity.add_argument("scenario")
-    sensitivity.add_argument("--out", required=True, help="output folder (created if needed)")
+    sensitivity.add_argument("--out", required=True, help=i18n._("clihelp_output_folder_created_if_needed"))
     _spread_arguments(sensitivity)
     sensitivity.set_defaults(handler=_sensitivity)
 
     compare = commands.add_parser(
-        "compare", help="compare scenarios with a baseline (the first): who gains, who loses, by how much"
+        "compare", help=i18n._("clihelp_compare_scenarios_with_a_baseline")
     )
     compare.add_argument(
         "scenarios", nargs="+", metavar="BASELINE",
-        help="the baseline first (a scenario, or a published table: the long CSV of run, or a wide table in CSV, "
-             "xlsx or ODS), then the scenarios to compare with it",
+        help=i18n._("clihelp_the_baseline_first_a_scenario"),
     )
-    compare.add_argument("--out", required=True, help="output folder for the workbook and CSVs (created if needed)")
-    compare.add_argument("--pot", help="the pot of a wide CSV baseline (default: from a <id>-<pot>.csv name)")
+    compare.add_argument("--out", required=True, help=i18n._("clihelp_output_folder_for_the_workbook"))
+    compare.add_argument("--pot", help=i18n._("clihelp_the_pot_of_a_wide"))
     compare.add_argument(
         "--registers", choices=["key", "payment"], default="key",
-        help="between scenarios: also compare on the payment-year registers (mutaties, sheet Mutaties)",
+        help=i18n._("clihelp_between_scenarios_also_compare_on"),
     )
     compare.set_defaults(handler=_compare)
 
     guarantee = commands.add_parser(
-        "guarantee", help="what 'nobody loses more than X%%' costs: the top-up, or the cap on gains that pays for it")
-    guarantee.add_argument("reference", metavar="REFERENCE.yaml", help="the distribution losses are measured against")
+        "guarantee", help=i18n._("clihelp_what_nobody_loses_more_than"))
+    guarantee.add_argument("reference", metavar="REFERENCE.yaml",
+                           help=i18n._("clihelp_the_distribution_losses_are_measured"))
     guarantee.add_argument("scenario", metavar="SCENARIO.yaml")
-    guarantee.add_argument("--out", required=True, help="output folder (created if needed)")
+    guarantee.add_argument("--out", required=True, help=i18n._("clihelp_output_folder_created_if_needed"))
     guarantee.add_argument("--max-loss-pct", type=float, nargs="+",
-                           help="guarantee levels in %% for the table (default: 0 1 2 5 10 20); the first is the "
-                                "level of the per-municipality file (default: 5)")
+                           help=i18n._("clihelp_guarantee_levels_in_for_the"))
     guarantee.add_argument("--apply", type=float, metavar="X",
-                           help="also write the scenario with the X%% guarantee paid by capping gains")
+                           help=i18n._("clihelp_also_write_the_scenario_with"))
     guarantee.set_defaults(handler=_guarantee)
 
     compromise_ = commands.add_parser(
-        "compromise", help="the key closest to TARGET with nobody more than X%% below REFERENCE (linear programming)")
+        "compromise", help=i18n._("clihelp_the_key_closest_to_target"))
     compromise_.add_argument("reference", metavar="REFERENCE.yaml")
-    compromise_.add_argument("target", metavar="TARGET.yaml", help="the needs-based scenario to stay close to")
+    compromise_.add_argument("target", metavar="TARGET.yaml", help=i18n._("clihelp_the_needs_based_scenario_to"))
     compromise_.add_argument("--pot", required=True)
-    compromise_.add_argument("--out", required=True, help="output folder (created if needed)")
-    compromise_.add_argument("--keys", nargs="+", help="keys to mix (default: the keys both scenarios use in the pot)")
+    compromise_.add_argument("--out", required=True, help=i18n._("clihelp_output_folder_created_if_needed"))
+    compromise_.add_argument("--keys", nargs="+", help=i18n._("clihelp_keys_to_mix_default_the"))
     compromise_.add_argument("--max-loss-pct", type=float, nargs="+",
-                             help="levels in %% (default: 0 1 2 5 10 20), any level; one level: write the "
-                                  "compromise at it")
-    compromise_.add_argument("--year", type=int, help="the payment year to work on (default: the largest budget)")
+                             help=i18n._("clihelp_levels_in_default_0_1"))
+    compromise_.add_argument("--year", type=int, help=i18n._("clihelp_the_payment_year_to_work"))
     compromise_.set_defaults(handler=_compromise)
 
     brief = commands.add_parser(
-        "brief", help="a Dutch brief (PDF, at most 6 pages) of OTHER against BASE to forward: headline, map, "
-                      "losers and gainers, guarantee, compromise, sources")
+        "brief", help=i18n._("clihelp_a_dutch_brief_pdf_at"))
     brief.add_argument("base", metavar="BASE.yaml")
     brief.add_argument("other", metavar="OTHER.yaml")
-    brief.add_argument("--out", required=True, help="output folder (created if needed)")
-    brief.add_argument("--pot", help="one pot (default: all shared pots together)")
-    brief.add_argument("--year", type=int, help="one payment year (default: all shared years together)")
+    brief.add_argument("--out", required=True, help=i18n._("clihelp_output_folder_created_if_needed"))
+    brief.add_argument("--pot", help=i18n._("clihelp_one_pot_default_all_shared"))
+    brief.add_argument("--year", type=int, help=i18n._("clihelp_one_payment_year_default_all"))
     brief.add_argument("--max-loss-pct", type=float, default=DEFAULT_MAX_LOSS_PCT,
-                       help="the level of the guarantee and the compromise in %% (default: 5)")
+                       help=i18n._("clihelp_the_level_of_the_guarantee"))
     brief.set_defaults(handler=_brief)
 
     decompose_ = commands.add_parser(
-        "decompose", help="split each municipality's change into budget, key, key data, constraints and peildata")
+        "decompose", help=i18n._("clihelp_split_each_municipality_s_change"))
     decompose_.add_argument("base", metavar="BASE.yaml")
     decompose_.add_argument("other", metavar="OTHER.yaml")
-    decompose_.add_argument("--out", required=True, help="output folder (created if needed)")
+    decompose_.add_argument("--out", required=True, help=i18n._("clihelp_output_folder_created_if_needed"))
     decompose_.set_defaults(handler=_decompose)
 
     fit = commands.add_parser(
-        "fit", help="which key made this table? the mix of keys, vast bedrag and year profile that reproduce it")
+        "fit", help=i18n._("clihelp_which_key_made_this_table"))
     fit.add_argument("table", metavar="TABLE",
-                     help="a published table: the long CSV of run, or a wide table in CSV, xlsx or ODS")
-    fit.add_argument("--pot", help="the pot to fit (a wide CSV's pot; a workbook's sheet; a long CSV's pot)")
-    fit.add_argument("--out", required=True, help="output folder (created if needed)")
+                     help=i18n._("clihelp_a_published_table_the_long"))
+    fit.add_argument("--pot", help=i18n._("clihelp_the_pot_to_fit_a"))
+    fit.add_argument("--out", required=True, help=i18n._("clihelp_output_folder_created_if_needed"))
     fit.add_argument("--keys", nargs="+", metavar="K1,K2",
-                     help="the keys to mix (default: every built-in key)")
-    fit.add_argument("--vast-bedrag", action="store_true", help="also fit a vast bedrag per municipality and year")
-    fit.add_argument("--years", type=int, nargs="+", help="fit only these payment years")
+                     help=i18n._("clihelp_the_keys_to_mix_default"))
+    fit.add_argument("--vast-bedrag", action="store_true", help=i18n._("clihelp_also_fit_a_vast_bedrag"))
+    fit.add_argument("--years", type=int, nargs="+", help=i18n._("clihelp_fit_only_these_payment_years"))
     fit.add_argument("--robust", action="store_true",
-                     help="least absolute deviations (a linear programme) instead of least squares")
+                     help=i18n._("clihelp_least_absolute_deviations_a_linear"))
     fit.add_argument("--exact", action="store_true",
-                     help="also write a user key of the table's own shares and a scenario that reproduces it exactly")
+                     help=i18n._("clihelp_also_write_a_user_key"))
     fit.set_defaults(handler=_fit)
 
-    explain = commands.add_parser("explain", help="show how a municipality's amounts follow from the keys")
+    explain = commands.add_parser("explain", help=i18n._("clihelp_show_how_a_municipality_s"))
     explain.add_argument("scenario")
-    explain.add_argument("municipality", help="name, number or code: Amsterdam, 363 or GM0363")
-    explain.add_argument("--year", type=int, help="explain this payment year on the register it is published on")
+    explain.add_argument("municipality", help=i18n._("clihelp_name_number_or_code_amsterdam"))
+    explain.add_argument("--year", type=int, help=i18n._("clihelp_explain_this_payment_year_on"))
     explain.set_defaults(handler=_explain)
     return parser
 
 
+def _asked_language(argv: list[str]) -> str | None:
+    """The language ``--lang`` asks for, read before parsing so that the help and argparse's
+    own messages speak it too (None: not given or not a language; the parser then says so)."""
+    for index, word in enumerate(argv):
+        value = word.partition("=")[2] if word.startswith("--lang=") else (
+            argv[index + 1] if word == "--lang" and index + 1 < len(argv) else None)
+        if value is not None:
+            return value if value in i18n.LANGUAGES else None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
         i18n.default_language()
     except ValueError as exc:
         print(f"error: {i18n.ENV}: {exc}", file=sys.stderr)
         return 2
+    words = list(sys.argv[1:] if argv is None else argv)
+    with i18n.using(_asked_language(words)):
+        args = build_parser().parse_args(words)
     with i18n.using(args.lang):  # None: ALLOCATION_LANG, otherwise Dutch
         return _handle(args)
 
