@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from allocation.common import i18n
 from allocation.common.errors import InputError
-from allocation.common.texts import money, per_inhabitant, quoted
+from allocation.common.i18n import _
+from allocation.common.texts import quoted
 from allocation.data.key_csv import normalise_code
 from allocation.data.registers import DATA_DIR
 from allocation.engine.bands import band_limits
@@ -44,8 +46,10 @@ def is_constrained(pot_id: str, pot: Pot, scenario: Scenario) -> bool:
 
 
 def amount_text(spec) -> str:
-    """A bound's amount as the scenario gives it: ``EUR 5,000`` or ``EUR 0.205 per inhabitant``."""
-    return money(spec.eur) if spec.eur is not None else per_inhabitant(spec.eur_per_inhabitant)
+    """A bound's amount as the scenario gives it: ``€ 5.000`` or ``€ 0,205 per inwoner``."""
+    if spec.eur is not None:
+        return i18n.money(spec.eur)
+    return _("eng_per_inhabitant", amount=i18n.money(spec.eur_per_inhabitant))
 
 
 def _bound_base(spec: AmountBound, population: np.ndarray, shares: np.ndarray) -> np.ndarray:
@@ -63,11 +67,12 @@ def _bound_values(spec: AmountBound, population: np.ndarray, shares: np.ndarray)
 
 
 def _bound_note(spec: AmountBound) -> str:
-    return " (municipalities with a non-zero key)" if spec.nonzero_key_only else ""
+    return _("eng_nonzero_note") if spec.nonzero_key_only else ""
 
 
 def _bound_label(kind: str, spec: AmountBound) -> str:
-    return f"a {kind} of {amount_text(spec)}{_bound_note(spec)}"
+    key = "eng_minimum_of" if kind == "minimum" else "eng_maximum_of"
+    return _(key, amount=amount_text(spec), note=_bound_note(spec))
 
 
 def _adjustable(kind: str, spec: AmountBound, population: np.ndarray, shares: np.ndarray,
@@ -123,7 +128,7 @@ def _transition_groups(band, reference: ReferenceAmounts, reference_name: str, y
             low = None if limits.decrease is None else math.ceil(amount * (1 - limits.decrease) - 1e-9)
             high = None if limits.increase is None else math.floor(amount * (1 + limits.increase) + 1e-9)
             groups.append(GroupRule(
-                name=f"{label} (transition band against {reference_name}, predecessors together)",
+                name=_("eng_transition_group", label=label, reference=reference_name),
                 mask=mask, min_eur=low, max_eur=high, years=frozenset([year]),
             ))
     return groups
@@ -200,17 +205,16 @@ def pot_problem(
             if entry.years is None or year in entry.years:
                 uppers.append((_bound_label("maximum", entry), _bound_values(entry, population, shares)))
         if reference is not None and year in reference:
-            band_limits(spec.transition).bounds(reference[year], "the transition band", reference_name, lowers, uppers)
+            band_limits(spec.transition).bounds(reference[year], _("eng_transition_band"), reference_name, lowers,
+                                                uppers)
         fixed[year] = (lowers, uppers)
 
     caps = []
     for index, cap in enumerate(scenario.cross_pot):
         if cap.pots is None or pot_id in cap.pots:
             limit = np.full(n, float(cap.eur)) if cap.eur is not None else cap.eur_per_inhabitant * population
-            pots_text = ", ".join(cap.pots) if cap.pots else "all pots"
-            caps.append(
-                CapRule(index, limit, f"the cross-pot maximum of {amount_text(cap)} ({pots_text}; earlier pots first)")
-            )
+            pots_text = ", ".join(cap.pots) if cap.pots else _("eng_all_pots")
+            caps.append(CapRule(index, limit, _("eng_cap_label", amount=amount_text(cap), pots=pots_text)))
 
     return PotProblem(
         pot_id=pot_id,
