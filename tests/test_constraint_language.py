@@ -1,0 +1,97 @@
+"""The constraint texts (labels and infeasibility messages) speak the user's language: built
+from the catalogue where they are made, Dutch by default, English with ``--lang en``; never a
+Dutch sentence around an English label ("208 op a minimum of EUR 2,500").
+
+The changed bounds here (an ELIP minimum of € 6.000 in every year) are FICTITIOUS test settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+import pytest
+import yaml
+
+from allocation.analysis.summary import constraint_summary_lines
+from allocation.common import i18n
+from allocation.common.errors import InfeasibleError
+from allocation.faces.cli import main
+from allocation.scenario.build import build
+from allocation.scenario.edits import set_bound
+from allocation.scenario.loading import load_scenario
+from allocation.scenario.running import run_scenario
+from tests.conftest import SCENARIOS
+
+FLOOR = SCENARIOS / "kamerbrief-2021-floor.yaml"
+
+#: Words of the English constraint texts; none may reach a Dutch reader.
+ENGLISH = re.compile(
+    r"\bEUR\b|\ba (minimum|maximum) of\b|\bat (least|most)\b|\bper (inhabitant|municipality)\b|\bthe year band\b|"
+    r"\btransition band\b|\bof the pot\b|\bgroup\b|\bsits on\b|\bjointly\b|\bthe budget is\b|\bfits\b|"
+    r"\bevery year\b|\bmore than\b|\bless than\b"
+)
+
+
+def cli(*argv: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(list(argv)) in (0, None)
+    return out.getvalue()
+
+
+def english_words(text: str) -> list[str]:
+    return [m.group(0) for m in ENGLISH.finditer(text)]
+
+
+def test_run_words_the_constraint_summary_of_the_floor_in_dutch(tmp_path):
+    text = cli("run", str(FLOOR), "--out", str(tmp_path), "--format", "xlsx")
+    summary = [line for line in text.splitlines() if " op een minimum van " in line]
+    assert summary, text  # "271 op een minimum van € 2.500: +€ 382.257 in totaal"
+    assert all("een minimum van € 2.500:" in line for line in summary)
+    assert english_words(text) == [], text
+
+
+def test_explain_words_a_municipality_on_the_floor_in_dutch():
+    text = cli("explain", str(FLOOR), "Vlieland")
+    assert "2021: zit op een minimum van € 2.500 -> € 2.500" in text
+    assert english_words(text) == [], text
+
+
+def test_the_same_texts_in_english_with_lang_en():
+    text = cli("--lang", "en", "explain", str(FLOOR), "Vlieland")
+    assert "2021: sits on a minimum of € 2,500 -> € 2,500" in text
+    assert "een minimum" not in text
+
+
+def test_the_transition_and_year_band_labels_are_dutch_in_a_dutch_run():
+    result = run_scenario(load_scenario(SCENARIOS / "kamerbrief-2021-ingroei.yaml"))
+    lines = "\n".join(constraint_summary_lines(result))
+    assert "de ingroeiregeling (ten hoogste" in lines or "de jaarband (ten hoogste" in lines, lines
+    assert english_words(lines) == [], lines
+
+
+@pytest.mark.parametrize(
+    ("lang", "failing", "fitting"),
+    [
+        ("nl", "ELIP (Einde Lening nog Inburgeringsplichtig) 2026: een minimum van € 6.000 voor 352 gemeenten vraagt "
+               "€ 2.112.000; het budget is € 400.000 (tekort € 1.712.000)",
+         "ELIP (Einde Lening nog Inburgeringsplichtig): een minimum van ten hoogste € 1.136 per gemeente past in elk "
+         "jaar (2021-2026)"),
+        ("en", "ELIP (Einde Lening nog Inburgeringsplichtig) 2026: a minimum of € 6,000 for 352 municipalities needs "
+               "€ 2,112,000; the budget is € 400,000 (short € 1,712,000)",
+         "ELIP (Einde Lening nog Inburgeringsplichtig): a minimum of at most € 1,136 per municipality fits every "
+         "year (2021-2026)"),
+    ],
+)
+def test_an_infeasible_minimum_is_explained_in_the_language(lang, failing, fitting):
+    data = set_bound(yaml.safe_load(FLOOR.read_text(encoding="utf-8")), "elip", "minimum", 6000, "eur")
+    data["pots"]["elip"]["constraints"]["minimum"][0].pop("years", None)
+    with i18n.using(lang), pytest.raises(InfeasibleError) as info:
+        build(data, origin="t.yaml", scenario_id="t", base_dir=SCENARIOS)
+    problems = [p.removeprefix("t.yaml: pots.elip: ") for p in info.value.problems]
+    assert failing in problems
+    assert fitting in problems  # one message per problem, the fix last
+    if lang == "nl":
+        assert english_words("\n".join(problems)) == [], problems
