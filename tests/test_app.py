@@ -578,9 +578,9 @@ def test_an_infeasible_minimum_is_explained_in_euros_at_its_field():
     type_in(at, ":elip_minimum", "50.000")
     assert not at.exception
     message = errors(at)
-    assert "Niet toegepast: minimum" in message and "short €" in message
-    assert "ELIP (Einde Lening nog Inburgeringsplichtig) 2023: a minimum of € 50.000" in message  # every year named
-    assert "a minimum of at most € 4.684 per municipality fits every year (2021-2023)" in message  # 1,649,000 / 352
+    assert "Niet toegepast: minimum" in message and "tekort €" in message
+    assert "ELIP (Einde Lening nog Inburgeringsplichtig) 2023: een minimum van € 50.000" in message  # every year named
+    assert "een minimum van ten hoogste € 4.684 per gemeente past in elk jaar (2021-2023)" in message  # 1,649,000 / 352
     assert amounts(at) == before  # the scenario without the edit is still shown
 
 
@@ -597,7 +597,7 @@ def test_a_year_band_the_budget_cannot_meet_is_explained_in_euros():
     choose(at, "elip")
     type_in(at, ":elip_year_band_dec", "10")  # ELIP falls from 2.6 to 1.6 mln
     assert not at.exception
-    assert "the year band (at most 10% less than 2022)" in errors(at) and "short €" in errors(at)
+    assert "de jaarband (ten hoogste 10% minder dan 2022)" in errors(at) and "tekort €" in errors(at)
 
 
 def add_group(at: AppTest, pot_id: str, province: str, min_share: str) -> None:
