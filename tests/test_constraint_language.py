@@ -95,3 +95,17 @@ def test_an_infeasible_minimum_is_explained_in_the_language(lang, failing, fitti
     assert fitting in problems  # one message per problem, the fix last
     if lang == "nl":
         assert english_words("\n".join(problems)) == [], problems
+
+
+def test_a_damaged_data_file_is_named_in_dutch(data_copy):
+    from allocation.common.errors import DataError
+    from allocation.data import registers
+
+    path = data_copy / "population_2021.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[2], "abc")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with i18n.using("nl"), pytest.raises(DataError) as info:
+        registers.load_municipalities_2021(data_copy)
+    expected = "population_2021.csv: rij 4: population 'abc' is geen getal >= 1"
+    assert any(p.endswith(expected) for p in info.value.problems), info.value.problems
