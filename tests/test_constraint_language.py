@@ -109,3 +109,18 @@ def test_a_damaged_data_file_is_named_in_dutch(data_copy):
         registers.load_municipalities_2021(data_copy)
     expected = "population_2021.csv: rij 4: population 'abc' is geen getal >= 1"
     assert any(p.endswith(expected) for p in info.value.problems), info.value.problems
+
+
+def test_the_fitted_scenario_is_written_in_dutch_and_runs(tmp_path):
+    from allocation.publish.circular_tables import allocation_csv
+    from tests.conftest import shipped
+
+    table = tmp_path / "mig.csv"
+    table.write_bytes(allocation_csv(shipped("variant-migratie")))
+    out = tmp_path / "out"
+    cli("fit", str(table), "--pot", "ondertussengroep", "--keys", "inwoners,migratieachtergrond", "--out", str(out))
+    scenario = out / "fit-mig-ondertussengroep.yaml"
+    text = scenario.read_text(encoding="utf-8")
+    assert text.count("AFGELEID uit de gepubliceerde tabel mig.csv") >= 8
+    assert "DERIVED" not in text and "range" not in text and "the table" not in text
+    cli("validate", str(scenario))  # the Dutch texts are a valid scenario
