@@ -648,14 +648,14 @@ def test_a_province_group_holds_its_share_after_rounding():
 
 
 def test_an_infeasible_group_edit_is_explained_in_euros_and_the_other_edits_stay():
-    at = start("kamerbrief-2021-floor")  # ELIP: at least EUR 2,500 per municipality in 2021-2023
+    at = start("kamerbrief-2021-floor")  # ELIP: at least € 2.500 per municipality in 2021-2023
     choose(at, "elip")
     before = amounts(at)
     add_group(at, "elip", "PV29", "0,9")  # Zeeland: 13 municipalities asking 90% of the pot
     assert not at.exception
     message = errors(at)
     assert "Niet toegepast: groepsgrenzen" in message
-    assert "the group minimums (Zeeland € 2.597.400)" in message and "short € 558.900" in message
+    assert "de groepsminimums (Zeeland € 2.597.400)" in message and "tekort € 558.900" in message
     assert amounts(at) == before  # the scenario without the edit is still shown
     type_in(at, ":elip_new0_min_share", "0,03")
     assert not at.exception and not at.error, errors(at)
