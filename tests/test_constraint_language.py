@@ -124,3 +124,16 @@ def test_the_fitted_scenario_is_written_in_dutch_and_runs(tmp_path):
     assert text.count("AFGELEID uit de gepubliceerde tabel mig.csv") >= 8
     assert "DERIVED" not in text and "range" not in text and "the table" not in text
     cli("validate", str(scenario))  # the Dutch texts are a valid scenario
+
+
+def test_the_app_keeps_a_run_per_language_so_sessions_never_see_each_others_words():
+    from allocation.faces.web import state
+    from allocation.scenario.source import ScenarioSource
+
+    source = ScenarioSource(FLOOR.read_text(encoding="utf-8"), state.shipped_origin(FLOOR), FLOOR.stem)
+    with i18n.using("en"):
+        english = state.compute(source)[0].bound_report("elip")["constraint"].unique().tolist()
+    with i18n.using("nl"):
+        dutch = state.compute(source)[0].bound_report("elip")["constraint"].unique().tolist()
+    assert english == ["a minimum of € 2,500"]
+    assert dutch == ["een minimum van € 2.500"]
