@@ -137,3 +137,17 @@ def test_the_app_keeps_a_run_per_language_so_sessions_never_see_each_others_word
         dutch = state.compute(source)[0].bound_report("elip")["constraint"].unique().tolist()
     assert english == ["a minimum of € 2,500"]
     assert dutch == ["een minimum van € 2.500"]
+
+
+def test_overlapping_groups_are_refused_in_dutch():
+    from allocation.common.errors import InputError
+
+    data = yaml.safe_load(FLOOR.read_text(encoding="utf-8"))
+    data["pots"]["elip"]["constraints"] = {"groups": [
+        {"name": "Drenthe", "province": "PV22", "min_share": 0.01, "assumption": "fictitious test setting"},
+        {"name": "Assen", "codes": ["GM0106"], "max_eur": 100000, "assumption": "fictitious test setting"},
+    ]}
+    with i18n.using("nl"), pytest.raises(InputError) as info:
+        build(data, origin="t.yaml", scenario_id="t", base_dir=SCENARIOS)
+    assert "t.yaml: pots.elip.constraints.groups: de groepen Drenthe en Assen delen 1 gemeenten; groepen van één " \
+           "pot mogen elkaar niet overlappen" in info.value.problems

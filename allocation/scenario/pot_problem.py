@@ -93,7 +93,7 @@ def group_members(spec, municipalities: pd.DataFrame, where: str) -> np.ndarray:
             str(c) for c, n in zip(spec.codes, normalised) if n is None or n not in set(municipalities["gm_code"])
         ]
         if unknown:
-            raise InputError(f"{where}.codes: not municipalities of the 2021 register: {', '.join(unknown)}")
+            raise InputError(_("pp_codes_unknown", where=where, codes=", ".join(unknown)))
         return municipalities["gm_code"].isin(normalised).to_numpy()
     for field_name, column in (
         ("province", "province_code"),
@@ -110,9 +110,9 @@ def group_members(spec, municipalities: pd.DataFrame, where: str) -> np.ndarray:
             mask = municipalities[column] == value
         if not mask.any():
             known = ", ".join(sorted(municipalities[column].astype(str).unique()))
-            raise InputError(f"{where}.{field_name}: unknown {field_name} {quoted(value)}; available: {known}")
+            raise InputError(_("pp_unknown_value", where=where, field=field_name, value=quoted(value), known=known))
         return mask.to_numpy()
-    raise InputError(f"{where}: no group given")
+    raise InputError(_("pp_no_group", where=where))
 
 
 def _transition_groups(band, reference: ReferenceAmounts, reference_name: str, years: list[int]) -> list[GroupRule]:
@@ -164,7 +164,7 @@ def pot_problem(
         for index, entry in enumerate(entries):
             for year in entry.years or []:
                 if year not in budgets:
-                    raise InputError(f"{field_path}.{kind}.{index}.years: {year} is not a payment year of this pot")
+                    raise InputError(_("pp_not_payment_year", where=f"{field_path}.{kind}.{index}.years", year=year))
 
     reference, reference_name = None, ""
     if spec and spec.transition is not None:
@@ -173,10 +173,7 @@ def pot_problem(
             data_dir,
         )
         if not set(reference) & set(years):
-            raise InputError(
-                f"{field_path}.transition: the reference has no payment year of this pot "
-                f"(reference years {sorted(reference)}, pot years {years})"
-            )
+            raise InputError(_("pp_reference_years", where=field_path, reference=sorted(reference), years=years))
 
     groups: list[GroupRule] = []
     for index, entry in enumerate(spec.groups if spec else []):
@@ -189,10 +186,7 @@ def pot_problem(
     if reference is not None:
         groups += _transition_groups(spec.transition, reference, reference_name, years)
     for first, second, shared in overlapping_groups(groups, years):
-        raise InputError(
-            f"{field_path}.groups: groups {first} and {second} share {shared} municipalities; "
-            "groups of one pot must not overlap"
-        )
+        raise InputError(_("pp_groups_overlap", where=field_path, first=first, second=second, count=shared))
 
     fixed: dict[int, tuple[list[LabelledBound], list[LabelledBound]]] = {}
     for year in years:
