@@ -157,12 +157,16 @@ S = SCENARIOS
 
 def _commands(out: Path) -> dict[str, list[str]]:
     base, other = str(S / "kamerbrief-2021.yaml"), str(S / "variant-migratie.yaml")
+    floor = str(S / "kamerbrief-2021-floor.yaml")
     return {
         "keys": ["keys"],
         "validate": ["validate", base],
         "validate-bad": ["validate", str(S / "missing.yaml")],
         "run": ["run", base, "--out", str(out / "run"), "--format", "both"],
         "explain": ["explain", base, "Amsterdam"],
+        # a constrained pot: the constraint summary, the Begrenzingen sheet and a municipality on its minimum
+        "run-floor": ["run", floor, "--out", str(out / "run-floor"), "--format", "xlsx"],
+        "explain-floor": ["explain", floor, "Vlieland"],
         "compare": ["compare", base, other, "--out", str(out / "compare")],
         "guarantee": ["guarantee", base, other, "--out", str(out / "guarantee")],
         "compromise": ["compromise", base, other, "--pot", "elip", "--out", str(out / "compromise")],
@@ -227,7 +231,7 @@ def _csv_identifiers(place: str) -> frozenset[str]:
         return GUARANTEE_MUNICIPALITIES_CSV
     if name.startswith("decomposition-"):
         return CSV_IDENTIFIERS | FACTORS
-    if place.startswith("run ") and not name.endswith("-allocation.csv"):
+    if place.startswith(("run ", "run-floor ")) and not name.endswith("-allocation.csv"):
         return POT_CSV
     if name.startswith(("comparison-", "guarantee-", "compromise-")):
         from allocation.data.keys import builtin_keys

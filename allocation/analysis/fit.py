@@ -34,7 +34,7 @@ import pandas as pd
 from allocation.analysis.compare import percent_change
 from allocation.common.errors import InputError
 from allocation.common.i18n import N_, _, eur, ngettext, number, pct, share, signed
-from allocation.common.texts import euro, text_table
+from allocation.common.texts import text_table
 from allocation.data.keys import Key, builtin_keys
 from allocation.data.registers import (
     DATA_DIR,
@@ -398,35 +398,36 @@ def _peildata(registers: dict[int, str], data_dir: Path = DATA_DIR) -> dict:
     out = {}
     for year, date in sorted(registers.items()):
         if date != register_in_force(f"{year}-01-01", data_dir):
-            out[year] = {"date": date, "source": f"DERIVED: the table's {year} codes are the register of {date}"}
+            out[year] = {"date": date, "source": _("fity_peildatum", year=year, date=date)}
     return out
 
 
 def scenario_text(draft: _Draft, quality: dict[str, float]) -> str:
     """The fitted scenario as YAML: every number labelled DERIVED from the table with the fit's quality."""
     raw = draft.raw
-    origin = f"DERIVED from the published table {_short(draft.name)} (pot {_short(draft.pot, 40)}) by `fit`"
-    how = (f"{draft.method} on the amounts of {draft.points} points ({'complete' if draft.complete else 'sparse'}, "
-           f"{', '.join(map(str, draft.years))}); {quality_text(quality)}")
+    origin = _("fity_origin", name=_short(draft.name), pot=_short(draft.pot, 40))
+    how = _("fity_how", method=draft.method, points=draft.points,
+            completeness=_("fity_complete") if draft.complete else _("fity_sparse"),
+            years=", ".join(map(str, draft.years)), quality=quality_text(quality))
     ranges = "; ".join(
-        f"{row.key} {_weight_text(row.weight)} (range {_weight_text(row.low)}-{_weight_text(row.high)}"
-        f"{'' if row.identifiable else ', NOT IDENTIFIABLE'})" for row in draft.weights.itertuples(index=False))
-    vast_text = (f"; vast bedrag EUR {int(raw.vast):,} per municipality (range {euro(raw.vast_low)}-"
-                 f"{euro(raw.vast_high)})" if draft.vast else "")
+        _("fity_range", key=row.key, weight=_weight_text(row.weight), low=_weight_text(row.low),
+          high=_weight_text(row.high), flag="" if row.identifiable else _("fity_not_identifiable"))
+        for row in draft.weights.itertuples(index=False))
+    vast_text = (_("fity_vast", amount=eur(int(raw.vast)), low=eur(raw.vast_low), high=eur(raw.vast_high))
+                 if draft.vast else "")
     years = {}
     for row in draft.profile.itertuples(index=False):
         if row.low_eur == row.high_eur == row.budget_eur:
-            years[int(row.year)] = {"value": int(row.budget_eur), "source": (
-                f"{origin}: the table's total of {row.year} (every municipality of the register has a point)")}
+            years[int(row.year)] = {"value": int(row.budget_eur),
+                                    "source": _("fity_year_total", origin=origin, year=row.year)}
             continue
-        determined = "" if row.determined else ", NOT DETERMINED by the points"
-        years[int(row.year)] = {"value": int(row.budget_eur), "assumption": (
-            f"{origin}: the national amount of {row.year}, range {euro(row.low_eur)}-{euro(row.high_eur)}"
-            f"{determined}")}
+        determined = "" if row.determined else _("fity_not_determined")
+        years[int(row.year)] = {"value": int(row.budget_eur), "assumption": _(
+            "fity_year_amount", origin=origin, year=row.year, low=eur(row.low_eur), high=eur(row.high_eur),
+            flag=determined)}
     data: dict = {
-        "name": _short(f"Fit of {Path(draft.name).name}, pot {draft.pot}", 120),
-        "description": (f"{origin}: the mix of keys, the vast bedrag and the year profile that reproduce the table "
-                        f"most closely ({how}). Estimates, not the published key."),
+        "name": _short(_("fity_name", file=Path(draft.name).name, pot=draft.pot), 120),
+        "description": _("fity_description", origin=origin, how=how),
         "key_register": KEY_REGISTER_DATE,
     }
     peildata = _peildata(draft.registers)
@@ -440,12 +441,12 @@ def scenario_text(draft: _Draft, quality: dict[str, float]) -> str:
     data["pots"] = {draft.pot_id: {
         "label": _short(draft.pot, 120),
         "budget": {"amount_eur": int(draft.profile["budget_eur"].sum()),
-                   "assumption": f"{origin}: the sum of the fitted national amounts per year"},
+                   "assumption": _("fity_budget", origin=origin)},
         "years": {"euros": years},
         "key": {
             "weights": {row.key: float(row.weight) for row in draft.weights.itertuples(index=False)},
             "vast_bedrag_eur": int(raw.vast) if draft.vast else 0,
-            "assumption": f"{origin} ({how}): weights {ranges}{vast_text}",
+            "assumption": _("fity_key", origin=origin, how=how, ranges=ranges, vast=vast_text),
         },
     }}
     return to_yaml(_exact_weights(data, draft.pot_id))
@@ -519,8 +520,8 @@ def exact_fit(fit: TableFit, table: pd.DataFrame, data_dir: Path = DATA_DIR) -> 
                                  for code, value in zip(codes2021, shares)]
     key_csv = ("\n".join(lines) + "\n").encode("utf-8")
     text = _exact_text(fit, key_name, key_file, totals, used)
-    key = Key(name=key_name, label=f"Shares of {_short(Path(name).name, 60)}", unit="share",
-              source=f"DERIVED from {_short(name)}", vintage="", kind="assumption",
+    key = Key(name=key_name, label=_("fity_key_label", file=_short(Path(name).name, 60)), unit="share",
+              source=_("fity_key_source", name=_short(name)), vintage="", kind="assumption",
               values=pd.Series(shares, index=codes2021, dtype=float))
     chosen = points.rename(columns={"published_eur": "amount_eur"})
     reproduced = _run_points(text, chosen, fit.registers, fit.pot_id, name, data_dir, extra_keys={key_name: key})
@@ -572,12 +573,10 @@ def _exact_shares(points: pd.DataFrame, years: list[int], registers: dict[int, s
 
 
 def _exact_text(fit: TableFit, key_name: str, key_file: str, totals: np.ndarray, vast: int) -> str:
-    origin = f"DERIVED from the published table {_short(fit.table_name)} (pot {_short(fit.pot, 40)}) by `fit --exact`"
+    origin = _("fity_origin_exact", name=_short(fit.table_name), pot=_short(fit.pot, 40))
     data: dict = {
-        "name": _short(f"The table {Path(fit.table_name).name}, pot {fit.pot}, reproduced", 120),
-        "description": (f"{origin}: a key of the table's own shares (user key {key_name}) that reproduces the "
-                        "published amounts to the euro; use it as the reference of a transition band, a guarantee "
-                        "or a compromise."),
+        "name": _short(_("fity_exact_name", file=Path(fit.table_name).name, pot=fit.pot), 120),
+        "description": _("fity_exact_description", origin=origin, key=key_name),
         "key_register": KEY_REGISTER_DATE,
     }
     peildata = _peildata(fit.registers)
@@ -585,21 +584,19 @@ def _exact_text(fit: TableFit, key_name: str, key_file: str, totals: np.ndarray,
         data["peildata"] = peildata
     data["user_keys"] = {key_name: {
         "file": key_file, "code_column": "gm_code", "value_column": "share",
-        "label": _short(f"Shares of {Path(fit.table_name).name}, pot {fit.pot}", 120),
-        "unit": "share", "source": f"{origin}: each municipality's share of the year budgets",
+        "label": _short(_("fity_exact_label", file=Path(fit.table_name).name, pot=fit.pot), 120),
+        "unit": "share", "source": _("fity_exact_source", origin=origin),
         "kind": "assumption",
-        "note": ("A merged municipality's amount is split over its predecessors pro rata the fitted shares; only "
-                 "the sums are published."),
+        "note": _("fity_exact_note"),
     }}
     data["pots"] = {fit.pot_id: {
         "label": _short(fit.pot, 120),
-        "budget": {"amount_eur": int(totals.sum()), "source": f"{origin}: the table's total"},
-        "years": {"euros": {int(y): {"value": int(t), "source": f"{origin}: the table's total of {y}"}
+        "budget": {"amount_eur": int(totals.sum()), "source": _("fity_table_total", origin=origin)},
+        "years": {"euros": {int(y): {"value": int(t), "source": _("fity_table_year_total", origin=origin, year=y)}
                             for y, t in zip(fit.years, totals)}},
         "key": {"weights": {key_name: 1.0}, "vast_bedrag_eur": int(vast),
-                "assumption": (f"{origin}: the table's own shares"
-                               f"{f' after a vast bedrag of EUR {vast:,}' if vast else ''}"
-                               "; reproduces every published amount exactly")},
+                "assumption": _("fity_exact_key", origin=origin,
+                                vast=_("fity_exact_vast", amount=eur(vast)) if vast else "")},
     }}
     return to_yaml(data)
 

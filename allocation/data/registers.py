@@ -60,14 +60,14 @@ def size_class(population: float) -> str:
 
 def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
     if not path.is_file():
-        raise DataError(f"{path}: data file not found; rebuild it with `python data/build_data.py`")
+        raise DataError(_("reg_not_found", path=path))
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: cannot be read as UTF-8 CSV ({exc}); rebuild it") from None
+        raise DataError(_("reg_not_utf8", path=path, error=exc)) from None
     missing = [column for column in required if column not in frame.columns]
     if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; rebuild it")
+        raise DataError(_("reg_missing_columns", path=path, columns=", ".join(missing)))
     return frame
 
 
@@ -75,10 +75,10 @@ def _check_codes(frame: pd.DataFrame, path: Path, column: str = "gm_code", what:
     problems = []
     for row, code in enumerate(frame[column], start=2):
         if not CODE_PATTERN.match(code):
-            problems.append(f"{path}: row {row}{what}: {column} {code!r} is not a CBS code like GM0363")
+            problems.append(_("reg_bad_code", path=path, row=row, what=what, column=column, code=repr(code)))
     duplicated = frame[column][frame[column].duplicated()]
     for code in duplicated:
-        problems.append(f"{path}{what}: {column} {code} appears more than once")
+        problems.append(_("reg_duplicate_code", path=path, what=what, column=column, code=code))
     return problems
 
 
@@ -87,7 +87,7 @@ def _check_complete(frame: pd.DataFrame, path: Path, columns: list[str]) -> list
     for column in columns:
         empty = frame.index[frame[column].str.strip() == ""]
         for index in empty:
-            problems.append(f"{path}: row {index + 2}: {column} is empty")
+            problems.append(_("reg_empty", path=path, row=index + 2, column=column))
     return problems
 
 
@@ -95,7 +95,7 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path, minimum: float = 0.0)
     values = pd.to_numeric(frame[column], errors="coerce")
     texts, fits = frame[column].tolist(), (values >= minimum).tolist()  # NaN fits no minimum
     problems = [
-        f"{path}: row {index + 2}: {column} {texts[index]!r} is not a number >= {minimum:g}"
+        _("reg_not_number", path=path, row=index + 2, column=column, value=repr(texts[index]), minimum=f"{minimum:g}")
         for index in range(len(frame))
         if not fits[index]
     ]
@@ -108,12 +108,12 @@ def _registers(data_dir: Path) -> pd.DataFrame:
     frame = _read_csv(path, ["valid_from", "gm_code", "gm_name", "province_code", "province_name"])
     problems = _check_complete(frame, path, list(frame.columns))
     for date, group in frame.groupby("valid_from", sort=True):
-        problems += _check_codes(group, path, what=f" (register {date})")
+        problems += _check_codes(group, path, what=_("reg_register_what", date=date))
         expected = EXPECTED_COUNTS.get(date)
         if expected is not None and len(group) != expected:
-            problems.append(f"{path}: register {date} has {len(group)} municipalities, expected {expected}")
+            problems.append(_("reg_count", path=path, date=date, count=len(group), expected=expected))
     if KEY_REGISTER_DATE not in set(frame["valid_from"]):
-        problems.append(f"{path}: the key register {KEY_REGISTER_DATE} is missing")
+        problems.append(_("reg_key_register_missing", path=path, date=KEY_REGISTER_DATE))
     if problems:
         raise DataError(problems)
     return frame.sort_values(["valid_from", "gm_code"], kind="stable").reset_index(drop=True)
@@ -139,7 +139,7 @@ def register_in_force(date: str, data_dir: Path = DATA_DIR) -> str:
     """The valid_from date of the register in force on ``date`` (ISO format)."""
     dates = [d for d in register_dates(data_dir) if d <= date]
     if not dates:
-        raise DataError(f"no municipality register is in force on {date}; the first is {register_dates(data_dir)[0]}")
+        raise DataError(_("reg_none_in_force", date=date, first=register_dates(data_dir)[0]))
     return dates[-1]
 
 
@@ -173,7 +173,7 @@ def _municipalities_2021(data_dir: Path) -> pd.DataFrame:
     pct, more = _numeric(indicators, "pct_non_western_migration_background", ind_path, minimum=0)
     problems += more
     problems += [
-        f"{ind_path}: row {i + 2}: pct_non_western_migration_background {v} is above 100"
+        _("reg_pct_above_100", path=ind_path, row=i + 2, value=v)
         for i, v in enumerate(pct)
         if v > 100
     ]
@@ -186,9 +186,9 @@ def _municipalities_2021(data_dir: Path) -> pd.DataFrame:
     for path, frame in ((pop_path, population), (ind_path, indicators), (vr_path, vr)):
         other = set(frame["gm_code"])
         for code in sorted(codes - other):
-            problems.append(f"{path}: municipality {code} of the {KEY_REGISTER_DATE} register is missing")
+            problems.append(_("reg_municipality_missing", path=path, code=code, date=KEY_REGISTER_DATE))
         for code in sorted(other - codes):
-            problems.append(f"{path}: {code} is not in the {KEY_REGISTER_DATE} register")
+            problems.append(_("reg_not_in_register", path=path, code=code, date=KEY_REGISTER_DATE))
     if problems:
         raise DataError(problems)
 
@@ -231,13 +231,13 @@ def _mergers(data_dir: Path) -> pd.DataFrame:
     problems = _check_complete(frame, path, ["effective_date", "old_code", "new_code", "change_type"])
     for column in ("old_code", "new_code"):
         problems += [
-            f"{path}: row {i + 2}: {column} {code!r} is not a CBS code like GM0363"
+            _("reg_bad_code", path=path, row=i + 2, what="", column=column, code=repr(code))
             for i, code in enumerate(frame[column])
             if not CODE_PATTERN.match(code)
         ]
     allowed = {"merged_new_municipality", "split_part", "absorbed", "absorbing_continues"}
     problems += [
-        f"{path}: row {i + 2}: change_type {kind!r} is not one of {', '.join(sorted(allowed))}"
+        _("reg_bad_change_type", path=path, row=i + 2, kind=repr(kind), allowed=", ".join(sorted(allowed)))
         for i, kind in enumerate(frame["change_type"])
         if kind not in allowed
     ]
@@ -264,7 +264,7 @@ def geojson_path(date: str, data_dir: Path = DATA_DIR) -> Path:
 @lru_cache(maxsize=8)
 def _geojson(path: Path) -> str:
     if not path.is_file():
-        raise DataError(f"{path}: boundary file not found; rebuild it with `python data/build_data.py`")
+        raise DataError(_("reg_geo_not_found", path=path))
     return path.read_text(encoding="utf-8")
 
 
@@ -278,7 +278,7 @@ def load_geojson(date: str, data_dir: Path = DATA_DIR) -> dict:
     codes = {feature["properties"]["statcode"] for feature in geo["features"]}
     expected = set(load_register(date, data_dir)["gm_code"])
     if codes != expected:  # 2024-2026 use the 2023 boundaries: they must still match
-        raise DataError(f"{path}: boundary codes do not match the register in force on {date}")
+        raise DataError(_("reg_geo_mismatch", path=path, date=date))
     return geo
 
 

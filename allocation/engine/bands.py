@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocation.common.texts import pct
+from allocation.common.i18n import _, pct
 
 
 @dataclass(frozen=True)
@@ -35,19 +35,24 @@ class BandLimits:
         """``at most 5% less, at most 10% more``."""
         parts = []
         if self.max_decrease_pct is not None:
-            parts.append(f"at most {pct(self.max_decrease_pct)} less")
+            parts.append(_("eng_band_less", pct=_pct(self.max_decrease_pct)))
         if self.max_increase_pct is not None:
-            parts.append(f"at most {pct(self.max_increase_pct)} more")
+            parts.append(_("eng_band_more", pct=_pct(self.max_increase_pct)))
         return ", ".join(parts)
 
     def bounds(self, base: np.ndarray, what: str, against: str, lowers: list, uppers: list) -> None:
         """Add the band's labelled bounds around ``base`` to the lists of ``(label, values)``."""
         if self.max_decrease_pct is not None:
-            lowers.append((f"{what} (at most {pct(self.max_decrease_pct)} less than {against})",
+            lowers.append((_("eng_band_lower", what=what, pct=_pct(self.max_decrease_pct), against=against),
                            base * (1 - self.max_decrease_pct / 100)))
         if self.max_increase_pct is not None:
-            uppers.append((f"{what} (at most {pct(self.max_increase_pct)} more than {against})",
+            uppers.append((_("eng_band_upper", what=what, pct=_pct(self.max_increase_pct), against=against),
                            base * (1 + self.max_increase_pct / 100)))
+
+
+def _pct(value: float) -> str:
+    """A percentage limit as written in a scenario: ``5%``, ``2,5%`` (Dutch) or ``2.5%``."""
+    return pct(value, 4, trim=True)
 
 
 def band_limits(band) -> BandLimits:

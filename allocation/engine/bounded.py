@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocation.common.texts import euro
+from allocation.common.i18n import _, eur, number
 
 #: At most this many municipalities are listed by name in one message.
 MAX_LISTED = 5
@@ -171,13 +171,13 @@ def combine_bounds(n: int, lowers: list[tuple[str, np.ndarray]], uppers: list[tu
     upper_label = np.full(n, "", dtype=object)
     for label, values in lowers:
         values = np.asarray(values, dtype=float)
-        lo, _ = integer_bounds(np.nan_to_num(values, nan=0.0), np.full(n, np.inf))
+        lo = integer_bounds(np.nan_to_num(values, nan=0.0), np.full(n, np.inf))[0]
         tighter = ~np.isnan(values) & (lo > lower)
         lower[tighter] = lo[tighter]
         lower_label[tighter] = label
     for label, values in uppers:
         values = np.asarray(values, dtype=float)
-        _, hi = integer_bounds(np.zeros(n), np.nan_to_num(values, nan=np.inf))
+        hi = integer_bounds(np.zeros(n), np.nan_to_num(values, nan=np.inf))[1]
         tighter = ~np.isnan(values) & (hi < upper)
         upper[tighter] = hi[tighter]
         upper_label[tighter] = label
@@ -186,7 +186,7 @@ def combine_bounds(n: int, lowers: list[tuple[str, np.ndarray]], uppers: list[tu
 
 def _describe_labels(labels: np.ndarray, mask: np.ndarray) -> str:
     names = sorted({str(label) for label in labels[mask] if label})
-    return "; ".join(names) if names else "no constraint"
+    return "; ".join(names) if names else _("eng_no_constraint")
 
 
 def check_feasible(
@@ -206,15 +206,15 @@ def check_feasible(
     lower, upper = bounds.lower, bounds.upper
     crossed = np.flatnonzero(lower > upper)
     for i in crossed[:MAX_LISTED]:
-        problems.append(
-            f"{where}: {codes[i]} {names[i]}: the minimum {euro(lower[i])} ({bounds.lower_label[i]}) is above "
-            f"the maximum {euro(upper[i])} ({bounds.upper_label[i]})"
-        )
+        problems.append(_(
+            "eng_crossed", where=where, code=codes[i], name=names[i], lower=eur(lower[i]),
+            lower_label=bounds.lower_label[i], upper=eur(upper[i]), upper_label=bounds.upper_label[i],
+        ))
     if len(crossed) > MAX_LISTED:
-        problems.append(
-            f"{where}: and {len(crossed) - MAX_LISTED} more municipalities whose minimum is above their maximum "
-            f"(together {euro(float((lower - upper)[crossed[MAX_LISTED:]].sum()))} apart)"
-        )
+        problems.append(_(
+            "eng_crossed_more", where=where, count=number(len(crossed) - MAX_LISTED),
+            gap=eur(float((lower - upper)[crossed[MAX_LISTED:]].sum())),
+        ))
     if problems:
         return problems
     # what the allocation can reach: key-less municipalities stay at clip(offset)
@@ -228,28 +228,28 @@ def check_feasible(
         count = int(bound.sum())
         if len(labels) == 1 and len(np.unique(lower[bound])) == 1 and not np.any(fixed & (fixed_amount > lower)):
             label = labels.pop()
-            problems.append(
-                f"{where}: {label} for {count} municipalities needs {euro(smallest)}; the budget is "
-                f"{euro(budget)} (short {euro(smallest - budget)})"
-            )
+            problems.append(_(
+                "eng_minimum_short", where=where, label=label, count=number(count), needed=eur(smallest),
+                budget=eur(budget), short=eur(smallest - budget),
+            ))
         else:
-            problems.append(
-                f"{where}: the minimums ({_describe_labels(bounds.lower_label, bound)}) for {count} municipalities "
-                f"need {euro(smallest)}; the budget is {euro(budget)} (short {euro(smallest - budget)})"
-            )
+            problems.append(_(
+                "eng_minimums_short", where=where, labels=_describe_labels(bounds.lower_label, bound),
+                count=number(count), needed=eur(smallest), budget=eur(budget), short=eur(smallest - budget),
+            ))
     elif largest < budget:
         bound = np.isfinite(upper) & ~fixed
         zero_key = int(fixed.sum())
         reason = (
-            f"the maximums ({_describe_labels(bounds.upper_label, bound)}) for {int(bound.sum())} municipalities"
-            if bound.any() else "the key"
+            _("eng_maximums_reason", labels=_describe_labels(bounds.upper_label, bound), count=number(int(bound.sum())))
+            if bound.any() else _("eng_key_reason")
         )
         if zero_key:
-            reason += f" (and {zero_key} municipalities with a zero key, which get no share)"
-        problems.append(
-            f"{where}: {reason} allow at most {euro(largest)}; the budget is {euro(budget)} "
-            f"({euro(budget - largest)} cannot be paid out)"
-        )
+            reason += _("eng_zero_key", count=number(zero_key))
+        problems.append(_(
+            "eng_maximums_short", where=where, reason=reason, largest=eur(largest), budget=eur(budget),
+            unpaid=eur(budget - largest),
+        ))
     return problems
 
 

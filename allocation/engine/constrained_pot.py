@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.common.errors import InfeasibleError
-from allocation.common.texts import euro
+from allocation.common.i18n import N_, _, eur
 from allocation.engine import fits, joint_lp
 from allocation.engine.bands import BandLimits
 from allocation.engine.bounded import (
@@ -52,12 +52,12 @@ from allocation.engine.pot import PotAllocation, allocate_pot
 
 REPORT_COLUMNS = ["pot", "year", "gm_code", "gm_name", "constraint", "key_amount_eur", "amount_eur", "effect_eur"]
 
-#: Added to every bound-report label of a pot that was allocated jointly.
-JOINT_NOTE = "pot allocated jointly over all payment years"
+#: Added to every bound-report label of a pot that was allocated jointly (catalogue key).
+JOINT_NOTE = N_("eng_joint_note")
 
 #: Bound-report label for a municipality of a jointly allocated pot that sits on no bound of
 #: its own in that year but is moved off its key to let the constraints hold in other years.
-JOINT_MOVED = "the year band in other years (moved off the key by the joint allocation)"
+JOINT_MOVED = N_("eng_joint_moved")
 
 #: LP amounts within this many euros of a bound count as sitting on it (solver tolerance).
 JOINT_TOLERANCE = 1e-3
@@ -186,7 +186,8 @@ def allocate_constrained_pot(
         where = f"{label} {year}"
         lowers, uppers = list(static[column][0]), list(static[column][1])
         if band is not None and column > 0:
-            band.bounds(amounts[:, column - 1].astype(float), "the year band", str(years[column - 1]), lowers, uppers)
+            band.bounds(amounts[:, column - 1].astype(float), _("eng_year_band"), str(years[column - 1]), lowers,
+                        uppers)
         bounds = combine_bounds(n, lowers, uppers)
         offset = np.full(n, float(vast))
         weight = shares * (budget - vast * n)
@@ -223,7 +224,7 @@ def allocate_constrained_pot(
             for later in range(column + 1, len(years)):
                 problems += _year_problems(problem, years[later], *static[later])
             if explain:
-                what = "the year band and the other constraints"
+                what = _("eng_what_band")
                 problems += joint_lp.explain(label, joint_lp.diagnose(joint_problem, problem.solver), what)
             break
         exact[:, column] = year_exact
@@ -416,10 +417,11 @@ def _allocate_jointly(problem: PotProblem, joint_problem: joint_lp.JointProblem,
     ahead = _bounds_ahead(band, years, static, n)
     for column, year in enumerate(years):
         budget = budgets[year]
-        where = f"{label} {year} (allocated jointly over all payment years, {solver_name})"
+        where = _("eng_where_joint", where=f"{label} {year}", solver=solver_name)
         lowers, uppers = list(static[column][0]), list(static[column][1])
         if column > 0:
-            band.bounds(amounts[:, column - 1].astype(float), "the year band", str(years[column - 1]), lowers, uppers)
+            band.bounds(amounts[:, column - 1].astype(float), _("eng_year_band"), str(years[column - 1]), lowers,
+                        uppers)
         lowers.append(ahead[column][0])
         uppers.append(ahead[column][1])
         bounds = combine_bounds(n, lowers, uppers)
@@ -427,19 +429,13 @@ def _allocate_jointly(problem: PotProblem, joint_problem: joint_lp.JointProblem,
         weight = shares * (budget - vast * n)
         found = check_feasible(codes, names, offset, weight, bounds, budget, where)
         if found:
-            raise InfeasibleError(found + [
-                f"{label}: the joint solution does not survive rounding to whole euros in {year}; "
-                "widen the year band by a little"
-            ])
+            raise InfeasibleError(found + [_("eng_joint_rounding", label=label, year=year)])
         exact[:, column] = np.clip(solved[:, column], bounds.lower, bounds.upper)
         year_groups = groups_for_year(list(problem.groups), year, budget)
         try:
             amounts[:, column] = round_with_groups(exact[:, column], bounds, budget, codes, year_groups)
         except ValueError:
-            raise InfeasibleError([
-                f"{where}: the amounts cannot be rounded to whole euros within the bounds, the group limits "
-                f"and the budget of {euro(budget)}; widen the year band or the group limits by a little"
-            ]) from None
+            raise InfeasibleError([_("eng_joint_rounding_groups", where=where, budget=eur(budget))]) from None
         rows += _joint_report_rows(problem, column, solved, target, static, key_amounts, amounts)
     scales = {year: math.nan for year in years}
     return exact, amounts, rows, scales, solver_name
@@ -461,10 +457,9 @@ def _bounds_ahead(band: BandLimits, years, static, n) -> list[tuple[LabelledBoun
         bounds = combine_bounds(n, *static[column])
         need_low = np.maximum(bounds.lower, need_low)
         need_high = np.minimum(bounds.upper, need_high)
-        text = f"the year band with a later year's {{}} (at most {band.text()} per year)"
         result.append((  # nan: no bound (combine_bounds would read inf as the largest float)
-            (text.format("minimum"), np.where(need_low > 0, need_low, np.nan)),
-            (text.format("maximum"), np.where(np.isfinite(need_high), need_high, np.nan)),
+            (_("eng_band_ahead_minimum", band=band.text()), np.where(need_low > 0, need_low, np.nan)),
+            (_("eng_band_ahead_maximum", band=band.text()), np.where(np.isfinite(need_high), need_high, np.nan)),
         ))
         need_low = np.ceil(need_low / high - 1e-9) if high is not None else np.zeros(n)
         if low is not None and low > 0:
@@ -493,7 +488,7 @@ def _joint_report_rows(problem: PotProblem, column, solved, target, static, key_
     if column > 0 and problem.year_band is not None:
         band_lowers: list[LabelledBound] = []
         band_uppers: list[LabelledBound] = []
-        problem.year_band.bounds(solved[:, column - 1], "the year band", str(years[column - 1]), band_lowers,
+        problem.year_band.bounds(solved[:, column - 1], _("eng_year_band"), str(years[column - 1]), band_lowers,
                                  band_uppers)
         for text, values in band_lowers:
             tighter = values > lower
@@ -513,12 +508,12 @@ def _joint_report_rows(problem: PotProblem, column, solved, target, static, key_
             g.upper_text if math.isfinite(g.upper) and abs(total - g.upper) <= tolerance else "")
         if text:
             members = g.mask & (labels == "")
-            labels[members] = f"group {g.name}: {text}"
+            labels[members] = _("eng_group_label", name=g.name, text=text)
     moved = (labels == "") & (np.abs(x - target[:, column]) > 0.5)
-    labels[moved] = JOINT_MOVED
+    labels[moved] = _(JOINT_MOVED)
     rows = []
     for i in np.flatnonzero(labels != ""):
-        rows.append((problem.pot_id, year, codes[i], names[i], f"{labels[i]} ({JOINT_NOTE})",
+        rows.append((problem.pot_id, year, codes[i], names[i], _("eng_with_note", label=labels[i], note=_(JOINT_NOTE)),
                      int(key_amounts[i, column]), int(amounts[i, column]),
                      int(amounts[i, column] - key_amounts[i, column])))
     return rows

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocation.common.texts import euro, money
+from allocation.common.i18n import _, eur, money
 
 
 @dataclass(frozen=True)
@@ -112,15 +112,15 @@ def years_text(years: list[int] | tuple[int, ...]) -> str:
     if len(years) == 1:
         return str(years[0])
     if years == list(range(years[0], years[-1] + 1)):
-        return f"every year ({years[0]}-{years[-1]})"
-    return f"every year ({', '.join(str(y) for y in years)})"
+        return _("eng_years_range", first=years[0], last=years[-1])
+    return _("eng_years_list", years=", ".join(str(y) for y in years))
 
 
 def fits_text(pot_label: str, bound: AdjustableBound, units: int) -> str:
     """``ELIP: a minimum of at most EUR 1,136 per municipality fits every year (2021-2026)``."""
     if bound.per_inhabitant:
-        amount = f"{money(bound.amount(units))} per inhabitant"
+        amount = _("eng_per_inhabitant", amount=money(bound.amount(units)))
     else:
-        amount = f"{euro(bound.amount(units))} per municipality"
-    limit = "at most" if bound.kind == "minimum" else "at least"
-    return f"{pot_label}: a {bound.kind} of {limit} {amount}{bound.note} fits {years_text(bound.years)}"
+        amount = _("eng_per_municipality", amount=eur(bound.amount(units)))
+    key = "eng_fits_minimum" if bound.kind == "minimum" else "eng_fits_maximum"
+    return _(key, pot=pot_label, amount=amount, note=bound.note, years=years_text(bound.years))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocation.common.errors import InfeasibleError
-from allocation.common.texts import euro
+from allocation.common.i18n import _, eur, number, pct
 from allocation.engine.bounded import (
     ON_BOUND_TOLERANCE,
     BoundSet,
@@ -68,15 +68,15 @@ def groups_for_year(rules: list[GroupRule], year: int, budget: int) -> list[Grou
     for spec in applying:
         lower, upper, lower_text, upper_text = 0, math.inf, "", ""
         if spec.min_eur is not None:
-            lower, lower_text = spec.min_eur, f"at least {euro(spec.min_eur)}"
+            lower, lower_text = spec.min_eur, _("eng_group_at_least", amount=eur(spec.min_eur))
         if spec.min_share is not None:
             lower = math.ceil(spec.min_share * budget - 1e-9)
-            lower_text = f"at least {spec.min_share:.2%} of the pot ({euro(lower)})"
+            lower_text = _("eng_group_at_least_share", share=pct(spec.min_share * 100, 2), amount=eur(lower))
         if spec.max_eur is not None:
-            upper, upper_text = spec.max_eur, f"at most {euro(spec.max_eur)}"
+            upper, upper_text = spec.max_eur, _("eng_group_at_most", amount=eur(spec.max_eur))
         if spec.max_share is not None:
             upper = math.floor(spec.max_share * budget + 1e-9)
-            upper_text = f"at most {spec.max_share:.2%} of the pot ({euro(upper)})"
+            upper_text = _("eng_group_at_most_share", share=pct(spec.max_share * 100, 2), amount=eur(upper))
         result.append(GroupLimit(spec.name, spec.mask, lower, upper, lower_text, upper_text))
     _round_share_minimums(result, applying, budget)
     return result
@@ -97,7 +97,7 @@ def _round_share_minimums(result: list[GroupLimit], specs: list[GroupRule], budg
     rounded = largest_remainder(exact * (total / math.fsum(exact)), total, [g.name for g, _ in share_groups])
     for (g, share), amount in zip(share_groups, rounded):
         g.lower = int(amount)
-        g.lower_text = f"at least {share:.2%} of the pot ({euro(g.lower)}, shares rounded by largest remainder)"
+        g.lower_text = _("eng_group_at_least_share_rounded", share=pct(share * 100, 2), amount=eur(g.lower))
 
 
 def _reach(offset: np.ndarray, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[float, float]:
@@ -122,34 +122,34 @@ def _group_problems(offset, weight, bounds: BoundSet, budget: int, groups: list[
         members = g.mask
         room_low, room_high = _reach(offset[members], weight[members], bounds.lower[members], bounds.upper[members])
         if g.lower > room_high:
-            problems.append(
-                f"{where}: group {g.name} must get {g.lower_text}, but the maximums of its {int(members.sum())} "
-                f"municipalities allow {euro(room_high)} (short {euro(g.lower - room_high)})"
-            )
+            problems.append(_(
+                "eng_group_short", where=where, name=g.name, lower=g.lower_text, count=number(int(members.sum())),
+                room=eur(room_high), short=eur(g.lower - room_high),
+            ))
         if g.upper < room_low:
-            problems.append(
-                f"{where}: group {g.name} may get {g.upper_text}, but the minimums of its {int(members.sum())} "
-                f"municipalities need {euro(room_low)} (over by {euro(room_low - g.upper)})"
-            )
+            problems.append(_(
+                "eng_group_over", where=where, name=g.name, upper=g.upper_text, count=number(int(members.sum())),
+                room=eur(room_low), over=eur(room_low - g.upper),
+            ))
         if g.lower > g.upper:
-            problems.append(f"{where}: group {g.name}: {g.lower_text} is above {g.upper_text}")
+            problems.append(_("eng_group_crossed", where=where, name=g.name, lower=g.lower_text, upper=g.upper_text))
     outside = ~np.any([g.mask for g in groups], axis=0) if groups else np.ones(n, bool)
     rest_low, rest_high = _reach(offset[outside], weight[outside], bounds.lower[outside], bounds.upper[outside])
     reach = [_reach(offset[g.mask], weight[g.mask], bounds.lower[g.mask], bounds.upper[g.mask]) for g in groups]
     needed = math.fsum([max(g.lower, low) for g, (low, _) in zip(groups, reach)] + [rest_low])
     if needed > budget:
-        parts = ", ".join(f"{g.name} {euro(g.lower)}" for g in groups if g.lower)
-        problems.append(
-            f"{where}: the group minimums ({parts}) and the other municipalities' minimums need {euro(needed)}; "
-            f"the budget is {euro(budget)} (short {euro(needed - budget)})"
-        )
+        parts = ", ".join(f"{g.name} {eur(g.lower)}" for g in groups if g.lower)
+        problems.append(_(
+            "eng_groups_min_short", where=where, parts=parts, needed=eur(needed), budget=eur(budget),
+            short=eur(needed - budget),
+        ))
     allowed = math.fsum([min(g.upper, high) for g, (_, high) in zip(groups, reach)] + [rest_high])
     if allowed < budget:
-        parts = ", ".join(f"{g.name} {euro(g.upper)}" for g in groups if math.isfinite(g.upper))
-        problems.append(
-            f"{where}: the group maximums ({parts}) and the other municipalities' maximums allow at most "
-            f"{euro(allowed)}; the budget is {euro(budget)} ({euro(budget - allowed)} cannot be paid out)"
-        )
+        parts = ", ".join(f"{g.name} {eur(g.upper)}" for g in groups if math.isfinite(g.upper))
+        problems.append(_(
+            "eng_groups_max_short", where=where, parts=parts, allowed=eur(allowed), budget=eur(budget),
+            unpaid=eur(budget - allowed),
+        ))
     return problems
 
 
@@ -278,7 +278,7 @@ def allocate_with_groups(codes, names, offset, weight, bounds, budget, groups: l
         own = solve_scale(o[m], w[m], lo[m], hi[m], float(limit))
         exact[m] = np.clip(o[m] + own * w[m], lo[m], hi[m])
         factor[m] = own
-        label[m] = f"group {g.name}: {text}"
+        label[m] = _("eng_group_label", name=g.name, text=text)
     ordered_bounds = BoundSet(lo, hi, bounds.lower_label[order], bounds.upper_label[order])
     amounts = round_with_groups(exact, ordered_bounds, int(budget), [codes[i] for i in order], ordered_groups)
     free = o + factor * w
@@ -320,7 +320,7 @@ def round_with_groups(exact: np.ndarray, bounds: BoundSet, budget: int, codes, g
             totals[k] += step
             leftover -= step
     amounts = np.zeros(len(codes), dtype=np.int64)
-    for (_, mask, _, _), total in zip(parts, totals):
+    for (_name, mask, _low, _high), total in zip(parts, totals):
         if not mask.any():
             if total:
                 raise ValueError("an empty part cannot take euros")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from allocation.common.texts import euro
+from allocation.common.i18n import _, eur
 
 #: Models with more municipality-years than this are built directly in HiGHS's arrays
 #: (``solver='highs'``): PuLP's model building dominates there.
@@ -440,25 +440,15 @@ def allocate_joint(
 def explain(label: str, diagnosis: JointDiagnosis, what: str) -> list[str]:
     """Messages in euros from a diagnosis; ``what`` names the constraints in the model."""
     if diagnosis.status != "Optimal":
-        return [
-            f"{label}: the joint linear programme over all payment years did not finish "
-            f"({diagnosis.status}, {diagnosis.solver}); the message above stands on its own"
-        ]
+        return [_("eng_lp_unfinished", label=label, status=diagnosis.status, solver=diagnosis.solver)]
     if diagnosis.feasible:
-        return [
-            f"{label}: solved jointly over all payment years, {what} can hold ({diagnosis.solver}); "
-            "but the year band is applied year by year from the first payment year: widen the band, "
-            "apply the other constraints from an earlier year, or change the year profile"
-        ]
+        return [_("eng_lp_feasible", label=label, what=what, solver=diagnosis.solver)]
     parts = []
     for year in sorted(diagnosis.short):
         if diagnosis.short[year] > 0.5:
-            parts.append(f"{euro(diagnosis.short[year])} more than the budget in {year}")
+            parts.append(_("eng_lp_short_part", amount=eur(diagnosis.short[year]), year=year))
         if diagnosis.over[year] > 0.5:
-            parts.append(f"{euro(diagnosis.over[year])} of the budget unpaid in {year}")
+            parts.append(_("eng_lp_over_part", amount=eur(diagnosis.over[year]), year=year))
     total = sum(diagnosis.short.values()) + sum(diagnosis.over.values())
-    return [
-        f"{label}: even solved jointly over all payment years, {what} cannot meet the year budgets: "
-        f"they miss them by {euro(total)} in all (the least possible; one way to divide it: "
-        f"{'; '.join(parts)}) (linear programme, {diagnosis.solver})"
-    ]
+    return [_("eng_lp_infeasible", label=label, what=what, total=eur(total), parts="; ".join(parts),
+              solver=diagnosis.solver)]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocation.common.errors import InfeasibleError
-from allocation.common.texts import euro
+from allocation.common.i18n import _, eur, number
 from allocation.engine.rounding import apportion
 
 
@@ -113,10 +113,10 @@ def allocate_pot(
     for year in years:
         needed = vast_bedrag * n
         if needed > budgets[year]:
-            problems.append(
-                f"{label} {year}: a vast bedrag of {euro(vast_bedrag)} for {n} municipalities needs "
-                f"{euro(needed)}; the budget is {euro(budgets[year])} (short {euro(needed - budgets[year])})"
-            )
+            problems.append(_(
+                "eng_vast_short", where=f"{label} {year}", amount=eur(vast_bedrag), count=number(n),
+                needed=eur(needed), budget=eur(budgets[year]), short=eur(needed - budgets[year]),
+            ))
     if problems:
         raise InfeasibleError(problems)
     ideal = np.empty((n, len(years)))

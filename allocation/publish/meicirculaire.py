@@ -37,7 +37,6 @@ from allocation.publish.circular_tables import (
     pot_table,
     sort_name,
 )
-from allocation.publish.dutch import dutch_constraint
 from allocation.publish.files import write_files
 from allocation.publish.ods import sheets_to_ods
 from allocation.publish.recompute import CellNames, KeyLayout, ParameterSheet, calculation_sheets
@@ -301,7 +300,7 @@ def explanation_rows(result: ScenarioResult, generated_on: dt.date | None = None
         rows.append([section, _("mc_vast_bedrag_eur"), int(pot.key.vast_bedrag_eur),
                      *provenance_parts(pot.key.provenance)])
         for item, value, constraint in describe_constraints(pot_id, pot, scenario):
-            rows.append([section, _("mc_constraint", item=item), constraint_words(value),
+            rows.append([section, _("mc_constraint", item=item), value,
                          *provenance_parts(constraint.provenance)])
     for key in used_keys(loaded):
         section = _("mc_section_key", key=key.name)
@@ -340,9 +339,6 @@ def _number(text):
         return text
 
 
-def constraint_words(text: str) -> str:
-    """A constraint label of the engine in the language (Dutch: :func:`dutch_constraint`)."""
-    return text if i18n.language() == "en" else dutch_constraint(text)
 
 
 def content_hashes(result: ScenarioResult, data_dir: Path | None = None) -> dict[str, str]:
@@ -397,7 +393,7 @@ def _bounds_sheet(sheet: Sheet, bounds: pd.DataFrame) -> None:
         for c, value in enumerate(values, start=1):
             value = value.item() if hasattr(value, "item") else value
             if c == 5:
-                value = constraint_words(str(value))
+                value = str(value)
             cell = sheet.cell(row=r, column=c, value=value)
             if c >= 6:
                 cell.number_format = "#,##0"

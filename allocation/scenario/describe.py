@@ -6,10 +6,18 @@ its source or assumption next to the amounts it shaped.
 
 from __future__ import annotations
 
-from allocation.common.texts import euro
+from allocation.common.i18n import N_, _, eur, pct
 from allocation.engine.bands import band_limits
 from allocation.scenario.pot_problem import amount_text
 from allocation.scenario.schema import Pot, Scenario
+
+#: The words for a group's members, by the field that names them.
+MEMBERS = {
+    "province": N_("dsc_members_province"),
+    "veiligheidsregio": N_("dsc_members_veiligheidsregio"),
+    "size_class": N_("dsc_members_size_class"),
+    "codes": N_("dsc_members_codes"),
+}
 
 
 def describe_constraints(pot_id: str, pot: Pot, scenario: Scenario) -> list[tuple[str, str, object]]:
@@ -24,39 +32,44 @@ def describe_constraints(pot_id: str, pot: Pot, scenario: Scenario) -> list[tupl
         for kind, entries in (("minimum", spec.minimum), ("maximum", spec.maximum)):
             for entry in entries:
                 amount = amount_text(entry)
-                scope = " (municipalities with a non-zero key)" if entry.nonzero_key_only else ""
-                years = f" in {', '.join(map(str, entry.years))}" if entry.years else ""
-                lines.append((f"{kind} per municipality", f"{amount}{scope}{years}", entry))
+                scope = _("eng_nonzero_note") if entry.nonzero_key_only else ""
+                years = _("dsc_in_years", years=", ".join(map(str, entry.years))) if entry.years else ""
+                item = _("dsc_minimum") if kind == "minimum" else _("dsc_maximum")
+                lines.append((item, f"{amount}{scope}{years}", entry))
         if spec.transition is not None:
             band = spec.transition
             ref = band.reference.scenario or band.reference.allocation_csv
             limits = band_limits(band).text()
-            pot_text = f" (pot {band.reference.pot})" if band.reference.pot else ""
-            lines.append(("transition band (ingroeiregeling)", f"{limits} than {ref}{pot_text}", band))
+            pot_text = _("dsc_reference_pot", pot=band.reference.pot) if band.reference.pot else ""
+            lines.append((_("dsc_transition"), _("dsc_transition_value", limits=limits, reference=ref, pot=pot_text),
+                          band))
         if spec.year_band is not None:
             lines.append(
-                ("year band", f"{band_limits(spec.year_band).text()} than the previous payment year", spec.year_band)
+                (_("dsc_year_band"), _("dsc_year_band_value", limits=band_limits(spec.year_band).text()),
+                 spec.year_band)
             )
         for group in spec.groups:
             members = next(
-                f"{field_name} {value}"
+                _(MEMBERS[field_name], value=value)
                 for field_name in ("province", "veiligheidsregio", "size_class", "codes")
                 if (value := getattr(group, field_name)) is not None
             )
             limits = []
             if group.min_eur is not None:
-                limits.append(f"at least {euro(group.min_eur)}")
+                limits.append(_("eng_group_at_least", amount=eur(group.min_eur)))
             if group.min_share is not None:
-                limits.append(f"at least {group.min_share:.2%} of the pot")
+                share = _("dsc_share_of_pot", share=pct(group.min_share * 100, 2))
+                limits.append(_("eng_group_at_least", amount=share))
             if group.max_eur is not None:
-                limits.append(f"at most {euro(group.max_eur)}")
+                limits.append(_("eng_group_at_most", amount=eur(group.max_eur)))
             if group.max_share is not None:
-                limits.append(f"at most {group.max_share:.2%} of the pot")
-            years = f" in {', '.join(map(str, group.years))}" if group.years else ""
-            lines.append((f"group {group.name}", f"{members}: {', '.join(limits)}{years}", group))
+                share = _("dsc_share_of_pot", share=pct(group.max_share * 100, 2))
+                limits.append(_("eng_group_at_most", amount=share))
+            years = _("dsc_in_years", years=", ".join(map(str, group.years))) if group.years else ""
+            lines.append((_("dsc_group", name=group.name), f"{members}: {', '.join(limits)}{years}", group))
     for cap in scenario.cross_pot:
         if cap.pots is None or pot_id in cap.pots:
             amount = amount_text(cap)
-            pots = ", ".join(cap.pots) if cap.pots else "all pots"
-            lines.append(("cross-pot maximum", f"{amount} per municipality per year for {pots} together", cap))
+            pots = ", ".join(cap.pots) if cap.pots else _("eng_all_pots")
+            lines.append((_("dsc_cap"), _("dsc_cap_value", amount=amount, pots=pots), cap))
     return lines

@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from allocation.common import i18n
 from allocation.common.errors import InputError
-from allocation.common.texts import money, per_inhabitant, quoted
+from allocation.common.i18n import _
+from allocation.common.texts import quoted
 from allocation.data.key_csv import normalise_code
 from allocation.data.registers import DATA_DIR
 from allocation.engine.bands import band_limits
@@ -44,8 +46,10 @@ def is_constrained(pot_id: str, pot: Pot, scenario: Scenario) -> bool:
 
 
 def amount_text(spec) -> str:
-    """A bound's amount as the scenario gives it: ``EUR 5,000`` or ``EUR 0.205 per inhabitant``."""
-    return money(spec.eur) if spec.eur is not None else per_inhabitant(spec.eur_per_inhabitant)
+    """A bound's amount as the scenario gives it: ``€ 5.000`` or ``€ 0,205 per inwoner``."""
+    if spec.eur is not None:
+        return i18n.money(spec.eur)
+    return _("eng_per_inhabitant", amount=i18n.money(spec.eur_per_inhabitant))
 
 
 def _bound_base(spec: AmountBound, population: np.ndarray, shares: np.ndarray) -> np.ndarray:
@@ -63,11 +67,12 @@ def _bound_values(spec: AmountBound, population: np.ndarray, shares: np.ndarray)
 
 
 def _bound_note(spec: AmountBound) -> str:
-    return " (municipalities with a non-zero key)" if spec.nonzero_key_only else ""
+    return _("eng_nonzero_note") if spec.nonzero_key_only else ""
 
 
 def _bound_label(kind: str, spec: AmountBound) -> str:
-    return f"a {kind} of {amount_text(spec)}{_bound_note(spec)}"
+    key = "eng_minimum_of" if kind == "minimum" else "eng_maximum_of"
+    return _(key, amount=amount_text(spec), note=_bound_note(spec))
 
 
 def _adjustable(kind: str, spec: AmountBound, population: np.ndarray, shares: np.ndarray,
@@ -88,7 +93,7 @@ def group_members(spec, municipalities: pd.DataFrame, where: str) -> np.ndarray:
             str(c) for c, n in zip(spec.codes, normalised) if n is None or n not in set(municipalities["gm_code"])
         ]
         if unknown:
-            raise InputError(f"{where}.codes: not municipalities of the 2021 register: {', '.join(unknown)}")
+            raise InputError(_("pp_codes_unknown", where=where, codes=", ".join(unknown)))
         return municipalities["gm_code"].isin(normalised).to_numpy()
     for field_name, column in (
         ("province", "province_code"),
@@ -105,9 +110,9 @@ def group_members(spec, municipalities: pd.DataFrame, where: str) -> np.ndarray:
             mask = municipalities[column] == value
         if not mask.any():
             known = ", ".join(sorted(municipalities[column].astype(str).unique()))
-            raise InputError(f"{where}.{field_name}: unknown {field_name} {quoted(value)}; available: {known}")
+            raise InputError(_("pp_unknown_value", where=where, field=field_name, value=quoted(value), known=known))
         return mask.to_numpy()
-    raise InputError(f"{where}: no group given")
+    raise InputError(_("pp_no_group", where=where))
 
 
 def _transition_groups(band, reference: ReferenceAmounts, reference_name: str, years: list[int]) -> list[GroupRule]:
@@ -123,7 +128,7 @@ def _transition_groups(band, reference: ReferenceAmounts, reference_name: str, y
             low = None if limits.decrease is None else math.ceil(amount * (1 - limits.decrease) - 1e-9)
             high = None if limits.increase is None else math.floor(amount * (1 + limits.increase) + 1e-9)
             groups.append(GroupRule(
-                name=f"{label} (transition band against {reference_name}, predecessors together)",
+                name=_("eng_transition_group", label=label, reference=reference_name),
                 mask=mask, min_eur=low, max_eur=high, years=frozenset([year]),
             ))
     return groups
@@ -159,7 +164,7 @@ def pot_problem(
         for index, entry in enumerate(entries):
             for year in entry.years or []:
                 if year not in budgets:
-                    raise InputError(f"{field_path}.{kind}.{index}.years: {year} is not a payment year of this pot")
+                    raise InputError(_("pp_not_payment_year", where=f"{field_path}.{kind}.{index}.years", year=year))
 
     reference, reference_name = None, ""
     if spec and spec.transition is not None:
@@ -168,10 +173,7 @@ def pot_problem(
             data_dir,
         )
         if not set(reference) & set(years):
-            raise InputError(
-                f"{field_path}.transition: the reference has no payment year of this pot "
-                f"(reference years {sorted(reference)}, pot years {years})"
-            )
+            raise InputError(_("pp_reference_years", where=field_path, reference=sorted(reference), years=years))
 
     groups: list[GroupRule] = []
     for index, entry in enumerate(spec.groups if spec else []):
@@ -184,10 +186,7 @@ def pot_problem(
     if reference is not None:
         groups += _transition_groups(spec.transition, reference, reference_name, years)
     for first, second, shared in overlapping_groups(groups, years):
-        raise InputError(
-            f"{field_path}.groups: groups {first} and {second} share {shared} municipalities; "
-            "groups of one pot must not overlap"
-        )
+        raise InputError(_("pp_groups_overlap", where=field_path, first=first, second=second, count=shared))
 
     fixed: dict[int, tuple[list[LabelledBound], list[LabelledBound]]] = {}
     for year in years:
@@ -200,17 +199,16 @@ def pot_problem(
             if entry.years is None or year in entry.years:
                 uppers.append((_bound_label("maximum", entry), _bound_values(entry, population, shares)))
         if reference is not None and year in reference:
-            band_limits(spec.transition).bounds(reference[year], "the transition band", reference_name, lowers, uppers)
+            band_limits(spec.transition).bounds(reference[year], _("eng_transition_band"), reference_name, lowers,
+                                                uppers)
         fixed[year] = (lowers, uppers)
 
     caps = []
     for index, cap in enumerate(scenario.cross_pot):
         if cap.pots is None or pot_id in cap.pots:
             limit = np.full(n, float(cap.eur)) if cap.eur is not None else cap.eur_per_inhabitant * population
-            pots_text = ", ".join(cap.pots) if cap.pots else "all pots"
-            caps.append(
-                CapRule(index, limit, f"the cross-pot maximum of {amount_text(cap)} ({pots_text}; earlier pots first)")
-            )
+            pots_text = ", ".join(cap.pots) if cap.pots else _("eng_all_pots")
+            caps.append(CapRule(index, limit, _("eng_cap_label", amount=amount_text(cap), pots=pots_text)))
 
     return PotProblem(
         pot_id=pot_id,

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from allocation.common.errors import DataError, InfeasibleError
+from allocation.common.i18n import _
 from allocation.data.registers import (
     DATA_DIR,
     KEY_REGISTER_DATE,
@@ -235,12 +236,11 @@ def _publish(allocation: pd.DataFrame, scenario: Scenario, codes: list[str], dat
         if set(target) != expected:
             extra = sorted(set(target) - expected)
             missing = sorted(expected - set(target))
-            raise DataError(
-                f"{path}: restating the {KEY_REGISTER_DATE} register to {date} gives "
-                f"{len(target)} municipalities, the register in force has {len(expected)} "
-                f"(not in the register: {', '.join(extra) or 'none'}; missing: {', '.join(missing) or 'none'}); "
-                "fix herindelingen.csv or register.csv"
-            )
+            raise DataError(_(
+                "run_restate_count", path=path, key_date=KEY_REGISTER_DATE, date=date, count=len(target),
+                expected=len(expected), extra=", ".join(extra) or _("run_none"),
+                missing=", ".join(missing) or _("run_none"),
+            ))
         names = register.set_index("gm_code")["gm_name"].reindex(target).to_numpy()
         for pot_id, amounts in restated_columns.items():
             frames.append((pot_id, year, target, names, amounts))

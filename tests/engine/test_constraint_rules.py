@@ -8,11 +8,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from allocation.engine import pot as core
 from allocation.engine.bounded import allocate_bounded, check_feasible, combine_bounds, round_within_bounds
+
+pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
 
 
 @st.composite
@@ -155,21 +158,21 @@ def test_fractional_bounds_are_rounded_inwards():
 def test_infeasible_floor_is_explained_in_euros():
     n = 352
     codes = [f"GM{i:04d}" for i in range(n)]
-    bounds = combine_bounds(n, [("a minimum of EUR 5,000", np.full(n, 5000.0))], [])
+    bounds = combine_bounds(n, [("a minimum of € 5,000", np.full(n, 5000.0))], [])
     problems = check_feasible(codes, codes, np.zeros(n), np.full(n, 1_649_000 / n), bounds, 1_649_000, "ELIP 2023")
     assert problems == [
-        "ELIP 2023: a minimum of EUR 5,000 for 352 municipalities needs EUR 1,760,000; "
-        "the budget is EUR 1,649,000 (short EUR 111,000)"
+        "ELIP 2023: a minimum of € 5,000 for 352 municipalities needs € 1,760,000; "
+        "the budget is € 1,649,000 (short € 111,000)"
     ]
 
 
 def test_infeasible_cap_is_explained_in_euros():
     codes = ["GM0001", "GM0002"]
-    bounds = combine_bounds(2, [], [("a maximum of EUR 100", np.full(2, 100.0))])
+    bounds = combine_bounds(2, [], [("a maximum of € 100", np.full(2, 100.0))])
     problems = check_feasible(codes, codes, np.zeros(2), np.array([150.0, 150.0]), bounds, 300, "X 2021")
     assert problems == [
-        "X 2021: the maximums (a maximum of EUR 100) for 2 municipalities allow at most EUR 200; "
-        "the budget is EUR 300 (EUR 100 cannot be paid out)"
+        "X 2021: the maximums (a maximum of € 100) for 2 municipalities allow at most € 200; "
+        "the budget is € 300 (€ 100 cannot be paid out)"
     ]
 
 
@@ -193,7 +196,7 @@ def grouped_problems(draw):
             continue
         low = draw(st.one_of(st.just(0), st.integers(0, budget)))
         high = draw(st.one_of(st.just(math.inf), st.integers(low, budget)))
-        groups.append(GroupLimit(f"g{g}", mask, low, high, f"at least EUR {low}", f"at most EUR {high}"))
+        groups.append(GroupLimit(f"g{g}", mask, low, high, f"at least € {low}", f"at most € {high}"))
     return [f"GM{i:04d}" for i in range(n)], keys / keys.sum(), budget, floor, groups
 
 
@@ -256,9 +259,9 @@ def test_year_by_year_success_means_the_joint_lp_is_feasible(n, budgets, floor, 
 
 def test_money_that_only_zero_key_municipalities_could_take_is_explained():
     codes = ["GM0001", "GM0002", "GM0003"]
-    bounds = combine_bounds(3, [], [("a maximum of EUR 100", np.array([100.0, 100.0, np.nan]))])
+    bounds = combine_bounds(3, [], [("a maximum of € 100", np.array([100.0, 100.0, np.nan]))])
     problems = check_feasible(codes, codes, np.zeros(3), np.array([150.0, 150.0, 0.0]), bounds, 300, "X 2021")
     assert problems == [
-        "X 2021: the maximums (a maximum of EUR 100) for 2 municipalities (and 1 municipalities with a zero key, "
-        "which get no share) allow at most EUR 200; the budget is EUR 300 (EUR 100 cannot be paid out)"
+        "X 2021: the maximums (a maximum of € 100) for 2 municipalities (and 1 municipalities with a zero key, "
+        "which get no share) allow at most € 200; the budget is € 300 (€ 100 cannot be paid out)"
     ]

@@ -30,6 +30,8 @@ from allocation.data.registers import load_municipalities_2021
 from allocation.engine.bounded import combine_bounds
 from allocation.engine.groups import GroupLimit, allocate_with_groups
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
+
 
 def reference_qp(offset, weight, lower, upper, budget, groups) -> np.ndarray | None:
     """The programme above solved by HiGHS's QP solver; None when HiGHS finds it infeasible."""
@@ -75,7 +77,7 @@ def check_against_reference(codes, offset, weight, bounds, budget, groups):
         exact, amounts, _, _, _, _ = allocate_with_groups(codes, codes, offset, weight, bounds, budget, groups, "pot")
     except InfeasibleError as exc:
         assert expected is None, f"refused a feasible case: {exc.problems}"
-        assert all("EUR" in problem for problem in exc.problems)
+        assert all("€ " in problem for problem in exc.problems)
         return "infeasible"
     assert expected is not None, "allocated a case HiGHS finds infeasible"
     tolerance = 1e-4 * max(1.0, budget / len(codes))
@@ -118,7 +120,7 @@ def random_pot_years(draw):
         share = (weight[mask].sum() + vast * mask.sum()) / budget
         low = draw(st.sampled_from([0, math.ceil(share * draw(st.floats(0.8, 1.3)) * budget)]))
         high = draw(st.sampled_from([math.inf, math.floor(share * draw(st.floats(0.7, 1.2)) * budget)]))
-        groups.append(GroupLimit(f"g{g}", mask, min(low, budget), high, f"at least EUR {low}", f"at most EUR {high}"))
+        groups.append(GroupLimit(f"g{g}", mask, min(low, budget), high, f"at least € {low}", f"at most € {high}"))
     return [f"GM{i:04d}" for i in range(n)], offset, weight, bounds, budget, groups
 
 
@@ -150,14 +152,14 @@ def test_real_provinces_and_veiligheidsregios_with_negotiated_limits(seed):
         high = math.floor(share * rng.uniform(0.8, 1.1) * budget) if rng.random() < 0.6 else math.inf
         if low == 0 and high == math.inf:
             low = math.ceil(share * 1.05 * budget)
-        groups.append(GroupLimit(str(value), mask, low, high, f"at least EUR {low}", f"at most EUR {high}"))
+        groups.append(GroupLimit(str(value), mask, low, high, f"at least € {low}", f"at most € {high}"))
     lowers = [("minimum", np.full(len(REAL_CODES), float(rng.integers(0, 1500))))] if seed % 3 == 0 else []
     bounds = combine_bounds(len(REAL_CODES), lowers, [])
     check_against_reference(REAL_CODES, np.zeros(len(REAL_CODES)), weight, bounds, budget, groups)
 
 
 def test_the_issue_example_drenthe_up_zuid_holland_down_is_allocated():
-    # ELIP 2021 (EUR 2,886,000 in the shipped scenario) with Drenthe at least 1.02% of the pot
+    # ELIP 2021 (€ 2,886,000 in the shipped scenario) with Drenthe at least 1.02% of the pot
     # and Zuid-Holland at most 26.28%: used to be refused as "could not be settled"
     budget = 2_886_000
     weight = MIGRATION / MIGRATION.sum() * budget
@@ -178,7 +180,7 @@ def test_a_group_minimum_just_under_its_exact_total_holds_after_rounding():
     codes = [f"GM{i:04d}" for i in range(6)]
     weight = np.array([100.3, 100.3, 100.3, 233.05, 233.05, 233.0])
     budget = 1000
-    group = GroupLimit("g", np.array([True, True, True, False, False, False]), 300, math.inf, "at least EUR 300", "")
+    group = GroupLimit("g", np.array([True, True, True, False, False, False]), 300, math.inf, "at least € 300", "")
     bounds = combine_bounds(6, [], [])
     _, amounts, _, _, _, label = allocate_with_groups(codes, codes, np.zeros(6), weight, bounds, budget, [group], "p")
     assert amounts[:3].sum() >= 300 and amounts.sum() == budget
@@ -189,12 +191,12 @@ def test_conflicting_groups_are_explained_in_euros():
     codes = [f"GM{i:04d}" for i in range(4)]
     weight = np.array([250.0, 250.0, 250.0, 250.0])
     groups = [
-        GroupLimit("north", np.array([True, True, False, False]), 700, math.inf, "at least EUR 700", ""),
-        GroupLimit("south", np.array([False, False, True, True]), 400, math.inf, "at least EUR 400", ""),
+        GroupLimit("north", np.array([True, True, False, False]), 700, math.inf, "at least € 700", ""),
+        GroupLimit("south", np.array([False, False, True, True]), 400, math.inf, "at least € 400", ""),
     ]
     with pytest.raises(InfeasibleError) as info:
         allocate_with_groups(codes, codes, np.zeros(4), weight, combine_bounds(4, [], []), 1000, groups, "ELIP 2021")
     assert info.value.problems == [
-        "ELIP 2021: the group minimums (north EUR 700, south EUR 400) and the other municipalities' minimums "
-        "need EUR 1,100; the budget is EUR 1,000 (short EUR 100)"
+        "ELIP 2021: the group minimums (north € 700, south € 400) and the other municipalities' minimums "
+        "need € 1,100; the budget is € 1,000 (short € 100)"
     ]

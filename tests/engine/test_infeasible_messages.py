@@ -1,8 +1,8 @@
 """Infeasible constraints: every failing payment year gets its message, and one line names the
 minimum (or maximum) that would fit every year.
 
-The constraint settings here (an ELIP minimum of EUR 6,000 per municipality in every year, a
-maximum of EUR 100, a year band, a small made-up pot) are FICTITIOUS test settings.
+The constraint settings here (an ELIP minimum of € 6,000 per municipality in every year, a
+maximum of € 100, a year band, a small made-up pot) are FICTITIOUS test settings.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from allocation.engine.groups import GroupRule
 from allocation.scenario.build import build
 from allocation.scenario.edits import set_bound
 from tests.conftest import SCENARIOS
+
+pytestmark = pytest.mark.usefixtures("english")  # asserts the English wording of messages
 
 FLOOR = yaml.safe_load((SCENARIOS / "kamerbrief-2021-floor.yaml").read_text(encoding="utf-8"))
 BASE = yaml.safe_load((SCENARIOS / "kamerbrief-2021.yaml").read_text(encoding="utf-8"))
@@ -61,14 +63,14 @@ def test_an_infeasible_minimum_names_every_failing_year():
     problems = problems_of(with_bound(FLOOR, "minimum", 6000))
     budgets = {2023: 1_649_000, 2024: 840_000, 2025: 600_000, 2026: 400_000}
     for year, budget in budgets.items():
-        assert (f"{ELIP} {year}: a minimum of EUR 6,000 for 352 municipalities needs EUR 2,112,000; the budget is "
-                f"EUR {budget:,} (short EUR {2_112_000 - budget:,})") in problems
+        assert (f"{ELIP} {year}: a minimum of € 6,000 for 352 municipalities needs € 2,112,000; the budget is "
+                f"€ {budget:,} (short € {2_112_000 - budget:,})") in problems
     assert not any(f"{ELIP} 2021" in p or f"{ELIP} 2022" in p for p in problems)  # those years can pay it
 
 
 def test_the_minimum_that_fits_every_year_is_the_largest_that_fits():
     problems = problems_of(with_bound(FLOOR, "minimum", 6000))
-    value = named_value(problems, rf"{re.escape(ELIP)}: a minimum of at most EUR ([\d,]+) per municipality fits "
+    value = named_value(problems, rf"{re.escape(ELIP)}: a minimum of at most € ([\d,]+) per municipality fits "
                                   r"every year \(2021-2026\)")
     fits = int(value.replace(",", ""))
     assert fits == 400_000 // 352  # the smallest budget, 2026, over its 352 municipalities
@@ -78,7 +80,7 @@ def test_the_minimum_that_fits_every_year_is_the_largest_that_fits():
 
 def test_a_per_inhabitant_minimum_that_fits_is_named_to_the_cent():
     problems = problems_of(with_bound(BASE, "minimum", 0.5, "eur_per_inhabitant"))
-    value = named_value(problems, rf"{re.escape(ELIP)}: a minimum of at most EUR (\d+\.\d\d) per inhabitant fits "
+    value = named_value(problems, rf"{re.escape(ELIP)}: a minimum of at most € (\d+\.\d\d) per inhabitant fits "
                                   r"every year \(2021-2026\)")
     cents = round(float(value) * 100)
     assert cents > 0
@@ -88,9 +90,9 @@ def test_a_per_inhabitant_minimum_that_fits_is_named_to_the_cent():
 
 def test_the_maximum_that_fits_every_year_is_the_smallest_that_fits():
     problems = problems_of(with_bound(BASE, "maximum", 100))
-    assert sum(f"{ELIP} {year}: the maximums (a maximum of EUR 100)" in p for p in problems for year in
+    assert sum(f"{ELIP} {year}: the maximums (a maximum of € 100)" in p for p in problems for year in
                range(2021, 2027)) == 6
-    value = named_value(problems, rf"{re.escape(ELIP)}: a maximum of at least EUR ([\d,]+) per municipality fits "
+    value = named_value(problems, rf"{re.escape(ELIP)}: a maximum of at least € ([\d,]+) per municipality fits "
                                   r"every year \(2021-2026\)")
     fits = int(value.replace(",", ""))
     assert runs(with_bound(BASE, "maximum", fits))
@@ -102,10 +104,10 @@ def test_a_minimum_of_some_years_fits_those_years():
     data["pots"]["elip"]["constraints"] = {"minimum": [{"eur": 3000, "years": [2023, 2025], **TEST}]}
     problems = problems_of(data)
     assert [p for p in problems if "needs" in p] == [
-        f"{ELIP} 2025: a minimum of EUR 3,000 for 352 municipalities needs EUR 1,056,000; the budget is "
-        "EUR 600,000 (short EUR 456,000)"
+        f"{ELIP} 2025: a minimum of € 3,000 for 352 municipalities needs € 1,056,000; the budget is "
+        "€ 600,000 (short € 456,000)"
     ]
-    assert f"{ELIP}: a minimum of at most EUR {600_000 // 352:,} per municipality fits every year (2023, 2025)" \
+    assert f"{ELIP}: a minimum of at most € {600_000 // 352:,} per municipality fits every year (2023, 2025)" \
         in problems
 
 
@@ -134,19 +136,19 @@ def test_with_a_year_band_later_years_are_checked_on_their_own_constraints():
     }
     problems = problems_of(data)
     # 2024 fails with the band around 2023; 2025 and 2026 fail on their own minimum, without the band
-    assert any(p.startswith(f"{ELIP} 2024: the minimums (a minimum of EUR 3,000; the year band") for p in problems)
+    assert any(p.startswith(f"{ELIP} 2024: the minimums (a minimum of € 3,000; the year band") for p in problems)
     for year, budget in ((2025, 600_000), (2026, 400_000)):
-        assert (f"{ELIP} {year}: a minimum of EUR 3,000 for 352 municipalities needs EUR 1,056,000; the budget is "
-                f"EUR {budget:,} (short EUR {1_056_000 - budget:,})") in problems
+        assert (f"{ELIP} {year}: a minimum of € 3,000 for 352 municipalities needs € 1,056,000; the budget is "
+                f"€ {budget:,} (short € {1_056_000 - budget:,})") in problems
     assert not any(f"{ELIP} {year}" in p and "year band" in p for p in problems for year in (2025, 2026))
     assert any("even solved jointly over all payment years" in p for p in problems)
 
 
 def _banded_pot(floor: int) -> PotProblem:
-    """Four municipalities, two years; the first two may get EUR 1,000 together in 2021 and at most
-    10% more each the year after, so a 2022 minimum above EUR 550 cannot hold (statically EUR 1,000 could)."""
+    """Four municipalities, two years; the first two may get € 1,000 together in 2021 and at most
+    10% more each the year after, so a 2022 minimum above € 550 cannot hold (statically € 1,000 could)."""
     codes = ("GM0001", "GM0002", "GM0003", "GM0004")
-    per, label = np.ones(4), f"a minimum of EUR {floor}"
+    per, label = np.ones(4), f"a minimum of € {floor}"
     return PotProblem(
         pot_id="p", label="P", codes=codes, names=codes, shares=np.full(4, 0.25), budgets={2021: 4000, 2022: 4000},
         fixed_bounds={2021: ([], []), 2022: ([(label, floor * per)], [])},
@@ -159,7 +161,7 @@ def _banded_pot(floor: int) -> PotProblem:
 def test_with_a_year_band_the_minimum_named_allocates_the_whole_pot():
     with pytest.raises(InfeasibleError) as info:
         allocate_constrained_pot(_banded_pot(1000), {})
-    assert info.value.problems[-1] == "P: a minimum of at most EUR 550 per municipality fits 2022"
+    assert info.value.problems[-1] == "P: a minimum of at most € 550 per municipality fits 2022"
     allocate_constrained_pot(_banded_pot(550), {})
     with pytest.raises(InfeasibleError):
         allocate_constrained_pot(_banded_pot(551), {}, explain=False)

@@ -1,10 +1,10 @@
 """The joint fallback of a year band: a pot whose year band cannot hold year by year, but whose
 constraints can hold jointly over all payment years, is allocated jointly (PuLP + HiGHS).
 
-The constraint settings here (a floor of EUR 5,000 per municipality in 2026 only, with a
+The constraint settings here (a floor of € 5,000 per municipality in 2026 only, with a
 year band of at most +10% per year, on the shipped `kamerbrief-2021` pots) are FICTITIOUS
 test settings. Year by year the band cannot reach the 2026 floor for the municipalities that
-the key gives less than EUR 4,546 in 2025; jointly their growth starts earlier.
+the key gives less than € 4,546 in 2025; jointly their growth starts earlier.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from allocation import explanation_text, parse_scenario, run_scenario, summary_text
 from allocation.common.errors import InfeasibleError
+from allocation.common.i18n import _
 from allocation.engine import constrained_pot as constrained
 from allocation.engine import joint_lp as lp
 from allocation.faces import views
@@ -210,9 +211,9 @@ def test_joint_allocation_with_both_band_limits_and_a_group_holds_every_limit_af
 def test_joint_bound_report_labels_the_constraint_and_the_joint_allocation(joint_result):
     report = joint_result.bound_report(POT)
     assert not report.empty
-    assert report["constraint"].str.endswith(f"({constrained.JOINT_NOTE})").all()
+    assert report["constraint"].str.endswith(f"({_(constrained.JOINT_NOTE)})").all()
     in_2026 = report[report["year"] == 2026]
-    floor_rows = in_2026[in_2026["constraint"].str.startswith("a minimum of EUR 5,000")]
+    floor_rows = in_2026[in_2026["constraint"].str.startswith("a minimum of € 5,000")]
     table = amounts(joint_result)
     assert (table.loc[floor_rows["gm_code"], 2026] == FLOOR_2026).all()
     assert set(table.index[table[2026] == FLOOR_2026]) <= set(floor_rows["gm_code"])
@@ -247,28 +248,28 @@ def test_year_band_that_holds_year_by_year_keeps_the_closed_form():
         assert not info.joint
         assert all(math.isfinite(v) for v in info.scales.values())
         assert not result.bound_report(POT).empty
-        assert not result.bound_report(POT)["constraint"].str.contains(constrained.JOINT_NOTE).any()
+        assert not result.bound_report(POT)["constraint"].str.contains(_(constrained.JOINT_NOTE)).any()
 
 
 def test_year_band_that_cannot_hold_even_jointly_is_explained_in_euros():
-    # a floor of EUR 12,000 for 352 municipalities needs EUR 4,224,000 of a EUR 3,500,000 pot-year
+    # a floor of € 12,000 for 352 municipalities needs € 4,224,000 of a € 3,500,000 pot-year
     with pytest.raises(InfeasibleError) as info:
         run_scenario(fictitious(floor=12_000))
     problems = info.value.problems
-    assert any("Ondertussengroep 2026: GM0060 Ameland: the minimum EUR 12,000 (a minimum of EUR 12,000) is above "
-               "the maximum EUR 825 (the year band (at most 10% more than 2025))" in p for p in problems)
+    assert any("Ondertussengroep 2026: GM0060 Ameland: the minimum € 12,000 (a minimum of € 12,000) is above "
+               "the maximum € 825 (the year band (at most 10% more than 2025))" in p for p in problems)
     joint = [p for p in problems if "even solved jointly over all payment years" in p]
     assert len(joint) == 1
-    assert ("the year band and the other constraints cannot meet the year budgets: they miss them by EUR" in joint[0])
-    # the floor alone needs EUR 724,000 more than the 2026 budget; the band carries part of it back to 2025
-    assert "EUR 724,000 more than the budget in 2026" in joint[0]
+    assert ("the year band and the other constraints cannot meet the year budgets: they miss them by € " in joint[0])
+    # the floor alone needs € 724,000 more than the 2026 budget; the band carries part of it back to 2025
+    assert "€ 724,000 more than the budget in 2026" in joint[0]
 
 
 def test_joint_explanation_says_whether_the_constraints_need_more_or_pay_out_less():
-    # one year, two municipalities: minimums of 60 + 60 against a budget of 100 need EUR 20 more;
-    # maximums of 40 + 40 leave EUR 20 of it unpaid
-    for lower, upper, words in ((60.0, np.inf, "EUR 20 more than the budget in 2023"),
-                                (0.0, 40.0, "EUR 20 of the budget unpaid in 2023")):
+    # one year, two municipalities: minimums of 60 + 60 against a budget of 100 need € 20 more;
+    # maximums of 40 + 40 leave € 20 of it unpaid
+    for lower, upper, words in ((60.0, np.inf, "€ 20 more than the budget in 2023"),
+                                (0.0, 40.0, "€ 20 of the budget unpaid in 2023")):
         problem = lp.JointProblem(("GM0001", "GM0002"), (2023,), (100,), np.full((2, 1), lower),
                                   np.full((2, 1), upper))
         for diagnosis in (lp.solve_joint_pulp(problem), lp.solve_joint_highspy(problem)):

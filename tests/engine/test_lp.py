@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from allocation.common.i18n import _
 from allocation.engine import joint_lp as lp
 from allocation.engine.bounded import allocate_bounded, check_feasible, combine_bounds
 
@@ -89,10 +90,11 @@ def test_lp_variables_are_named_by_municipality_code():
 def test_explanation_names_the_total_miss_in_euros():
     problem = synthetic(200, 6, 4)
     diagnosis = lp.diagnose(problem)
-    lines = lp.explain("ELIP", diagnosis, "the year band and the other constraints")
+    lines = lp.explain("ELIP", diagnosis, _("eng_what_band"))  # in Dutch, the default
     assert len(lines) == 1
     if diagnosis.feasible:
-        assert "can hold" in lines[0]
+        assert "kunnen de jaarband en de overige beperkingen gelden" in lines[0]
     else:
-        assert lines[0].startswith("ELIP: even solved jointly over all payment years")
-        assert "in all (the least possible" in lines[0]
+        assert lines[0].startswith("ELIP: ook gezamenlijk over alle betaaljaren opgelost halen de jaarband en de "
+                                   "overige beperkingen de jaarbudgetten niet")
+        assert "in totaal met € " in lines[0] and "(het minst mogelijke" in lines[0]

@@ -591,9 +591,9 @@ def test_an_infeasible_minimum_is_explained_in_euros_at_its_field():
     type_in(at, ":elip_minimum", "50.000")
     assert not at.exception
     message = errors(at)
-    assert "Niet toegepast: minimum" in message and "short €" in message
-    assert "ELIP (Einde Lening nog Inburgeringsplichtig) 2023: a minimum of € 50.000" in message  # every year named
-    assert "a minimum of at most € 4.684 per municipality fits every year (2021-2023)" in message  # 1,649,000 / 352
+    assert "Niet toegepast: minimum" in message and "tekort €" in message
+    assert "ELIP (Einde Lening nog Inburgeringsplichtig) 2023: een minimum van € 50.000" in message  # every year named
+    assert "een minimum van ten hoogste € 4.684 per gemeente past in elk jaar (2021-2023)" in message  # 1,649,000 / 352
     assert amounts(at) == before  # the scenario without the edit is still shown
 
 
@@ -610,7 +610,7 @@ def test_a_year_band_the_budget_cannot_meet_is_explained_in_euros():
     choose(at, "elip")
     type_in(at, ":elip_year_band_dec", "10")  # ELIP falls from 2.6 to 1.6 mln
     assert not at.exception
-    assert "the year band (at most 10% less than 2022)" in errors(at) and "short €" in errors(at)
+    assert "de jaarband (ten hoogste 10% minder dan 2022)" in errors(at) and "tekort €" in errors(at)
 
 
 def add_group(at: AppTest, pot_id: str, province: str, min_share: str) -> None:
@@ -661,14 +661,14 @@ def test_a_province_group_holds_its_share_after_rounding():
 
 
 def test_an_infeasible_group_edit_is_explained_in_euros_and_the_other_edits_stay():
-    at = start("kamerbrief-2021-floor")  # ELIP: at least EUR 2,500 per municipality in 2021-2023
+    at = start("kamerbrief-2021-floor")  # ELIP: at least € 2.500 per municipality in 2021-2023
     choose(at, "elip")
     before = amounts(at)
     add_group(at, "elip", "PV29", "0,9")  # Zeeland: 13 municipalities asking 90% of the pot
     assert not at.exception
     message = errors(at)
     assert "Niet toegepast: groepsgrenzen" in message
-    assert "the group minimums (Zeeland € 2.597.400)" in message and "short € 558.900" in message
+    assert "de groepsminimums (Zeeland € 2.597.400)" in message and "tekort € 558.900" in message
     assert amounts(at) == before  # the scenario without the edit is still shown
     type_in(at, ":elip_new0_min_share", "0,03")
     assert not at.exception and not at.error, errors(at)

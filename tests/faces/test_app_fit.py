@@ -35,7 +35,7 @@ def test_the_welke_sleutel_panel_fits_the_uploaded_table_and_opens_the_exact_sce
     at.button(key="fit_open_exact").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.sidebar.radio(key="source").value == "opened"
-    assert at.header[0].value.startswith("The table inwoners.csv, pot elip, reproduced")
+    assert at.header[0].value.startswith("De tabel inwoners.csv, pot elip, nagebootst")
     view(at, "scenario")
     shown = yaml.safe_load(at.code[0].value)
     assert list(shown["pots"]) == ["elip"] and "tabel_elip" in shown["user_keys"]

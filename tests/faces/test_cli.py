@@ -97,8 +97,8 @@ def test_infeasible_vast_bedrag_exits_2_with_the_shortfall_in_euros(tmp_path):
     result = cli("run", str(bad), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert (
-        "ELIP (Einde Lening nog Inburgeringsplichtig) 2023: a vast bedrag of EUR 5,000 for 352 "
-        "municipalities needs EUR 1,760,000; the budget is EUR 1,649,000 (short EUR 111,000)"
+        "ELIP (Einde Lening nog Inburgeringsplichtig) 2023: a vast bedrag of € 5,000 for 352 "
+        "municipalities needs € 1,760,000; the budget is € 1,649,000 (short € 111,000)"
         in result.stderr
     )
     assert not (tmp_path / "out").exists()

@@ -167,7 +167,7 @@ def test_infeasible_vast_bedrag_edit_is_explained_in_euros():
     with pytest.raises(InputError) as info:
         build(edited, origin="s.yaml", scenario_id="s")
     assert any(
-        "needs EUR 10,560,000; the budget is EUR 9,000,000 (short EUR 1,560,000)" in p for p in info.value.problems
+        "needs € 10,560,000; the budget is € 9,000,000 (short € 1,560,000)" in p for p in info.value.problems
     )
 
 
@@ -341,12 +341,12 @@ def test_infeasible_group_edit_is_explained_in_euros():
         build(edited, origin="floor.yaml", scenario_id="floor")
     assert raised.value.problems[0] == (
         "floor.yaml: pots.elip: ELIP (Einde Lening nog Inburgeringsplichtig) 2021: the group minimums "
-        "(Zeeland EUR 2,597,400) and the other municipalities' minimums need EUR 3,444,900; the budget is "
-        "EUR 2,886,000 (short EUR 558,900)")
+        "(Zeeland € 2,597,400) and the other municipalities' minimums need € 3,444,900; the budget is "
+        "€ 2,886,000 (short € 558,900)")
     # every failing year (the floor holds in 2021-2023), then the floor that fits them all
     assert [p.split(": ")[2].rsplit(" ", 1)[-1] for p in raised.value.problems[:3]] == ["2021", "2022", "2023"]
     assert raised.value.problems[3:] == [
-        "floor.yaml: pots.elip: ELIP (Einde Lening nog Inburgeringsplichtig): a minimum of at most EUR 486 per "
+        "floor.yaml: pots.elip: ELIP (Einde Lening nog Inburgeringsplichtig): a minimum of at most € 486 per "
         "municipality fits every year (2021-2023)"]
 
 

@@ -66,7 +66,7 @@ def test_floor_variant_gives_every_municipality_its_floor_and_keeps_the_budgets(
     assert list(report.columns) == [
         "pot", "year", "gm_code", "gm_name", "constraint", "key_amount_eur", "amount_eur", "effect_eur"
     ]
-    assert set(report["constraint"]) == {"a minimum of EUR 2,500"}
+    assert set(report["constraint"]) == {"a minimum of € 2,500"}
     assert (report["amount_eur"] == 2500).all()
     assert (report["effect_eur"] == report["amount_eur"] - report["key_amount_eur"]).all()
     # most gain against the pure key; some just above the floor by the key sit on it after rescaling
@@ -104,7 +104,7 @@ def test_summary_prints_the_bound_report():
     result = shipped("kamerbrief-2021-floor")
     text = summary_text(result)
     assert "Constraints in elip" in text
-    assert "on a minimum of EUR 2,500" in text
+    assert "on a minimum of € 2,500" in text
 
 
 def test_pot_without_constraints_has_an_empty_bound_report():
@@ -125,8 +125,8 @@ def test_the_infeasible_floor_example_gives_its_euro_message():
         run_with(lambda d: elip_floor(d, 5000))
     assert any(
         p.endswith(
-            "ELIP 2023: a minimum of EUR 5,000 for 352 municipalities needs EUR 1,760,000; "
-            "the budget is EUR 1,649,000 (short EUR 111,000)"
+            "ELIP 2023: a minimum of € 5,000 for 352 municipalities needs € 1,760,000; "
+            "the budget is € 1,649,000 (short € 111,000)"
         )
         for p in info.value.problems
     )
@@ -145,7 +145,7 @@ def test_infeasible_scenario_exits_2_and_writes_nothing(tmp_path):
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "ELIP 2023: a minimum of EUR 5,000 for 352 municipalities needs EUR 1,760,000" in result.stderr
+    assert "ELIP 2023: a minimum of € 5,000 for 352 municipalities needs € 1,760,000" in result.stderr
     assert not out.exists() or not any(out.iterdir())
 
 
@@ -158,8 +158,8 @@ def test_floor_above_cap_names_the_municipality():
 
     with pytest.raises(InfeasibleError) as info:
         run_with(edit)
-    assert any("GM0096 Vlieland: the minimum EUR 3,000 (a minimum of EUR 3,000) is above the maximum EUR 2,354 "
-               "(a maximum of EUR 2 per inhabitant)" in p for p in info.value.problems)
+    assert any("GM0096 Vlieland: the minimum € 3,000 (a minimum of € 3,000) is above the maximum € 2,354 "
+               "(a maximum of € 2 per inhabitant)" in p for p in info.value.problems)
 
 
 # --- the constraint families ----------------------------------------------------------
@@ -176,7 +176,7 @@ def test_per_inhabitant_cap_holds_after_rounding_and_money_moves_to_the_others()
         assert (elip[year] <= np.floor(0.25 * pop + 1e-9)).all()
     assert elip.sum()[2021] == 2_886_000
     report = result.bound_report("elip")
-    assert report["constraint"].eq("a maximum of EUR 0.25 per inhabitant").all()
+    assert report["constraint"].eq("a maximum of € 0.25 per inhabitant").all()
     assert report["effect_eur"].sum() < 0
 
 
@@ -218,10 +218,10 @@ def test_year_band_conflict_names_the_band_and_the_euros():
     with pytest.raises(InfeasibleError) as info:
         run_with(edit)
     assert any("ELIP 2023: the minimums (the year band (at most 10% less than 2022)) for 352 municipalities need "
-               in p and "the budget is EUR 1,649,000" in p for p in info.value.problems)
+               in p and "the budget is € 1,649,000" in p for p in info.value.problems)
     # the joint LP over all years says by how much the band misses the budgets at best
     assert any("ELIP: even solved jointly over all payment years, the year band and the other constraints cannot "
-               "meet the year budgets: they miss them by EUR" in p for p in info.value.problems)
+               "meet the year budgets: they miss them by € " in p for p in info.value.problems)
 
 
 def test_province_minimum_share_holds_and_the_rest_is_rescaled():
@@ -266,8 +266,8 @@ def test_group_minimums_over_the_budget_are_explained():
 
     with pytest.raises(InfeasibleError) as info:
         run_with(edit)
-    assert any("ELIP 2023: the group minimums (Drenthe EUR 1,000,000, Limburg EUR 1,000,000)" in p
-               and "the budget is EUR 1,649,000" in p for p in info.value.problems)
+    assert any("ELIP 2023: the group minimums (Drenthe € 1,000,000, Limburg € 1,000,000)" in p
+               and "the budget is € 1,649,000" in p for p in info.value.problems)
 
 
 def test_cross_pot_cap_holds_for_all_pots_together():
@@ -388,7 +388,7 @@ def test_explain_shows_the_constraint_or_the_factor_for_a_constrained_pot():
 
     result = shipped("kamerbrief-2021-floor")
     vlieland = explanation_text(result, "GM0096")
-    assert "2021: sits on a minimum of EUR 2,500 -> € 2,500" in vlieland
+    assert "2021: sits on a minimum of € 2,500 -> € 2,500" in vlieland
     amsterdam = explanation_text(result, "GM0363")
     factor = result.constrained["elip"].scales[2023]
     assert f"2023: {share(factor, lang='en')} x 0.1294 x € 1,649,000" in amsterdam  # shares to 4 significant digits

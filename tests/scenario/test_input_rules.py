@@ -189,7 +189,7 @@ def test_a_per_inhabitant_bound_is_quoted_with_the_value_that_applies():
 
     result = run_scenario(parse_scenario(text, origin="s.yaml", scenario_id="s", base_dir=SCENARIOS))
     labels = set(result.bound_report("elip")["constraint"])
-    assert "a minimum of EUR 0.015 per inhabitant" in labels  # not "EUR 0.01" or "EUR 0.02"
+    assert "a minimum of € 0.015 per inhabitant" in labels  # not "€ 0.01" or "€ 0.02"
 
 
 def test_the_more_line_sums_only_the_municipalities_not_listed():
@@ -200,7 +200,7 @@ def test_the_more_line_sums_only_the_municipalities_not_listed():
     bounds = combine_bounds(n, [("min", lower)], [("max", upper)])
     found = check_feasible(codes, codes, np.zeros(n), np.ones(n), bounds, 800, "P 2021")
     assert found[-1] == ("P 2021: and 3 more municipalities whose minimum is above their maximum "
-                         "(together EUR 30 apart)")
+                         "(together € 30 apart)")
 
 
 # --- output all or nothing ---------------------------------------------------------------

@@ -16,7 +16,6 @@ from allocation.faces.web.charts import euro_axis, municipality_map, table
 from allocation.faces.web.labels import Lang, key_label, pot_year_title
 from allocation.faces.web.numbers import money_in_text
 from allocation.faces.web.page import Page
-from allocation.publish.dutch import PHRASES
 
 BOUND_ROWS = 100  # rows of the bound report shown at once (the largest effects)
 KIND_COLOUR = {"real": "green", "proxy": "orange", "assumption": "red"}
@@ -185,12 +184,8 @@ def constraints_section(lang: Lang, page: Page, search: str) -> None:
     constraints = constraints[constraints["pot"] == pot_id]
     if constraints.empty:
         return
-    def dutch(text: str) -> str:  # the engine's constraint texts with the language's numbers (and words)
-        text = money_in_text(text, lang.n)
-        if lang.lang == "nl":
-            for english, words in PHRASES:
-                text = text.replace(english, words)
-        return text
+    def dutch(text: str) -> str:  # a constraint text of the run (in its language) with the language's numbers
+        return money_in_text(text, lang.n)
 
     st.markdown(f"#### {lang('constraints_header', pot=pot.label, year=year)}")
     for row in constraints.itertuples(index=False):

@@ -20,6 +20,7 @@ from allocation.analysis.edit_effect import comparison_effect
 from allocation.analysis.explain import key_shares
 from allocation.analysis.levels import DEFAULT_MAX_LOSS_PCT
 from allocation.analysis.negotiation import negotiate
+from allocation.common import i18n
 from allocation.common.errors import InputError
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.faces import views
@@ -597,10 +598,12 @@ def mutaties_tables(page: Page, found) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def fit_of(content: bytes, filename: str, pot: str | None, vast: bool):
-    """(fit, exact, why no exact, problems) of an uploaded published table."""
+def fit_of(content: bytes, filename: str, pot: str | None, vast: bool, language: str):
+    """(fit, exact, why no exact, problems) of an uploaded published table, its texts (the
+    fitted scenario's YAML, the messages) in ``language`` (part of the cache key)."""
     try:
-        fit, exact, exact_problems = views.published_fit(content, filename, pot, vast)
+        with i18n.using(language):
+            fit, exact, exact_problems = views.published_fit(content, filename, pot, vast)
         return fit, exact, exact_problems, []
     except InputError as exc:
         return None, None, [], exc.problems
@@ -629,7 +632,7 @@ def fit_panel(page: Page, content: bytes, filename: str, pot: str | None) -> Non
     chosen = left.selectbox(lang("fit_pot"), pots, key="fit_pot") if len(pots) > 1 else pots[0]
     vast = right.checkbox(lang("fit_vast"), key="fit_vast")
     with st.spinner(lang("fit_running")):
-        fit, exact, exact_problems, problems = fit_of(content, filename, chosen, vast)
+        fit, exact, exact_problems, problems = fit_of(content, filename, chosen, vast, lang.lang)
     if problems:
         show_problems(problems, lang("fit_cannot"))
         return
@@ -681,7 +684,8 @@ def fit_panel(page: Page, content: bytes, filename: str, pot: str | None) -> Non
                  args=(fit.scenario_text, f"{fit.stem}.yaml", fit.stem, ()))
     if exact is not None:
         upload = (exact.key_name, exact.key_file, exact.key_csv, "share", "gm_code", False,
-                  f"Shares of {filename}"[:120], "share", f"DERIVED from {filename}"[:200], "", "assumption")
+                  lang("fity_key_label", file=filename)[:120], "share", lang("fity_key_source", name=filename)[:200],
+                  "", "assumption")
         second.button(lang("fit_open_exact"), key="fit_open_exact", on_click=open_scenario,
                       args=(exact.scenario_text, f"{fit.stem}-exact.yaml", f"{fit.stem}-exact", (upload,)))
     elif exact_problems:

@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from allocation.analysis.compare import compare
+from allocation.common import i18n
 from allocation.common.errors import InputError
 from allocation.data.registers import geojson_path, load_geojson
 from allocation.faces import views
@@ -31,10 +32,21 @@ SCENARIO_DIR = ROOT / "scenarios"
 STATIC_GEO = ROOT / "static" / "geo"  # copies of data/geo served to the browser (not in git)
 
 
-@st.cache_resource(show_spinner=False, max_entries=96)
 def compute(source: ScenarioSource):
-    """(result, problems): the scenario run, or the command line's messages. Cached as a
-    resource (not copied on each use): results are never changed by the app."""
+    """(result, problems): the scenario run, or the command line's messages, in this
+    session's language (the constraint labels and messages of a run are in its language)."""
+    return _compute(source, i18n.language())
+
+
+@st.cache_resource(show_spinner=False, max_entries=96)
+def _compute(source: ScenarioSource, language: str):
+    """:func:`compute` in ``language`` (part of the cache key: the sessions share the cache).
+    Cached as a resource (not copied on each use): results are never changed by the app."""
+    with i18n.using(language):
+        return _run(source)
+
+
+def _run(source: ScenarioSource):
     try:
         keys = tuple(KeyUpload(*upload) for upload in source.uploads)
         # files a scenario names (key files, reference scenarios) are looked up in scenarios/
