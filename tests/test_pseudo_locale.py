@@ -91,6 +91,8 @@ def _texts(node, place: str) -> list[tuple[str, str]]:
             for column in shown:
                 if frame[column].dtype == object:
                     out += [(f"{place} {kind} {column}", str(v)) for v in frame[column].dropna().unique()]
+        elif kind == "Html" and re.fullmatch(r"\s*<style>[^<]*</style>\s*", getattr(proto, "body", "")):
+            pass  # a style sheet only (the app's readable colours): nothing a user reads
         else:
             out += [(f"{place} {kind}", t) for t in _proto_texts(proto)]
     children = getattr(node, "children", None)

@@ -107,7 +107,10 @@ def municipality_map(lang: Lang, date: str, frame: pd.DataFrame, value: str, hov
     # than plotly; st.html's sanitiser keeps HTML only and drops an SVG). Every text in it is escaped.
     document = svg_map(lang, date, frame, value, hover_columns, hover, height=height, colorbar=colorbar,
                        uniform=uniform, **colours)
-    st.iframe(f'<!doctype html><html><body style="margin:0;font-family:sans-serif">{document}</body></html>',
+    # the frame is a document of its own: its language and title for screen readers (WCAG 3.1.1, 2.4.2)
+    language = "en" if lang.lang == "en" else "nl"
+    st.iframe(f'<!doctype html><html lang="{language}"><head><title>{html.escape(lang("map_aria"))}</title></head>'
+              f'<body style="margin:0;font-family:sans-serif">{document}</body></html>',
               height=height + (0 if uniform is not None else LEGEND_HEIGHT), alt=lang("map_aria"))
 
 
@@ -284,3 +287,6 @@ def waterfall(lang: Lang, names: list[str], values: list[int], title: str, *, ke
     ticks, texts = euro_ticks(lang, min(running) * 1.15, max(running) * 1.15)
     figure.update_yaxes(tickmode="array", tickvals=ticks, ticktext=texts, range=[min(ticks), max(ticks)])
     st.plotly_chart(figure, key=key, config={"displaylogo": False})
+    # the chart's text alternative (WCAG 1.1.1): its parts and total in words
+    parts = "; ".join(f"{name} {lang.n.delta_eur(value)}" for name, value in zip(names, values))
+    st.caption(lang("chart_parts_text", parts=parts, total=lang.n.delta_eur(total)))

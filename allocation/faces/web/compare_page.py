@@ -198,6 +198,8 @@ def compare_page(page: Page) -> None:
                              separators=lang.n.separators)
         figure.update_yaxes(autorange="reversed")
         st.plotly_chart(figure, key="bands")
+        st.caption(lang("bands_text", counts="; ".join(  # the chart's text alternative
+            f"{text} {lang.n.number(count)}" for text, count in zip(bands["band_text"], bands["municipalities"]))))
         losers = frame.sort_values(["diff_eur", "gm_code"], kind="stable").head(10)
         losers = losers[losers["diff_eur"] < 0]
         st.markdown(f"**{lang('largest_losses')}**")
@@ -206,8 +208,9 @@ def compare_page(page: Page) -> None:
                              "diff_per_inhabitant": ("col_per_inhabitant", "signed_eur3")},
               key="compare_losers", max_height=390)
     by_size, by_province = st.columns(2, gap="medium")
-    # the chart beside each table shows the euros per inhabitant; the table the euros and percent
-    group_columns = {"diff_eur": ("col_verschil", "signed_eur"), "diff_pct": ("col_verschil_pct", "pct")}
+    # the chart beside each table shows the euros per inhabitant; the table those, the euros and percent
+    group_columns = {"diff_eur": ("col_verschil", "signed_eur"), "diff_pct": ("col_verschil_pct", "pct"),
+                     "diff_per_inhabitant": ("col_per_inhabitant", "signed_eur3")}  # the chart's figures too
     with by_size:
         st.markdown(f"**{lang('by_size_class')}**")
         sizes = part["by_size_class"]

@@ -21,4 +21,5 @@ def scenario_page(page: Page, rejected_lines: list[str]) -> None:
     name = f"{page.result.loaded.scenario_id}.yaml"
     st.download_button(lang("download_yaml", name=name), views.edited_yaml(page.result), file_name=name,
                        mime="application/x-yaml", key="dl_yaml")
-    st.code(views.edited_yaml(page.result), language="yaml")
+    # lines wrapped: a block that scrolls sideways cannot be reached by keyboard (WCAG 2.1.1)
+    st.code(views.edited_yaml(page.result), language="yaml", wrap_lines=True)
