@@ -1,6 +1,6 @@
 """WCAG 2.1 AA in a real browser, and the link that reopens a page in another browser.
 
-The app is served once by ``streamlit run`` (the fixture of tests/test_browser.py) and driven in
+The app is served once by ``streamlit run`` (the fixture of tests/faces/test_browser.py) and driven in
 Debian's headless Chromium with Playwright. axe-core, the accessibility rule engine of the npm
 registry, is installed with npm into tests/artifacts/axe/ (ignored by git) when it is not there
 yet, injected into every view of the app in both languages (Dutch, English) and run with the
