@@ -23,8 +23,9 @@ import pandas as pd
 from allocation.analysis.compare import ALL, BANDS, Comparison
 from allocation.analysis.fit import ExactFit, TableFit, exact_fit, fit_table
 from allocation.analysis.mutaties import Mutaties, mutaties
+from allocation.common import i18n
 from allocation.common.errors import InputError
-from allocation.common.texts import euro
+from allocation.data.keys import kind_word
 from allocation.data.published_table import pot_from_name, read_published_table
 from allocation.data.registers import (
     KEY_REGISTER_DATE,
@@ -143,20 +144,21 @@ def provenance_table(result: ScenarioResult) -> pd.DataFrame:
     rows = []
     for pot_id, pot in result.scenario.pots.items():
         keys = ", ".join(
-            f"{name} {weight:g} ({result.loaded.keys[name].kind})" for name, weight in sorted(pot.key.weights.items())
+            f"{name} {i18n.share(weight)} ({kind_word(result.loaded.keys[name].kind)})"
+            for name, weight in sorted(pot.key.weights.items())
         )
-        vast = (
-            f"vast bedrag {euro(pot.key.vast_bedrag_eur)} per municipality per year; "
-            if pot.key.vast_bedrag_eur
-            else ""
-        )
+        vast = i18n._("prov_vast_bedrag", amount=i18n.eur(pot.key.vast_bedrag_eur)) if pot.key.vast_bedrag_eur else ""
+        kinds = sorted({pot.years.year_kind(year) for year in pot.years.values()})
+        kinds_text = i18n._("prov_and").join(
+            i18n._("prov_kind_assumption" if kind == "assumption" else "prov_kind_source") for kind in kinds)
+        years = i18n._("prov_years", kinds=kinds_text, unit=i18n._(f"prov_years_in_{pot.years.kind}"))
         rows.append(
             {
                 "pot": pot_id,
                 "label": pot.label,
                 "budget_eur": pot.budget.amount_eur,
                 "budget": pot.budget.provenance,
-                "years": f"{pot.years.kinds_text()} ({pot.years.kind})",
+                "years": years,
                 "key": f"{vast}{pot.key.provenance}",
                 "keys": keys,
             }

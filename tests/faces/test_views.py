@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from allocation import parse_scenario
+from allocation.common import i18n
 from allocation.common.errors import InputError
 from allocation.faces import views
 from allocation.scenario import edits
@@ -73,9 +74,19 @@ def test_provenance_shows_the_kind_of_every_key(baseline):
     provenance = views.provenance_table(baseline).set_index("pot")
     assert provenance.loc["elip", "keys"] == "migratieachtergrond 1 (proxy)"
     assert provenance.loc["ondertussengroep", "keys"] == "inwoners 1 (real)"
-    assert provenance.loc["invoering", "key"].startswith("vast bedrag EUR 5,000")
+    assert provenance.loc["invoering", "key"].startswith("vast bedrag € 5,000 per municipality per year")
+    assert provenance.loc["elip", "years"] == "ASSUMPTION and source (euros)"
     kinds = views.key_table(baseline.loaded).set_index("name")["kind"]
     assert kinds["migratieachtergrond"] == "proxy"
+
+
+def test_provenance_speaks_dutch_words_not_internals_by_default(baseline):
+    with i18n.using("nl"):
+        provenance = views.provenance_table(baseline).set_index("pot")
+    assert provenance.loc["elip", "keys"] == "migratieachtergrond 1 (proxy)"
+    assert provenance.loc["ondertussengroep", "keys"] == "inwoners 1 (echt)"
+    assert provenance.loc["invoering", "key"].startswith("vast bedrag € 5.000 per gemeente per jaar; aanname: ")
+    assert provenance.loc["invoering", "years"] == "bron (euro's)"
 
 
 def test_edited_weight_is_labelled_as_an_assumption_made_in_the_app():
