@@ -118,19 +118,3 @@ def soffice() -> str:
     if in_ci:
         pytest.fail(f"CI=true: the LibreOffice check must run, but {reason}")
     pytest.skip(reason)
-
-
-# --- Two workers (pytest -n 2, --dist loadgroup) ---------------------------------------------
-#: Files whose module fixtures are costly (workbooks recalculated in LibreOffice, a served app in
-#: Chromium): each runs whole on one worker, so the fixture is built once; every other test is
-#: handed to whichever worker is free.
-ONE_WORKER = {"test_recalculation.py": "libreoffice", "test_export.py": "libreoffice-export",
-              "test_browser.py": "browser", "test_accessibility.py": "browser"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items):
-    for item in items:
-        group = ONE_WORKER.get(item.path.name)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
