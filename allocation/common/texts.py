@@ -1,10 +1,8 @@
-"""How amounts, percentages and plain tables are written in messages and summaries.
+"""Plain tables and bounded echoes of a user's text in messages and summaries.
 
-The one home of these texts, so that every message quotes money the same way:
-:func:`euro` for whole euros (``EUR 1,234,567``), :func:`money` for an amount that may
-have cents or a finer per-inhabitant value (``EUR 0.205``: the value that applies, never
-rounded to a value that does not), :func:`pct` for a percentage limit, and
-:func:`text_table` for the aligned tables the command line prints.
+Amounts and percentages are written through the catalogue's helpers in
+:mod:`allocation.common.i18n` (the language's way); here :func:`text_table` makes the aligned
+tables the command line prints.
 
 Every echo of a user's text is bounded: :func:`quoted` (and :func:`clipped`, without
 quotes) cut a value at :data:`QUOTE_LIMIT` characters with "...", and :func:`capped` lists
@@ -50,32 +48,6 @@ def capped(lines: list[str], more: str, limit: int = LIST_LIMIT) -> list[str]:
     if len(lines) <= limit:
         return list(lines)
     return list(lines[:limit]) + [more.replace("{count}", f"{len(lines) - limit:,}")]
-
-
-def euro(amount: float) -> str:
-    """An amount as ``EUR 1,234,567`` (whole euros, English separators)."""
-    return f"EUR {amount:,.0f}"
-
-
-def money(value: float) -> str:
-    """An amount as written in a scenario: whole euros as ``EUR 5,000``; otherwise with
-    at least two decimals and as many more as the value has (``EUR 0.205``, ``EUR 1.50``)."""
-    value = float(value)
-    if value.is_integer():
-        return euro(value)
-    text = f"{value:,.10f}".rstrip("0")
-    decimals = len(text.split(".")[1])
-    return f"EUR {value:,.{max(2, decimals)}f}"
-
-
-def per_inhabitant(value: float) -> str:
-    """``EUR 0.205 per inhabitant``."""
-    return f"{money(value)} per inhabitant"
-
-
-def pct(value: float) -> str:
-    """A percentage limit as written in a scenario: ``5%``, ``2.5%``."""
-    return f"{value:g}%"
 
 
 def signed_pct(value: float) -> str:
