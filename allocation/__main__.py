@@ -1,5 +1,11 @@
+import gc
 import os
 import sys
+
+# The cyclic garbage collector would scan every object the imports below make, again and again
+# while they are made: off until the command is known (on again for all but the short ones, see
+# allocation.faces.cli._handle).
+gc.disable()
 
 # The scenario's schema is pydantic models of our own: no plugin of pydantic's applies to them,
 # and looking for plugins reads the metadata of every installed package (a fortieth of `validate`).

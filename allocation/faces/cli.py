@@ -599,6 +599,8 @@ def _handle(args: argparse.Namespace) -> int:
     ENDS_WITHOUT_TEARDOWN = short
     if short:
         gc.disable()
+    else:  # a long command collects its garbage (`python -m allocation` starts with the collector off)
+        gc.enable()
     try:
         if getattr(args, "out", None) is not None and not args.out.strip():
             raise InputError(i18n._("cli_empty_out"))
@@ -617,3 +619,5 @@ def _handle(args: argparse.Namespace) -> int:
     finally:
         if collecting:
             gc.enable()
+        else:
+            gc.disable()

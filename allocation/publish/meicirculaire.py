@@ -27,7 +27,6 @@ import pandas as pd
 
 from allocation.common import i18n
 from allocation.common.i18n import _
-from allocation.common.side_process import started
 from allocation.common.version import __version__
 from allocation.data.keys import kind_word, unit_word
 from allocation.data.registers import KEY_REGISTER_DATE, step_words
@@ -40,7 +39,7 @@ from allocation.publish.circular_tables import (
 from allocation.publish.files import write_files
 from allocation.publish.ods import sheets_to_ods
 from allocation.publish.recompute import CellNames, KeyLayout, ParameterSheet, calculation_sheets
-from allocation.publish.sheets import Formula, PrintLayout, Ref, Sheet, to_xlsx
+from allocation.publish.sheets import HERE, Formula, FormulaText, PrintLayout, Ref, Sheet, to_xlsx
 from allocation.scenario.describe import describe_constraints
 from allocation.scenario.result import ScenarioResult, used_keys
 from allocation.scenario.schema import provenance_parts
@@ -127,18 +126,15 @@ def _pot_sheet(sheet: Sheet, result: ScenarioResult, pot_id: str, table: pd.Data
     _header(sheet, 1, [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_province")] + year_columns
             + [_("mc_total")])
     total_column = 5 + len(year_columns)
-    for r, row in enumerate(table.itertuples(index=False), start=2):
-        values = list(row)
-        for c, value in enumerate(values, start=1):
-            if value is pd.NA:
-                continue
-            if c == total_column:
-                value = Formula("SUM({0})", (Ref(r, 5, last=(r, total_column - 1)),), int(value))
-            elif c > 4 or c == 2:
-                value = int(value)
-            cell = sheet.cell(row=r, column=c, value=value)
-            if c > 4:
-                cell.number_format = EURO_FORMAT
+    for c, column in enumerate(table.columns, start=1):
+        values = [None if value is pd.NA else value for value in table[column].tolist()]
+        if c > 4 or c == 2:
+            values = [None if value is None else int(value) for value in values]
+        if c == total_column:
+            sheet.column_run(c, 2, values, EURO_FORMAT, FormulaText("SUM({0})", (
+                Ref(HERE, 5, last=(HERE, total_column - 1)),)))
+        else:
+            sheet.column_run(c, 2, values, EURO_FORMAT if c > 4 else None)
     last = len(table) + 2
     sheet.cell(row=last, column=3, value=_("mc_total")).bold = True
     for c, column in enumerate(year_columns + ["total"], start=5):
@@ -168,36 +164,34 @@ def _keys_sheet(sheet: Sheet, result: ScenarioResult, cell_name: CellNames) -> K
     header += [_("mc_combined_share", pot=pot_id) for pot_id in pot_ids]
     _header(sheet, 1, header)
     share_column: dict[str, int] = {}
-    columns: list[tuple[list, str]] = []  # per column: its cells from row 2 (a number or a formula), its format
+    # per column from 5: the values from row 2 (a number, or the value of the formula), the formula, the format
+    columns: list[tuple[list[float], FormulaText | None, str]] = []
     for key in keys:
         values = key.values.reindex(codes).astype(float).to_numpy()
-        shares = values / values.sum()
         value_column = 5 + len(columns)
         share_column[key.name] = value_column + 1
-        columns.append(([float(v) for v in values], VALUE_FORMAT))
-        columns.append(([Formula("{0}/{1}", (Ref(r, value_column), Ref(last, value_column, fixed=True)), float(share))
-                         for r, share in enumerate(shares, start=2)], SHARE_FORMAT))
+        columns.append((values.tolist(), None, VALUE_FORMAT))
+        columns.append(((values / values.sum()).tolist(),
+                        FormulaText("{0}/{1}", (Ref(HERE, value_column), Ref(last, value_column, fixed=True))),
+                        SHARE_FORMAT))
     combined_column = {}
     for pot_id in pot_ids:
         weights = sorted(result.scenario.pots[pot_id].key.weights)
         template = "+".join(f"{cell_name('Gewicht', pot_id, name)}*{{{i}}}" for i, name in enumerate(weights))
         shares = result.key_shares[pot_id].set_index("gm_code")["combined_share"].reindex(codes).to_numpy()
         combined_column[pot_id] = 5 + len(columns)
-        columns.append(([Formula(template, tuple(Ref(r, share_column[name]) for name in weights), float(share))
-                         for r, share in enumerate(shares, start=2)], SHARE_FORMAT))
-    for r, row in enumerate(municipalities[["gm_code", "gm_name", "province_name"]].itertuples(index=False), start=2):
-        code, name, province = row
-        sheet.cell(row=r, column=1, value=code)
-        sheet.cell(row=r, column=2, value=municipality_number(code))
-        sheet.cell(row=r, column=3, value=name)
-        sheet.cell(row=r, column=4, value=province)
-        for c, (cells, number_format) in enumerate(columns, start=5):
-            cell = sheet.cell(row=r, column=c, value=cells[r - 2])
-            cell.number_format = number_format
+        columns.append((shares.astype(float).tolist(),
+                        FormulaText(template, tuple(Ref(HERE, share_column[name]) for name in weights)),
+                        SHARE_FORMAT))
+    for c, values in enumerate([codes, [municipality_number(code) for code in codes],
+                                list(municipalities["gm_name"]), list(municipalities["province_name"])], start=1):
+        sheet.column_run(c, 2, values)
+    for c, (values, formula, number_format) in enumerate(columns, start=5):
+        sheet.column_run(c, 2, values, number_format, formula)
     sheet.cell(row=last, column=3, value=_("mc_total")).bold = True
-    for c, (cells, number_format) in enumerate(columns, start=5):
-        total = sum(cell.value if isinstance(cell, Formula) else cell for cell in cells)
-        cell = sheet.cell(row=last, column=c, value=Formula("SUM({0})", (Ref(2, c, last=(last - 1, c)),), float(total)))
+    for c, (values, _formula, number_format) in enumerate(columns, start=5):
+        total = Formula("SUM({0})", (Ref(2, c, last=(last - 1, c)),), float(sum(values)))
+        cell = sheet.cell(row=last, column=c, value=total)
         cell.number_format = number_format
         cell.bold = True
     sheet.freeze_header = True
@@ -483,33 +477,21 @@ def meicirculaire_ods(result: ScenarioResult, generated_on: dt.date | None = Non
 
 def meicirculaire_files(result: ScenarioResult, formats: tuple[str, ...], generated_on: dt.date | None = None,
                         bands: pd.DataFrame | None = None,
-                        tables: dict[str, pd.DataFrame] | None = None,
-                        side_process: bool = False) -> dict[str, bytes]:
+                        tables: dict[str, pd.DataFrame] | None = None) -> dict[str, bytes]:
     """The workbook in each of ``formats`` (``"xlsx"``, ``"ods"``) by suffix, its sheets built once
-    (``tables``: the pots' :func:`pot_table` when they are made already). ``side_process``
-    (the command line only, see :mod:`allocation.common.side_process`): the ODS is written in a
-    forked process while this one writes the xlsx; the same bytes."""
-    return begun_files(result, formats, generated_on, bands, tables, side_process)()
+    (``tables``: the pots' :func:`pot_table` when they are made already)."""
+    writers = workbook_writers(result, generated_on, bands, tables)
+    return {suffix: writers[suffix]() for suffix in formats}
 
 
-def begun_files(result: ScenarioResult, formats: tuple[str, ...], generated_on: dt.date | None = None,
-                bands: pd.DataFrame | None = None, tables: dict[str, pd.DataFrame] | None = None,
-                side_process: bool = False) -> Callable[[], dict[str, bytes]]:
-    """:func:`meicirculaire_files` begun: the sheets built and, with ``side_process``, every
-    format but the first already being written in a side process; the function returned
-    writes the rest and gives them all (the caller makes its other files in between)."""
+def workbook_writers(result: ScenarioResult, generated_on: dt.date | None = None,
+                     bands: pd.DataFrame | None = None,
+                     tables: dict[str, pd.DataFrame] | None = None) -> dict[str, Callable[[], bytes]]:
+    """The workbook's sheets built, and per format (``"xlsx"``, ``"ods"``) the function that
+    writes them (so a caller can write one format in a side process)."""
     generated_on = generated_on or generation_date()
     sheets = _build_sheets(result, generated_on, bands, tables)
-    writers = {"xlsx": lambda: _xlsx(result, sheets, generated_on), "ods": lambda: sheets_to_ods(sheets)}
-    if not side_process or len(formats) < 2:
-        return lambda: {suffix: writers[suffix]() for suffix in formats}
-    waiting = {suffix: started(writers[suffix]) for suffix in formats[1:]}
-
-    def finished() -> dict[str, bytes]:
-        made = {formats[0]: writers[formats[0]]()} | {suffix: wait() for suffix, wait in waiting.items()}
-        return {suffix: made[suffix] for suffix in formats}
-
-    return finished
+    return {"xlsx": lambda: _xlsx(result, sheets, generated_on), "ods": lambda: sheets_to_ods(sheets)}
 
 
 def write_workbook(result: ScenarioResult, path: Path | str, generated_on: dt.date | None = None) -> Path:

@@ -32,7 +32,7 @@ from allocation.common.i18n import _
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.engine.bounded import combine_bounds
 from allocation.engine.groups import groups_for_year
-from allocation.publish.sheets import Formula, Ref, Sheet
+from allocation.publish.sheets import HERE, Formula, FormulaText, Ref, Sheet
 from allocation.scenario.result import ScenarioResult
 
 EURO_FORMAT = "#,##0"
@@ -241,9 +241,9 @@ def calculation_sheets(result: ScenarioResult, layout: KeyLayout, parameters: Pa
 
 def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyLayout, years: list[_Year],
                  cell_name: CellNames, last: int) -> None:
-    vast, count = cell_name("Vast", pot_id), cell_name(*COUNT)
+    count = cell_name(*COUNT)
     pot = result.pots[pot_id]
-    names = result.municipalities.set_index("gm_code")["gm_name"]
+    names = dict(zip(result.municipalities["gm_code"], result.municipalities["gm_name"]))
     header = [_("mc_code"), _("mc_number"), _("mc_municipality"), _("mc_calc_share")]
     for year in pot.years:
         header += [_("mc_calc_exact", year=year), _("mc_calc_basis", year=year), _("mc_calc_rest", year=year),
@@ -252,13 +252,13 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
         cell = sheet.cell(1, column, text)
         cell.bold = cell.wrap = True
     share_column = layout.combined_column[pot_id]
-    position = {code: i for i, code in enumerate(pot.codes)}
-    for r, code in enumerate(layout.codes, start=2):
-        sheet.cell(r, 1, code)
-        sheet.cell(r, 2, int(code[2:]))
-        sheet.cell(r, 3, names.get(code, ""))
-        share = float(pot.shares[position[code]])
-        sheet.cell(r, 4, Formula("{0}", (Ref(r, share_column, layout.sheet),), share)).number_format = SHARE_FORMAT
+    place = {code: i for i, code in enumerate(pot.codes)}
+    position = [place[code] for code in layout.codes]
+    sheet.column_run(1, 2, list(layout.codes))
+    sheet.column_run(2, 2, [int(code[2:]) for code in layout.codes])
+    sheet.column_run(3, 2, [names.get(code, "") for code in layout.codes])
+    sheet.column_run(4, 2, pot.shares[position].tolist(), SHARE_FORMAT,
+                     FormulaText("{0}", (Ref(HERE, share_column, layout.sheet),)))
     total, budget_row, leftover_row, check_row = last + 1, last + 2, last + 3, last + 4
     for label, row in ((_("mc_total"), total), (_("mc_calc_budget"), budget_row),
                        (_("mc_calc_leftover"), leftover_row), (_("mc_calc_check"), check_row)):
@@ -267,42 +267,14 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
     for index, (year, computed) in enumerate(zip(pot.years, years)):
         first = FIRST_YEAR_COLUMN + YEAR_COLUMNS * index
         exact_c, basis_c, rest_c, euro_c = range(first, first + YEAR_COLUMNS)
+        if computed.basis is None:  # no closed form: the product's values (the parameters sheet says why)
+            sheet.column_run(exact_c, 2, computed.exact.astype(float).tolist(), EXACT_FORMAT)
+            sheet.column_run(euro_c, 2, computed.whole.astype(np.int64).tolist(), EURO_FORMAT)
+        else:
+            _formula_columns(sheet, computed, (exact_c, basis_c, rest_c, euro_c), last, leftover_row,
+                             (cell_name("Vast", pot_id), cell_name("Budget", pot_id, year),
+                              cell_name("Factor", pot_id, year), count))
         budget = cell_name("Budget", pot_id, year)
-        factor = cell_name("Factor", pot_id, year)
-        rests = Ref(2, rest_c, last=(last, rest_c), fixed=True)
-        numbers = Ref(2, 2, last=(last, 2), fixed=True)
-        leftover = Ref(leftover_row, euro_c, fixed=True)
-        for i in range(len(layout.codes)):
-            r = i + 2
-            if computed.basis is None:  # no closed form: the product's values (the parameters sheet says why)
-                sheet.cell(r, exact_c, float(computed.exact[i])).number_format = EXACT_FORMAT
-                sheet.cell(r, euro_c, int(computed.whole[i])).number_format = EURO_FORMAT
-                continue
-            assert computed.rest is not None
-            if computed.factor is not None:
-                free = f"{vast}+{factor}*({{0}}*({budget}-{count}*{vast}))"
-            else:
-                free = f"{vast}+{{0}}*({budget}-{count}*{vast})"
-            lo = 0.0 if computed.lower is None else float(computed.lower[i])
-            hi = np.inf if computed.upper is None else float(computed.upper[i])
-            exact_text = free if computed.lower is None else _clip(free, lo, hi)
-            sheet.cell(r, exact_c, Formula(exact_text, (Ref(r, 4),), float(computed.exact[i])))
-            if computed.lower is None:
-                basis_text, rest_text = "INT({0})", "{0}-{1}"
-            else:
-                basis_text = _clip("INT({0}+0.000000001)", lo, hi)
-                rest_text = "MAX({0}-{1},0)" if not np.isfinite(hi) else \
-                    f"IF({{1}}+1<={_number(hi)},MAX({{0}}-{{1}},0),-1)"  # -1: the maximum takes no euro more
-            sheet.cell(r, basis_c, Formula(basis_text, (Ref(r, exact_c),), int(computed.basis[i])))
-            sheet.cell(r, rest_c, Formula(rest_text, (Ref(r, exact_c), Ref(r, basis_c)), float(computed.rest[i])))
-            # one euro more when the rest ranks within the euros left over (ties: the lower number)
-            sheet.cell(r, euro_c, Formula('{0}+IF(RANK({2},{1},0)+COUNTIFS({1},{2},{3},"<"&{4})<={5},1,0)',
-                                          (Ref(r, basis_c), rests, Ref(r, rest_c), numbers, Ref(r, 2), leftover),
-                                          int(computed.whole[i])))
-            sheet.cell(r, exact_c).number_format = EXACT_FORMAT
-            sheet.cell(r, basis_c).number_format = EURO_FORMAT
-            sheet.cell(r, rest_c).number_format = SHARE_FORMAT
-            sheet.cell(r, euro_c).number_format = EURO_FORMAT
         exact_range, euro_range = Ref(2, exact_c, last=(last, exact_c)), Ref(2, euro_c, last=(last, euro_c))
         budget_value = int(pot.budgets[index])
         cells = {
@@ -324,3 +296,47 @@ def _calculation(sheet: Sheet, result: ScenarioResult, pot_id: str, layout: KeyL
     sheet.freeze_header = True
     sheet.widths.update({1: 9, 2: 8, 3: 30, 4: 14} | {c: 14 for c in range(5, 5 + YEAR_COLUMNS * len(pot.years))})
     sheet.fit_wrapped_rows()  # the headers wrap within their columns
+
+
+def _formula_columns(sheet: Sheet, computed: _Year, columns: tuple[int, int, int, int], last: int,
+                     leftover_row: int, names: tuple[str, str, str, str]) -> None:
+    """A payment year's four columns of formulas, from row 2 to ``last``: exact, basis, rest, euro.
+    Rows with the same bounds share one formula text (most rows have none, or the same)."""
+    exact_c, basis_c, rest_c, euro_c = columns
+    vast, budget, factor, count = names
+    assert computed.basis is not None and computed.rest is not None
+    if computed.factor is not None:
+        free = f"{vast}+{factor}*({{0}}*({budget}-{count}*{vast}))"
+    else:
+        free = f"{vast}+{{0}}*({budget}-{count}*{vast})"
+    here = Ref(HERE, 4)
+    exact_here, basis_here, rest_here = Ref(HERE, exact_c), Ref(HERE, basis_c), Ref(HERE, rest_c)
+    exact: FormulaText | list[FormulaText]
+    basis: FormulaText | list[FormulaText]
+    rest: FormulaText | list[FormulaText]
+    if computed.lower is None or computed.upper is None:  # the same formulas in every row
+        exact = FormulaText(free, (here,))
+        basis = FormulaText("INT({0})", (exact_here,))
+        rest = FormulaText("{0}-{1}", (exact_here, basis_here))
+    else:  # the bounds are numbers in the formulas: one text per pair of bounds
+        texts: dict[tuple[float, float], tuple[FormulaText, FormulaText, FormulaText]] = {}
+        for lo, hi in zip(computed.lower.astype(float).tolist(), computed.upper.astype(float).tolist()):
+            if (lo, hi) not in texts:
+                rest_text = "MAX({0}-{1},0)" if not np.isfinite(hi) else \
+                    f"IF({{1}}+1<={_number(hi)},MAX({{0}}-{{1}},0),-1)"  # -1: the maximum takes no euro more
+                texts[lo, hi] = (FormulaText(_clip(free, lo, hi), (here,)),
+                                 FormulaText(_clip("INT({0}+0.000000001)", lo, hi), (exact_here,)),
+                                 FormulaText(rest_text, (exact_here, basis_here)))
+        rows = [texts[lo, hi] for lo, hi in zip(computed.lower.astype(float).tolist(),
+                                                computed.upper.astype(float).tolist())]
+        exact, basis, rest = ([row[i] for row in rows] for i in range(3))
+    rests = Ref(2, rest_c, last=(last, rest_c), fixed=True)
+    numbers = Ref(2, 2, last=(last, 2), fixed=True)
+    leftover = Ref(leftover_row, euro_c, fixed=True)
+    # one euro more when the rest ranks within the euros left over (ties: the lower number)
+    euro = FormulaText('{0}+IF(RANK({2},{1},0)+COUNTIFS({1},{2},{3},"<"&{4})<={5},1,0)',
+                       (basis_here, rests, rest_here, numbers, Ref(HERE, 2), leftover))
+    sheet.column_run(exact_c, 2, computed.exact.astype(float).tolist(), EXACT_FORMAT, exact)
+    sheet.column_run(basis_c, 2, computed.basis.astype(np.int64).tolist(), EURO_FORMAT, basis)
+    sheet.column_run(rest_c, 2, computed.rest.astype(float).tolist(), SHARE_FORMAT, rest)
+    sheet.column_run(euro_c, 2, computed.whole.astype(np.int64).tolist(), EURO_FORMAT, euro)

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pandas as pd
 
+from allocation.common.side_process import started
 from allocation.publish.circular_tables import allocation_csv, pot_csv, pot_table
-from allocation.publish.meicirculaire import begun_files
+from allocation.publish.meicirculaire import workbook_writers
 from allocation.scenario.result import ScenarioResult
 
 #: The workbook formats ``run --format`` writes: both by default.
@@ -31,19 +32,27 @@ def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.d
 
     ``dutch`` applies to the per-pot CSVs only; the long CSV keeps its fixed format.
     ``bands`` (:func:`allocation.analysis.sensitivity.band_table`) adds the sheet "Zekerheid".
-    ``side_process``: the command line's two workbooks written at once (see
-    :func:`~allocation.publish.meicirculaire.begun_files`); the same bytes.
+    ``side_process``: the command line's files written on two cores: the second workbook and
+    the long CSV in a side process (:mod:`allocation.common.side_process`) while this one
+    writes the first workbook and the pots' CSVs; the same bytes.
     """
     pot_ids = list(result.scenario.pots)
     formats = FORMATS[workbook_format]
     names = export_names(result.loaded.scenario_id, pot_ids, workbook_format)
     long_name, workbook_names, pot_names = names[0], names[1:1 + len(formats)], names[1 + len(formats):]
     tables = {pot_id: pot_table(result, pot_id) for pot_id in pot_ids}  # for the workbooks and the CSVs
-    finish = begun_files(result, formats, generated_on, bands, tables, side_process)  # the sheets built once
-    files = {long_name: allocation_csv(result)}  # made while a side process writes a workbook
-    pot_files = {name: pot_csv(result, pot_id, dutch=dutch, table=tables[pot_id])
-                 for pot_id, name in zip(pot_ids, pot_names)}
-    workbooks = finish()
-    for suffix, name in zip(formats, workbook_names):
-        files[name] = workbooks[suffix]
-    return files | pot_files
+    writers = workbook_writers(result, generated_on, bands, tables)  # the sheets built once
+
+    def pot_files() -> dict[str, bytes]:
+        return {name: pot_csv(result, pot_id, dutch=dutch, table=tables[pot_id])
+                for pot_id, name in zip(pot_ids, pot_names)}
+
+    def the_rest() -> dict[str, bytes]:  # the side process's share: about half of the work
+        files = {name: writers[suffix]() for suffix, name in zip(formats[1:], workbook_names[1:])}
+        files[long_name] = allocation_csv(result)
+        return files
+
+    rest = started(the_rest) if side_process else the_rest
+    made = {workbook_names[0]: writers[formats[0]]()} | pot_files()
+    made.update(rest())
+    return {name: made[name] for name in names}

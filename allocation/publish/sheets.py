@@ -19,7 +19,7 @@ import functools
 import io
 import math
 import re
-import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from allocation.common.cells import XLSXWRITER_OPTIONS, is_risky
@@ -58,10 +58,18 @@ def column_letters(column: int) -> str:
     return letters
 
 
-@dataclass(frozen=True)
+#: The row of a :class:`Ref` that stands for the row of the cell its formula is in: a formula
+#: written down a column (:class:`Run`) refers to its own row this way.
+HERE = 0
+#: Where a rendered formula text takes its row number (never in a template: see ``_TEMPLATE``).
+_ROW_MARK = "\x00"
+
+
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A reference to a cell (or to the range up to ``last``) on ``sheet`` (None: the formula's
-    own sheet), both counted from 1; ``fixed``: absolute (``$A$1``), as a range to rank in."""
+    own sheet), both counted from 1 (a row :data:`HERE`: the formula's own row); ``fixed``:
+    absolute (``$A$1``), as a range to rank in."""
 
     row: int
     column: int
@@ -70,11 +78,9 @@ class Ref:
     fixed: bool = False
 
     def _cells(self) -> list[str]:
-        if not self.fixed and self.last is None:
-            return [f"{column_letters(self.column)}{self.row}"]
         dollar = "$" if self.fixed else ""
         ends = [(self.row, self.column)] + ([self.last] if self.last else [])
-        return [f"{dollar}{column_letters(c)}{dollar}{r}" for r, c in ends]
+        return [f"{dollar}{column_letters(c)}{dollar}{_ROW_MARK if r == HERE else r}" for r, c in ends]
 
     def xlsx(self) -> str:
         prefix = "" if self.sheet is None else "'" + self.sheet.replace("'", "''") + "'!"
@@ -90,32 +96,65 @@ class Ref:
 _TEMPLATE = re.compile(r'(?:[A-Za-z0-9_.,()+\-*/<>=&{} ]|"<")*')
 
 
-@dataclass(frozen=True)
-class Formula:
-    """A formula of the product's own (never user text) with the value the product computed,
-    cached in the file so a spreadsheet that does not recalculate shows the right number.
+@functools.cache
+def _checked(template: str) -> str:
+    if not _TEMPLATE.fullmatch(template):
+        raise ValueError(f"not a formula template of the product: {template!r}")
+    return template
 
-    ``template`` is written in the spreadsheet's English function words with ``,`` between
-    arguments and ``{0}``, ``{1}`` ... for ``refs``; each writer puts its own syntax in
-    (xlsx ``'Blad'!A1``, ODS ``of:=[$'Blad'.A1]`` with ``;``). Names of cells
-    (:attr:`Sheet.names`) stand in the template as they are."""
+
+class FormulaText:
+    """A formula of the product's own (never user text) in both syntaxes, written once for every
+    row it stands in: ``template`` in the spreadsheet's English function words with ``,`` between
+    arguments and ``{0}``, ``{1}`` ... for ``refs``; each syntax is put in here (xlsx
+    ``'Blad'!A1``, ODS ``of:=[$'Blad'.A1]`` with ``;``). Names of cells (:attr:`Sheet.names`)
+    stand in the template as they are; a reference with row :data:`HERE` takes the row the
+    formula is in (:meth:`xlsx` and :meth:`ods` of ``row``)."""
+
+    __slots__ = ("template", "refs", "_xlsx", "_ods")
+
+    def __init__(self, template: str, refs: tuple[Ref, ...] = ()):
+        self.template, self.refs = _checked(template), tuple(refs)
+        self._xlsx = ("=" + template.format(*(ref.xlsx() for ref in self.refs))).split(_ROW_MARK)
+        self._ods = ("of:=" + template.replace(",", ";").format(*(ref.ods() for ref in self.refs))).split(_ROW_MARK)
+
+    def xlsx(self, row: int = HERE) -> str:
+        return str(row).join(self._xlsx)
+
+    def ods(self, row: int = HERE) -> str:
+        return str(row).join(self._ods)
+
+    def xlsx_parts(self) -> list[str]:
+        """The xlsx text in the pieces between which the row number goes (a writer joins them)."""
+        return list(self._xlsx)
+
+    def ods_parts(self) -> list[str]:
+        return list(self._ods)
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """One cell's formula (see :class:`FormulaText`) with the value the product computed, cached
+    in the file so a spreadsheet that does not recalculate shows the right number."""
 
     template: str
     refs: tuple[Ref, ...]
     value: float | int | bool
 
     def __post_init__(self) -> None:
-        if not _TEMPLATE.fullmatch(self.template):
-            raise ValueError(f"not a formula template of the product: {self.template!r}")
+        _checked(self.template)
 
-    def xlsx(self) -> str:
-        return "=" + self.template.format(*(ref.xlsx() for ref in self.refs))
+    def text(self) -> FormulaText:
+        return FormulaText(self.template, self.refs)
 
-    def ods(self) -> str:
-        return "of:=" + self.template.replace(",", ";").format(*(ref.ods() for ref in self.refs))
+    def xlsx(self, row: int = HERE) -> str:
+        return self.text().xlsx(row)
+
+    def ods(self, row: int = HERE) -> str:
+        return self.text().ods(row)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One cell: a value (text, number, bool, or a :class:`Formula` of the product's own) and how it shows."""
 
@@ -129,9 +168,56 @@ class Cell:
         return self.number_format, self.bold, self.wrap
 
 
+@dataclass(slots=True)
+class Run:
+    """Cells down one column from ``first_row``, one per value, in one style: numbers or texts
+    (None: an empty cell), or the product's formulas with the value it computed for each row:
+    ``formula`` one :class:`FormulaText` for every row, or a list of one per row (few distinct
+    ones, typically: a writer renders each distinct formula once). A table's columns are runs:
+    a writer renders a run at once instead of cell by cell."""
+
+    column: int
+    first_row: int
+    values: list
+    number_format: str | None = None
+    bold: bool = False
+    formula: FormulaText | list[FormulaText] | None = None
+
+    @property
+    def style(self) -> tuple[str | None, bool, bool]:
+        return self.number_format, self.bold, False
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + len(self.values) - 1
+
+    @property
+    def last_used_row(self) -> int:
+        """The row of the last value that is not empty (``first_row - 1`` if none is)."""
+        for offset in range(len(self.values) - 1, -1, -1):
+            if self.values[offset] is not None:
+                return self.first_row + offset
+        return self.first_row - 1
+
+    def formulas(self) -> list[FormulaText]:
+        """The formula of each row (a run with formulas only)."""
+        if isinstance(self.formula, list):
+            if len(self.formula) != len(self.values):
+                raise ValueError(f"a run of {len(self.values)} cells with {len(self.formula)} formulas")
+            return self.formula
+        assert self.formula is not None
+        return [self.formula] * len(self.values)
+
+    def numbers_only(self) -> bool:
+        """Only numbers and empty cells (no text, no boolean)."""
+        return all(value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+                   for value in self.values)
+
+
 @dataclass
 class Sheet:
-    """A sheet's cells by (row, column), both counted from 1 as in a spreadsheet."""
+    """A sheet's cells by (row, column), both counted from 1 as in a spreadsheet, and its
+    columns of cells (:class:`Run`)."""
 
     title: str
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
@@ -140,6 +226,7 @@ class Sheet:
     freeze_header: bool = False
     layout: PrintLayout | None = None
     names: dict[str, tuple[int, int]] = field(default_factory=dict)  # named cells: name -> (row, column)
+    runs: list[Run] = field(default_factory=list)
 
     def cell(self, row: int, column: int, value: object = None) -> Cell:
         """The cell at (row, column), made with ``value`` (``value`` replaces the old one when given)."""
@@ -150,20 +237,58 @@ class Sheet:
             found.value = value
         return found
 
+    def column_run(self, column: int, first_row: int, values: list, number_format: str | None = None,
+                   formula: FormulaText | list[FormulaText] | None = None, bold: bool = False) -> Run:
+        """A column of cells from ``first_row`` down (see :class:`Run`); no cell may be there already."""
+        run = Run(column, first_row, list(values), number_format, bold, formula)
+        self.runs.append(run)
+        return run
+
     @property
     def max_row(self) -> int:
-        return max((r for r, _ in self.cells), default=0)
+        return max([r for r, _ in self.cells] + [run.last_used_row for run in self.runs], default=0)
 
     @property
     def max_column(self) -> int:
-        return max((c for _, c in self.cells), default=0)
+        return max([c for _, c in self.cells] + [run.column for run in self.runs
+                                                  if run.last_used_row >= run.first_row], default=0)
 
-    def rows(self) -> list[list[Cell | None]]:
-        """Every row from the first to the last used one, each as wide as the widest (None: empty)."""
-        width = self.max_column
-        grid: list[list[Cell | None]] = [[None] * width for _ in range(self.max_row)]
+    def styles(self) -> list[tuple[tuple[str | None, bool, bool], bool]]:
+        """Every style the sheet's cells use, with whether it quotes a text a spreadsheet would
+        run (see :func:`~allocation.common.cells.is_risky`), in the order of their first cells
+        (rows, then columns)."""
+        first: dict[tuple[tuple[str | None, bool, bool], bool], tuple[int, int]] = {}
+
+        def seen(key: tuple[tuple[str | None, bool, bool], bool], at: tuple[int, int]) -> None:
+            if at < first.get(key, (at[0] + 1, 0)):
+                first[key] = at
+
         for (r, c), cell in self.cells.items():
-            grid[r - 1][c - 1] = cell
+            seen((cell.style, is_risky(cell.value)), (r, c))
+        for run in self.runs:
+            for quoted in (False, True) if run.formula is None else (False,):  # formulas hold numbers
+                offset = next((offset for offset, value in enumerate(run.values)
+                               if value is not None and is_risky(value) == quoted), None)
+                if offset is not None:
+                    seen((run.style, quoted), (run.first_row + offset, run.column))
+        return sorted(first, key=first.__getitem__)
+
+    def rendered(self, cell_text: Callable[[int, int, Cell], str | None],
+                 run_texts: Callable[[Run], list[str | None]]) -> list[list[str | None]]:
+        """Every row from the first to the last used one, each as wide as the widest: the text a
+        writer makes of each cell (None: empty), the runs rendered a column at a time."""
+        width = self.max_column
+        grid: list[list[str | None]] = [[None] * width for _ in range(self.max_row)]
+        for (r, c), cell in self.cells.items():
+            grid[r - 1][c - 1] = cell_text(r, c, cell)
+        for run in self.runs:
+            column = run.column - 1
+            if any((r, run.column) in self.cells for r in range(run.first_row, run.last_row + 1)):
+                raise ValueError(f"{self.title}: the run of column {run.column} covers a cell")
+            for row, text in zip(grid[run.first_row - 1:run.last_row], run_texts(run)):
+                if row[column] is not None:
+                    raise ValueError(f"{self.title}: two runs of column {run.column} overlap")
+                row[column] = text
         return grid
 
     def fit_wrapped_rows(self) -> None:
@@ -218,58 +343,27 @@ def _header_footer(layout: PrintLayout) -> tuple[str, str]:
 
 
 def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> bytes:
-    """The sheets as xlsx bytes (XlsxWriter), deterministic for the same sheets and date."""
+    """The sheets as xlsx bytes, deterministic for the same sheets and date. XlsxWriter writes
+    the package (styles, shared strings, names, print layout); the cells of each sheet are
+    rendered here a row at a time (:class:`_XlsxCells`), the same XML as XlsxWriter's own."""
     import xlsxwriter
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, XLSXWRITER_OPTIONS)
     stamp = dt.datetime.combine(created, dt.time())
     book.set_properties({"title": title, "author": creator, "created": stamp})
-    formats: dict[tuple[tuple[str | None, bool, bool], bool], object] = {}
-
-    def cell_format(style: tuple[str | None, bool, bool], quote: bool = False):
-        """One format per style; ``quote``: with the quote prefix (a text a spreadsheet would run,
-        kept as typed)."""
-        if style == (None, False, False) and not quote:
-            return None
-        if (style, quote) not in formats:
-            number_format, bold, wrap = style
-            options: dict[str, object] = {"quote_prefix": True} if quote else {}
-            if number_format:
-                options["num_format"] = number_format
-            if bold:
-                options["bold"] = True
-            if wrap:
-                options["text_wrap"] = True
-                options["valign"] = "top"
-            formats[style, quote] = book.add_format(options)
-        return formats[style, quote]
-
+    cells = _XlsxCells(book)
     for sheet in sheets:
         worksheet = book.add_worksheet(sheet.title)
-        # our formulas use none of Excel's newer functions that XlsxWriter prefixes with "_xlfn." (its ~30
-        # regular expressions per formula were most of the time of writing a workbook): the text goes in as written
-        worksheet._prepare_formula = _as_written  # type: ignore[method-assign]
         for column, width in sorted(sheet.widths.items()):
             worksheet.set_column(column - 1, column - 1, width)
         for row, height in sorted(sheet.heights.items()):
             worksheet.set_row(row - 1, height)
-        for (r, c), cell in sorted(sheet.cells.items()):
-            value, style = cell.value, cell_format(cell.style)
-            if value is None or value == "":  # an empty text is an empty cell, as openpyxl wrote it
-                if style is not None:
-                    worksheet.write_blank(r - 1, c - 1, None, style)
-            elif isinstance(value, Formula):
-                cached = value.value
-                worksheet.write_formula(r - 1, c - 1, value.xlsx(), style,
-                                        cached if isinstance(cached, bool) else _plain_number(cached))
-            elif isinstance(value, bool):
-                worksheet.write_boolean(r - 1, c - 1, value, style)
-            elif isinstance(value, (int, float)):
-                worksheet.write_number(r - 1, c - 1, value, style)
-            else:
-                worksheet.write_string(r - 1, c - 1, str(value), cell_format(cell.style, True) if is_risky(value)
-                                       else style)
+        rows = cells.rows(sheet)
+        for row_number, row_xml in rows:  # the dimension of the used range
+            worksheet._check_dimensions(row_number, row_xml[0])
+            worksheet._check_dimensions(row_number, row_xml[1])
+        worksheet._write_sheet_data = functools.partial(_write_sheet_data, worksheet, rows)  # type: ignore
         for name, (r, c) in sorted(sheet.names.items()):
             book.define_name(name, "=" + Ref(r, c, sheet.title, fixed=True).xlsx())
         if sheet.freeze_header:
@@ -284,26 +378,133 @@ def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> 
             worksheet.set_header(header, {"margin": 0.25})
             worksheet.set_footer(footer, {"margin": 0.25})
     book.close()
-    return _fixed_zip(buffer.getvalue())
+    return buffer.getvalue()  # in memory, XlsxWriter dates every part 1980-01-01: the same bytes every time
 
 
-def _as_written(formula: str, expand_future_functions: bool = False) -> str:
-    """A formula of ours as XlsxWriter stores it: without the leading ``=``."""
-    return formula[1:]
+#: Excel's limit on a cell's text, in UTF-16 units (XlsxWriter cuts a longer one there too).
+TEXT_LIMIT = 32767
+
+
+def _xml_text(text: str) -> str:
+    """Text as XML character data (``&``, ``<`` and ``>`` escaped, as XlsxWriter does)."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+class _XlsxCells:
+    """The ``<c>`` elements of a sheet's rows, as XlsxWriter writes them: texts in the workbook's
+    shared strings (a text a spreadsheet would run with the quote prefix), numbers with 16
+    significant digits, a formula with its cached value (a boolean one as ``t="b"``)."""
+
+    def __init__(self, book) -> None:
+        self.book = book
+        self.formats: dict[tuple[tuple[str | None, bool, bool], bool], object] = {}
+
+    def style(self, style: tuple[str | None, bool, bool], quote: bool = False) -> str:
+        """`` s="3"``: the cell's format index (one format per style; ``quote``: with the quote
+        prefix, a text a spreadsheet would run kept as typed), or nothing for the default style."""
+        if style == (None, False, False) and not quote:
+            return ""
+        if (style, quote) not in self.formats:
+            number_format, bold, wrap = style
+            options: dict[str, object] = {"quote_prefix": True} if quote else {}
+            if number_format:
+                options["num_format"] = number_format
+            if bold:
+                options["bold"] = True
+            if wrap:
+                options["text_wrap"] = True
+                options["valign"] = "top"
+            self.formats[style, quote] = self.book.add_format(options)
+        return f' s="{self.formats[style, quote]._get_xf_index()}"'
+
+    def text(self, value: str) -> int:
+        if len(value) > TEXT_LIMIT // 2:
+            value = value.encode("utf-16-le")[:2 * TEXT_LIMIT].decode("utf-16-le", "ignore")
+        return self.book.str_table._get_shared_string_index(value)
+
+    def cell(self, r: int, c: int, cell: Cell) -> str | None:
+        value, where = cell.value, f"{column_letters(c)}{r}"
+        if value is None or value == "":  # an empty text is an empty cell, as openpyxl wrote it
+            style = self.style(cell.style)
+            return f'<c r="{where}"{style}/>' if style else None
+        if isinstance(value, Formula):
+            cached = value.value
+            formula = _xml_text(value.xlsx(r)[1:])
+            if isinstance(cached, bool):
+                return f'<c r="{where}"{self.style(cell.style)} t="b"><f>{formula}</f><v>{int(cached)}</v></c>'
+            return f'<c r="{where}"{self.style(cell.style)}><f>{formula}</f><v>{_plain_number(cached)}</v></c>'
+        if isinstance(value, bool):
+            return f'<c r="{where}"{self.style(cell.style)} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, (int, float)):
+            return f'<c r="{where}"{self.style(cell.style)}><v>{_number(value)}</v></c>'
+        text = str(value)
+        style = self.style(cell.style, is_risky(text))
+        return f'<c r="{where}"{style} t="s"><v>{self.text(text)}</v></c>'
+
+    def run(self, run: Run) -> list[str | None]:
+        if run.last_used_row < run.first_row:  # only empty cells: nothing written, no style
+            return [None] * len(run.values)
+        letters, rows = column_letters(run.column), range(run.first_row, run.last_row + 1)
+        style = self.style(run.style)
+        if run.formula is not None:
+            parts: dict[int, list[str]] = {}  # each distinct formula escaped once
+            for formula in run.formulas():
+                if id(formula) not in parts:
+                    escaped = [_xml_text(part) for part in formula.xlsx_parts()]
+                    parts[id(formula)] = [escaped[0][1:]] + escaped[1:]  # without the leading "="
+            return [f'<c r="{letters}{r}"{style}><f>{str(r).join(parts[id(formula)])}</f><v>{_plain_number(v)}</v></c>'
+                    for r, v, formula in zip(rows, run.values, run.formulas())]
+        if run.numbers_only():
+            return [None if v is None else f'<c r="{letters}{r}"{style}><v>{_number(v)}</v></c>'
+                    for r, v in zip(rows, run.values)]
+        if all(value is None or isinstance(value, str) for value in run.values):
+            quoted = self.style(run.style, quote=True) if any(map(is_risky, run.values)) else style
+            return [None if v is None else
+                    f'<c r="{letters}{r}"{quoted if is_risky(v) else style} t="s"><v>{self.text(v)}</v></c>' if v
+                    else self.cell(r, run.column, Cell(v, *run.style)) for r, v in zip(rows, run.values)]
+        return [None if v is None else self.cell(r, run.column, Cell(v, *run.style))
+                for r, v in zip(rows, run.values)]
+
+    def rows(self, sheet: Sheet) -> list[tuple[int, tuple[int, int, str]]]:
+        """The sheet's rows that hold a cell: (row from 0, (first column, last column, the cells' XML))."""
+        for style, quoted in sheet.styles():  # format indexes in the order of first use, as XlsxWriter gives them
+            self.style(style, quoted)
+        rows = []
+        for number, row in enumerate(sheet.rendered(self.cell, self.run)):
+            used = [c for c, text in enumerate(row) if text]
+            if used:
+                rows.append((number, (used[0], used[-1], "".join(text for text in row if text))))
+        return rows
+
+
+def _number(value: int | float) -> str:
+    """A number cell's value as XlsxWriter writes it (16 significant digits); never NaN or infinity."""
+    if not math.isfinite(value):
+        raise ValueError(f"a cell's number must be finite, not {value!r}")
+    return f"{value:.16G}"
+
+
+def _write_sheet_data(worksheet, rows: list[tuple[int, tuple[int, int, str]]]) -> None:
+    """The worksheet's ``<sheetData>``: each row with its attributes as XlsxWriter writes them
+    (height, if set), then the cells rendered by :class:`_XlsxCells`."""
+    if not rows:
+        worksheet._xml_empty_tag("sheetData")
+        return
+    worksheet._xml_start_tag("sheetData")
+    written = {number for number, _ in rows}
+    for number, (_first, _last, cells) in sorted(rows + [(n, (0, 0, "")) for n in worksheet.row_info
+                                                         if n not in written]):
+        if cells:
+            worksheet._write_row(number, None, worksheet.row_info.get(number))
+            worksheet.fh.write(cells)
+            worksheet._xml_end_tag("row")
+        else:
+            worksheet._write_empty_row(number, None, worksheet.row_info.get(number))
+    worksheet._xml_end_tag("sheetData")
 
 
 def _plain_number(value: float | int) -> float | int:
     """A cached number as the file writes it (a whole float as an integer: ``12.0`` -> ``12``)."""
     return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
-
-
-def _fixed_zip(content: bytes) -> bytes:
-    """The zip with fixed entry timestamps and modes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
