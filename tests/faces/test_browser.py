@@ -164,9 +164,9 @@ def _settled(page) -> None:
         " return app && app.getAttribute('data-test-script-state') !== 'running'; }",
         timeout=TIMEOUT_MS,
     )
-    try:  # quiet network too, when it comes: under load the frontend's own polling can keep it busy,
-        # and the script state above is what says the page is done
-        page.wait_for_load_state("networkidle", timeout=10_000)
+    try:  # quiet network too, when it comes soon: Playwright's "network idle" of the page's first load
+        # may never come again after a rerun, and the script state above is what says the page is done
+        page.wait_for_load_state("networkidle", timeout=1_500)
     except PlaywrightTimeout:
         pass
 
