@@ -118,3 +118,24 @@ def soffice() -> str:
     if in_ci:
         pytest.fail(f"CI=true: the LibreOffice check must run, but {reason}")
     pytest.skip(reason)
+
+
+#: The test files that take longest (a served app in a browser, LibreOffice, many app sessions),
+#: longest first: on two workers (``-n 2 --dist loadfile --no-loadscope-reorder``, pyproject.toml)
+#: they are handed out first, and the short files fill in after them, so both workers end at
+#: about the same time. (pytest-xdist's own order, most tests first, left a browser file to the end.)
+SLOW_FILES = (
+    "tests/faces/test_app.py",
+    "tests/faces/test_accessibility.py",
+    "tests/publish/test_export.py",
+    "tests/publish/test_output_safety.py",
+    "tests/publish/test_recalculation.py",
+    "tests/faces/test_browser.py",
+    "tests/test_pseudo_locale.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow files first, in :data:`SLOW_FILES` order; every other test as collected."""
+    rank = {name: index for index, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))

@@ -20,6 +20,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -88,8 +89,8 @@ def _texts(node, place: str) -> list[tuple[str, str]]:
             order = list(proto.column_order) if getattr(proto, "column_order", None) else list(frame.columns)
             shown = [c for c in frame.columns if c in order and not config.get(str(c), {}).get("hidden")]
             out += [(f"{place} {kind} header", config.get(str(c), {}).get("label", str(c))) for c in shown]
-            for column in shown:
-                if frame[column].dtype == object:
+            for column in shown:  # every text column: object, or pandas' own string dtype (pandas 3's default)
+                if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
                     out += [(f"{place} {kind} {column}", str(v)) for v in frame[column].dropna().unique()]
         elif kind == "Html" and re.fullmatch(r"\s*<style>[^<]*</style>\s*", getattr(proto, "body", "")):
             pass  # a style sheet only (the app's readable colours): nothing a user reads

@@ -10,6 +10,8 @@ import streamlit as st
 
 from allocation.analysis.edit_effect import EditEffect, edit_effect
 from allocation.analysis.explain import explanation_text
+from allocation.common import i18n
+from allocation.data.keys import unit_word
 from allocation.data.registers import KEY_REGISTER_DATE
 from allocation.faces import views
 from allocation.faces.web.charts import euro_axis, municipality_map, table
@@ -254,7 +256,9 @@ def provenance_section(lang: Lang, result) -> None:
            "years": ("col_years", "text"), "key": ("col_key_source", "text"), "keys": ("col_keys", "text")},
           key="provenance_table", static=True)
     keys = views.key_table(result.loaded)
-    keys = keys.assign(kind=keys["kind"].map(lambda k: lang(f"kind_{k}")),
+    with i18n.using(lang.lang):  # the units in the page's language ("personen", "persons")
+        units = keys["unit"].map(unit_word)
+    keys = keys.assign(kind=keys["kind"].map(lambda k: lang(f"kind_{k}")), unit=units,
                        used=keys["used"].map(lambda u: lang("yes") if u else lang("no")))
     table(lang, keys, {"name": ("col_key_name", "text"), "label": ("col_label", "text"), "kind": ("col_kind", "text"),
                        "unit": ("col_unit", "text"), "source": ("col_source", "text"),
