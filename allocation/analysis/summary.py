@@ -54,7 +54,7 @@ def summary_text(result: ScenarioResult, top: int = 10) -> str:
     for pot_id, pot in scenario.pots.items():
         key_kinds = ", ".join(f"{k.name} ({kind_word(k.kind)})" for k in used_keys(result.loaded)
                               if k.name in pot.key.weights)
-        year_kinds = _("sum_and").join(_kind(k) for k in pot.years.kinds_text().split(" and "))
+        year_kinds = _("sum_and").join(_kind(k) for k in pot.years.kinds())
         lines.append(_("sum_provenance_pot", pot=pot_id, budget=_kind(pot.budget.kind), years=year_kinds,
                        key=_kind(pot.key.kind), keys=key_kinds))
     lines.append("")

@@ -148,9 +148,8 @@ def provenance_table(result: ScenarioResult) -> pd.DataFrame:
             for name, weight in sorted(pot.key.weights.items())
         )
         vast = i18n._("prov_vast_bedrag", amount=i18n.eur(pot.key.vast_bedrag_eur)) if pot.key.vast_bedrag_eur else ""
-        kinds = sorted({pot.years.year_kind(year) for year in pot.years.values()})
-        kinds_text = i18n._("prov_and").join(
-            i18n._("prov_kind_assumption" if kind == "assumption" else "prov_kind_source") for kind in kinds)
+        kinds_text = i18n._("prov_and").join(i18n._("prov_kind_assumption" if kind == "assumption"
+                                                    else "prov_kind_source") for kind in pot.years.kinds())
         years = i18n._("prov_years", kinds=kinds_text, unit=i18n._(f"prov_years_in_{pot.years.kind}"))
         rows.append(
             {

@@ -195,9 +195,10 @@ class YearProfile(Strict):
             return value.kind
         return "assumption" if (self.assumption or "").strip() else "sourced"
 
-    def kinds_text(self) -> str:
-        """The kinds of the payment years' provenance: ``sourced``, ``assumption`` or both."""
-        return " and ".join(sorted({self.year_kind(year) for year in self.values()}))
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of the payment years' provenance, sorted: ``("sourced",)``,
+        ``("assumption",)`` or both (the exports say them in words)."""
+        return tuple(sorted({self.year_kind(year) for year in self.values()}))
 
 
 class KeySpec(Sourced):

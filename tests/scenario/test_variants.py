@@ -77,5 +77,5 @@ def test_the_whole_letter_shows_the_46_5_million_for_the_ondertussengroep_in_one
         assert (result.allocation[result.allocation["pot"] == pot]["amount_eur"].to_numpy()
                 == baseline[baseline["pot"] == pot]["amount_eur"].to_numpy()).all()
     fourth = result.scenario.pots["ondertussengroep_eerder"]
-    assert "25,5 miljoen" in fourth.budget.source and fourth.years.kinds_text() == "assumption"
+    assert "25,5 miljoen" in fourth.budget.source and fourth.years.kinds() == ("assumption",)
     assert fourth.key.kind == "assumption"
