@@ -34,6 +34,27 @@ XLSXWRITER_OPTIONS = {
 }
 
 
+def xlsx_workbook(target: Any) -> Any:
+    """An XlsxWriter workbook writing to ``target`` with :data:`XLSXWRITER_OPTIONS`, whose shared
+    strings keep every text a text: XlsxWriter writes a shared string that starts with ``<r>``
+    and ends with ``</r>`` as rich-text XML, unescaped (a scenario description
+    ``<r>Kosten & baten</r>`` broke the file); such a text is stored as one plain run holding
+    the text, escaped, which every spreadsheet reads as the text itself."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(target, XLSXWRITER_OPTIONS)
+    index = book.str_table._get_shared_string_index
+
+    def literal_index(string: Any) -> int:
+        if isinstance(string, str) and string.startswith("<r>") and string.endswith("</r>"):
+            text = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            string = f'<r><t xml:space="preserve">{text}</t></r>'
+        return index(string)
+
+    book.str_table._get_shared_string_index = literal_index  # every worksheet shares this table
+    return book
+
+
 def is_risky(value: Any) -> bool:
     """A text a spreadsheet would read as a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)

@@ -17,7 +17,7 @@ import selectors
 import signal
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -25,16 +25,63 @@ T = TypeVar("T")
 TIMEOUT = 120.0
 
 
-def started(job: Callable[[], T]) -> Callable[[], T]:
-    """Start ``job`` in a side process; the returned function waits for its result (or,
-    if the side process could not deliver it, runs ``job`` here)."""
+class SideJob(Generic[T]):
+    """A job begun in a side process: call it for the result (waiting for the side process, or
+    running the job here if it could not deliver); :meth:`cancel` ends the side process when
+    the result is no longer wanted (the caller failed meanwhile), so none is left behind."""
+
+    def __init__(self, job: Callable[[], T], pid: int | None = None, reader: int | None = None):
+        self.job, self.pid, self.reader = job, pid, reader
+
+    def __call__(self) -> T:
+        if self.pid is None or self.reader is None:
+            return self.job()
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + TIMEOUT
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.reader, selectors.EVENT_READ)
+            while True:
+                if not selector.select(max(0.0, deadline - time.monotonic())):  # stuck: ended, done here
+                    os.kill(self.pid, signal.SIGKILL)
+                    chunks = []
+                    break
+                chunk = os.read(self.reader, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        status = self._reap()
+        received = b"".join(chunks)
+        if status != 0 or len(received) < 8 or int.from_bytes(received[:8], "big") != len(received) - 8:
+            return self.job()
+        return pickle.loads(received[8:])
+
+    def cancel(self) -> None:
+        """End the side process and forget its result."""
+        if self.pid is not None and self.reader is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._reap()
+
+    def _reap(self) -> int:
+        assert self.pid is not None and self.reader is not None
+        os.close(self.reader)
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = self.reader = None
+        return status
+
+
+def started(job: Callable[[], T]) -> SideJob[T]:
+    """Start ``job`` in a side process (see :class:`SideJob`; without ``fork``, or when the
+    side process cannot start, the job runs here when its result is asked for)."""
     if not hasattr(os, "fork"):
-        return job
+        return SideJob(job)
     try:
         reader, writer = os.pipe()
         pid = os.fork()
     except OSError:
-        return job
+        return SideJob(job)
     if pid == 0:  # the side process: no cleanup of the parent's (its files, its exit handlers)
         status = 1
         try:
@@ -47,26 +94,4 @@ def started(job: Callable[[], T]) -> Callable[[], T]:
         finally:
             os._exit(status)
     os.close(writer)
-
-    def result() -> T:
-        chunks: list[bytes] = []
-        deadline = time.monotonic() + TIMEOUT
-        with selectors.DefaultSelector() as selector:
-            selector.register(reader, selectors.EVENT_READ)
-            while True:
-                if not selector.select(max(0.0, deadline - time.monotonic())):  # stuck: ended, done here
-                    os.kill(pid, signal.SIGKILL)
-                    chunks = []
-                    break
-                chunk = os.read(reader, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        os.close(reader)
-        _, status = os.waitpid(pid, 0)
-        received = b"".join(chunks)
-        if status != 0 or len(received) < 8 or int.from_bytes(received[:8], "big") != len(received) - 8:
-            return job()
-        return pickle.loads(received[8:])
-
-    return result
+    return SideJob(job, pid, reader)

@@ -19,7 +19,6 @@ import io
 from collections.abc import Iterator
 
 import pandas as pd
-import xlsxwriter
 
 from allocation.analysis.compare import BANDS, Comparison
 from allocation.analysis.compare_text import notes_table
@@ -27,7 +26,7 @@ from allocation.analysis.decompose import decompose
 from allocation.analysis.mutaties import Mutaties
 from allocation.analysis.negotiation import negotiate
 from allocation.common import i18n
-from allocation.common.cells import XLSXWRITER_OPTIONS, frame_csv, quoted_texts
+from allocation.common.cells import frame_csv, quoted_texts, xlsx_workbook
 from allocation.common.i18n import N_, _
 from allocation.scenario.result import ScenarioResult
 
@@ -166,7 +165,7 @@ def comparison_workbook(comparison: Comparison, views: list | None = None) -> by
     """
     buffer = io.BytesIO()
     with _collector_paused():
-        book = xlsxwriter.Workbook(buffer, XLSXWRITER_OPTIONS)
+        book = xlsx_workbook(buffer)
         book.set_properties({"created": dt.datetime(2021, 4, 28)})  # the letter's date; any fixed date does
         bold = book.add_format({"bold": True})
         wrapped = {"text_wrap": True, "valign": "top"}

@@ -9,10 +9,9 @@ import io
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
 
 from allocation.analysis.mutaties import Mutaties
-from allocation.common.cells import XLSXWRITER_OPTIONS, frame_csv, quoted_texts
+from allocation.common.cells import frame_csv, quoted_texts, xlsx_workbook
 
 DEFINITIONS = [
     ("baseline_eur", "Whole euros in the published table (restated to the payment year's register when it is on an "
@@ -51,7 +50,7 @@ def mutaties_files(found: Mutaties) -> dict[str, bytes]:
     id, notes) are text cells and escaped CSV cells, never formulas (:mod:`allocation.common.cells`)."""
     stem = file_stem(found)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, XLSXWRITER_OPTIONS)
+    book = xlsx_workbook(buffer)
     book.set_properties({"created": dt.datetime(2021, 4, 28)})  # fixed: the same input gives the same bytes
     bold = book.add_format({"bold": True})
     quoted: dict = {}

@@ -21,7 +21,17 @@ import re
 import zipfile
 
 from allocation.common.version import __version__
-from allocation.publish.sheets import Cell, Formula, PrintLayout, Ref, Run, Sheet, generated_words, page_words
+from allocation.publish.sheets import (
+    Cell,
+    Formula,
+    PrintLayout,
+    Ref,
+    Run,
+    Sheet,
+    generated_words,
+    page_words,
+    plain_value,
+)
 
 __all__ = ["PrintLayout", "sheets_to_ods", "xml_attribute", "xml_text"]
 
@@ -169,7 +179,7 @@ def _cell_xml(cell: Cell | None, style: str | None, row: int) -> str:
     style_attribute = "" if style is None else f' table:style-name="{style}"'
     if cell is None or cell.value is None:
         return f"<table:table-cell{style_attribute}/>"
-    value, formula = cell.value, ""
+    value, formula = plain_value(cell.value), ""
     if isinstance(value, Formula):  # the product's own formula (never user text), its value cached
         formula = f' table:formula="{xml_attribute(value.ods(row))}"'
         value = value.value

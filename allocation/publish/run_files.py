@@ -52,7 +52,14 @@ def export_files(result: ScenarioResult, dutch: bool = False, generated_on: dt.d
         files[long_name] = allocation_csv(result)
         return files
 
-    rest = started(the_rest) if side_process else the_rest
-    made = {workbook_names[0]: writers[formats[0]]()} | pot_files()
+    if not side_process:
+        made = {workbook_names[0]: writers[formats[0]]()} | pot_files() | the_rest()
+        return {name: made[name] for name in names}
+    rest = started(the_rest)
+    try:
+        made = {workbook_names[0]: writers[formats[0]]()} | pot_files()
+    except BaseException:
+        rest.cancel()  # no side process left behind
+        raise
     made.update(rest())
     return {name: made[name] for name in names}

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from allocation.common.cells import XLSXWRITER_OPTIONS, is_risky
+from allocation.common.cells import is_risky, xlsx_workbook
 from allocation.common.i18n import _
 
 
@@ -239,8 +239,14 @@ class Sheet:
 
     def column_run(self, column: int, first_row: int, values: list, number_format: str | None = None,
                    formula: FormulaText | list[FormulaText] | None = None, bold: bool = False) -> Run:
-        """A column of cells from ``first_row`` down (see :class:`Run`); no cell may be there already."""
+        """A column of cells from ``first_row`` down (see :class:`Run`); no other run may be there
+        (nor a cell: said when the sheet is written). A formula's values are numbers."""
         run = Run(column, first_row, list(values), number_format, bold, formula)
+        for other in self.runs:
+            if other.column == column and run.first_row <= other.last_row and other.first_row <= run.last_row:
+                raise ValueError(f"{self.title}: two runs of column {column} overlap")
+        if formula is not None and not all(type(value) in (int, float) for value in run.values):
+            raise ValueError(f"{self.title}: a formula's values must be numbers (column {column})")
         self.runs.append(run)
         return run
 
@@ -286,8 +292,6 @@ class Sheet:
             if any((r, run.column) in self.cells for r in range(run.first_row, run.last_row + 1)):
                 raise ValueError(f"{self.title}: the run of column {run.column} covers a cell")
             for row, text in zip(grid[run.first_row - 1:run.last_row], run_texts(run)):
-                if row[column] is not None:
-                    raise ValueError(f"{self.title}: two runs of column {run.column} overlap")
                 row[column] = text
         return grid
 
@@ -301,6 +305,15 @@ class Sheet:
         for r, count in lines.items():
             if count > 1:
                 self.heights[r] = count * LINE_POINTS
+
+
+def plain_value(value: object) -> object:
+    """A numpy number (or boolean) as the Python one it holds, so that it is written as a
+    number, not as its text; anything else as it is."""
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy":
+        return item()
+    return value
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -346,10 +359,8 @@ def to_xlsx(sheets: list[Sheet], title: str, creator: str, created: dt.date) -> 
     """The sheets as xlsx bytes, deterministic for the same sheets and date. XlsxWriter writes
     the package (styles, shared strings, names, print layout); the cells of each sheet are
     rendered here a row at a time (:class:`_XlsxCells`), the same XML as XlsxWriter's own."""
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, XLSXWRITER_OPTIONS)
+    book = xlsx_workbook(buffer)
     stamp = dt.datetime.combine(created, dt.time())
     book.set_properties({"title": title, "author": creator, "created": stamp})
     cells = _XlsxCells(book)
@@ -425,7 +436,7 @@ class _XlsxCells:
         return self.book.str_table._get_shared_string_index(value)
 
     def cell(self, r: int, c: int, cell: Cell) -> str | None:
-        value, where = cell.value, f"{column_letters(c)}{r}"
+        value, where = plain_value(cell.value), f"{column_letters(c)}{r}"
         if value is None or value == "":  # an empty text is an empty cell, as openpyxl wrote it
             style = self.style(cell.style)
             return f'<c r="{where}"{style}/>' if style else None
@@ -447,6 +458,8 @@ class _XlsxCells:
         if run.last_used_row < run.first_row:  # only empty cells: nothing written, no style
             return [None] * len(run.values)
         letters, rows = column_letters(run.column), range(run.first_row, run.last_row + 1)
+        if all(value is None or isinstance(value, str) for value in run.values):
+            return self._texts(run, letters, rows)
         style = self.style(run.style)
         if run.formula is not None:
             parts: dict[int, list[str]] = {}  # each distinct formula escaped once
@@ -459,13 +472,17 @@ class _XlsxCells:
         if run.numbers_only():
             return [None if v is None else f'<c r="{letters}{r}"{style}><v>{_number(v)}</v></c>'
                     for r, v in zip(rows, run.values)]
-        if all(value is None or isinstance(value, str) for value in run.values):
-            quoted = self.style(run.style, quote=True) if any(map(is_risky, run.values)) else style
-            return [None if v is None else
-                    f'<c r="{letters}{r}"{quoted if is_risky(v) else style} t="s"><v>{self.text(v)}</v></c>' if v
-                    else self.cell(r, run.column, Cell(v, *run.style)) for r, v in zip(rows, run.values)]
         return [None if v is None else self.cell(r, run.column, Cell(v, *run.style))
                 for r, v in zip(rows, run.values)]
+
+    def _texts(self, run: Run, letters: str, rows: range) -> list[str | None]:
+        """A run of texts: each a shared string, in the run's style (with the quote prefix when
+        a spreadsheet would run it); a format is made only for the texts that use it."""
+        def style(value: str) -> str:
+            return self.style(run.style, is_risky(value))
+
+        return [None if v is None else f'<c r="{letters}{r}"{style(v)} t="s"><v>{self.text(v)}</v></c>' if v
+                else self.cell(r, run.column, Cell(v, *run.style)) for r, v in zip(rows, run.values)]
 
     def rows(self, sheet: Sheet) -> list[tuple[int, tuple[int, int, str]]]:
         """The sheet's rows that hold a cell: (row from 0, (first column, last column, the cells' XML))."""
@@ -489,7 +506,7 @@ def _number(value: int | float) -> str:
 def _write_sheet_data(worksheet, rows: list[tuple[int, tuple[int, int, str]]]) -> None:
     """The worksheet's ``<sheetData>``: each row with its attributes as XlsxWriter writes them
     (height, if set), then the cells rendered by :class:`_XlsxCells`."""
-    if not rows:
+    if not rows and not worksheet.row_info:
         worksheet._xml_empty_tag("sheetData")
         return
     worksheet._xml_start_tag("sheetData")

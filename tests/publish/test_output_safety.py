@@ -220,7 +220,8 @@ def test_a_scenario_whose_texts_are_formulas_reaches_runs_workbooks_and_csvs_as_
 #: other than tab, line feed and carriage return (an xlsx cannot hold them).
 ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn"), include_characters="\t\n\r")
 TEXTS = st.one_of(
-    st.sampled_from(list(FORMULA_STARTS) + [HYPERLINK, "=1+2", "-", "+31 6 1234", "@x", "'s-Gravenhage"]),
+    st.sampled_from(list(FORMULA_STARTS) + [HYPERLINK, "=1+2", "-", "+31 6 1234", "@x", "'s-Gravenhage",
+                                            "<r>Kosten & baten</r>", "<r><t>x</t></r>", " <r>x</r>"]),
     st.builds(lambda start, rest: start + rest, st.sampled_from(FORMULA_STARTS), st.text(ALPHABET, max_size=40)),
     st.text(ALPHABET, min_size=1, max_size=40),
 )

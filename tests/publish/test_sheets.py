@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
+import time
 import zipfile
 
+import numpy as np
 import openpyxl
+import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -127,6 +131,57 @@ def test_a_formula_down_a_column_refers_to_its_own_row_in_both_formats():
     assert [book.cell(r, 2).value for r in (2, 3, 4)] == ["=A2*2", "=A3*2", "=A4*2"]
     content = zipfile.ZipFile(io.BytesIO(sheets_to_ods([sheet]))).read("content.xml").decode()
     assert re.findall(r'table:formula="([^"]*)"', content) == ["of:=[.A2]*2", "of:=[.A3]*2", "of:=[.A4]*2"]
+
+
+def test_a_run_over_another_run_is_refused_before_anything_is_written():
+    sheet = Sheet("Blad")
+    sheet.column_run(1, 1, ["", "a"])
+    with pytest.raises(ValueError, match="overlap"):
+        sheet.column_run(1, 2, ["x"])
+
+
+def test_a_formula_down_a_column_caches_numbers_only():
+    with pytest.raises(ValueError, match="numbers"):
+        Sheet("Blad").column_run(2, 2, [1.5, None], formula=FormulaText("{0}*2", (Ref(HERE, 1),)))
+    with pytest.raises(ValueError, match="numbers"):
+        Sheet("Blad").column_run(2, 2, [True], formula=FormulaText("{0}*2", (Ref(HERE, 1),)))
+
+
+def test_a_numpy_number_is_written_as_a_number_in_both_formats():
+    sheet = Sheet("Blad")
+    sheet.cell(1, 1, np.int64(-5))
+    sheet.cell(1, 2, np.float64(2.5))
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx([sheet], "t", "c", DATE)))["Blad"]
+    assert (book.cell(1, 1).value, book.cell(1, 2).value) == (-5, 2.5)
+    assert not book.cell(1, 1).quotePrefix
+    content = zipfile.ZipFile(io.BytesIO(sheets_to_ods([sheet]))).read("content.xml").decode()
+    assert 'office:value-type="float" office:value="-5"' in content and 'office:value="2.5"' in content
+
+
+def test_a_row_height_is_kept_on_a_sheet_without_cells():
+    sheet = Sheet("Blad")
+    sheet.heights[3] = 45.0
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx([sheet], "t", "c", DATE)))["Blad"]
+    assert book.row_dimensions[3].height == 45.0
+
+
+def test_a_text_shaped_like_rich_text_markup_stays_that_text_in_every_xlsx():
+    text = "<r>Kosten & baten</r>"
+    sheet = Sheet("Blad")
+    sheet.cell(1, 1, text)
+    sheet.column_run(2, 1, [text, "<r>x</r>"])
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx([sheet], "t", "c", DATE)))["Blad"]
+    assert [book.cell(1, 1).value, book.cell(1, 2).value, book.cell(2, 2).value] == [text, text, "<r>x</r>"]
+
+
+def test_a_side_process_whose_result_is_not_wanted_is_ended_and_reaped():
+    from allocation.common.side_process import started
+
+    job = started(lambda: (time.sleep(30), b"late")[1])
+    pid = job.pid
+    job.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped already: no child of that number is left
 
 
 def test_a_run_over_a_cell_is_refused():
